@@ -1,0 +1,102 @@
+"""vethlab: a runnable model of a NetworkingDriverKit virtual-Ethernet dext's packet buffers.
+
+The map of the package, from the machine up to the pictures:
+
+=================  ===========================================================================
+``ioreturn``       kern_return_t codes with their real values; :class:`IOReturnError`
+``machine``        machine profiles (page size, cache line) and boots (segment size)
+``layout``         ALL pool arithmetic: XNU's size rule, segments, buffer offsets (ASCII map)
+``memory``         :class:`Mac`, tasks, address spaces, memory descriptors, mappings, faults
+``service``        ``OSObject``, ``IOService``, ``OSData``
+``packet``         :class:`IOUserNetworkPacket`: offsets and lengths, both accessor families
+``pool``           :class:`IOUserNetworkPacketBufferPool`: Create, CreateWithOptions, packets
+``host``           the simulated host network stack that writes frames into the pool
+``frames``         real Ethernet frames (ARP, ICMP, UDP, IPv6 ND) built with dpkt
+``pcap``           pcap files of the frames, with dpkt
+``question``       the question as a scenario: first attempt, its fix, today's API
+``pictures``       matplotlib drawings of the model's state (each takes an ``ax``)
+``widgets``        ipywidgets dashboards built on the pictures
+``cli``            the ``vethlab`` command
+=================  ===========================================================================
+
+Every behaviour is labelled by where it comes from: documented (Apple's docs or headers),
+observed (measured by driver authors, or read in XNU's source), reported (only the question
+says so) or modelled (vethlab's own choice where the truth is unknown). See the README.
+"""
+
+from . import ioreturn
+from .host import HostStack
+from .ioreturn import IOReturnError, IOReturnName
+from .layout import PoolLayout, configured_buffer_size
+from .machine import APPLE_SILICON, INTEL, PROFILES, Boot, MachineProfile
+from .memory import (
+    IOBufferMemoryDescriptor,
+    IOMemoryDescriptor,
+    IOMemoryMap,
+    Mac,
+    SimulatedFault,
+    Task,
+    kIOMemoryMapFixedAddress,
+    kIOMemoryMapReadOnly,
+)
+from .packet import (
+    IOUserNetworkPacket,
+    kIOUserNetworkPacketDirectionRx,
+    kIOUserNetworkPacketDirectionTx,
+)
+from .pool import (
+    IOUserNetworkPacketBufferPool,
+    IOUserNetworkPacketBufferPoolOptions,
+    PoolFlagMapToDevice,
+    PoolFlagMapToDext,
+    PoolFlagPersistentMemory,
+    PoolFlagSingleMemorySegment,
+)
+from .question import QuestionDext, current_api, first_attempt, question_fix, run_question
+from .service import IOService, OSData
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "APPLE_SILICON",
+    "INTEL",
+    "PROFILES",
+    "Boot",
+    "HostStack",
+    "IOBufferMemoryDescriptor",
+    "IOMemoryDescriptor",
+    "IOMemoryMap",
+    "IOReturnError",
+    "IOReturnName",
+    "IOService",
+    "IOUserNetworkPacket",
+    "IOUserNetworkPacketBufferPool",
+    "IOUserNetworkPacketBufferPoolOptions",
+    "Mac",
+    "MachineProfile",
+    "OSData",
+    "PoolFlagMapToDevice",
+    "PoolFlagMapToDext",
+    "PoolFlagPersistentMemory",
+    "PoolFlagSingleMemorySegment",
+    "PoolLayout",
+    "QuestionDext",
+    "SimulatedFault",
+    "Task",
+    "configured_buffer_size",
+    "current_api",
+    "first_attempt",
+    "ioreturn",
+    "kIOMemoryMapFixedAddress",
+    "kIOMemoryMapReadOnly",
+    "kIOUserNetworkPacketDirectionRx",
+    "kIOUserNetworkPacketDirectionTx",
+    "question_fix",
+    "run_question",
+]
+
+# Every kIOReturn… constant, at the top level too: ``vethlab.kIOReturnBadArgument``.
+for _name in ioreturn.IORETURN_CODES:
+    globals()[_name] = ioreturn.IORETURN_CODES[_name]
+    __all__.append(_name)
+del _name

@@ -1,0 +1,7 @@
+"""``python -m vethlab`` is the ``vethlab`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
