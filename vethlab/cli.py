@@ -9,6 +9,7 @@ The JSON keys are a stable interface (documented in README): scripts outside the
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 
@@ -19,6 +20,11 @@ from .machine import PROFILES, SEGMENT_SIZES, Boot
 __all__ = ["main", "build_parser"]
 
 COMMANDS: dict[str, object] = {}
+
+#: Modules that register more commands with :func:`command` when imported. A module here
+#: defines ``@command("name", "help") def cmd(args): ... return text, json_obj`` and, for
+#: options, sets ``cmd.add_arguments = lambda parser: ...``.
+COMMAND_MODULES: list[str] = []
 
 
 def command(name: str, help: str):
@@ -114,15 +120,20 @@ def cmd_question(args):
     return "\n".join(lines), report.to_json()
 
 
+cmd_layout.add_arguments = _layout_args
+cmd_question.add_arguments = _question_args
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vethlab",
         description="Run the packet buffer pool of a simulated NetworkingDriverKit dext.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    arg_builders = {"layout": _layout_args, "question": _question_args}
+    for module in COMMAND_MODULES:
+        importlib.import_module(module)
     for name, func in COMMANDS.items():
         p = sub.add_parser(name, help=func.command_help, description=func.command_help)
-        arg_builders.get(name, getattr(func, "add_arguments", lambda p: None))(p)
+        getattr(func, "add_arguments", lambda p: None)(p)
         p.add_argument("--json", action="store_true", help="print JSON instead of text")
         p.set_defaults(func=func)
     return parser
