@@ -5,9 +5,11 @@ dext's, the way XNU's stack does. It records every frame it writes (which packet
 long), so pictures can say, for any byte of the pool, whose frame it belongs to, and whether
 that frame is current or a stale leftover of a recycled buffer.
 
-Data offsets: BSD-socket packets arrive at data offset 0 past the headroom reservation; native
-Skywalk flows (Network.framework) arrive 2 bytes in (observed). vethlab's host stack takes the
-data offset as a parameter.
+Data offsets (observed): BSD-socket packets start right at the headroom; native Skywalk flows
+(Network.framework) reserve 16 bytes for a 14-byte Ethernet header, so their frames start 2 bytes
+past the headroom (data offset 2 when the interface's headroom is 0). Code that adds the headroom
+where the data offset belongs is right by accident for the first and 2 bytes early for the second.
+vethlab's host stack takes the data offset as a parameter; :func:`native_flow_data_offset` gives it.
 """
 
 from __future__ import annotations
@@ -17,10 +19,21 @@ from dataclasses import dataclass
 from .packet import IOUserNetworkPacket, PacketState, kIOUserNetworkPacketDirectionTx
 from .pool import IOUserNetworkPacketBufferPool
 
-__all__ = ["HostStack", "FrameWrite", "NATIVE_FLOW_DATA_OFFSET", "BSD_SOCKET_DATA_OFFSET"]
+__all__ = [
+    "HostStack",
+    "FrameWrite",
+    "NATIVE_FLOW_DATA_OFFSET",
+    "BSD_SOCKET_DATA_OFFSET",
+    "native_flow_data_offset",
+]
 
-BSD_SOCKET_DATA_OFFSET = 0
-NATIVE_FLOW_DATA_OFFSET = 2
+BSD_SOCKET_DATA_OFFSET = 0  #: bytes past the headroom where a BSD-socket frame starts
+NATIVE_FLOW_DATA_OFFSET = 2  #: bytes past the headroom where a native-flow frame starts
+
+
+def native_flow_data_offset(headroom: int) -> int:
+    """The data offset of a native-flow TX packet under ``headroom``: headroom + 2 (observed)."""
+    return headroom + NATIVE_FLOW_DATA_OFFSET
 
 
 @dataclass(frozen=True)

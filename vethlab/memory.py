@@ -338,15 +338,17 @@ class IOMemoryDescriptor:
         start = self._offset + offset
         return self._memory[start : start + size]
 
-    def _map(self, options, address, offset, length, alignment, task: Task) -> "IOMemoryMap":
-        if offset < 0 or offset >= self._length:
-            raise BadArgument(f"offset {offset} is outside 0..{self._length - 1}")
+    def _map(self, options, address, offset, length, alignment, task: Task,
+             limit: int | None = None) -> "IOMemoryMap":
+        limit = self._length if limit is None else limit
+        if offset < 0 or offset >= limit:
+            raise BadArgument(f"offset {offset} is outside 0..{limit - 1}")
         if length == 0:
-            length = self._length - offset
-        if length < 0 or offset + length > self._length:
+            length = limit - offset
+        if length < 0 or offset + length > limit:
             raise BadArgument(
                 f"length {length} from offset {offset} runs past the descriptor's "
-                f"{self._length} bytes; allowed: 0 (to the end) or up to {self._length - offset}"
+                f"{limit} bytes; allowed: 0 (to the end) or up to {limit - offset}"
             )
         page = task.mac.page_size
         in_page = offset % page
@@ -405,7 +407,7 @@ class IOBufferMemoryDescriptor(IOMemoryDescriptor):
     def GetAddressRange(self) -> IOAddressSegment:
         """The buffer's range in its task, mapping it there on first use."""
         if not hasattr(self, "_own_map"):
-            self._own_map = self._map(0, 0, 0, self._capacity, 0, self.task)
+            self._own_map = self._map(0, 0, 0, 0, 0, self.task, limit=self._capacity)
         return IOAddressSegment(self._own_map.GetAddress(), self._length)
 
 

@@ -1,0 +1,77 @@
+"""The vethlab command: layout and question, text and JSON."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from vethlab.cli import main
+
+
+def run_json(capsys, *argv):
+    assert main([*argv, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("profile", ["apple-silicon", "intel"])
+@pytest.mark.parametrize("segment", [65536, 81920])
+def test_layout_1600_says_2048(capsys, profile, segment):
+    """`vethlab layout --buffer-size 1600` says 2048 on both profiles and segment sizes."""
+    data = run_json(capsys, "layout", "--buffer-size", "1600", "--profile", profile,
+                    "--segment-size", str(segment))
+    assert data["requested_buffer_size"] == 1600 and data["buffer_size"] == 2048
+    assert data["segment_size"] == segment
+    assert data["page_size"] == (16384 if profile == "apple-silicon" else 4096)
+    assert data["buffers_per_segment"] == segment // 2048
+
+
+def test_layout_1200(capsys):
+    """1200 gives 2048 on a 64 KiB segment and 1280 on an 80 KiB one."""
+    assert run_json(capsys, "layout", "--buffer-size", "1200", "--segment-size", "65536")["buffer_size"] == 2048
+    assert run_json(capsys, "layout", "--buffer-size", "1200", "--segment-size", "81920")["buffer_size"] == 1280
+
+
+def test_layout_counts_and_offsets(capsys):
+    """--packets and --buffers set the counts; the JSON lists every buffer offset."""
+    data = run_json(capsys, "layout", "--packets", "40", "--buffers", "50", "--segment-size", "65536",
+                    "--buffer-size", "2048")
+    assert (data["packet_count"], data["buffer_count"], data["segment_count"]) == (40, 50, 2)
+    assert data["buffer_offsets"][32] == 65536
+
+
+def test_layout_text(capsys):
+    """The text report names the requested and real sizes."""
+    assert main(["layout", "--segment-size", "65536"]) == 0
+    out = capsys.readouterr().out
+    assert "1600 requested -> 2048 real (+448 bytes per slot)" in out
+
+
+def test_bad_input_is_an_error_not_a_traceback(capsys):
+    """Bad counts give exit status 2 and the IOReturn message."""
+    assert main(["layout", "--packets", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "kIOReturnBadArgument" in err and "packetCount 0" in err
+
+
+def test_question_json_pattern(capsys):
+    """`vethlab question --json` shows the first attempt's growing error and the others' zero."""
+    data = run_json(capsys, "question", "--segment-size", "65536")
+    first = data["methods"]["first_attempt"]
+    assert [p["offset_error"] for p in first] == [-(i * 448 + 8) for i in range(32)]
+    for key in ("question_fix", "current_api"):
+        assert all(p["bytes_match"] and p["offset_error"] == 0 for p in data["methods"][key])
+
+
+def test_question_data_offset(capsys):
+    """--data-offset 2 breaks the fix, not today's API."""
+    data = run_json(capsys, "question", "--data-offset", "2", "--headroom", "8")
+    assert not any(p["bytes_match"] for p in data["methods"]["question_fix"])
+    assert all(p["bytes_match"] for p in data["methods"]["current_api"])
+
+
+def test_python_dash_m():
+    """`python -m vethlab` runs the same command."""
+    out = subprocess.run([sys.executable, "-m", "vethlab", "layout", "--json"],
+                         capture_output=True, text=True, check=True).stdout
+    assert json.loads(out)["buffer_size"] == 2048

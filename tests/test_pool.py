@@ -1,0 +1,175 @@
+"""IOUserNetworkPacketBufferPool: creation, memory, allocation."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from vethlab.ioreturn import IOReturnError, kIOReturnBadArgument, kIOReturnNoResources
+from vethlab.memory import Mac
+from vethlab.packet import PacketState
+from vethlab.pool import (
+    IOUserNetworkPacketBufferPool as Pool,
+    IOUserNetworkPacketBufferPoolOptions as Options,
+    PacketNotAllocated,
+    PoolExhausted,
+    PoolFlagMapToDext,
+)
+from vethlab.service import IOService
+
+
+def dext(**mac):
+    return IOService(Mac(**mac))
+
+
+def test_create_rounds_1600_to_2048_and_keeps_request():
+    """Create with 1600 gives 2048-byte buffers and remembers the 1600."""
+    pool = Pool.Create(dext(), "FooBuffer", 32, 32, 1600)
+    assert pool.layout.buffer_size == 2048 and pool.layout.requested_buffer_size == 1600
+    assert (pool.GetPacketCount(), pool.GetBufferCount()) == (32, 32)
+
+
+def test_descriptor_covers_all_segments_and_is_zeroed():
+    """CopyMemoryDescriptor spans every segment and starts as zeroes."""
+    pool = Pool.Create(dext(segment_size=65536), "p", 100, 100, 2048)
+    md = pool.CopyMemoryDescriptor()
+    assert md.GetLength() == pool.layout.segment_count * 65536 == 4 * 65536
+    assert not md.bytes_at(0, md.GetLength()).any()
+
+
+def test_map_to_dext_flag_maps_pool_into_the_dext():
+    """With PoolFlagMapToDext the pool is mapped into the dext; without it, not."""
+    d = dext()
+    plain = Pool.Create(d, "plain", 4, 4, 2048)
+    mapped = Pool.CreateWithOptions(d, "mapped", Options(4, 4, 2048, poolFlags=PoolFlagMapToDext))
+    assert plain.dext_mapping is None
+    assert mapped.dext_mapping.task is d.task
+    assert d.task.space.find(mapped.dext_mapping.GetAddress()) is mapped.dext_mapping
+
+
+@pytest.mark.parametrize("args,fragment", [
+    ((0, 32, 2048), "packetCount 0"),
+    ((32, 0, 2048), "bufferCount 0"),
+    ((32, 16, 2048), "bufferCount 16 is smaller than packetCount 32"),
+    ((32, 32, 0), "bufferSize 0"),
+    ((32, 32, 10**9), "bufferSize 1000000000"),
+])
+def test_bad_counts_and_sizes(args, fragment):
+    """Zero counts, too few buffers, zero or absurd sizes: kIOReturnBadArgument."""
+    with pytest.raises(IOReturnError) as info:
+        Pool.Create(dext(), "p", *args)
+    assert info.value.code == kIOReturnBadArgument and fragment in str(info.value)
+
+
+def test_name_limits():
+    """A name must be 1..1023 bytes (char[1024] with its NUL)."""
+    Pool.Create(dext(), "n" * 1023, 1, 1, 2048)
+    for name in ("", "n" * 1024):
+        with pytest.raises(IOReturnError) as info:
+            Pool.Create(dext(), name, 1, 1, 2048)
+        assert info.value.code == kIOReturnBadArgument and "1..1023" in str(info.value)
+
+
+def test_unknown_flags_and_multi_buffer_packets():
+    """Unknown pool flags and maxBuffersPerPacket != 1 are refused."""
+    with pytest.raises(IOReturnError, match="unknown bits 0x1") as info:
+        Pool.CreateWithOptions(dext(), "p", Options(4, 4, 2048, poolFlags=0x1))
+    assert info.value.code == kIOReturnBadArgument
+    with pytest.raises(IOReturnError, match="maxBuffersPerPacket 2"):
+        Pool.CreateWithOptions(dext(), "p", Options(4, 4, 2048, maxBuffersPerPacket=2))
+
+
+def test_more_buffers_than_packets():
+    """bufferCount above packetCount gives spare buffers, never fewer."""
+    pool = Pool.Create(dext(), "p", 8, 12, 2048)
+    assert len(pool.packets) == 8 and pool.GetBufferCount() == 12
+
+
+def test_exhaustion_changes_nothing():
+    """Allocating from an empty pool raises PoolExhausted and leaves the pool as it was."""
+    pool = Pool.Create(dext(), "p", 2, 2, 2048)
+    held = [pool.allocatePacket(), pool.allocatePacket()]
+    with pytest.raises(PoolExhausted) as info:
+        pool.allocatePacket()
+    assert info.value.code == kIOReturnNoResources and "all 2 are in use" in str(info.value)
+    assert pool.free_count == 0 and all(p.state is PacketState.DRIVER for p in held)
+
+
+def test_double_free_changes_nothing():
+    """Freeing a free packet raises PacketNotAllocated and changes nothing."""
+    pool = Pool.Create(dext(), "p", 2, 2, 2048)
+    p = pool.allocatePacket()
+    pool.DeallocatePacket(p)
+    with pytest.raises(PacketNotAllocated, match="double free") as info:
+        pool.DeallocatePacket(p)
+    assert info.value.code == kIOReturnBadArgument and pool.free_count == 2
+
+
+def test_deallocate_packets_is_all_or_nothing():
+    """DeallocatePackets with one bad packet recycles none."""
+    pool = Pool.Create(dext(), "p", 3, 3, 2048)
+    a, b = pool.allocatePacket(), pool.allocatePacket()
+    pool.DeallocatePacket(b)
+    with pytest.raises(PacketNotAllocated):
+        pool.DeallocatePackets([a, b])
+    assert a.state is PacketState.DRIVER and pool.free_count == 2
+    with pytest.raises(PacketNotAllocated, match="twice"):
+        pool.DeallocatePackets([a, a])
+    assert a.state is PacketState.DRIVER
+
+
+def test_foreign_packet_refused():
+    """A packet of another pool cannot be freed here."""
+    d = dext()
+    p1, p2 = Pool.Create(d, "a", 1, 1, 2048), Pool.Create(d, "b", 1, 1, 2048)
+    with pytest.raises(PacketNotAllocated, match="does not belong"):
+        p1.DeallocatePacket(p2.allocatePacket())
+
+
+def test_recycled_buffers_keep_stale_bytes():
+    """A recycled packet's buffer still holds the old frame's bytes."""
+    pool = Pool.Create(dext(), "p", 1, 1, 2048)
+    p = pool.allocatePacket()
+    pool.buffer_bytes(0)[:4] = [1, 2, 3, 4]
+    pool.DeallocatePacket(p)
+    again = pool.allocatePacket()
+    assert again is p and list(pool.buffer_bytes(0)[:4]) == [1, 2, 3, 4]
+    assert again.getDataLength() == 0
+
+
+class AllocFree(RuleBasedStateMachine):
+    """Random allocate/free sequences conserve packets."""
+
+    def __init__(self):
+        super().__init__()
+        self.pool = Pool.Create(dext(), "p", 6, 6, 2048)
+        self.held = []
+
+    @precondition(lambda self: self.pool.free_count > 0)
+    @rule()
+    def allocate(self):
+        self.held.append(self.pool.allocatePacket())
+
+    @precondition(lambda self: self.pool.free_count == 0)
+    @rule()
+    def allocate_empty(self):
+        with pytest.raises(PoolExhausted):
+            self.pool.allocatePacket()
+
+    @precondition(lambda self: self.held)
+    @rule(data=st.data())
+    def free(self, data):
+        p = self.held.pop(data.draw(st.integers(0, len(self.held) - 1)))
+        self.pool.DeallocatePacket(p)
+        with pytest.raises(PacketNotAllocated):
+            self.pool.DeallocatePacket(p)
+
+    @invariant()
+    def conserved(self):
+        assert self.pool.free_count + len(self.held) == 6
+        assert len({id(p) for p in self.held}) == len(self.held)
+        assert sorted(p.index for p in self.pool.in_use()) == sorted(p.index for p in self.held)
+
+
+TestAllocFree = AllocFree.TestCase
+TestAllocFree.settings = settings(max_examples=60, stateful_step_count=30)

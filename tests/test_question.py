@@ -1,0 +1,77 @@
+"""The question scenario: three ways to find a frame."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vethlab.question import METHODS, run_method, run_question
+
+
+@pytest.fixture(scope="module")
+def report():
+    return run_question(segment_size=65536)
+
+
+def test_first_attempt_reads_i_times_448_plus_headroom_early(report):
+    """Packet i is read i × 448 + headroom bytes before its frame; only bytes at the right place match."""
+    readings = report.methods["first_attempt"].readings
+    assert [r.offset_error for r in readings] == [-(i * 448 + 8) for i in range(32)]
+    assert not any(r.bytes_match for r in readings)
+
+
+def test_first_attempt_without_headroom_only_packet_0_is_right():
+    """With headroom 0 the first attempt gets packet 0 right and no other."""
+    m = run_method("first_attempt", headroom=0, segment_size=65536)
+    assert [r.bytes_match for r in m.readings] == [True] + [False] * 31
+    assert [r.offset_error for r in m.readings] == [-i * 448 for i in range(32)]
+
+
+def test_fix_and_current_api_get_every_packet(report):
+    """The question's fix and today's API read every frame byte for byte."""
+    for key in ("question_fix", "current_api"):
+        m = report.methods[key]
+        assert all(r.bytes_match and r.offset_error == 0 for r in m.readings), key
+
+
+def test_native_flow_packets_break_the_fix_by_two_bytes():
+    """Native-flow packets sit 2 bytes past the headroom: the fix reads 2 bytes early."""
+    rep = run_question(headroom=8, data_offset=10, segment_size=65536)
+    assert {r.offset_error for r in rep.methods["question_fix"].readings} == {-2}
+    assert rep.methods["current_api"].all_match
+
+
+def test_fix_breaks_when_data_offset_differs_from_headroom():
+    """A native-flow data offset of 2 under headroom 8 makes the fix read 6 bytes late;
+    today's API stays right."""
+    rep = run_question(headroom=8, data_offset=2, segment_size=65536)
+    assert {r.offset_error for r in rep.methods["question_fix"].readings} == {6}
+    assert not any(r.bytes_match for r in rep.methods["question_fix"].readings)
+    assert rep.methods["current_api"].all_match
+
+
+def test_junk_is_stale_or_neighbouring_frames(report):
+    """What the first attempt reads is bytes of other frames (current or stale), not its own frame."""
+    m = report.methods["first_attempt"]
+    r = m.readings[5]
+    runs = m.host.origin(r.read_offset, r.read_offset + r.data_length)
+    assert runs and all(kind in ("frame", "stale", "zero") for _, _, kind, _ in runs)
+    assert any(pkt != 5 for _, _, kind, pkt in runs if kind != "zero")
+
+
+def test_json_shape(report):
+    """JSON has methods with the three keys, each a list of packets with the stable fields."""
+    data = report.to_json()
+    assert set(data["methods"]) == {"first_attempt", "question_fix", "current_api"}
+    for rows in data["methods"].values():
+        assert len(rows) == 32
+        assert {"index", "read_offset", "frame_offset", "offset_error", "bytes_match"} <= set(rows[0])
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.sampled_from(["apple-silicon", "intel"]), st.sampled_from([65536, 81920]),
+       st.integers(0, 64), st.integers(0, 3))
+def test_current_api_always_right(profile, segment, headroom, seed):
+    """Today's API reads every frame whatever the profile, segment, headroom or seed."""
+    m = run_method("current_api", profile=profile, segment_size=segment, headroom=headroom,
+                   seed=seed, packets=8)
+    assert m.all_match
