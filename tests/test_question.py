@@ -75,3 +75,19 @@ def test_current_api_always_right(profile, segment, headroom, seed):
     m = run_method("current_api", profile=profile, segment_size=segment, headroom=headroom,
                    seed=seed, packets=8)
     assert m.all_match
+
+
+def test_read_packet_gives_one_reading_by_key_or_function():
+    """read_packet reads one packet with a method named by key or given as a function."""
+    from vethlab.question import current_api, question_fix, read_packet
+
+    m = run_method("current_api", packets=4, segment_size=65536, headroom=8, data_offset=10,
+                   buffer_size=2048, quirk=False)
+    packet = m.pool.packets[3]
+    by_key = read_packet(m.dext, "question_fix", packet)
+    by_function = read_packet(m.dext, question_fix, packet)
+    assert by_key == by_function
+    assert (by_key.index, by_key.offset_error) == (3, -2)
+    assert read_packet(m.dext, current_api, packet).offset_error == 0
+    with pytest.raises(KeyError, match="allowed: first_attempt"):
+        read_packet(m.dext, "no_such_method", packet)

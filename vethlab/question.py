@@ -43,6 +43,7 @@ __all__ = [
     "question_fix",
     "current_api",
     "run_question",
+    "read_packet",
 ]
 
 
@@ -226,6 +227,17 @@ def run_question(*, profile="apple-silicon", segment_size=None, seed=0, buffer_s
                for key in METHODS}
     params["segment_size"] = methods["first_attempt"].pool.layout.segment_size
     return QuestionReport(params, methods)
+
+
+def read_packet(dext: QuestionDext, method, packet: IOUserNetworkPacket) -> Reading:
+    """What ``method`` (a key of :data:`METHODS` or one of the three functions) reads for
+    ``packet`` in ``dext``, against where its frame is: the pool offset the address shows, the
+    error in bytes, or the simulated fault."""
+    if isinstance(method, str):
+        if method not in METHODS:
+            raise KeyError(f"method {method!r} is unknown; allowed: {', '.join(METHODS)}")
+        method = METHODS[method].function
+    return _read(dext, method, packet)
 
 
 def _read(dext: QuestionDext, method, packet: IOUserNetworkPacket) -> Reading:
