@@ -52,7 +52,9 @@ class IOUserNetworkPacket:
         self.pool = pool
         self.index = index  # packet i owns buffer i (modelled)
         self.state = PacketState.FREE
-        self.queue = None  # the queue holding it, when state is QUEUED
+        # The queue holding it when state is QUEUED; while the dext holds it (DRIVER), the
+        # submission queue it was dequeued from, or None (vethlab.queues reads this).
+        self.queue = None
         self.direction = kIOUserNetworkPacketDirectionNone
         self._reset(0)
 
@@ -63,6 +65,7 @@ class IOUserNetworkPacket:
         self._link_header_length = 0
         self._completion_status = 0
         self._timestamp = None
+        self.queue = None  # a packet (re)allocated from the pool came from no queue
 
     # -- where the buffer is ----------------------------------------------------------------
     @property
