@@ -1,0 +1,526 @@
+"""Helpers for tests/test_browser.py: a throwaway JupyterLab server and a Playwright driver.
+
+The browser suite runs every notebook the way a learner would: JupyterLab in Debian's
+chromium, Run All Cells, then one slider moved in each dashboard. This module keeps the
+mechanics out of the test file:
+
+- :func:`find_chromium` / :func:`missing_tools`: what is needed, and why a run must skip.
+- :class:`LabServer`: one JupyterLab on a free loopback port, serving a temporary COPY of the
+  notebooks (JupyterLab autosaves, and the committed notebooks hold the outputs nbval
+  compares), with HOME and every Jupyter/IPython/matplotlib state folder pointed into a
+  temporary directory, so nothing of the user's is read or written. A random token guards it.
+  ``stop()`` shuts the kernels down and sends SIGTERM to the server it started, and only that.
+- :func:`run_notebook`: open one notebook, Run All Cells, wait until every queued cell has
+  finished, list error outputs, move a slider in every dashboard and check its picture
+  changed, and save a screenshot of the whole notebook. It returns a :class:`NotebookRun`
+  describing what happened; the test decides what is a failure.
+
+Selectors are JupyterLab 4 and ipywidgets 8 ones (the versions the venv pins); they are
+collected at the top so that an upgrade that renames a class breaks one place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+NOTEBOOKS = REPO / "notebooks"
+ARTIFACTS = REPO / "test-artifacts" / "browser"
+
+# --- selectors (JupyterLab 4, ipywidgets 8) ----------------------------------------------------
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the visible notebook tab only (pitfall: ?reset)
+CODE_CELL = ".jp-CodeCell"
+PROMPT = ".jp-InputArea-prompt"
+# A cell's own outputs, not the outputs nested inside an Output widget of a dashboard.
+CELL_OUTPUT = ".jp-Cell-outputArea > .jp-OutputArea-child > .jp-OutputArea-output"
+SLIDER = ".widget-hslider"
+SLIDER_HANDLE = ".noUi-handle"
+IDLE = ".jp-Notebook-ExecutionIndicator[data-status='idle']"
+TRACEBACK_MARKERS = ("Traceback (most recent call last)", "Error displaying widget")
+
+# --- JupyterLab settings for a quiet, deterministic run -----------------------------------------
+USER_SETTINGS = {
+    # The copy is ours, but a save in the middle of a run would still be noise.
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+    # Windowing leaves far-away cells out of the DOM; the test must see every cell.
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    # No "get Jupyter news?" toast over the outputs and no update check (no network).
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    },
+}
+PAGE_CONFIG = {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}
+
+
+def find_chromium() -> str | None:
+    """Debian's chromium: /usr/bin/chromium, else `chromium` on PATH; None when missing."""
+    if os.access("/usr/bin/chromium", os.X_OK):
+        return "/usr/bin/chromium"
+    return shutil.which("chromium")
+
+
+def missing_tools() -> str | None:
+    """Why the browser suite cannot run here (a skip reason), or None when it can."""
+    if find_chromium() is None:
+        return "chromium not installed: apt-get install chromium"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright not installed: pip install playwright (the 'test' extra has it)"
+    try:
+        import jupyterlab  # noqa: F401
+    except ImportError:
+        return "jupyterlab not installed: pip install jupyterlab"
+    return None
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def isolated_env(home: Path) -> dict[str, str]:
+    """This process's environment with every per-user Jupyter/IPython/matplotlib folder in home.
+
+    PYTHONPATH starts with the repo, so the kernels import this checkout's vethlab even when
+    the package is not installed in editable mode.
+    """
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("JUPYTER", "IPYTHON")) and k not in ("MPLBACKEND", "MPLCONFIGDIR")}
+    dirs = {
+        "HOME": home,
+        "JUPYTER_CONFIG_DIR": home / ".jupyter",
+        "JUPYTER_DATA_DIR": home / ".local" / "share" / "jupyter",
+        "JUPYTER_RUNTIME_DIR": home / ".local" / "share" / "jupyter" / "runtime",
+        "JUPYTERLAB_SETTINGS_DIR": home / ".jupyter" / "lab" / "user-settings",
+        "JUPYTERLAB_WORKSPACES_DIR": home / ".jupyter" / "lab" / "workspaces",
+        "IPYTHONDIR": home / ".ipython",
+        "MPLCONFIGDIR": home / ".config" / "matplotlib",
+        "XDG_CACHE_HOME": home / ".cache",
+        "XDG_CONFIG_HOME": home / ".config",
+        "XDG_DATA_HOME": home / ".local" / "share",
+    }
+    for path in dirs.values():
+        path.mkdir(parents=True, exist_ok=True)
+    env.update({name: str(path) for name, path in dirs.items()})
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO)] + [p for p in [os.environ.get("PYTHONPATH")] if p])
+    env["JUPYTER_PLATFORM_DIRS"] = "1"
+    return env
+
+
+def write_lab_settings(env: dict[str, str]) -> None:
+    """Write USER_SETTINGS and PAGE_CONFIG into the temporary Jupyter folders of env."""
+    settings = Path(env["JUPYTERLAB_SETTINGS_DIR"])
+    for name, values in USER_SETTINGS.items():
+        path = settings / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values), encoding="utf-8")
+    labconfig = Path(env["JUPYTER_CONFIG_DIR"]) / "labconfig"
+    labconfig.mkdir(parents=True, exist_ok=True)
+    (labconfig / "page_config.json").write_text(json.dumps(PAGE_CONFIG), encoding="utf-8")
+
+
+def copy_notebooks(source: Path, target: Path) -> list[str]:
+    """Copy source's *.ipynb (and the files beside them, not src/) into target; return the names."""
+    target.mkdir(parents=True, exist_ok=True)
+    for path in sorted(source.iterdir()):
+        if path.is_file():
+            shutil.copy2(path, target / path.name)
+    return sorted(p.name for p in target.glob("*.ipynb"))
+
+
+class LabServer:
+    """One JupyterLab server on 127.0.0.1, serving root_dir, with all its state under home."""
+
+    def __init__(self, root_dir: Path, home: Path, log_path: Path):
+        self.root_dir = Path(root_dir)
+        self.home = Path(home)
+        self.log_path = Path(log_path)
+        self.port = free_port()
+        self.token = secrets.token_hex(16)
+        self.process: subprocess.Popen | None = None
+        self._log = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def url(self, notebook: str) -> str:
+        """The page of one notebook, in a fresh workspace (no tabs restored from earlier)."""
+        return f"{self.base_url}/lab/tree/{notebook}?reset&token={self.token}"
+
+    def start(self, timeout: float = 60.0) -> "LabServer":
+        env = isolated_env(self.home)
+        write_lab_settings(env)
+        command = [
+            sys.executable, "-m", "jupyterlab",
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={self.port}",
+            "--ServerApp.port_retries=0",
+            f"--ServerApp.root_dir={self.root_dir}",
+            f"--IdentityProvider.token={self.token}",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            command.append("--allow-root")  # containers and CI run as root
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.log_path, "wb")
+        self.process = subprocess.Popen(
+            command, cwd=self.root_dir, env=env, stdin=subprocess.DEVNULL,
+            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"JupyterLab exited with {self.process.returncode}; see {self.log_path}")
+            try:
+                self.api("GET", "/api/status")
+                return self
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"JupyterLab did not answer within {timeout:.0f} s; see {self.log_path}")
+
+    def api(self, method: str, path: str, timeout: float = 10.0):
+        """Call the server's REST API; return the decoded JSON (None for an empty reply)."""
+        request = urllib.request.Request(
+            self.base_url + path, method=method,
+            headers={"Authorization": f"token {self.token}"},
+        )
+        with urllib.request.urlopen(request, timeout=timeout) as reply:
+            body = reply.read()
+        return json.loads(body) if body else None
+
+    def kernels(self) -> list[dict]:
+        return self.api("GET", "/api/kernels")
+
+    def shutdown_kernels(self) -> None:
+        """Shut down every session and kernel of this server (closing a tab does not)."""
+        for session in self.api("GET", "/api/sessions"):
+            self.api("DELETE", f"/api/sessions/{session['id']}")
+        for kernel in self.kernels():
+            self.api("DELETE", f"/api/kernels/{kernel['id']}")
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Shut the kernels down, then SIGTERM the server this object started (SIGKILL if stuck)."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            try:
+                self.shutdown_kernels()
+            except (urllib.error.URLError, OSError):
+                pass  # the server's own SIGTERM handler shuts down what is left
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        if self._log is not None:
+            self._log.close()
+        self.process = None
+
+
+# --- driving one notebook ------------------------------------------------------------------
+
+
+@dataclass
+class Dashboard:
+    """One cell output that contains at least one slider, and what moving a slider did."""
+
+    cell: int  # index among the notebook's code cells
+    sliders: list[str]  # slider descriptions, in order
+    moved: str | None = None  # the slider whose move changed the picture
+    changed: bool = False
+    figures_before: int = 0
+    tracebacks: list[str] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass
+class NotebookRun:
+    """What happened when one notebook ran in the browser."""
+
+    name: str
+    code_cells: int = 0
+    executed: int = 0
+    errors: list[str] = field(default_factory=list)  # error outputs of untagged cells
+    expected_errors: int = 0  # error outputs of cells tagged raises-exception
+    dashboards: list[Dashboard] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    screenshot: Path | None = None
+    seconds: float = 0.0
+
+    def problems(self) -> list[str]:
+        """Everything a learner would see as broken, one line each (empty when all is well)."""
+        found = [f"cell error: {e}" for e in self.errors]
+        if self.executed < self.code_cells and not self.errors:
+            found.append(f"only {self.executed} of {self.code_cells} code cells ran")
+        for board in self.dashboards:
+            where = f"dashboard in code cell {board.cell} (sliders {board.sliders})"
+            if board.tracebacks:
+                found.append(f"{where}: traceback after moving a slider: {board.tracebacks[0][-300:]}")
+            elif not board.changed:
+                found.append(f"{where}: no slider move changed the picture ({board.note})")
+        return found
+
+
+def _code_cell_tags(nb: dict) -> list[list[str]]:
+    return [list(c.get("metadata", {}).get("tags", [])) for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def error_outputs(nb: dict) -> tuple[list[str], int]:
+    """(errors of untagged cells as 'code cell N: Name: value', count in raises-exception cells)."""
+    errors, expected = [], 0
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    for index, cell in enumerate(code):
+        tags = cell.get("metadata", {}).get("tags", [])
+        for output in cell.get("outputs", []):
+            if output.get("output_type") != "error":
+                continue
+            if "raises-exception" in tags:
+                expected += 1
+            else:
+                errors.append(f"code cell {index}: {output.get('ename')}: {output.get('evalue')}")
+    return errors, expected
+
+
+# What a dashboard shows: its pictures (an <img> src, a canvas's pixels) and, for dashboards
+# that show text in place of a picture, the text of the Output and HTML widgets inside it.
+_PICTURE_JS = """el => ({
+    figures: Array.from(el.querySelectorAll('img, canvas')).map(node =>
+        node.tagName === 'IMG' ? 'img:' + node.getAttribute('src') : 'canvas:' + node.toDataURL()),
+    text: Array.from(el.querySelectorAll('.widget-output .jp-OutputArea-output, .widget-html-content'))
+        .map(node => node.textContent).join('\\n'),
+})"""
+
+
+def _executed(prompt: str) -> bool:
+    return prompt[1:-2].strip().isdigit()
+
+
+def wait_until_done(page, timeout_s: float = 300.0, settle_s: float = 1.0) -> None:
+    """Wait until no code cell is queued or running ([*]) and the kernel has been idle a while."""
+    panel = page.locator(PANEL)
+    deadline = time.monotonic() + timeout_s
+    quiet_since = None
+    while time.monotonic() < deadline:
+        busy = panel.locator(f"{PROMPT}:text-is('[*]:')").count()
+        idle = panel.locator(IDLE).count() > 0
+        if busy == 0 and idle:
+            quiet_since = quiet_since or time.monotonic()
+            if time.monotonic() - quiet_since >= settle_s:
+                return
+        else:
+            quiet_since = None
+        page.wait_for_timeout(150)
+    raise TimeoutError(f"cells still running after {timeout_s:.0f} s")
+
+
+def wait_for_kernel(server: LabServer, name: str, timeout_s: float = 90.0) -> None:
+    """Wait until the notebook's kernel is idle and the page is connected to it.
+
+    The toolbar's idle indicator shows up before the page's kernel connection is ready; a
+    Run All clicked in between is silently lost.
+    """
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for session in server.api("GET", "/api/sessions"):
+            kernel = session.get("kernel") or {}
+            if (session.get("path") == name and kernel.get("execution_state") == "idle"
+                    and kernel.get("connections", 0) >= 1):
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"no idle kernel connected to {name} after {timeout_s:.0f} s")
+
+
+def _prompts(page) -> list[str]:
+    return page.locator(f"{PANEL} {CODE_CELL} {PROMPT}").all_text_contents()
+
+
+def run_all_cells(page, attempts: int = 3) -> None:
+    """Run > Run All Cells, as a learner would; click again if no cell started."""
+    for _ in range(attempts):
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if any(p.strip() != "[ ]:" for p in _prompts(page)):
+                return
+            page.wait_for_timeout(200)
+    raise TimeoutError(f"Run All Cells started no cell after {attempts} attempts")
+
+
+def save_and_read(page, server: LabServer, name: str, timeout_s: float = 30.0) -> dict:
+    """Save the notebook (our temporary copy) and return it as JSON, outputs included."""
+    before = server.api("GET", f"/api/contents/{name}?content=0")["last_modified"]
+    page.locator(f"{PANEL} .jp-Toolbar [data-command='docmanager:save']").first.click()
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        model = server.api("GET", f"/api/contents/{name}?content=1")
+        if model["last_modified"] != before:
+            return model["content"]
+        page.wait_for_timeout(200)
+    raise TimeoutError(f"{name} was not saved within {timeout_s:.0f} s")
+
+
+def _traceback_count(text: str) -> int:
+    return sum(text.count(marker) for marker in TRACEBACK_MARKERS)
+
+
+def _last_traceback(text: str, limit: int = 2000) -> str:
+    """The text from the last traceback marker on (IPython ends it with 'Name: message')."""
+    start = max(text.rfind(marker) for marker in TRACEBACK_MARKERS)
+    return " ".join(text[max(0, start - 80):][:limit].split())
+
+
+def exercise_dashboard(page, output, board: Dashboard, timeout_s: float = 30.0) -> None:
+    """Move the dashboard's sliders one step, one at a time, until its picture changes.
+
+    A slider at its maximum steps down instead. Records in ``board`` which slider changed the
+    picture and any traceback that appeared in the dashboard.
+    """
+    sliders = output.locator(SLIDER)
+    tried = []
+    for k in range(sliders.count()):
+        slider = sliders.nth(k)
+        if not slider.is_visible():
+            continue  # e.g. inside a tab that is not selected
+        before = output.evaluate(_PICTURE_JS)
+        board.figures_before = len(before["figures"])
+        tracebacks_before = _traceback_count(output.text_content())
+        handle = slider.locator(SLIDER_HANDLE).first
+        handle.scroll_into_view_if_needed()
+        value = float(handle.get_attribute("aria-valuenow"))
+        top = float(handle.get_attribute("aria-valuemax"))
+        handle.focus()
+        page.keyboard.press("ArrowLeft" if value >= top else "ArrowRight")
+        label = board.sliders[k] if k < len(board.sliders) else f"slider {k}"
+        tried.append(label)
+        page.wait_for_timeout(300)
+        wait_until_done(page, timeout_s, settle_s=0.5)
+        after = output.evaluate(_PICTURE_JS)
+        deadline = time.monotonic() + 5  # a dashboard may redraw a little after idle
+        while after == before and time.monotonic() < deadline:
+            page.wait_for_timeout(250)
+            after = output.evaluate(_PICTURE_JS)
+        text = output.text_content()
+        if _traceback_count(text) > tracebacks_before:
+            board.tracebacks.append(_last_traceback(text))
+            return
+        if before["figures"]:
+            changed = after["figures"] != before["figures"]
+        else:
+            changed = after != before
+        if changed:
+            board.changed, board.moved = True, label
+            return
+    board.note = f"moved {tried or 'no visible slider'}, picture unchanged"
+
+
+def find_dashboards(page) -> list[tuple[int, object, Dashboard]]:
+    """(code cell index, output locator, Dashboard) for every cell output with a visible slider."""
+    found = []
+    cells = page.locator(f"{PANEL} {CODE_CELL}")
+    for index in range(cells.count()):
+        outputs = cells.nth(index).locator(CELL_OUTPUT)
+        for j in range(outputs.count()):
+            output = outputs.nth(j)
+            if output.locator(SLIDER).count() == 0:
+                continue
+            labels = [s.locator(".widget-label").first.text_content() or f"slider {n}"
+                      for n, s in enumerate(output.locator(SLIDER).all())]
+            found.append((index, output, Dashboard(cell=index, sliders=labels)))
+    return found
+
+
+def full_screenshot(page, path: Path, max_height: int = 16000) -> Path:
+    """Screenshot the page with the viewport grown to show the whole notebook."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    height = page.evaluate(
+        """sel => { const p = document.querySelector(sel);
+                    const s = p && p.querySelector('.jp-WindowedPanel-outer');
+                    if (!s) return 0;
+                    s.scrollTop = 0;
+                    return s.scrollHeight; }""", PANEL)
+    if height:
+        page.set_viewport_size({"width": size["width"], "height": min(max_height, height + 200)})
+        page.wait_for_timeout(400)
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(size)
+    return path
+
+
+def run_notebook(browser, server: LabServer, name: str, artifacts: Path) -> NotebookRun:
+    """Run one notebook in a fresh page and report what happened (see NotebookRun)."""
+    started = time.monotonic()
+    run = NotebookRun(name=name)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    console: list[str] = []
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+    stem = Path(name).stem
+    try:
+        page.goto(server.url(name))
+        page.wait_for_selector(f"{PANEL} .jp-Cell", timeout=90_000)
+        wait_for_kernel(server, name)
+        run_all_cells(page)
+        wait_until_done(page)
+        prompts = _prompts(page)
+        run.code_cells = len(prompts)
+        run.executed = sum(_executed(p.strip()) for p in prompts)
+        run.errors, run.expected_errors = error_outputs(save_and_read(page, server, name))
+        for _, output, board in find_dashboards(page):
+            exercise_dashboard(page, output, board)
+            run.dashboards.append(board)
+    finally:
+        run.console_errors = console
+        try:
+            run.screenshot = full_screenshot(page, artifacts / f"{stem}.png")
+        finally:
+            (artifacts / f"{stem}.txt").write_text(report(run), encoding="utf-8")
+            page.close()
+            for session in server.api("GET", "/api/sessions"):
+                if session.get("path") == name:
+                    server.api("DELETE", f"/api/sessions/{session['id']}")
+        run.seconds = time.monotonic() - started
+    return run
+
+
+def report(run: NotebookRun) -> str:
+    """A readable account of one run, saved beside its screenshot."""
+    lines = [f"{run.name}: {run.executed}/{run.code_cells} code cells ran, "
+             f"{len(run.errors)} unexpected error(s), {run.expected_errors} expected (raises-exception)"]
+    lines += [f"  error: {e}" for e in run.errors]
+    for board in run.dashboards:
+        if board.tracebacks:
+            verdict = "a traceback appeared after a slider move"
+        elif board.changed:
+            verdict = f"picture changed after moving {board.moved!r}"
+        else:
+            verdict = board.note
+        lines.append(f"  dashboard in code cell {board.cell}: sliders {board.sliders}; "
+                     f"{board.figures_before} figure(s); {verdict}")
+        lines += [f"    traceback: {t[:500]}" for t in board.tracebacks]
+    lines += [f"  console {c[:300]}" for c in run.console_errors]
+    problems = run.problems()
+    lines.append("problems: " + ("none" if not problems else ""))
+    lines += [f"  {p}" for p in problems]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,157 @@
+"""Every notebook runs in a real browser: JupyterLab in Debian's chromium, driven by Playwright.
+
+For each notebooks/*.ipynb: Run All Cells, no cell may show an error (cells tagged
+``raises-exception`` excepted), and in every dashboard (a cell output with a slider) one
+slider move must change the picture without a traceback. A screenshot and a text report of
+each notebook land in test-artifacts/browser/ (gitignored), to read when a run fails.
+
+One JupyterLab serves a temporary copy of the notebooks for the whole session (see
+tests/browser_support.py for the isolation and the pitfalls it avoids). Two small notebooks
+written here check the checker: it must notice an error, a dead dashboard and a dashboard
+that raises. The suite skips, saying why, when chromium or playwright is missing; CI sets
+VETHLAB_REQUIRE_ALL=1 and that skip becomes a failure.
+"""
+
+import shutil
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+import browser_support as bs
+
+pytestmark = pytest.mark.browser
+
+NOTEBOOK_NAMES = sorted(path.name for path in bs.NOTEBOOKS.glob("*.ipynb"))
+
+# --- notebooks that check the checker ----------------------------------------------------------
+
+_SETUP = (
+    "%matplotlib inline\n"
+    "import matplotlib.pyplot as plt\n"
+    "import ipywidgets as widgets\n"
+    "from IPython.display import display"
+)
+
+# A dashboard as the notebooks build them: a slider, an Output widget, a figure redrawn on change.
+_DASHBOARD = """\
+def draw_{name}(n):
+    {body}
+    fig, ax = plt.subplots(figsize=(4, 1.5))
+    ax.bar(range(n), range(n))
+    ax.set_title("{name}")
+    plt.show()
+    plt.close(fig)
+
+slider_{name} = widgets.IntSlider(value={value}, min=1, max={top}, description="{name}")
+display(widgets.VBox([slider_{name}, widgets.interactive_output(draw_{name}, {{"n": slider_{name}}})]))"""
+
+# A dashboard whose picture never depends on its slider.
+_DEAD_DASHBOARD = """\
+frozen = widgets.Output()
+with frozen:
+    plt.plot([1, 2, 3])
+    plt.show()
+display(widgets.VBox([widgets.IntSlider(value=3, min=0, max=9, description="dead"), frozen]))"""
+
+
+def _notebook(cells):
+    return new_notebook(cells=cells, metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}})
+
+
+def write_selftest_notebooks(folder):
+    """checks.ipynb: two live dashboards, a dead one, one that raises, an expected error.
+    broken.ipynb: an untagged error stops Run All before the last cell."""
+    folder.mkdir(parents=True, exist_ok=True)
+    checks = _notebook([
+        new_markdown_cell("# The browser suite's own check"),
+        new_code_cell(_SETUP),
+        # At its maximum, so the driver must step down.
+        new_code_cell(_DASHBOARD.format(name="live", value=6, top=6, body="pass")),
+        new_code_cell("int('not a number')", metadata={"tags": ["raises-exception"]}),
+        new_code_cell(_DEAD_DASHBOARD),
+        new_code_cell(_DASHBOARD.format(
+            name="raising", value=4, top=9,
+            body="if n != 4:\n        raise ValueError(f'no picture for {n}')")),
+        new_code_cell("print('last cell ran')"),
+    ])
+    broken = _notebook([
+        new_code_cell(_SETUP),
+        new_code_cell("raise RuntimeError('broken on purpose')"),
+        new_code_cell("print('never runs')"),
+    ])
+    nbformat.write(checks, folder / "checks.ipynb")
+    nbformat.write(broken, folder / "broken.ipynb")
+
+
+# --- fixtures ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory):
+    """One JupyterLab for the session, serving copies of notebooks/ and the self-test notebooks."""
+    reason = bs.missing_tools()
+    if reason:
+        pytest.skip(reason)
+    shutil.rmtree(bs.ARTIFACTS, ignore_errors=True)  # only this suite's folder: no stale pictures
+    bs.ARTIFACTS.mkdir(parents=True)
+    root = tmp_path_factory.mktemp("lab")
+    bs.copy_notebooks(bs.NOTEBOOKS, root / "notebooks")
+    write_selftest_notebooks(root / "selftest")
+    server = bs.LabServer(root / ".", tmp_path_factory.mktemp("home"), bs.ARTIFACTS / "jupyterlab.log")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(lab):
+    """Debian's chromium, headless, for the whole session."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=bs.find_chromium(), headless=True,
+            args=["--no-sandbox", "--disable-dev-shm-usage"],
+        )
+        yield chromium
+        chromium.close()
+
+
+# --- the checker itself ------------------------------------------------------------------------
+
+
+def test_checker_sees_live_dead_and_raising_dashboards(lab, browser):
+    """On checks.ipynb the driver reports exactly the dead and the raising dashboard."""
+    run = bs.run_notebook(browser, lab, "selftest/checks.ipynb", bs.ARTIFACTS / "selftest")
+    assert (run.executed, run.code_cells, run.errors, run.expected_errors) == (6, 6, [], 1)
+    boards = {board.sliders[0]: board for board in run.dashboards}
+    assert sorted(boards) == ["dead", "live", "raising"]
+    assert boards["live"].changed and boards["live"].moved == "live" and not boards["live"].tracebacks
+    assert not boards["dead"].changed and not boards["dead"].tracebacks
+    assert boards["raising"].tracebacks and "no picture for" in boards["raising"].tracebacks[0]
+    problems = run.problems()
+    assert len(problems) == 2, problems
+    assert "no slider move changed the picture" in problems[0] and "dead" in problems[0]
+    assert "traceback after moving a slider" in problems[1] and "raising" in problems[1]
+    assert run.screenshot.stat().st_size > 0
+
+
+def test_checker_sees_an_error_that_stops_run_all(lab, browser):
+    """On broken.ipynb the driver reports the error and that the cell after it never ran."""
+    run = bs.run_notebook(browser, lab, "selftest/broken.ipynb", bs.ARTIFACTS / "selftest")
+    assert (run.executed, run.code_cells, run.expected_errors) == (2, 3, 0)
+    assert run.errors == ["code cell 1: RuntimeError: broken on purpose"]
+    assert run.problems() == ["cell error: code cell 1: RuntimeError: broken on purpose"]
+    assert run.dashboards == []
+
+
+# --- the notebooks -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", NOTEBOOK_NAMES)
+def test_notebook_runs_and_its_dashboards_redraw(lab, browser, name):
+    """Run All gives no error, and one slider move redraws each dashboard without a traceback."""
+    run = bs.run_notebook(browser, lab, f"notebooks/{name}", bs.ARTIFACTS)
+    assert run.problems() == [], f"{bs.report(run)}screenshot: {run.screenshot}"
