@@ -6,6 +6,7 @@ Subclasses (the question's dext, ``IOUserNetworkEthernet``) override ``Start``.
 
 from __future__ import annotations
 
+from .ioreturn import IOReturnError, kIOReturnUnsupported
 from .memory import Mac, Task
 
 __all__ = ["OSObject", "IOService", "OSData"]
@@ -50,6 +51,24 @@ class IOService(OSObject):
         self.task: Task = mac.task(task_name)
         self.started = False
 
+    #: The dext's bundle identifier and entitlements: what IOServiceOpen checks an app against
+    #: (``com.apple.developer.driverkit.allow-any-userclient-access`` lets any app in). A dext
+    #: class that serves apps sets its own.
+    bundle_identifier = "com.example.driver"
+    entitlements: dict = {"com.apple.developer.driverkit": True}
+
+    #: Set by ``vethlab.userclient`` when the dext dies serving an app's call (a simulated fault,
+    #: or a Python error where C++ would have crashed): the exception. A dead dext answers
+    #: nothing. (modelled)
+    crash: BaseException | None = None
+
     def Start(self, provider: "IOService | None" = None) -> None:
         """``Start(provider)``: subclasses call this first, then build their objects."""
         self.started = True
+
+    def NewUserClient(self, type: int):
+        """``NewUserClient(type, &userClient)``: the system calls it when an app calls
+        ``IOServiceOpen`` (documented). A dext that talks to apps overrides it to create and
+        start its ``IOUserClient`` (see ``vethlab.userclient``); this one refuses."""
+        raise IOReturnError(kIOReturnUnsupported,
+                            f"{self.__class__.__name__} has no user client (NewUserClient type {type})")
