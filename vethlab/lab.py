@@ -227,7 +227,7 @@ def sync_notebooks(folder: str | Path, source: NotebookSource | None = None) -> 
         for name in sorted(set(manifest) - set(source.names)):
             if (folder / name).exists():
                 report.files.append(FileAction(name, NOT_SHIPPED, "left as it is"))
-        if new_manifest != manifest or not (folder / MANIFEST).exists():
+        if new_manifest != manifest or note or not (folder / MANIFEST).exists():
             body = {"format": MANIFEST_FORMAT, "files": dict(sorted(new_manifest.items()))}
             _write_atomically(folder / MANIFEST, (json.dumps(body, indent=1) + "\n").encode())
     except PermissionError as err:
