@@ -17,6 +17,7 @@ The map of the package, from the machine up to the pictures:
 ``pictures``       matplotlib drawings of the model's state (each takes an ``ax``)
 ``widgets``        ipywidgets dashboards built on the pictures
 ``cli``            the ``vethlab`` command
+``lab``            ``vethlab lab``: copy the notebooks to a folder of yours, open JupyterLab
 =================  ===========================================================================
 
 Every behaviour is labelled by where it comes from: documented (Apple's docs or headers),
@@ -27,6 +28,7 @@ says so) or modelled (vethlab's own choice where the truth is unknown). See the 
 from . import ioreturn
 from .host import HostStack
 from .ioreturn import IOReturnError, IOReturnName
+from .lab import sync_notebooks
 from .layout import PoolLayout, configured_buffer_size
 from .machine import APPLE_SILICON, INTEL, PROFILES, Boot, MachineProfile
 from .memory import (
@@ -93,6 +95,7 @@ __all__ = [
     "kIOUserNetworkPacketDirectionTx",
     "question_fix",
     "run_question",
+    "sync_notebooks",
 ]
 
 # Every kIOReturn… constant, at the top level too: ``vethlab.kIOReturnBadArgument``.
