@@ -281,10 +281,6 @@ class NotebookRun:
         return found
 
 
-def _code_cell_tags(nb: dict) -> list[list[str]]:
-    return [list(c.get("metadata", {}).get("tags", [])) for c in nb["cells"] if c["cell_type"] == "code"]
-
-
 def error_outputs(nb: dict) -> tuple[list[str], int]:
     """(errors of untagged cells as 'code cell N: Name: value', count in raises-exception cells)."""
     errors, expected = [], 0
@@ -450,6 +446,13 @@ def find_dashboards(page) -> list[tuple[int, object, Dashboard]]:
     return found
 
 
+def hide_left_sidebar(page) -> None:
+    """Collapse the file browser, so the notebook (and its screenshot) gets the width."""
+    current = page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current")
+    if current.count():
+        current.first.click()
+
+
 def full_screenshot(page, path: Path, max_height: int = 16000) -> Path:
     """Screenshot the page with the viewport grown to show the whole notebook."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -481,6 +484,7 @@ def run_notebook(browser, server: LabServer, name: str, artifacts: Path) -> Note
         page.goto(server.url(name))
         page.wait_for_selector(f"{PANEL} .jp-Cell", timeout=90_000)
         wait_for_kernel(server, name)
+        hide_left_sidebar(page)
         run_all_cells(page)
         wait_until_done(page)
         prompts = _prompts(page)

@@ -155,3 +155,39 @@ def test_notebook_runs_and_its_dashboards_redraw(lab, browser, name):
     """Run All gives no error, and one slider move redraws each dashboard without a traceback."""
     run = bs.run_notebook(browser, lab, f"notebooks/{name}", bs.ARTIFACTS)
     assert run.problems() == [], f"{bs.report(run)}screenshot: {run.screenshot}"
+
+
+# --- the helpers, without a browser ------------------------------------------------------------
+
+
+def test_missing_chromium_is_a_skip_reason_naming_the_package(monkeypatch):
+    """Without chromium the suite's skip reason says how to install it."""
+    monkeypatch.setattr(bs, "find_chromium", lambda: None)
+    assert bs.missing_tools() == "chromium not installed: apt-get install chromium"
+
+
+def test_server_state_stays_in_the_temporary_home(tmp_path, monkeypatch):
+    """HOME and every Jupyter, IPython and matplotlib folder point into the temporary home."""
+    monkeypatch.setenv("JUPYTER_PATH", "/somewhere/of/the/user")
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    env = bs.isolated_env(tmp_path)
+    names = ["HOME", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR",
+             "JUPYTERLAB_SETTINGS_DIR", "JUPYTERLAB_WORKSPACES_DIR", "IPYTHONDIR", "MPLCONFIGDIR",
+             "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"]
+    state = {name: env[name] for name in names}
+    assert all(v.startswith(str(tmp_path)) for v in state.values()), state
+    assert "JUPYTER_PATH" not in env and "MPLBACKEND" not in env
+    assert env["PYTHONPATH"].split(":")[0] == str(bs.REPO)
+
+
+def test_error_outputs_tell_expected_from_unexpected():
+    """Errors in cells tagged raises-exception are counted apart; others are listed by code cell."""
+    nb = _notebook([
+        new_markdown_cell("# t"),
+        new_code_cell("1/0", metadata={"tags": ["raises-exception"]}),
+        new_code_cell("x"),
+    ])
+    error = {"output_type": "error", "ename": "NameError", "evalue": "name 'x' is not defined", "traceback": []}
+    nb.cells[1].outputs = [dict(error, ename="ZeroDivisionError", evalue="division by zero")]
+    nb.cells[2].outputs = [{"output_type": "stream", "name": "stderr", "text": "a warning"}, error]
+    assert bs.error_outputs(nb) == (["code cell 1: NameError: name 'x' is not defined"], 1)
