@@ -1,0 +1,431 @@
+"""IOKit.framework, the app's side: open a dext's user client, call it, hear from it, map its memory.
+
+The functions keep IOKitLib's names and argument order, so a line of a notebook carries over to
+C. Two rules turn C into Python:
+
+* **Every call returns its ``kern_return_t`` first**, as in C, and never raises for a failure
+  of the call: ``kr, connect = IOServiceOpen(service, app, 0)``. A failed call's other results
+  are ``None`` or empty. (This is the app side of the user-client boundary: the dext's errors
+  arrive here as codes, converted once, in ``vethlab.userclient``.)
+* **C out-parameters become further return values**, after the code (as PyObjC does):
+  ``kr, output = IOConnectCallStructMethod(connect, selector, inputStruct, outputStructCnt)``.
+  A count that C passes beside a pointer is the length of the Python sequence; the capacity
+  of an output (``outputCnt``, ``outputStructCnt``) is passed as a number, and the output comes
+  back as long as the dext made it.
+
+The task an app opens from is an :class:`App`: its address space (``app.task``), bundle
+identifier and entitlements (in C: ``mach_task_self()`` and the code signature). Notifications
+arrive on an :class:`IONotificationPort`; with ``IONotificationPortSetDispatchQueue`` they run
+as blocks on a :class:`DispatchQueue`, which, unlike libdispatch, runs only when asked
+(``queue.drain()``), so every run is deterministic.
+
+Provenance: signatures, the 16-scalar limit, the 4096-byte inline limit and the async reference
+layout (``kIOAsyncCalloutFuncIndex`` 1, ``kIOAsyncCalloutRefconIndex`` 2, 8 values) are
+documented (IOKitLib.h, IOKitLib.c, XNU ``IOTypes.h`` for the map options). Modelled: the
+codes for arguments C could not even express (a negative count, a Python object that is not
+bytes), a dispatch queue that runs on demand, and ``kIOReturnNotOpen`` for calls on a closed
+connection (real IOKit answers a dead port with a Mach error).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from .ioreturn import (
+    IOReturnError,
+    kIOReturnBadArgument,
+    kIOReturnNotOpen,
+    kIOReturnSuccess,
+)
+from .memory import IOMemoryMap, Mac, Task, kIOMemoryMapFixedAddress, kIOMemoryMapReadOnly
+from .service import IOService
+from .userclient import (
+    IO_STRUCT_INBAND_MAX,
+    IOUserClient,
+    OSAction,
+    Trace,
+    UserClientState,
+    kernel_close,
+    kernel_external_method,
+    kernel_map,
+    kernel_open,
+    kIOUserClientScalarArrayCountMax,
+)
+
+__all__ = [
+    "App",
+    "IOConnection",
+    "DispatchQueue",
+    "dispatch_queue_create",
+    "IONotificationPort",
+    "IONotificationPortCreate",
+    "IONotificationPortSetDispatchQueue",
+    "IONotificationPortGetMachPort",
+    "IONotificationPortDestroy",
+    "IOServiceOpen",
+    "IOServiceClose",
+    "IOConnectCallMethod",
+    "IOConnectCallAsyncMethod",
+    "IOConnectCallStructMethod",
+    "IOConnectCallAsyncStructMethod",
+    "IOConnectCallScalarMethod",
+    "IOConnectCallAsyncScalarMethod",
+    "IOConnectMapMemory64",
+    "IOConnectUnmapMemory64",
+    "kIOMainPortDefault",
+    "kIOMasterPortDefault",
+    "kIOMapAnywhere",
+    "kIOMapReadOnly",
+    "kIODefaultMemoryType",
+    "kIOAsyncReservedIndex",
+    "kIOAsyncCalloutFuncIndex",
+    "kIOAsyncCalloutRefconIndex",
+    "kIOAsyncCalloutCount",
+    "kOSAsyncRef64Count",
+    "IO_STRUCT_INBAND_MAX",
+]
+
+kIOMainPortDefault = 0  # MACH_PORT_NULL: "the default main port"
+kIOMasterPortDefault = kIOMainPortDefault  # the pre-macOS 12 name
+# IOTypes.h (XNU): mapping options and the default memory type
+kIOMapAnywhere = 0x00000001
+kIOMapReadOnly = 0x00001000
+kIODefaultMemoryType = 0
+_MAP_OPTIONS_ALLOWED = kIOMapAnywhere | kIOMapReadOnly
+# OSMessageNotification.h: the async reference an app passes with an async call
+kIOAsyncReservedIndex = 0
+kIOAsyncCalloutFuncIndex = 1
+kIOAsyncCalloutRefconIndex = 2
+kIOAsyncCalloutCount = 3
+kOSAsyncRef64Count = 8
+
+_UINT64 = 1 << 64
+_UINT32 = 1 << 32
+
+
+class App:
+    """A user-space process that talks to dexts: its task, bundle identifier, entitlements,
+    and the trace of what it sent and received (the first ``trace_limit`` crossings)."""
+
+    def __init__(self, mac: Mac, name: str = "app", *, bundle_identifier: str = "com.example.app",
+                 entitlements: dict | None = None, trace_limit: int = 256) -> None:
+        self.mac = mac
+        self.name = name
+        self.task: Task = mac.task(name)
+        self.bundle_identifier = bundle_identifier
+        self.entitlements = dict(entitlements or {})
+        self.trace = Trace(trace_limit)
+
+    def mach_task_self(self) -> "App":
+        """The calling task, as C's ``mach_task_self()`` (the app itself, here)."""
+        return self
+
+    def __repr__(self) -> str:
+        return f"<App {self.name!r} ({self.bundle_identifier})>"
+
+
+class DispatchQueue:
+    """A serial dispatch queue that runs its blocks only when drained (deterministic)."""
+
+    def __init__(self, label: str = "") -> None:
+        self.label = label
+        self._blocks: deque = deque()
+        self.ran = 0
+
+    def dispatch_async(self, block) -> None:
+        self._blocks.append(block)
+
+    @property
+    def pending(self) -> int:
+        return len(self._blocks)
+
+    def drain(self, limit: int | None = None) -> int:
+        """Run queued blocks in order (blocks they queue run too) until none is left or
+        ``limit`` have run; return how many ran."""
+        ran = 0
+        while self._blocks and (limit is None or ran < limit):
+            self._blocks.popleft()()
+            ran += 1
+        self.ran += ran
+        return ran
+
+    def __repr__(self) -> str:
+        return f"<DispatchQueue {self.label!r}: {self.pending} pending>"
+
+
+def dispatch_queue_create(label: str = "", attr=None) -> DispatchQueue:
+    """``dispatch_queue_create(label, DISPATCH_QUEUE_SERIAL)``."""
+    return DispatchQueue(label)
+
+
+class IONotificationPort:
+    """Where a dext's ``AsyncCompletion`` messages arrive. Messages wait on the port until a
+    dispatch queue is set; then each becomes a block that calls the app's callback:
+    ``callback(refcon, result, args, numArgs)`` (the C ``IOAsyncCallback``)."""
+
+    def __init__(self) -> None:
+        self.queue: DispatchQueue | None = None
+        self.held: deque = deque()
+        self.undeliverable = 0  # messages whose reference had no callable callback
+        self.destroyed = False
+
+    def post(self, action: OSAction, result: int, values: tuple) -> None:
+        """A message from the kernel (vethlab's: called by ``AsyncCompletion``)."""
+        if self.destroyed:
+            return
+        message = (action, result, values)
+        if self.queue is None:
+            self.held.append(message)
+        else:
+            self.queue.dispatch_async(lambda: self._callout(message))
+
+    def _callout(self, message) -> None:
+        action, result, values = message
+        reference = action.reference
+        callback = reference[kIOAsyncCalloutFuncIndex] if len(reference) > kIOAsyncCalloutFuncIndex else None
+        refcon = reference[kIOAsyncCalloutRefconIndex] if len(reference) > kIOAsyncCalloutRefconIndex else None
+        if not callable(callback):
+            self.undeliverable += 1
+            return
+        if action.trace is not None:
+            action.trace.record("deliver", getattr(callback, "__name__", "callback"), result,
+                                f"{len(values)} value{'s' * (len(values) != 1)}")
+        callback(refcon, result, list(values), len(values))
+
+
+def IONotificationPortCreate(mainPort: int = kIOMainPortDefault) -> IONotificationPort:
+    return IONotificationPort()
+
+
+def IONotificationPortSetDispatchQueue(notify: IONotificationPort, queue: DispatchQueue) -> None:
+    """Deliver ``notify``'s messages as blocks on ``queue`` (those already waiting too)."""
+    notify.queue = queue
+    while notify.held:
+        message = notify.held.popleft()
+        queue.dispatch_async(lambda m=message: notify._callout(m))
+
+
+def IONotificationPortGetMachPort(notify: IONotificationPort) -> IONotificationPort:
+    """The port to pass as ``wake_port`` (the notification port itself, here)."""
+    return notify
+
+
+def IONotificationPortDestroy(notify: IONotificationPort) -> None:
+    notify.destroyed = True
+    notify.held.clear()
+
+
+class IOConnection:
+    """``io_connect_t``: an app's handle on one user client. Its state is the user client's
+    (one state machine, ``vethlab.userclient.USER_CLIENT_MOVES``)."""
+
+    def __init__(self, app: App, service: IOService, client: IOUserClient, type: int) -> None:
+        self.app = app
+        self.service = service
+        self.client = client
+        self.type = type
+        #: Live mappings made with IOConnectMapMemory64: (memory type, address) -> mapping.
+        self.mappings: dict[tuple[int, int], IOMemoryMap] = {}
+
+    @property
+    def state(self) -> UserClientState:
+        return self.client.state
+
+    def __repr__(self) -> str:
+        return (f"<IOConnection {self.app.name!r} -> {self.service.__class__.__name__} "
+                f"type {self.type}: {self.state.name}>")
+
+
+# -- argument checks of the app side (IOKitLib and MIG) -----------------------------------
+
+class _Refused(Exception):
+    """An argument the app side refuses before anything reaches the kernel."""
+
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+def _uint(value, bits_max: int) -> bool:
+    if type(value) is int:
+        return 0 <= value < bits_max
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and 0 <= value < bits_max
+
+
+def _connection(connection) -> IOConnection:
+    if not isinstance(connection, IOConnection):
+        raise _Refused(kIOReturnBadArgument)
+    return connection
+
+
+def _scalars(values) -> tuple:
+    if not values if isinstance(values, (tuple, list)) else values is None:
+        return ()
+    try:
+        values = tuple(values)
+    except TypeError:
+        raise _Refused(kIOReturnBadArgument) from None
+    if len(values) > kIOUserClientScalarArrayCountMax or not all(_uint(v, _UINT64) for v in values):
+        raise _Refused(kIOReturnBadArgument)
+    return tuple(int(v) for v in values)
+
+
+def _struct(data) -> bytes | None:
+    if data is None:
+        return None
+    if not isinstance(data, (bytes, bytearray, memoryview, np.ndarray)):
+        raise _Refused(kIOReturnBadArgument)
+    data = bytes(data)
+    if len(data) >= _UINT32:
+        raise _Refused(kIOReturnBadArgument)
+    return data or None
+
+
+def _count(value, limit: int) -> int:
+    if not _uint(value, limit + 1):
+        raise _Refused(kIOReturnBadArgument)
+    return int(value)
+
+
+# -- opening and closing ------------------------------------------------------------------
+
+def IOServiceOpen(service: IOService, owningTask: App, type: int) -> tuple[int, IOConnection | None]:
+    """Open a connection to ``service``: the dext's ``NewUserClient(type)`` runs, after the
+    kernel checked the app's entitlements (``kIOReturnNotPermitted`` without them).
+    Returns ``(kr, connect)``."""
+    if not isinstance(service, IOService) or not isinstance(owningTask, App) or not _uint(type, _UINT32):
+        return kIOReturnBadArgument, None
+    kr, client = kernel_open(service, owningTask.entitlements, int(type), owningTask.trace)
+    if kr != kIOReturnSuccess:
+        return kr, None
+    return kr, IOConnection(owningTask, service, client, int(type))
+
+
+def IOServiceClose(connect: IOConnection) -> int:
+    """Close ``connect``: its mappings go away and the dext's client is stopped. Closing twice
+    is ``kIOReturnNotOpen``."""
+    if not isinstance(connect, IOConnection):
+        return kIOReturnBadArgument
+    kr = kernel_close(connect.client, connect.app.trace)
+    if connect.state is UserClientState.CLOSED:
+        for mapping in connect.mappings.values():
+            mapping.unmap()
+        connect.mappings.clear()
+    return kr
+
+
+# -- calls ------------------------------------------------------------------------------------
+
+def IOConnectCallAsyncMethod(connection: IOConnection, selector: int, wake_port, reference,
+                             input=(), inputStruct=None, outputCnt: int = 0,
+                             outputStructCnt: int = 0) -> tuple[int, list[int], bytes]:
+    """The general call, asynchronous when ``wake_port`` is a notification port: the dext gets
+    a completion (``OSAction``) that sends to ``wake_port`` with ``reference`` (at most
+    ``kOSAsyncRef64Count`` values; index ``kIOAsyncCalloutFuncIndex`` holds the callback,
+    ``kIOAsyncCalloutRefconIndex`` its refcon). Returns ``(kr, scalar outputs, structure
+    output)``."""
+    try:
+        conn = _connection(connection)
+        if not _uint(selector, _UINT32):
+            raise _Refused(kIOReturnBadArgument)
+        scalars = _scalars(input)
+        struct_in = _struct(inputStruct)
+        out_count = _count(outputCnt, kIOUserClientScalarArrayCountMax)
+        out_size = _count(outputStructCnt, _UINT32 - 1)
+        completion = None
+        if wake_port is not None:
+            if not isinstance(wake_port, IONotificationPort):
+                raise _Refused(kIOReturnBadArgument)
+            ref = tuple(reference) if reference is not None else ()
+            if len(ref) > kOSAsyncRef64Count:
+                raise _Refused(kIOReturnBadArgument)
+            if not ref:  # IOKitLib substitutes a one-element dummy reference
+                ref = (0,)
+            completion = OSAction(wake_port, ref, conn.client, conn.app.trace)
+    except _Refused as refused:
+        return refused.code, [], b""
+    return kernel_external_method(conn.client, int(selector), scalars, struct_in, out_count,
+                                  out_size, completion, conn.app.trace)
+
+
+def IOConnectCallMethod(connection: IOConnection, selector: int, input=(), inputStruct=None,
+                        outputCnt: int = 0, outputStructCnt: int = 0) -> tuple[int, list[int], bytes]:
+    """``IOConnectCallMethod``: scalars and a structure in, scalars and a structure out.
+    Structures over 4096 bytes travel out of line. Returns ``(kr, scalars, structure)``."""
+    return IOConnectCallAsyncMethod(connection, selector, None, None, input, inputStruct,
+                                    outputCnt, outputStructCnt)
+
+
+def IOConnectCallStructMethod(connection: IOConnection, selector: int, inputStruct=None,
+                              outputStructCnt: int = 0) -> tuple[int, bytes]:
+    """``IOConnectCallStructMethod``: a structure in, a structure out. Returns ``(kr, bytes)``."""
+    kr, _, out = IOConnectCallMethod(connection, selector, (), inputStruct, 0, outputStructCnt)
+    return kr, out
+
+
+def IOConnectCallAsyncStructMethod(connection: IOConnection, selector: int, wake_port, reference,
+                                   inputStruct=None, outputStructCnt: int = 0) -> tuple[int, bytes]:
+    """``IOConnectCallAsyncStructMethod``. Returns ``(kr, bytes)``."""
+    kr, _, out = IOConnectCallAsyncMethod(connection, selector, wake_port, reference, (),
+                                          inputStruct, 0, outputStructCnt)
+    return kr, out
+
+
+def IOConnectCallScalarMethod(connection: IOConnection, selector: int, input=(),
+                              outputCnt: int = 0) -> tuple[int, list[int]]:
+    """``IOConnectCallScalarMethod``: at most 16 scalars each way (more fails, documented).
+    Returns ``(kr, scalars)``."""
+    kr, scalars, _ = IOConnectCallMethod(connection, selector, input, None, outputCnt, 0)
+    return kr, scalars
+
+
+def IOConnectCallAsyncScalarMethod(connection: IOConnection, selector: int, wake_port, reference,
+                                   input=(), outputCnt: int = 0) -> tuple[int, list[int]]:
+    """``IOConnectCallAsyncScalarMethod``. Returns ``(kr, scalars)``."""
+    kr, scalars, _ = IOConnectCallAsyncMethod(connection, selector, wake_port, reference, input,
+                                              None, outputCnt, 0)
+    return kr, scalars
+
+
+# -- shared memory ------------------------------------------------------------------------
+
+def IOConnectMapMemory64(connect: IOConnection, memoryType: int, intoTask: App,
+                         atAddress: int = 0, options: int = kIOMapAnywhere) -> tuple[int, int, int]:
+    """Map the memory the dext offers for ``memoryType`` (its ``CopyClientMemoryForType``) into
+    ``intoTask``: anywhere with ``kIOMapAnywhere``, else at ``atAddress``; read-only with
+    ``kIOMapReadOnly`` or when the dext says ``kIOUserClientMemoryReadOnly``.
+    Returns ``(kr, address, size)``."""
+    if (not isinstance(connect, IOConnection) or not isinstance(intoTask, App)
+            or not _uint(memoryType, _UINT32) or not _uint(atAddress, _UINT64)
+            or not _uint(options, _UINT32) or options & ~_MAP_OPTIONS_ALLOWED):
+        return kIOReturnBadArgument, 0, 0
+    map_options = 0 if options & kIOMapAnywhere else kIOMemoryMapFixedAddress
+    if options & kIOMapReadOnly:
+        map_options |= kIOMemoryMapReadOnly
+    address = 0 if options & kIOMapAnywhere else int(atAddress)
+    kr, mapping = kernel_map(connect.client, int(memoryType), intoTask.task, map_options, address,
+                             connect.app.trace)
+    if kr != kIOReturnSuccess:
+        return kr, 0, 0
+    connect.mappings[(int(memoryType), mapping.GetAddress())] = mapping
+    return kr, mapping.GetAddress(), mapping.GetLength()
+
+
+def IOConnectUnmapMemory64(connect: IOConnection, memoryType: int, fromTask: App,
+                           atAddress: int) -> int:
+    """Undo ``IOConnectMapMemory64`` of ``memoryType`` at ``atAddress``."""
+    if not isinstance(connect, IOConnection) or not isinstance(fromTask, App):
+        return kIOReturnBadArgument
+    if connect.state is UserClientState.CLOSED:
+        return kIOReturnNotOpen
+    mapping = connect.mappings.get((memoryType, atAddress))
+    if mapping is None or mapping.task is not fromTask.task:
+        return kIOReturnBadArgument
+    try:
+        mapping.unmap()
+    except (IOReturnError, ValueError):
+        return kIOReturnBadArgument
+    del connect.mappings[(memoryType, atAddress)]
+    connect.app.trace.record("unmap", "IOConnectUnmapMemory64", kIOReturnSuccess, f"type {memoryType}")
+    return kIOReturnSuccess
