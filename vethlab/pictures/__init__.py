@@ -4,8 +4,29 @@ readings), and returns the ``ax`` with a small record of what it drew in ``ax.ve
 tests can check the structure of a picture without looking at pixels.
 
 ``style``       the shared palette and the provenance labels (every picture uses it)
+``legend``      provenance notes under a figure, and the key to the four labels
+``memory_map``  the pool's buffers, what their bytes hold, and where reads landed
+``offsets``     each packet's offset error: where a method read against where the frame is
+``hexdump``     hex dumps with coloured regions (headroom, frame fields, stale bytes)
 """
 
+from .hexdump import draw_hexdump, first_junk_packet, hexdump_text, pool_dump, reading_dumps  # noqa: F401
+from .legend import add_provenance_notes, draw_provenance_key  # noqa: F401
+from .memory_map import draw_memory_map  # noqa: F401
+from .offsets import draw_offset_errors  # noqa: F401
 from .style import COLORS, PROVENANCE, PROVENANCE_COLORS  # noqa: F401
 
-__all__ = ["COLORS", "PROVENANCE", "PROVENANCE_COLORS"]
+__all__ = [
+    "COLORS",
+    "PROVENANCE",
+    "PROVENANCE_COLORS",
+    "add_provenance_notes",
+    "draw_hexdump",
+    "draw_memory_map",
+    "draw_offset_errors",
+    "draw_provenance_key",
+    "first_junk_packet",
+    "hexdump_text",
+    "pool_dump",
+    "reading_dumps",
+]

@@ -1,0 +1,198 @@
+"""Where each way of finding a frame read, against where the frame is: the offset errors.
+
+``draw_offset_errors(ax, results)`` plots, for every packet, the error in bytes of one or more
+methods: the pool offset the method's address shows minus the pool offset of the frame's first
+byte (``Reading.offset_error``, worked out by ``vethlab.question``; nothing is recomputed here).
+A method that is right everywhere is a flat line at 0; the question's first attempt falls by
+``real − requested`` bytes per slot, starting at ``−dataOffset``.
+
+``show="offsets"`` draws the two positions instead: where the frame is and where the method
+read, joined by a line whose length is the error.
+
+When every error of a method lies on one straight line, the line is fitted from the readings
+and written next to the points (``error = −448 × i − 8``): a property of the data, not a formula
+typed in here. A pool of more than one segment gets a dotted line where each new segment starts
+(the "segment offset is not a pool offset" trap).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.ticker import FuncFormatter
+
+from .legend import add_provenance_notes
+from .memory_map import read_right
+from .style import COLORS, FONT_SIZE
+
+__all__ = ["draw_offset_errors", "series_of", "exact_line"]
+
+_MARKERS = ("o", "s", "^", "D", "v")
+_SERIES_COLORS = (COLORS["wrong_read"], COLORS["link_header"], COLORS["right_read"],
+                  COLORS["segment_boundary"], COLORS["stale"])
+
+
+def series_of(results) -> dict[str, tuple[list, object]]:
+    """Normalise what ``draw_offset_errors`` accepts into ``{name: (readings, pool or None)}``.
+
+    Accepted: a ``QuestionReport`` (all its methods), a ``MethodResult``, a dict of either
+    ``MethodResult`` or reading lists, or one list of ``Reading``."""
+    if hasattr(results, "methods") and isinstance(results.methods, dict):
+        results = results.methods
+    if hasattr(results, "readings") and hasattr(results, "spec"):
+        return {results.spec.title: (list(results.readings), results.pool)}
+    if isinstance(results, dict):
+        out = {}
+        for name, value in results.items():
+            if hasattr(value, "readings"):
+                title = value.spec.title if hasattr(value, "spec") else str(name)
+                out[title] = (list(value.readings), getattr(value, "pool", None))
+            else:
+                out[str(name)] = (list(value), None)
+        return out
+    return {"reads": (list(results), None)}
+
+
+def exact_line(x: np.ndarray, y: np.ndarray) -> tuple[int, int] | None:
+    """``(slope, intercept)`` when every ``y`` is exactly ``slope·x + intercept`` (integers),
+    else None. Fitted from the first two distinct points, then checked on all."""
+    if len(x) < 2:
+        return None
+    j = np.flatnonzero(x != x[0])
+    if not len(j):
+        return None
+    j = j[0]
+    dy, dx = int(y[j] - y[0]), int(x[j] - x[0])
+    if dy % dx:
+        return None
+    slope = dy // dx
+    intercept = int(y[0] - slope * x[0])
+    if np.all(y == slope * x + intercept):
+        return slope, intercept
+    return None
+
+
+def _line_text(slope: int, intercept: int) -> str:
+    if slope == 0:
+        return f"error = {intercept:+d}" if intercept else "error = 0"
+    text = f"error = {'−' if slope < 0 else ''}{abs(slope)} × i"
+    if intercept:
+        text += f" {'−' if intercept < 0 else '+'} {abs(intercept)}"
+    return text
+
+
+def _thousands(value, _pos=None) -> str:
+    return f"{value:,.0f}".replace("-", "−")
+
+
+def _set_limits(ax, record: dict, show: str) -> None:
+    """Limits from the data, so a reused axes never keeps the last picture's range."""
+    xs = [i for s in record["series"].values() for i in s["packets"]]
+    if show == "error":
+        ys = [e for s in record["series"].values() for e in s["errors"] if e is not None] + [0]
+    else:
+        ys = [0] + [v for v in record.get("_offsets", [])]
+    if not xs:
+        return
+    x0, x1 = min(xs), max(xs)
+    pad = max(0.5, (x1 - x0) * 0.03)
+    ax.set_xlim(x0 - pad, x1 + pad)
+    y0, y1 = min(ys), max(ys)
+    span = (y1 - y0) or 1
+    ax.set_ylim(y0 - span * 0.08, y1 + span * 0.08)
+
+
+def draw_offset_errors(ax, results, *, show: str = "error", title: str | None = None,
+                       annotate: bool = True, rules=(), legend: bool = True):
+    """Plot every packet's offset error (``show="error"``) or its read and frame offsets
+    (``show="offsets"``) for one or more methods; see the module docstring for ``results``.
+
+    ``rules`` are ``(provenance label, text)`` pairs stated under the axes. Returns ``ax``;
+    ``ax.vethlab["series"][name]`` holds each method's packets, errors, wrong and unreadable
+    packets and the exact line, if any.
+    """
+    if show not in ("error", "offsets"):
+        raise ValueError(f"show={show!r} is not understood; allowed: 'error', 'offsets'")
+    series = series_of(results)
+    record = {"show": show, "series": {}}
+    pool = next((p for _, p in series.values() if p is not None), None)
+    many = len(series) > 1
+    biggest = 0
+    for k, (name, (readings, _)) in enumerate(series.items()):
+        index = np.array([r.index for r in readings], dtype=np.int64)
+        inside = np.array([r.offset_error is not None for r in readings], dtype=bool)
+        error = np.array([r.offset_error if r.offset_error is not None else 0 for r in readings],
+                         dtype=np.int64)
+        right = np.array([read_right(r) for r in readings], dtype=bool)
+        frame = np.array([r.frame_offset for r in readings], dtype=np.int64)
+        marker, color = _MARKERS[k % len(_MARKERS)], _SERIES_COLORS[k % len(_SERIES_COLORS)]
+        size = 36 - 10 * k if many else 22
+        if len(index) > 512:
+            size = 6
+        line = exact_line(index[inside], error[inside]) if inside.any() else None
+        label = name + (f"  ({_line_text(*line)})" if line and annotate else "")
+        if show == "error":
+            ax.scatter(index[inside], error[inside], s=size, marker=marker, label=label,
+                       facecolors=color if k == 0 or not many else "none", edgecolors=color,
+                       linewidths=1.0, zorder=3 + k)
+            if line is not None and line[0] != 0 and inside.sum() > 1:
+                xs = np.array([index[inside].min(), index[inside].max()])
+                ax.plot(xs, line[0] * xs + line[1], color=color, lw=0.8, alpha=0.6, zorder=2)
+            if inside.any():
+                biggest = max(biggest, int(np.abs(error[inside]).max()))
+        else:
+            read = frame + error
+            ax.scatter(index, frame, s=size, marker="_", color=COLORS["frame"], zorder=2,
+                       label="where the frame is" if k == 0 else None)
+            ax.scatter(index[inside], read[inside], s=size, marker=marker, label=name,
+                       facecolors="none", edgecolors=color, zorder=3 + k)
+            record.setdefault("_offsets", []).extend(
+                [int(v) for v in frame] + [int(v) for v in read[inside]])
+            segs = np.stack([np.stack([index, frame], -1), np.stack([index, read], -1)], axis=1)
+            ax.add_collection(LineCollection(segs[inside], colors=color, linewidths=0.8,
+                                             alpha=0.7))
+        if (~inside).any():
+            ax.scatter(index[~inside], np.zeros(int((~inside).sum())), marker="x",
+                       color=COLORS["wrong_read"], s=size, zorder=6,
+                       label=f"{name}: not in the pool")
+        record["series"][name] = {
+            "packets": [int(i) for i in index],
+            "errors": [int(e) if ok else None for e, ok in zip(error, inside)],
+            "wrong": [int(i) for i in index[~right]],
+            "outside_pool": [int(i) for i in index[~inside]],
+            "line": line,
+        }
+
+    if pool is not None and pool.layout.segment_count > 1:
+        lay = pool.layout
+        starts = [lay.buffers_per_segment * s for s in range(1, lay.segment_count)
+                  if lay.buffers_per_segment * s < lay.packet_count]
+        if len(starts) <= 64:
+            for s in starts:
+                ax.axvline(s - 0.5, color=COLORS["segment_boundary"], lw=0.8, ls=":")
+        record["segment_starts"] = starts
+    _set_limits(ax, record, show)
+    ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
+    if show == "error":
+        ax.axhline(0, color=COLORS["muted_text"], lw=0.6, zorder=1)
+        ax.set_ylabel("offset error (bytes)\nread − frame", fontsize=FONT_SIZE)
+    else:
+        ax.set_ylabel("pool offset (bytes)", fontsize=FONT_SIZE)
+    ax.set_xlabel("packet index i", fontsize=FONT_SIZE)
+    ax.tick_params(labelsize=FONT_SIZE, length=2, pad=1)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if legend:
+        ax.legend(fontsize=FONT_SIZE - 1, frameon=False, loc="best")
+    wrong = sum(len(s["wrong"]) for s in record["series"].values())
+    total = sum(len(s["packets"]) for s in record["series"].values())
+    if title is None:
+        title = (f"offset error per packet: {total - wrong} of {total} reads at the frame"
+                 if show == "error" else "where each method read, against where the frame is")
+    ax.set_title(title, fontsize=FONT_SIZE + 1, loc="left")
+    record["largest_error"] = biggest
+    record.pop("_offsets", None)
+    if rules:
+        record["provenance"] = add_provenance_notes(ax, rules)
+    ax.vethlab = record
+    return ax

@@ -1,0 +1,348 @@
+"""The pool explorer: sliders for a pool's parameters, its memory map and its offset errors.
+
+``pool_explorer()`` returns an ipywidgets box. Moving a control builds a new pool with the
+model (a dext creates it with ``CreateWithOptions`` and maps it, the host stack fills it with
+frames, recycles them, and fills it again), reads every packet with the chosen method
+(``vethlab.question``'s three formulas), and draws the memory map and the offset errors into
+one figure that is reused for every redraw and shown as a PNG.
+
+An impossible combination (more packets than buffers, a zero buffer size, buffers too small for
+a frame) shows the model's error message in place of the picture, never a traceback.
+
+Everything the last redraw did is in ``widget.vethlab_state``: the parameters, the layout, the
+error message (or None), the offset errors, what each picture drew, and how long it took, so a
+test can move a slider and check the result without a browser. ``explore_pool`` is the model
+half on its own, for notebooks and tests.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import ipywidgets as widgets
+import numpy as np
+import PIL.Image
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import Bbox
+
+from ..frames import MIN_FRAME_LEN, NEIGHBOR_SOLICITATION_LEN, STANDARD_MAX_FRAME_LEN, mixed_frames
+from ..host import HostStack
+from ..ioreturn import BadArgument, IOReturnError
+from ..layout import MAX_BUFFER_SIZE
+from ..machine import PROFILES, SEGMENT_SIZES
+from ..memory import Mac
+from ..pictures.memory_map import (
+    KIND_COLORS,
+    KIND_LABELS,
+    REGION_KINDS,
+    draw_memory_map,
+    memory_map_rules,
+    read_right,
+)
+from ..pictures.offsets import draw_offset_errors
+from ..pictures.style import COLORS, PROVENANCE_COLORS
+from ..pool import (
+    IOUserNetworkPacketBufferPool,
+    IOUserNetworkPacketBufferPoolOptions,
+    PoolFlagMapToDext,
+)
+from ..question import METHODS, QuestionDext, read_packet
+
+__all__ = [
+    "pool_explorer",
+    "explore_pool",
+    "Exploration",
+    "ExplorerDext",
+    "render_png",
+    "clear_axes",
+    "PACKET_CHOICES",
+    "BUFFER_CHOICES",
+    "EXPLORER_HEADROOM",
+]
+
+#: Packet counts the explorer offers: up to 4096, the count XNU raises a TX pool to (observed
+#: in ``kern_pbufpool_create``); more packets than that only take longer to fill.
+PACKET_CHOICES = tuple(2 ** k for k in range(13))
+#: Buffer counts: up to 65,536, where the memory map draws groups of buffers per row.
+BUFFER_CHOICES = tuple(2 ** k for k in range(17))
+#: TX headroom of the explorer's packets: 8, as Apple's sample sets with SetTxPacketHeadroom.
+EXPLORER_HEADROOM = 8
+
+
+class ExplorerDext(QuestionDext):
+    """The question's dext with a pool of its own shape: ``packets`` packets and ``buffers``
+    buffers, created with ``CreateWithOptions`` and ``PoolFlagMapToDext`` so that all three of
+    the question's formulas can be evaluated on one pool. Like the question's dext, it also
+    maps the pool's descriptor itself, once with ``CreateMapping`` and once with ``Map``."""
+
+    def __init__(self, mac: Mac, buffer_size: int, packets: int, buffers: int) -> None:
+        super().__init__(mac, buffer_size, packets, api="current")
+        self.buffer_count = buffers
+
+    def Start(self, provider=None) -> None:
+        super(QuestionDext, self).Start(provider)
+        options = IOUserNetworkPacketBufferPoolOptions(
+            packetCount=self.packet_count, bufferCount=self.buffer_count,
+            bufferSize=self.buffer_size, maxBuffersPerPacket=1, poolFlags=PoolFlagMapToDext)
+        self.pool = IOUserNetworkPacketBufferPool.CreateWithOptions(self, "FooBuffer", options)
+        self.pool_md = self.pool.CopyMemoryDescriptor()
+        self.pool_map = self.pool_md.CreateMapping(0, 0, 0, 0, 0)
+        self.packet_buffer_addr, self.packet_buffer_length = self.pool_md.Map(
+            0, 0, 0, self.mac.page_size)
+
+
+@lru_cache(maxsize=16)
+def _frames(count: int, seed: int, max_len: int) -> tuple[bytes, ...]:
+    """The host's frames (input data, not model state: cached so sliders stay quick)."""
+    return tuple(mixed_frames(count, seed=seed, max_len=max_len))
+
+
+@dataclass
+class Exploration:
+    """One pool built by the model for the explorer: the dext, its pool, the host stack that
+    filled it, and each method's readings (computed when first asked for)."""
+
+    params: dict
+    dext: ExplorerDext
+    host: HostStack
+    sent: list
+    _readings: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def pool(self) -> IOUserNetworkPacketBufferPool:
+        return self.dext.pool
+
+    @property
+    def layout(self):
+        return self.dext.pool.layout
+
+    def readings(self, method: str) -> list:
+        """Every sent packet read with ``method`` (a key of ``vethlab.question.METHODS``)."""
+        if method not in METHODS:
+            raise BadArgument(f"method {method!r} is unknown; allowed: {', '.join(METHODS)}")
+        if method not in self._readings:
+            self._readings[method] = [read_packet(self.dext, method, p) for p in self.sent]
+        return self._readings[method]
+
+
+def explore_pool(*, profile: str = "apple-silicon", segment_size: int = 65536,
+                 buffer_size: int = 1600, packets: int = 32, buffers: int | None = None,
+                 quirk: bool = True, headroom: int = EXPLORER_HEADROOM, seed: int = 0
+                 ) -> Exploration:
+    """Build the explorer's pool with the model and fill it: a first round of frames that is
+    recycled (its bytes stay behind as stale bytes), then the round the methods read.
+
+    Raises the model's ``IOReturnError`` for parameters ``CreateWithOptions`` refuses, and
+    ``BadArgument`` when the real buffers cannot hold the host's smallest frames."""
+    buffers = packets if buffers is None else buffers
+    mac = Mac(profile, segment_size, seed, requested_stride_quirk=quirk)
+    dext = ExplorerDext(mac, buffer_size, packets, buffers)
+    dext.Start()
+    pool = dext.pool
+    room = pool.layout.buffer_size - headroom
+    if room < NEIGHBOR_SOLICITATION_LEN:
+        raise BadArgument(
+            f"bufferSize {buffer_size} gives {pool.layout.buffer_size}-byte buffers: after "
+            f"{headroom} bytes of headroom they hold {room} bytes, fewer than the host's smallest "
+            f"frames need ({NEIGHBOR_SOLICITATION_LEN} bytes; Ethernet's minimum is {MIN_FRAME_LEN})")
+    max_len = min(STANDARD_MAX_FRAME_LEN, room)
+    host = HostStack(pool)
+    old = [host.transmit(f, headroom=headroom) for f in _frames(packets, seed + 1, max_len)]
+    pool.DeallocatePackets(old)
+    sent = [host.transmit(f, headroom=headroom) for f in _frames(packets, seed, max_len)]
+    params = dict(profile=str(profile), segment_size=segment_size, buffer_size=buffer_size,
+                  packets=packets, buffers=buffers, quirk=bool(quirk), headroom=headroom,
+                  seed=seed)
+    return Exploration(params, dext, host, sent)
+
+
+def render_png(fig: Figure) -> bytes:
+    """The figure as PNG bytes: drawn by Agg, saved as RGB (no alpha: a quarter less to
+    compress) at zlib's fastest level, since the PNG is shown once and thrown away."""
+    fig.canvas.draw()
+    rgba = np.asarray(fig.canvas.buffer_rgba())
+    buf = io.BytesIO()
+    PIL.Image.fromarray(np.ascontiguousarray(rgba[:, :, :3])).save(
+        buf, format="png", compress_level=1)
+    return buf.getvalue()
+
+
+def clear_axes(ax) -> None:
+    """Remove what was drawn on ``ax`` but keep the axes and their tick objects, which are
+    costly to make again: a dashboard redraws into the same axes every time."""
+    for artist in [*ax.collections, *ax.images, *ax.lines, *ax.texts, *ax.patches,
+                   *ax.artists]:
+        artist.remove()
+    if ax.legend_ is not None:
+        ax.legend_.remove()
+    ax.dataLim.set_points(Bbox.null().get_points())
+    ax.ignore_existing_data_limits = True
+    ax.set_autoscale_on(True)
+
+
+class _Explorer:
+    """The dashboard's state and its one figure; the widget keeps a reference to it.
+
+    Legends, rule notes and titles are HTML beside the picture rather than text in it: the
+    browser sets text for free, and text is most of what Agg spends its time on."""
+
+    def __init__(self, figsize, dpi):
+        self.figure = Figure(figsize=figsize, dpi=dpi)
+        FigureCanvasAgg(self.figure)
+        self.map_ax = self.figure.add_axes((0.25, 0.42, 0.73, 0.56))
+        self.err_ax = self.figure.add_axes((0.25, 0.08, 0.73, 0.25))
+        self.state: dict = {"redraws": 0, "error": None}
+        self._few = (MaxNLocator(nbins=4, integer=True), MaxNLocator(nbins=4, integer=True))
+
+    def redraw(self, params: dict, method: str) -> bytes | None:
+        started = time.perf_counter()
+        self.state.update(params=dict(params), method=method)
+        try:
+            explored = explore_pool(**params)
+            readings = explored.readings(method)
+        except (IOReturnError, MemoryError) as err:
+            message = str(err) if isinstance(err, IOReturnError) else (
+                "the simulated pool does not fit in this computer's memory; choose fewer or "
+                "smaller buffers")
+            self.state.update(error=message, layout=None, summary=None, map=None, offsets=None,
+                              offset_errors=None, wrong_packets=None, png_bytes=0,
+                              exploration=None, rules=None)
+            self.state["redraws"] += 1
+            self.state["last_ms"] = (time.perf_counter() - started) * 1e3
+            return None
+        clear_axes(self.map_ax)
+        clear_axes(self.err_ax)
+        layout = explored.layout
+        draw_memory_map(self.map_ax, explored.pool, mapping=explored.dext.pool_map,
+                        host=explored.host, readings=readings, legend=False, rules=False,
+                        title="")
+        draw_offset_errors(self.err_ax, {METHODS[method].cpp: readings}, title="",
+                           legend=False)
+        # The HTML under the picture names the axes; fewer ticks and labels, less text to set.
+        for ax in (self.map_ax, self.err_ax):
+            ax.set_xlabel("")
+            ax.set_ylabel("")
+        self.err_ax.xaxis.set_major_locator(self._few[0])
+        self.err_ax.yaxis.set_major_locator(self._few[1])
+        png = render_png(self.figure)
+        self.state.update(
+            error=None, layout=layout, summary=layout.summary(), map=self.map_ax.vethlab,
+            offsets=self.err_ax.vethlab,
+            offset_errors=[r.offset_error for r in readings],
+            wrong_packets=[r.index for r in readings if not read_right(r)],
+            png_bytes=len(png), exploration=explored, rules=memory_map_rules(explored.pool))
+        self.state["redraws"] += 1
+        self.state["last_ms"] = (time.perf_counter() - started) * 1e3
+        return png
+
+
+def _summary_html(state: dict) -> str:
+    if state["error"]:
+        return ("<div style='padding:0.6em 1em;border-left:4px solid #D55E00;background:#fff4ee'>"
+                f"<b>The model refuses this pool.</b><br>{_escape(state['error'])}</div>")
+    s = state["summary"]
+    wrong = len(state["wrong_packets"])
+    total = len(state["offset_errors"])
+    verdict = ("<b style='color:#009E73'>every packet is read at its frame</b>" if wrong == 0
+               else f"<b style='color:#D55E00'>{wrong} of {total} packets are read at the wrong "
+                    "place</b>")
+    return (f"bufferSize {s['requested_buffer_size']} → <b>{s['buffer_size']}</b>-byte buffers "
+            f"({s['stride_error']:+d} bytes per slot), {s['buffers_per_segment']} per "
+            f"{s['segment_size']}-byte segment, {s['segment_count']} segment(s), "
+            f"{s['page_count']} page(s) of {s['page_size']} bytes. With "
+            f"<code>{_escape(METHODS[state['method']].cpp)}</code>: {verdict}.")
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _swatch(color: str, text: str) -> str:
+    return (f"<span style='white-space:nowrap;margin-right:1.2em'><span style='display:inline-block;"
+            f"width:0.9em;height:0.9em;background:{color};border:1px solid #4D4D4D;"
+            f"vertical-align:middle;margin-right:0.3em'></span>{_escape(text)}</span>")
+
+
+def _legend_html(state: dict) -> str:
+    """The map's legend and the rules it shows, each rule with its provenance label."""
+    if state["error"]:
+        return ""
+    shown = state["map"]["bytes"]
+    items = [_swatch(KIND_COLORS[k], KIND_LABELS[k]) for k in reversed(REGION_KINDS)
+             if shown.get(k)]
+    items += [_swatch(COLORS["right_read"], "read at the frame"),
+              _swatch(COLORS["wrong_read"], "read somewhere else")]
+    rules = "".join(
+        f"<div>{_swatch(PROVENANCE_COLORS[label], label)}{_escape(text)}</div>"
+        for label, text in state["rules"])
+    return (f"<div style='font-size:90%'>{''.join(items)}</div>"
+            f"<div style='font-size:85%;margin-top:0.3em'>{rules}</div>"
+            "<div style='font-size:85%;color:#6E6E6E'>Upper picture: one row per buffer (or per "
+            "group of buffers), in pool order, labelled with the buffer's index and its address "
+            "in the dext's mapping; across, the byte offset inside the buffer; the right-hand "
+            "column is red where a packet was read at the wrong place. Lower plot: each packet's "
+            "offset error in bytes (where the dext read − where the frame is) against the packet "
+            "index.</div>")
+
+
+def pool_explorer(*, profile: str = "apple-silicon", segment_size: int = 65536,
+                  buffer_size: int = 1600, packets: int = 32, buffers: int = 32,
+                  quirk: bool = True, method: str = "question_fix",
+                  figsize=(9.6, 6.0), dpi: int = 80) -> widgets.VBox:
+    """The pool explorer dashboard. Its ``vethlab_state`` holds what the last redraw did;
+    its ``vethlab_controls`` maps names (profile, segment_size, buffer_size, packets, buffers,
+    quirk, method) to the control widgets, so code can move them like a learner would."""
+    explorer = _Explorer(figsize, dpi)
+    style = {"description_width": "10em"}
+    wide = widgets.Layout(width="46em")
+    controls = {
+        "profile": widgets.ToggleButtons(options=sorted(PROFILES), value=profile,
+                                         description="Mac", style=style),
+        "segment_size": widgets.ToggleButtons(
+            options=[(f"{s // 1024} KiB", s) for s in SEGMENT_SIZES], value=segment_size,
+            description="segment size", style=style),
+        "buffer_size": widgets.IntSlider(value=buffer_size, min=0, max=MAX_BUFFER_SIZE,
+                                         description="bufferSize asked", continuous_update=False,
+                                         style=style, layout=wide),
+        "packets": widgets.SelectionSlider(options=PACKET_CHOICES, value=packets,
+                                           description="packetCount", continuous_update=False,
+                                           style=style, layout=wide),
+        "buffers": widgets.SelectionSlider(options=BUFFER_CHOICES, value=buffers,
+                                           description="bufferCount", continuous_update=False,
+                                           style=style, layout=wide),
+        "quirk": widgets.Checkbox(value=quirk, style=style,
+                                  description="reported quirk: offsets use the requested stride"),
+        "method": widgets.Dropdown(options=[(m.cpp, k) for k, m in METHODS.items()],
+                                   value=method, description="the dext reads at",
+                                   style=style, layout=wide),
+    }
+    image = widgets.Image(format="png")
+    summary = widgets.HTML()
+    legend = widgets.HTML()
+    box = widgets.VBox([*controls.values(), summary, image, legend])
+
+    def update(_change=None):
+        params = {name: controls[name].value for name in
+                  ("profile", "segment_size", "buffer_size", "packets", "buffers", "quirk")}
+        png = explorer.redraw(params, controls["method"].value)
+        if png is None:
+            image.layout.display = "none"
+        else:
+            image.value = png
+            image.layout.display = None
+        summary.value = _summary_html(explorer.state)
+        legend.value = _legend_html(explorer.state)
+
+    for control in controls.values():
+        control.observe(update, names="value")
+    update()
+    box.vethlab_state = explorer.state
+    box.vethlab_controls = controls
+    box.vethlab_figure = explorer.figure
+    box.vethlab_image = image
+    return box
