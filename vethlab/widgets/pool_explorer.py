@@ -57,6 +57,9 @@ __all__ = [
     "pool_explorer",
     "explore_pool",
     "Exploration",
+    "ExplorerFigure",
+    "summary_html",
+    "legend_html",
     "ExplorerDext",
     "render_png",
     "clear_axes",
@@ -185,8 +188,9 @@ def clear_axes(ax) -> None:
     ax.set_autoscale_on(True)
 
 
-class _Explorer:
-    """The dashboard's state and its one figure; the widget keeps a reference to it.
+class ExplorerFigure:
+    """A dashboard's one figure (memory map above, offset errors below) and the state of its
+    last redraw. The pool explorer and the question's sliders both draw through it.
 
     Legends, rule notes and titles are HTML beside the picture rather than text in it: the
     browser sets text for free, and text is most of what Agg spends its time on."""
@@ -200,6 +204,8 @@ class _Explorer:
         self._few = (MaxNLocator(nbins=4, integer=True), MaxNLocator(nbins=4, integer=True))
 
     def redraw(self, params: dict, method: str) -> bytes | None:
+        """Build the pool for ``params`` (``explore_pool``'s keywords), read it with ``method``,
+        draw, and return the PNG; None, with ``state["error"]`` set, if the model refuses."""
         started = time.perf_counter()
         self.state.update(params=dict(params), method=method)
         try:
@@ -210,7 +216,8 @@ class _Explorer:
                 "the simulated pool does not fit in this computer's memory; choose fewer or "
                 "smaller buffers")
             self.state.update(error=message, layout=None, summary=None, map=None, offsets=None,
-                              offset_errors=None, wrong_packets=None, png_bytes=0,
+                              offset_errors=None, slot_errors=None, wrong_packets=None,
+                              png_bytes=0,
                               exploration=None, rules=None)
             self.state["redraws"] += 1
             self.state["last_ms"] = (time.perf_counter() - started) * 1e3
@@ -234,6 +241,10 @@ class _Explorer:
             error=None, layout=layout, summary=layout.summary(), map=self.map_ax.vethlab,
             offsets=self.err_ax.vethlab,
             offset_errors=[r.offset_error for r in readings],
+            # Where each read landed relative to its own packet's buffer base: 0 when the
+            # slot is right (the frame may still be dataOffset bytes further on).
+            slot_errors=[None if r.read_offset is None
+                         else r.read_offset - layout.buffer_offset(r.index) for r in readings],
             wrong_packets=[r.index for r in readings if not read_right(r)],
             png_bytes=len(png), exploration=explored, rules=memory_map_rules(explored.pool))
         self.state["redraws"] += 1
@@ -241,7 +252,7 @@ class _Explorer:
         return png
 
 
-def _summary_html(state: dict) -> str:
+def summary_html(state: dict) -> str:
     if state["error"]:
         return ("<div style='padding:0.6em 1em;border-left:4px solid #D55E00;background:#fff4ee'>"
                 f"<b>The model refuses this pool.</b><br>{_escape(state['error'])}</div>")
@@ -268,7 +279,7 @@ def _swatch(color: str, text: str) -> str:
             f"vertical-align:middle;margin-right:0.3em'></span>{_escape(text)}</span>")
 
 
-def _legend_html(state: dict) -> str:
+def legend_html(state: dict) -> str:
     """The map's legend and the rules it shows, each rule with its provenance label."""
     if state["error"]:
         return ""
@@ -297,7 +308,7 @@ def pool_explorer(*, profile: str = "apple-silicon", segment_size: int = 65536,
     """The pool explorer dashboard. Its ``vethlab_state`` holds what the last redraw did;
     its ``vethlab_controls`` maps names (profile, segment_size, buffer_size, packets, buffers,
     quirk, method) to the control widgets, so code can move them like a learner would."""
-    explorer = _Explorer(figsize, dpi)
+    explorer = ExplorerFigure(figsize, dpi)
     style = {"description_width": "10em"}
     wide = widgets.Layout(width="46em")
     controls = {
@@ -335,8 +346,8 @@ def pool_explorer(*, profile: str = "apple-silicon", segment_size: int = 65536,
         else:
             image.value = png
             image.layout.display = None
-        summary.value = _summary_html(explorer.state)
-        legend.value = _legend_html(explorer.state)
+        summary.value = summary_html(explorer.state)
+        legend.value = legend_html(explorer.state)
 
     for control in controls.values():
         control.observe(update, names="value")
