@@ -504,11 +504,13 @@ class SampleEthernetDext(IOUserNetworkEthernet):
         while True:
             packets = self.txs.DequeuePackets(self.tx_batch)
             for packet in packets:
-                self._send(packet)
+                self.send_packet(packet)
             if not packets or not self.redrain or not self.txs.count:
                 break
 
-    def _send(self, packet: IOUserNetworkPacket) -> None:
+    def send_packet(self, packet: IOUserNetworkPacket) -> None:
+        """What the dext does with one packet from TX submission: read the frame, hand it to
+        ``transmit_frame``, complete the packet (or free it if TX completion refuses it)."""
         frame = self.read_frame(packet)
         self.counters["tx frames"] += 1
         self.transmit_frame(frame)

@@ -122,7 +122,8 @@ class HostStack:
         self.sent: list[Sent] = []
         self.received: list[Received] = []
         self.capture: list[tuple[str, bytes]] = []  # ("out" | "in", frame), in crossing order
-        self.drops: Counter[str] = Counter()
+        self.drops_out: Counter[str] = Counter()  # frames the stack could not get to the driver
+        self.drops_in: Counter[str] = Counter()  # frames from the driver the stack refused
         self.neighbors: dict[bytes, bytes] = {}  # IPv4 address -> MAC, learned from ARP replies
         self.reclaimed = 0
         self._awaiting: dict[tuple, int] = {}  # reply key -> serial of the Sent request
@@ -254,12 +255,12 @@ class HostStack:
 
     def _drop(self, record: Sent, reason: str) -> Sent:
         record.dropped = reason
-        self.drops[reason] += 1
+        self.drops_out[reason] += 1
         return record
 
     def _purged(self, packets: list[IOUserNetworkPacket], reason: str) -> None:
         """TX submission packets the kernel takes back: their frames are dropped."""
-        self.drops[reason] += len(packets)
+        self.drops_out[reason] += len(packets)
         by_packet = {r.packet: r for r in self.sent if r.packet is not None and r.dropped is None}
         for p in packets:
             record = by_packet.get(p.index)
@@ -302,11 +303,11 @@ class HostStack:
     def on_receive(self, frame: bytes, packet: IOUserNetworkPacket) -> None:
         """A frame came up from the driver: filter, validate, match it to a request."""
         if len(frame) < 14 or not self.interface.accepts(frame[:6]):
-            self.drops["not for this interface"] += 1
+            self.drops_in["not for this interface"] += 1
             return
         problems = validate(frame)
         if problems:
-            self.drops["failed validation"] += 1
+            self.drops_in["failed validation"] += 1
         record = Received(len(self.received), frame, packet.index, problems)
         self.received.append(record)
         if problems:
@@ -345,6 +346,11 @@ class HostStack:
         return n
 
     # -- what happened ------------------------------------------------------------------------
+    @property
+    def drops(self) -> Counter:
+        """Every frame dropped, both ways, by reason."""
+        return self.drops_out + self.drops_in
+
     @property
     def delivered(self) -> list[Received]:
         """Frames received and accepted (not dropped)."""

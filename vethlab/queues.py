@@ -106,6 +106,7 @@ __all__ = [
     "where",
     "kernel_allocate",
     "kernel_free",
+    "check_move",
 ]
 
 
@@ -182,6 +183,11 @@ PACKET_MOVES: tuple[PacketMove, ...] = (
                "Apple's sample frees a TX packet its completion queue refused"),
     PacketMove(Place.DEXT_RX, Place.POOL, _D, "DeallocatePacket", "observed",
                "drivers free RX packets they could not complete"),
+    # Lending a TX packet to the app (the shared-mapping design of vethlab.question_app).
+    PacketMove(Place.DEXT_TX, Place.APP, _D, "lend to the app", "modelled",
+               "the app reads the frame from its own read-only mapping of the pool"),
+    PacketMove(Place.APP, Place.DEXT_TX, _D, "CompleteFrames", "modelled",
+               "the app is done with it; the dext completes it"),
 )
 
 #: Moves a driver might try that the model refuses, with the reason (drawn crossed out).
@@ -308,8 +314,9 @@ def where(pool: IOUserNetworkPacketBufferPool) -> dict[Place, list[int]]:
     return out
 
 
-def _move(packet: IOUserNetworkPacket, target: Place) -> PacketMove:
-    """Check that ``packet`` may move to ``target``; return the move (nothing changed yet)."""
+def check_move(packet: IOUserNetworkPacket, target: Place) -> PacketMove:
+    """Check that ``packet`` may move from where it is to ``target`` (:data:`PACKET_MOVES`);
+    return the move, or raise IllegalMove. Changes nothing: the caller makes the move."""
     source = place_of(packet)
     move = _LEGAL.get((source, target))
     if move is None:
@@ -337,7 +344,7 @@ def kernel_allocate(pool: IOUserNetworkPacketBufferPool, direction: int) -> IOUs
 
 def kernel_free(packet: IOUserNetworkPacket) -> None:
     """The kernel returns a packet it holds to the pool (STACK to POOL)."""
-    _move(packet, Place.POOL)
+    check_move(packet, Place.POOL)
     packet.pool.DeallocatePacket(packet)
 
 
@@ -682,7 +689,7 @@ class IOUserNetworkPacketQueue(OSObject):
         self._check_packet(packet)
         self._check_side(Actor.DEXT, enqueue=True)
         self._check_ready()
-        _move(packet, self.kind.place)
+        check_move(packet, self.kind.place)
         self._check_room()
         self._push(packet)
 
@@ -750,7 +757,7 @@ class IOUserNetworkPacketQueue(OSObject):
         self._check_packet(packet)
         self._check_side(Actor.KERNEL, enqueue=True)
         self._check_ready()
-        _move(packet, self.kind.place)
+        check_move(packet, self.kind.place)
         self._check_room()
         self._push(packet)
 
@@ -760,7 +767,7 @@ class IOUserNetworkPacketQueue(OSObject):
         self._check_side(Actor.KERNEL, enqueue=False)
         if not self._packets:
             raise IllegalMove(kIOReturnUnderrun, f"{self.kind.title} queue is empty")
-        _move(self._packets[0], Place.STACK)
+        check_move(self._packets[0], Place.STACK)
         packet = self._pop()
         packet.state = PacketState.HOST
         packet.queue = None
@@ -774,7 +781,7 @@ class IOUserNetworkPacketQueue(OSObject):
         if self.on_purge is not None and packets:
             self.on_purge(packets, reason)
         for packet in packets:
-            _move(packet, Place.POOL)
+            check_move(packet, Place.POOL)
         self._packets.clear()
         for packet in packets:
             packet.state = PacketState.DRIVER  # the pool frees only packets in use
