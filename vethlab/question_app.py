@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .frames import mixed_frames
+from .frames import APP, HOST, MAX_FRAME_LEN, mixed_frames, udp_datagram
 from .host import HostStack
 from .iokit import (
     App,
@@ -118,6 +118,7 @@ __all__ = [
     "Delivery",
     "deliver",
     "compare_designs",
+    "frame_of_length",
     "get_packet_question",
     "get_packet_safe",
     "kRegisterCallback",
@@ -825,6 +826,21 @@ class QuestionApp:
 # =========================================================================================
 # Whole runs
 # =========================================================================================
+
+_UDP_OVERHEAD = 14 + 20 + 8  # Ethernet, IPv4 and UDP headers
+_MIN_FRAME = 60  # Ethernet's minimum without the FCS
+
+
+def frame_of_length(length: int, index: int = 0) -> bytes:
+    """A real UDP frame (host to app) of exactly ``length`` bytes (60 .. 9018), its payload
+    repeating ``"frame <index> "`` so that stale copies show whose they were."""
+    if isinstance(length, bool) or not isinstance(length, int) or not _MIN_FRAME <= length <= MAX_FRAME_LEN:
+        raise BadArgument(f"frame length {length!r} is out of range; allowed: {_MIN_FRAME}..{MAX_FRAME_LEN}")
+    unit = f"frame {index} ".encode()
+    size = length - _UDP_OVERHEAD
+    frame = udp_datagram(HOST, APP, 5000 + index % 1000, 5000, (unit * (size // len(unit) + 1))[:size])
+    assert len(frame) == length, (len(frame), length)
+    return frame
 
 @dataclass
 class Delivery:
