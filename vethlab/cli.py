@@ -24,7 +24,7 @@ COMMANDS: dict[str, object] = {}
 #: Modules that register more commands with :func:`command` when imported. A module here
 #: defines ``@command("name", "help") def cmd(args): ... return text, json_obj`` and, for
 #: options, sets ``cmd.add_arguments = lambda parser: ...``.
-COMMAND_MODULES: list[str] = ["vethlab.bench", "vethlab.lab"]
+COMMAND_MODULES: list[str] = ["vethlab.bench", "vethlab.lab", "vethlab.ping"]
 
 
 def command(name: str, help: str):
