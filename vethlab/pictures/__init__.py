@@ -8,11 +8,15 @@ tests can check the structure of a picture without looking at pixels.
 ``memory_map``  the pool's buffers, what their bytes hold, and where reads landed
 ``offsets``     each packet's offset error: where a method read against where the frame is
 ``hexdump``     hex dumps with coloured regions (headroom, frame fields, stale bytes)
+``anatomy``     one buffer byte by byte, and where the three address formulas land
+``mappings``    a descriptor and its mappings in two tasks; pages, links, simulated faults
 """
 
 from .hexdump import draw_hexdump, first_junk_packet, hexdump_text, pool_dump, reading_dumps  # noqa: F401
+from .anatomy import draw_buffer_anatomy  # noqa: F401
 from .legend import add_provenance_notes, draw_provenance_key  # noqa: F401
 from .memory_map import draw_memory_map  # noqa: F401
+from .mappings import draw_mappings  # noqa: F401
 from .offsets import draw_offset_errors  # noqa: F401
 from .style import COLORS, PROVENANCE, PROVENANCE_COLORS  # noqa: F401
 
@@ -21,7 +25,9 @@ __all__ = [
     "PROVENANCE",
     "PROVENANCE_COLORS",
     "add_provenance_notes",
+    "draw_buffer_anatomy",
     "draw_hexdump",
+    "draw_mappings",
     "draw_memory_map",
     "draw_offset_errors",
     "draw_provenance_key",
