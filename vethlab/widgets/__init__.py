@@ -4,10 +4,18 @@ move a control like a learner would and check the result without a browser.
 
 ``pool_explorer``   a pool's parameters -> its memory map and offset errors (notebook 03)
 ``question``        the question's sliders: requested size, profile, segment (notebook 01)
+``buffer_anatomy``  one packet's headroom, data offset and length -> where each formula lands (04)
+``mapping_explorer`` PoolFlagMapToDext, CreateMapping offset/length, 4 vs 16 KiB pages (05)
 """
 
+from .buffer_anatomy import buffer_anatomy  # noqa: F401
+from .mapping_explorer import mapping_explorer  # noqa: F401
 from .pool_explorer import pool_explorer  # noqa: F401
+from .question import question_sliders  # noqa: F401
 
 __all__ = [
+    "buffer_anatomy",
+    "mapping_explorer",
     "pool_explorer",
+    "question_sliders",
 ]

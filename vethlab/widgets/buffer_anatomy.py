@@ -1,0 +1,191 @@
+"""The buffer anatomy dashboard: move a packet's headroom, data offset and length, and watch
+where the question's attempt, the question's fix and today's API land.
+
+``buffer_anatomy()`` returns an ipywidgets box. Its controls set the state of one real packet
+of a real pool (through the packet's own setters: ``SetHeadroom``, ``setDataOffsetAndLength``,
+``setLinkHeaderLength``) and its picture is :func:`vethlab.pictures.anatomy.draw_buffer_anatomy`
+of that packet, rendered to a PNG in an ``Image`` widget from one reused figure.
+
+The "data offset" buttons are the native-flow trap (MODEL.md trap 3): a BSD-socket frame starts
+right at the headroom, a native-flow frame 2 bytes later (observed). The question's fix adds
+the headroom, so it is right for the first and 2 bytes early for the second, while today's API
+(``getDataVirtualAddress() + getDataOffset()``) stays right.
+
+A combination the packet refuses (data offset + length beyond the buffer) shows the
+IOReturnError's message in place of the picture, and the packet keeps its last good state.
+Everything the dashboard did is in ``box.vethlab_state``, so a test can move a slider and
+check what was drawn.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+
+import ipywidgets as widgets
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from ..host import native_flow_data_offset
+from ..ioreturn import IOReturnError
+from ..memory import Mac
+from ..question import QuestionDext
+from ..pictures.anatomy import draw_buffer_anatomy
+
+__all__ = ["buffer_anatomy", "FLOW_OPTIONS", "FigureImage"]
+
+#: The data-offset buttons: bytes past the headroom where the frame starts (observed).
+FLOW_OPTIONS = (("BSD socket: headroom + 0", 0), ("native flow: headroom + 2", 2))
+
+
+class FigureImage:
+    """One matplotlib figure, reused for every redraw, shown as a PNG in an ``Image`` widget.
+
+    A ``Figure`` made without pyplot is never displayed by the inline backend on its own, and
+    drawing into the same figure again costs no figure setup: a redraw is clear, draw, PNG.
+    """
+
+    def __init__(self, figsize=(10, 5), dpi: int = 90) -> None:
+        self.figure = Figure(figsize=figsize, dpi=dpi)
+        FigureCanvasAgg(self.figure)
+        self.figure.subplots_adjust(left=0.01, right=0.99, top=0.93, bottom=0.01)
+        self._ax = self.figure.add_subplot()
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.png = b""
+
+    def axes(self):
+        """The figure's one axes, to draw into (the drawing functions clear it first)."""
+        return self._ax
+
+    def show(self) -> bytes:
+        """Render the figure to PNG and put it in the image widget; return the PNG."""
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png")
+        self.png = buffer.getvalue()
+        self.image.value = self.png
+        return self.png
+
+
+def buffer_anatomy(*, profile: str = "apple-silicon", segment_size: int = 65536,
+                   buffer_size: int = 2048, packets: int = 64, index: int = 3,
+                   headroom: int = 8, native_flow: bool = False, data_length: int = 98,
+                   link_header: int = 14, quirk: bool = False, seed: int = 0) -> widgets.VBox:
+    """A dashboard over one packet of a pool made the way today's API makes it.
+
+    The pool belongs to a :class:`~vethlab.question.QuestionDext` created with
+    ``PoolFlagMapToDext`` (``api="current"``), which also maps the pool the two ways the
+    question did, so all three formulas can be evaluated. ``packets`` above one segment's
+    worth puts later packets in a second segment (trap 4: a segment offset is not a pool offset).
+    """
+    mac = Mac(profile, segment_size, seed, requested_stride_quirk=quirk)
+    dext = QuestionDext(mac, buffer_size, packets, api="current")
+    dext.Start()
+    pool = dext.pool
+    held = [pool.allocatePacket() for _ in range(pool.GetPacketCount())]
+    size = pool.layout.buffer_size
+
+    style = {"description_width": "110px"}
+    wide = widgets.Layout(width="460px")
+    controls = {
+        "index": widgets.IntSlider(value=index, min=0, max=len(held) - 1, description="packet",
+                                   style=style, layout=wide, continuous_update=False),
+        "headroom": widgets.IntSlider(value=headroom, min=0, max=255, description="headroom",
+                                      style=style, layout=wide, continuous_update=False),
+        "flow": widgets.ToggleButtons(options=FLOW_OPTIONS, value=2 if native_flow else 0,
+                                      description="data offset", style=style),
+        "data_offset": widgets.IntSlider(
+            value=native_flow_data_offset(headroom) if native_flow else headroom, min=0,
+            max=size, description="data offset", style=style, layout=wide,
+            continuous_update=False),
+        "data_length": widgets.IntSlider(value=data_length, min=0, max=size,
+                                         description="data length", style=style, layout=wide,
+                                         continuous_update=False),
+        "link_header": widgets.IntSlider(value=link_header, min=0, max=64,
+                                         description="link header", style=style, layout=wide,
+                                         continuous_update=False),
+    }
+    canvas = FigureImage(figsize=(10, 5.2), dpi=90)
+    message = widgets.HTML(layout=widgets.Layout(display="none"))
+    state = {"error": None, "renders": 0, "record": None, "landings": None,
+             "pool": pool, "dext": dext, "packet": None}
+    syncing = {"on": False}
+
+    def apply(*_):
+        packet = held[controls["index"].value]
+        before = (packet.GetHeadroom(), packet.getDataOffset(), packet.getDataLength(),
+                  packet.getLinkHeaderLength())
+        try:
+            packet.SetHeadroom(controls["headroom"].value)
+            packet.setDataOffsetAndLength(controls["data_offset"].value,
+                                          controls["data_length"].value)
+            packet.setLinkHeaderLength(controls["link_header"].value)
+        except IOReturnError as error:
+            packet.SetHeadroom(before[0])
+            packet.setDataOffsetAndLength(before[1], before[2])
+            packet.setLinkHeaderLength(before[3])
+            state["error"] = str(error)
+            message.value = (
+                "<div style='padding:1em;border:1px solid #D55E00;color:#222'>"
+                f"<b>{html.escape(error.name)}</b> (0x{error.code:08x}): {html.escape(error.message)}"
+                "<br>The packet keeps its last good state; move a slider back to see it.</div>")
+            message.layout.display = ""
+            canvas.image.layout.display = "none"
+            return
+        state["error"] = None
+        state["packet"] = packet
+        message.layout.display = "none"
+        canvas.image.layout.display = ""
+        ax = canvas.axes()
+        draw_buffer_anatomy(ax, packet, dext=dext)
+        canvas.show()
+        state["renders"] += 1
+        state["record"] = ax.vethlab
+        state["landings"] = ax.vethlab["landings"]
+
+    def flow_changed(change):
+        if syncing["on"] or change["new"] is None:
+            return
+        with_sync(lambda: setattr(controls["data_offset"], "value",
+                                  controls["headroom"].value + change["new"]))
+        apply()
+
+    def headroom_changed(change):
+        extra = controls["flow"].value
+        if extra is not None:  # keep the frame where the chosen flow puts it
+            with_sync(lambda: setattr(controls["data_offset"], "value", change["new"] + extra))
+        apply()
+
+    def offset_changed(change):
+        if syncing["on"]:
+            return
+        extra = change["new"] - controls["headroom"].value
+        with_sync(lambda: setattr(controls["flow"], "value",
+                                  extra if extra in dict(FLOW_OPTIONS).values() else None))
+        apply()
+
+    def with_sync(action):
+        syncing["on"] = True
+        try:
+            action()
+        finally:
+            syncing["on"] = False
+
+    controls["flow"].observe(flow_changed, "value")
+    controls["headroom"].observe(headroom_changed, "value")
+    controls["data_offset"].observe(offset_changed, "value")
+    for name in ("index", "data_length", "link_header"):
+        controls[name].observe(apply, "value")
+
+    apply()
+    box = widgets.VBox([
+        widgets.HBox([widgets.VBox([controls["index"], controls["headroom"],
+                                    controls["data_offset"]]),
+                      widgets.VBox([controls["data_length"], controls["link_header"]])]),
+        controls["flow"],
+        canvas.image,
+        message,
+    ])
+    box.vethlab_state = state
+    box.vethlab_controls = controls
+    box.vethlab_figure = canvas.figure
+    return box

@@ -1,0 +1,160 @@
+"""The mapping explorer: one pool's descriptor, the dext's and the app's address spaces, and
+what a mapping really gives a task.
+
+``mapping_explorer()`` returns an ipywidgets box. Every change builds the scene again from the
+model (a :class:`~vethlab.memory.Mac`, a pool made with ``CreateWithOptions``, a
+``CreateMapping`` of its descriptor into the app) and draws it with
+:func:`vethlab.pictures.mappings.draw_mappings`:
+
+* **PoolFlagMapToDext** on: the pool is mapped into the dext and ``getDataVirtualAddress()`` is
+  an address there. Off (trap 5): nothing maps the pool into the dext, the "address" is the
+  buffer's pool offset (0xa800 for buffer 21), and reading it is a simulated fault (observed).
+* **CreateMapping offset and length**: the app's mapping of the descriptor. Mappings are made of
+  whole pages, so the app can read the rest of the pages too (hatched); a buffer past them faults.
+* **pages** 16 KiB (Apple silicon) or 4 KiB (Intel), trap 8. "One byte past GetLength()" is where
+  code written for 4 KiB pages expects the guard page to fault once its mapping ends on a
+  4096 boundary: on a 4 KiB Mac it does, on a 16 KiB Mac it reads the next buffer's bytes. And a
+  fixed mapping address aligned to 4096 only is refused on a 16 KiB Mac (kIOReturnNotAligned).
+
+A combination the model refuses (offset past the descriptor, offset + length beyond it, a fixed
+address that is not page-aligned) shows the IOReturnError's message in place of the picture.
+Everything drawn is in ``box.vethlab_state`` for tests.
+"""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as widgets
+
+from ..ioreturn import IOReturnError
+from ..memory import Mac, kIOMemoryMapFixedAddress
+from ..pool import (
+    IOUserNetworkPacketBufferPool,
+    IOUserNetworkPacketBufferPoolOptions,
+    PoolFlagMapToDext,
+)
+from ..service import IOService
+from ..pictures.mappings import draw_mappings
+from .buffer_anatomy import FigureImage
+
+__all__ = ["mapping_explorer", "build_scene", "ASSUMED_PAGE_SIZE", "PAGE_OPTIONS"]
+
+#: What code written on (or for) an Intel Mac takes a page to be.
+ASSUMED_PAGE_SIZE = 4096
+PAGE_OPTIONS = (("16 KiB pages (Apple silicon)", "apple-silicon"), ("4 KiB pages (Intel)", "intel"))
+
+
+def build_scene(*, profile: str = "apple-silicon", map_to_dext: bool = True, buffer: int = 2,
+                offset: int = 0x1000, length: int = 0x1000, fixed_4k: bool = False,
+                packets: int = 32, buffer_size: int = 2048, segment_size: int = 65536,
+                seed: int = 0) -> dict:
+    """Make the explorer's scene; an IOReturnError if the model refuses a step.
+
+    Returns ``pool``, ``dext`` and ``app`` tasks, ``app_mapping``, ``probes`` (for
+    :func:`draw_mappings`) and ``call`` (the app's ``CreateMapping`` as C would read).
+    """
+    mac = Mac(profile, segment_size, seed)
+    service = IOService(mac, "dext")
+    options = IOUserNetworkPacketBufferPoolOptions(
+        packetCount=packets, bufferCount=packets, bufferSize=buffer_size, maxBuffersPerPacket=1,
+        poolFlags=PoolFlagMapToDext if map_to_dext else 0)
+    pool = IOUserNetworkPacketBufferPool.CreateWithOptions(service, "FooBuffer", options)
+    app = mac.task("app")
+    dext = service.task
+    descriptor = pool.CopyMemoryDescriptor()
+    flags, address, flag_text = 0, 0, "0"
+    if fixed_4k:
+        # the first 4096-aligned address past the start of the app's space, as code that
+        # believes pages are 4096 bytes would choose it
+        address = app.space.base + ASSUMED_PAGE_SIZE
+        flags, flag_text = kIOMemoryMapFixedAddress, "kIOMemoryMapFixedAddress"
+    call = (f"pool_md->CreateMapping({flag_text}, 0x{address:x}, 0x{offset:x}, 0x{length:x}, 0, "
+            "&map)  // into the app")
+    scene = {"pool": pool, "dext": dext, "app": app, "call": call, "app_mapping": None}
+    app_mapping = descriptor.CreateMapping(flags, address, offset, length, 0, into=app)
+    packet = pool.packets[buffer]
+    base = pool.layout.buffer_offset(buffer)
+    end = app_mapping.GetAddress() + app_mapping.GetLength()
+    scene.update(
+        app_mapping=app_mapping,
+        probes=[
+            (dext, packet.getDataVirtualAddress(), "getDataVirtualAddress()"),
+            (app, app_mapping.address_of(base), f"buffer {buffer} via the app's map"),
+            (app, end, "one byte past GetLength()"),
+        ],
+    )
+    return scene
+
+
+def mapping_explorer(*, profile: str = "apple-silicon", map_to_dext: bool = True,
+                     buffer: int = 2, offset: int = 0x1000, length: int = 0x1000,
+                     fixed_4k: bool = False, packets: int = 32, buffer_size: int = 2048,
+                     segment_size: int = 65536, seed: int = 0) -> widgets.VBox:
+    """The dashboard: pages, PoolFlagMapToDext, the app's CreateMapping, the buffer to follow."""
+    fixed = dict(packets=packets, buffer_size=buffer_size, segment_size=segment_size, seed=seed)
+    probe_scene = build_scene(profile=profile, map_to_dext=True, buffer=0, offset=0, length=0,
+                              **fixed)
+    pool_length = probe_scene["pool"].CopyMemoryDescriptor().GetLength()
+
+    style = {"description_width": "150px"}
+    wide = widgets.Layout(width="520px")
+    controls = {
+        "profile": widgets.ToggleButtons(options=PAGE_OPTIONS, value=profile,
+                                         description="pages", style=style),
+        "map_to_dext": widgets.Checkbox(value=map_to_dext, description="PoolFlagMapToDext",
+                                        style=style, indent=False),
+        "fixed_4k": widgets.Checkbox(value=fixed_4k, indent=False, style=style,
+                                     description="fixed address aligned to 4096"),
+        "buffer": widgets.IntSlider(value=buffer, min=0, max=packets - 1, description="buffer",
+                                    style=style, layout=wide, continuous_update=False),
+        "offset": widgets.IntSlider(value=offset, min=0, max=pool_length - 512, step=512,
+                                    description="CreateMapping offset", style=style, layout=wide,
+                                    continuous_update=False),
+        "length": widgets.IntSlider(value=length, min=0, max=pool_length, step=512,
+                                    description="CreateMapping length", style=style, layout=wide,
+                                    continuous_update=False),
+    }
+    call = widgets.HTML()
+    canvas = FigureImage(figsize=(10, 6.2), dpi=90)
+    message = widgets.HTML(layout=widgets.Layout(display="none"))
+    state = {"error": None, "renders": 0, "record": None, "scene": None}
+
+    def redraw(*_):
+        values = {name: control.value for name, control in controls.items()}
+        try:
+            scene = build_scene(**values, **fixed)
+        except IOReturnError as error:
+            state["error"] = str(error)
+            call.value = ""
+            message.value = (
+                "<div style='padding:1em;border:1px solid #D55E00;color:#222'>"
+                f"<b>{html.escape(error.name)}</b>: {html.escape(error.message)}</div>")
+            message.layout.display = ""
+            canvas.image.layout.display = "none"
+            return
+        state["error"] = None
+        state["scene"] = scene
+        call.value = f"<code>{html.escape(scene['call'])}</code>"
+        message.layout.display = "none"
+        canvas.image.layout.display = ""
+        ax = canvas.axes()
+        draw_mappings(ax, scene["pool"], scene["dext"], scene["app"], buffer=values["buffer"],
+                      probes=scene["probes"])
+        canvas.show()
+        state["renders"] += 1
+        state["record"] = ax.vethlab
+
+    for control in controls.values():
+        control.observe(redraw, "value")
+    redraw()
+    box = widgets.VBox([
+        controls["profile"],
+        widgets.HBox([controls["map_to_dext"], controls["fixed_4k"]]),
+        controls["buffer"], controls["offset"], controls["length"],
+        call, canvas.image, message,
+    ])
+    box.vethlab_state = state
+    box.vethlab_controls = controls
+    box.vethlab_figure = canvas.figure
+    return box
