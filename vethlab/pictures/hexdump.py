@@ -140,11 +140,9 @@ def _unwritten(pool, s: int, e: int) -> list[Region]:
     while pos < e:
         index, within = layout.locate(pos)
         if index is None:  # past the last buffer, or in the tail of a segment
-            nxt = e
-            for b in layout.buffer_offsets():
-                if b > pos:
-                    nxt = min(int(b), e)
-                    break
+            bases = layout.buffer_offsets()
+            k = int(np.searchsorted(bases, pos, side="right"))
+            nxt = min(int(bases[k]), e) if k < len(bases) else e
             out.append(Region(pos, nxt, "unused", "in no buffer"))
             pos = nxt
             continue

@@ -103,11 +103,13 @@ def _set_limits(ax, record: dict, show: str) -> None:
 
 
 def draw_offset_errors(ax, results, *, show: str = "error", title: str | None = None,
-                       annotate: bool = True, rules=(), legend: bool = True):
+                       annotate: bool = True, rules=(), legend: bool = True, pool=None):
     """Plot every packet's offset error (``show="error"``) or its read and frame offsets
     (``show="offsets"``) for one or more methods; see the module docstring for ``results``.
 
-    ``rules`` are ``(provenance label, text)`` pairs stated under the axes. Returns ``ax``;
+    ``rules`` are ``(provenance label, text)`` pairs stated under the axes. ``pool`` (by
+    default the pool of the first method result given) marks where its segments start.
+    Returns ``ax``;
     ``ax.vethlab["series"][name]`` holds each method's packets, errors, wrong and unreadable
     packets and the exact line, if any.
     """
@@ -115,7 +117,8 @@ def draw_offset_errors(ax, results, *, show: str = "error", title: str | None = 
         raise ValueError(f"show={show!r} is not understood; allowed: 'error', 'offsets'")
     series = series_of(results)
     record = {"show": show, "series": {}}
-    pool = next((p for _, p in series.values() if p is not None), None)
+    if pool is None:
+        pool = next((p for _, p in series.values() if p is not None), None)
     many = len(series) > 1
     biggest = 0
     for k, (name, (readings, _)) in enumerate(series.items()):

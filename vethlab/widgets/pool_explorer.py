@@ -229,7 +229,7 @@ class ExplorerFigure:
                         host=explored.host, readings=readings, legend=False, rules=False,
                         title="")
         draw_offset_errors(self.err_ax, {METHODS[method].cpp: readings}, title="",
-                           legend=False)
+                           legend=False, pool=explored.pool)
         # The HTML under the picture names the axes; fewer ticks and labels, less text to set.
         for ax in (self.map_ax, self.err_ax):
             ax.set_xlabel("")

@@ -1,0 +1,243 @@
+"""The pool's memory map: what each byte of each buffer holds, and what the picture drew."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vethlab.frames import HOST, APP, arp_request, icmp_echo_request
+from vethlab.host import HostStack
+from vethlab.memory import Mac
+from vethlab.pictures.memory_map import (
+    REGION_KINDS,
+    buffer_regions,
+    draw_memory_map,
+    memory_map_rules,
+    read_right,
+)
+from vethlab.pool import (
+    IOUserNetworkPacketBufferPool,
+    IOUserNetworkPacketBufferPoolOptions,
+    PoolFlagMapToDext,
+)
+from vethlab.question import run_method
+from vethlab.service import IOService
+from vethlab.widgets.pool_explorer import explore_pool
+
+
+def make_pool(packets=4, buffers=None, buffer_size=2048, profile="apple-silicon",
+              segment_size=65536):
+    mac = Mac(profile, segment_size, 0)
+    dext = IOService(mac, "dext")
+    options = IOUserNetworkPacketBufferPoolOptions(
+        packetCount=packets, bufferCount=buffers or packets, bufferSize=buffer_size,
+        poolFlags=PoolFlagMapToDext)
+    pool = IOUserNetworkPacketBufferPool.CreateWithOptions(dext, "test", options)
+    return pool, HostStack(pool)
+
+
+def runs(regions, index):
+    return regions.runs_of(index)
+
+
+@pytest.fixture(scope="module")
+def first_attempt():
+    return run_method("first_attempt", segment_size=65536)
+
+
+# -- buffer_regions: what each byte holds ---------------------------------------------------
+
+
+def test_fresh_pool_is_all_zero():
+    """A pool nobody wrote to is zero in every buffer, one run each."""
+    pool, host = make_pool(packets=3)
+    regions = buffer_regions(pool, host)
+    assert [runs(regions, i) for i in range(3)] == [[(0, 2048, "zero")]] * 3
+
+
+def test_one_frame_gives_headroom_frame_and_tailroom():
+    """A packet holding a 60-byte frame at data offset 8: headroom, frame, tailroom."""
+    pool, host = make_pool(packets=2)
+    host.transmit(arp_request(HOST, APP.ipv4), headroom=8)
+    regions = buffer_regions(pool, host)
+    assert runs(regions, 0) == [(0, 8, "headroom"), (8, 68, "frame"), (68, 2048, "tailroom")]
+    assert runs(regions, 1) == [(0, 2048, "zero")]
+
+
+def test_link_headers_come_from_the_frame_fields():
+    """With link_headers the Ethernet header's 14 bytes are the link header."""
+    pool, host = make_pool(packets=1)
+    host.transmit(arp_request(HOST, APP.ipv4), headroom=8)
+    regions = buffer_regions(pool, host, link_headers=True)
+    assert runs(regions, 0) == [(0, 8, "headroom"), (8, 22, "link_header"), (22, 68, "frame"),
+                                (68, 2048, "tailroom")]
+
+
+def test_recycled_buffer_shows_the_stale_tail_of_a_longer_frame():
+    """A long frame recycled, then a short one in the same buffer: the long one's tail is stale."""
+    pool, host = make_pool(packets=1)
+    long = host.transmit(icmp_echo_request(HOST, APP, 1, 1, 200), headroom=8)
+    pool.DeallocatePacket(long)
+    assert runs(buffer_regions(pool, host), 0) == [(0, 8, "zero"), (8, 8 + 242, "stale"),
+                                                   (250, 2048, "zero")]
+    host.transmit(arp_request(HOST, APP.ipv4), headroom=8)
+    assert runs(buffer_regions(pool, host), 0) == [
+        (0, 8, "headroom"), (8, 68, "frame"), (68, 250, "stale"), (250, 2048, "tailroom")]
+
+
+@settings(max_examples=40)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 120), st.booleans()),
+                min_size=1, max_size=12))
+def test_runs_tile_every_buffer_and_frames_add_up(events):
+    """Runs of each buffer are ordered, disjoint and cover it; frame bytes are the in-use data."""
+    pool, host = make_pool(packets=4, buffer_size=1600)
+    for _, size, free in events:
+        if pool.free_count == 0:
+            pool.DeallocatePacket(pool.in_use()[0])
+        packet = host.transmit(icmp_echo_request(HOST, APP, 1, 1, size), headroom=8)
+        if free:
+            pool.DeallocatePacket(packet)
+    regions = buffer_regions(pool, host, link_headers=True)
+    for index in range(pool.layout.buffer_count):
+        r = runs(regions, index)
+        assert r[0][0] == 0 and r[-1][1] == pool.layout.buffer_size
+        assert all(a[1] == b[0] for a, b in zip(r, r[1:]))
+        assert all(a[2] != b[2] for a, b in zip(r, r[1:]))  # neighbours of one kind are merged
+    totals = regions.bytes_by_kind()
+    assert sum(totals.values()) == pool.layout.buffer_count * pool.layout.buffer_size
+    assert totals["frame"] + totals["link_header"] == sum(p.getDataLength() for p in pool.in_use())
+    assert set(totals) == set(REGION_KINDS)
+
+
+# -- the picture: detail mode -----------------------------------------------------------------
+
+
+def test_question_map_draws_one_row_per_buffer_and_marks_every_wrong_read(first_attempt):
+    """32 buffers: one row each, every packet of the first attempt marked wrong."""
+    m = first_attempt
+    fig, ax = plt.subplots(figsize=(9, 6))
+    draw_memory_map(ax, m.pool, mapping=m.dext.pool_map, host=m.host, readings=m.readings)
+    rec = ax.vethlab
+    assert rec["mode"] == "buffers" and not rec["aggregated"]
+    assert rec["rows"] == rec["buffers"] == 32 and rec["buffers_per_row"] == 1
+    assert rec["errors"] == list(range(32)) and rec["error_rows"] == list(range(32))
+    assert rec["reads_outside_pool"] == []
+    # packet 0 reads [0, 60) inside buffer 0; a read that crosses a buffer end is cut in two
+    assert rec["read_pieces"] > 32
+    assert rec["bytes"]["headroom"] == 32 * 8
+
+
+def test_map_labels_rows_with_addresses_in_the_given_mapping(first_attempt):
+    """Row labels are the buffer index and its base address in the mapping, in hex."""
+    m = first_attempt
+    fig, ax = plt.subplots(figsize=(9, 6))
+    draw_memory_map(ax, m.pool, mapping=m.dext.pool_map, readings=m.readings)
+    first = ax.vethlab["labels"][0]
+    assert first == f"0  0x{m.dext.pool_map.address_of(0):x}"
+    second = ax.vethlab["labels"][1]
+    index = int(second.split()[0])
+    assert second.endswith(f"0x{m.dext.pool_map.address_of(m.pool.layout.buffer_offset(index)):x}")
+
+
+def test_map_without_mapping_labels_pool_offsets():
+    """Without any mapping of the pool the labels are pool offsets."""
+    pool, host = make_pool(packets=4)
+    pool.dext_mapping = None
+    fig, ax = plt.subplots()
+    draw_memory_map(ax, pool, host=host, max_rows=10)
+    assert ax.vethlab["labels"][0] == "0  +0x0"
+
+
+def test_right_reads_are_green_and_leave_no_error(first_attempt):
+    """Today's API reads every frame: no error rows, and the status column is all right."""
+    m = run_method("current_api", segment_size=65536)
+    fig, ax = plt.subplots(figsize=(9, 6))
+    draw_memory_map(ax, m.pool, host=m.host, readings=m.readings)
+    assert ax.vethlab["errors"] == [] and ax.vethlab["error_rows"] == []
+    assert ax.vethlab["read_pieces"] == 32
+
+
+def test_highlight_adds_one_outline_and_is_recorded(first_attempt):
+    """highlight outlines one buffer and says which."""
+    m = first_attempt
+    fig, ax = plt.subplots(figsize=(9, 6))
+    draw_memory_map(ax, m.pool, readings=m.readings)
+    plain = ax.vethlab["rects"]
+    fig, ax = plt.subplots(figsize=(9, 6))
+    draw_memory_map(ax, m.pool, readings=m.readings, highlight=3)
+    assert ax.vethlab["highlight"] == 3 and ax.vethlab["rects"] == plain + 1
+
+
+def test_segment_boundaries_are_lines_between_rows():
+    """64 buffers of 2048 in 64 KiB segments: one segment line, before buffer 32."""
+    pool, host = make_pool(packets=64)
+    fig, ax = plt.subplots(figsize=(9, 8))
+    draw_memory_map(ax, pool, host=host, max_rows=64)
+    assert ax.vethlab["segment_lines"] == [32]
+    assert not ax.vethlab["segment_lines_skipped"]
+
+
+def test_page_boundaries_fall_between_rows_or_inside_them():
+    """4 KiB pages: between every two 2048-byte buffers; inside 10240-byte buffers."""
+    pool, _ = make_pool(packets=8, profile="intel")
+    fig, ax = plt.subplots(figsize=(9, 6))
+    draw_memory_map(ax, pool)
+    assert ax.vethlab["page_lines"] == 8 * 2048 // 4096 - 1
+    pool, _ = make_pool(packets=2, buffer_size=9000, profile="intel", segment_size=81920)
+    assert pool.layout.buffer_size == 10240
+    fig, ax = plt.subplots(figsize=(9, 6))
+    draw_memory_map(ax, pool)
+    assert ax.vethlab["page_lines"] == 2 * 10240 // 4096 - 1  # 4 of them inside buffer rows
+
+
+def test_rules_carry_their_provenance(first_attempt):
+    """The size rule is observed, the segment placement modelled, the quirk reported."""
+    labels = [label for label, _ in memory_map_rules(first_attempt.pool)]
+    assert labels == ["observed", "modelled", "reported"]
+    fig, ax = plt.subplots()
+    draw_memory_map(ax, first_attempt.pool)
+    assert [label for label, _ in ax.vethlab["provenance"]] == labels
+    pool, _ = make_pool(packets=2)
+    assert [label for label, _ in memory_map_rules(pool)] == ["modelled"]
+
+
+# -- the picture: many buffers ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("buffers", [4096, 65536])
+def test_many_buffers_are_aggregated_into_power_of_two_rows(buffers):
+    """Thousands of buffers: rows of 2^k buffers, one image, errors still marked."""
+    explored = explore_pool(buffers=buffers, packets=64)
+    readings = explored.readings("question_fix")
+    fig, ax = plt.subplots(figsize=(9, 6), dpi=80)
+    draw_memory_map(ax, explored.pool, host=explored.host, readings=readings)
+    rec = ax.vethlab
+    per = rec["buffers_per_row"]
+    assert rec["aggregated"] and rec["mode"] == "aggregated"
+    assert per & (per - 1) == 0 and per > 1
+    assert rec["rows"] == -(-buffers // per)
+    assert len(ax.images) == 1 and ax.images[0].get_array().shape[:2] == (rec["rows"], 512)
+    wrong = [r.index for r in readings if r.offset_error != 0]
+    assert rec["errors"] == wrong
+    assert rec["error_rows"] == sorted({i // per for i in wrong})
+    assert rec["page_lines_skipped"]
+
+
+def test_aggregated_image_blends_by_byte_fractions():
+    """A row of free, never-written buffers is pure white; a row of full buffers is not."""
+    explored = explore_pool(buffers=4096, packets=32)
+    fig, ax = plt.subplots(figsize=(9, 6), dpi=80)
+    draw_memory_map(ax, explored.pool, host=explored.host)
+    image = np.asarray(ax.images[0].get_array())
+    assert np.allclose(image[-1], 1.0)  # the last row: buffers nobody used
+    assert not np.allclose(image[0], 1.0)
+
+
+def test_read_right_is_about_the_place_not_the_bytes():
+    """Identical frames can match by luck: a read is right only at its own frame."""
+    explored = explore_pool(buffers=64, packets=64, segment_size=65536)
+    readings = explored.readings("question_fix")
+    lucky = [r for r in readings if r.bytes_match and r.offset_error != 0]
+    assert lucky, "packet 32 reads packet 0's identical ARP request"
+    assert not any(read_right(r) for r in lucky)

@@ -1,0 +1,53 @@
+"""The question's sliders: slots line up only when the requested size is the real one."""
+
+import pytest
+
+from vethlab.widgets.question import QUESTION_PACKETS, question_sliders, slots_text
+
+
+@pytest.fixture
+def sliders():
+    return question_sliders()
+
+
+def test_at_1600_every_slot_drifts_448_bytes_more(sliders):
+    """The question's pool: slot i is read 448 × i bytes before its buffer."""
+    s = sliders.vethlab_state
+    assert not s["aligned"] and s["error"] is None
+    assert s["slot_errors"] == [-448 * i for i in range(QUESTION_PACKETS)]
+    assert s["offset_errors"] == [-(448 * i + 8) for i in range(QUESTION_PACKETS)]
+    assert "each slot drifts 448 bytes more than the last" in sliders.children[3].value
+
+
+def test_asking_for_2048_lines_the_slots_up_but_the_headroom_remains(sliders):
+    """Requested = real: every read on its buffer's first byte, 8 bytes before the frame."""
+    sliders.vethlab_controls["buffer_size"].value = 2048
+    s = sliders.vethlab_state
+    assert s["aligned"] and s["slot_errors"] == [0] * QUESTION_PACKETS
+    assert s["offset_errors"] == [-8] * QUESTION_PACKETS
+    assert s["map"]["errors"] == list(range(QUESTION_PACKETS))  # still the headroom short
+
+
+def test_on_an_80_kib_segment_1200_becomes_1280(sliders):
+    """1200 is 2048 on a 64 KiB segment but 1280 on an 80 KiB one; only 1280 lines up there."""
+    controls = sliders.vethlab_controls
+    controls["buffer_size"].value = 1200
+    assert sliders.vethlab_state["summary"]["buffer_size"] == 2048
+    controls["segment_size"].value = 81920
+    s = sliders.vethlab_state
+    assert s["summary"]["buffer_size"] == 1280 and s["slot_errors"][1] == -80
+    controls["buffer_size"].value = 1280
+    assert sliders.vethlab_state["aligned"]
+
+
+def test_intel_and_a_tiny_size_explain_instead_of_drawing(sliders):
+    """64 bytes on Intel cannot hold a frame: a sentence, no picture, no traceback."""
+    controls = sliders.vethlab_controls
+    controls["profile"].value = "intel"
+    controls["buffer_size"].value = 64
+    s = sliders.vethlab_state
+    assert s["error"] and not s["aligned"]
+    assert sliders.vethlab_image.layout.display == "none"
+    assert slots_text(s).startswith("The model refuses this pool")
+    controls["buffer_size"].value = 2048
+    assert sliders.vethlab_state["aligned"] and sliders.vethlab_image.layout.display is None
