@@ -17,6 +17,7 @@ The map of the package, from the machine up to the pictures:
 ``pictures``       matplotlib drawings of the model's state (each takes an ``ax``)
 ``widgets``        ipywidgets dashboards built on the pictures
 ``cli``            the ``vethlab`` command
+``bench``          ``vethlab bench WHAT``: benchmarks (``bench_redraw``: the pool explorer's redraw)
 ``lab``            ``vethlab lab``: copy the notebooks to a folder of yours, open JupyterLab
 =================  ===========================================================================
 
