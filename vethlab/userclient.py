@@ -91,6 +91,7 @@ __all__ = [
     "kernel_external_method",
     "kernel_map",
     "kernel_close",
+    "client_buffer",
 ]
 
 # -- DriverKit IOUserClient.iig (documented) ------------------------------------------------
@@ -488,7 +489,7 @@ def kernel_open(service: IOService, app_entitlements: dict, type: int,
     return kr, client
 
 
-def _client_buffer(client: IOUserClient, size: int, data: bytes | None = None) -> IOMemoryDescriptor:
+def client_buffer(client: IOUserClient, size: int, data: bytes | None = None) -> IOMemoryDescriptor:
     """A descriptor for an app buffer passed out of line (the dext maps it to use it)."""
     memory = np.zeros(round_up(max(size, 1), client.mac.page_size), dtype=np.uint8)
     if data:
@@ -516,12 +517,12 @@ def kernel_external_method(client: IOUserClient, selector: int, scalar_input: tu
             structureOutputMaximumSize=struct_output_size)
         if struct_input:
             if len(struct_input) > IO_STRUCT_INBAND_MAX:
-                args.structureInputDescriptor = _client_buffer(client, len(struct_input), struct_input)
+                args.structureInputDescriptor = client_buffer(client, len(struct_input), struct_input)
             else:
                 args.structureInput = OSData(struct_input)
         out_md = None
         if struct_output_size > IO_STRUCT_INBAND_MAX:
-            out_md = args.structureOutputDescriptor = _client_buffer(client, struct_output_size)
+            out_md = args.structureOutputDescriptor = client_buffer(client, struct_output_size)
         try:
             client.ExternalMethod(selector, args, None, None, None)
         finally:
