@@ -35,7 +35,7 @@ from matplotlib.patches import Polygon, Rectangle
 from ..ioreturn import BadArgument
 from ..memory import IOMemoryDescriptor, IOMemoryMap, SimulatedFault, Task
 from ..pool import IOUserNetworkPacketBufferPool
-from .anatomy import notes_under
+from .anatomy import fresh_axes, notes_under
 from .style import COLORS, FONT_SIZE, MONO_FONT, OKABE_ITO
 
 __all__ = ["draw_mappings", "probe_address", "Probe"]
@@ -148,7 +148,7 @@ def draw_mappings(ax, descriptor_or_pool, *tasks: Task, buffer: int | None = Non
             raise BadArgument(f"buffer {buffer} is outside 0..{layout.buffer_count - 1}")
     probes = [probe_address(t, a, label, descriptor) for t, a, label in probes]
 
-    ax.clear()
+    fresh_axes(ax)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_axis_off()
@@ -224,7 +224,7 @@ def draw_mappings(ax, descriptor_or_pool, *tasks: Task, buffer: int | None = Non
                                    edgecolor=COLORS["muted_text"], linewidth=0.6, linestyle=":",
                                    zorder=1))
             if not any(m.page_start < hi and lo < m.page_end for m in task.space.mappings):
-                ax.text(cx, (ya + yb) / 2 + 0.04, "nothing\nmapped here", ha="center",
+                ax.text(cx, ya - 0.05, "nothing\nmapped here", ha="center",
                         va="center", **dict(text, color=COLORS["muted_text"]))
             if not any(lo <= m.page_start < hi for m in own):  # bands label themselves
                 labels.append((ya, f"0x{lo:x}", dict(mono, color=COLORS["muted_text"])))
@@ -273,7 +273,7 @@ def draw_mappings(ax, descriptor_or_pool, *tasks: Task, buffer: int | None = Non
                     ax.annotate("", (dcol.x - side * _HALF, dcol.y(p.address)), (mx + side * 0.012, y),
                                 arrowprops=dict(arrowstyle="-|>", color=colour, linestyle="--",
                                                 linewidth=1.0, shrinkA=0, shrinkB=0), zorder=8)
-                    ax.text((cx + dcol.x) / 2, (y + dcol.y(p.address)) / 2 + 0.02,
+                    ax.text((cx + dcol.x) / 2, (y + dcol.y(p.address)) / 2 + 0.035,
                             f"0x{p.address:x} is a\npool offset,\nnot an address",
                             ha="center", va="bottom", zorder=8, **dict(mono, color=colour),
                             bbox=dict(facecolor="white", edgecolor="none", pad=0.5, alpha=0.85))
