@@ -14,10 +14,15 @@ The map of the package, from the machine up to the pictures:
 ``frames``         real Ethernet frames (ARP, ICMP, UDP, IPv6 ND) built with dpkt
 ``pcap``           pcap files of the frames, with dpkt
 ``question``       the question as a scenario: first attempt, its fix, today's API
+``structs``        C structures crossing the user-client boundary, as numpy dtypes
+``userclient``     ``IOUserClient``: dispatch checks, ``AsyncCompletion``, the one boundary
+``iokit``          the app's IOKit.framework: ``IOServiceOpen``, ``IOConnectCall…``, mappings
+``question_app``   the question's dext and app: GetPacket (overflow, leak, safe), faster designs
 ``pictures``       matplotlib drawings of the model's state (each takes an ``ax``)
 ``widgets``        ipywidgets dashboards built on the pictures
 ``cli``            the ``vethlab`` command
-``bench``          ``vethlab bench WHAT``: benchmarks (``bench_redraw``: the pool explorer's redraw)
+``bench``          ``vethlab bench WHAT``: benchmarks (``bench_redraw``: the pool explorer's redraw;
+                   ``bench_userclient``: frames per second of the three app designs)
 ``lab``            ``vethlab lab``: copy the notebooks to a folder of yours, open JupyterLab
 =================  ===========================================================================
 
@@ -56,13 +61,29 @@ from .pool import (
     PoolFlagSingleMemorySegment,
 )
 from .question import QuestionDext, current_api, first_attempt, question_fix, run_question
+from .iokit import App, IOServiceClose, IOServiceOpen
+from .question_app import PacketDext, QuestionApp, compare_designs, deliver
+from .structs import GetPacket_Output
+from .userclient import IOUserClient, IOUserClientMethodArguments, IOUserClientMethodDispatch, OSAction
 from .service import IOService, OSData
 
 __version__ = "0.1.0"
 
 __all__ = [
     "APPLE_SILICON",
+    "App",
+    "GetPacket_Output",
     "INTEL",
+    "IOServiceClose",
+    "IOServiceOpen",
+    "IOUserClient",
+    "IOUserClientMethodArguments",
+    "IOUserClientMethodDispatch",
+    "OSAction",
+    "PacketDext",
+    "QuestionApp",
+    "compare_designs",
+    "deliver",
     "PROFILES",
     "Boot",
     "HostStack",
