@@ -1,0 +1,104 @@
+"""Pictures of the user client: structure of what was drawn, never pixels."""
+
+import matplotlib.pyplot as plt
+import pytest
+
+from vethlab.pictures.userclient import (
+    SLOT_COLORS,
+    draw_call_sequence,
+    draw_design_comparison,
+    draw_output_struct,
+    draw_state_machine,
+    sequence_rows,
+)
+from vethlab.question_app import DEFAULT_GUARD, deliver, frame_of_length
+from vethlab.userclient import USER_CLIENT_MOVES, Trace, UserClientState
+
+
+def test_state_machine_is_drawn_from_the_table():
+    """Every state is a box, every move of the table is on an edge, the current state is marked."""
+    _, ax = plt.subplots()
+    draw_state_machine(ax, UserClientState.CRASHED)
+    drawn = ax.vethlab
+    assert drawn["states"] == [s.name for s in UserClientState]
+    assert sorted(m for _, _, moves in drawn["edges"] for m in moves) == sorted(m for _, m in USER_CLIENT_MOVES)
+    assert ("OPEN", "OPEN", ["ExternalMethod", "AsyncCompletion", "CopyClientMemoryForType"]) in drawn["edges"]
+    assert drawn["current"] == "CRASHED"
+
+
+def test_state_machine_takes_a_client():
+    """A user client's own state is the one highlighted."""
+    run = deliver([frame_of_length(60)], close=False)
+    _, ax = plt.subplots()
+    assert draw_state_machine(ax, run.app.connect.client).vethlab["current"] == "OPEN"
+
+
+def test_call_sequence_collapses_runs_and_marks_errors():
+    """Runs of the same call are one row "× n"; a failing code is an error row."""
+    run = deliver([frame_of_length(60 + i) for i in range(5)], "per_packet")
+    _, ax = plt.subplots()
+    drawn = draw_call_sequence(ax, run.app.trace).vethlab
+    assert drawn["rows"] == [
+        ("open", "IOServiceOpen", "kIOReturnSuccess", 1),
+        ("call", "RegisterCallback", "kIOReturnSuccess", 1),
+        ("notify", "AsyncCompletion", "kIOReturnSuccess", 1),
+        ("deliver", "on_packets_available", "kIOReturnSuccess", 1),
+        ("call", "GetPacket", "kIOReturnSuccess", 5),
+        ("call", "GetPacket", "kIOReturnNoFrames", 1),
+        ("close", "IOServiceClose", "kIOReturnSuccess", 1),
+    ]
+    assert drawn["errors"] == [5] and drawn["lifelines"] == ["app", "dext"]
+
+
+def test_sequence_rows_stop_at_the_limit():
+    """At most max_rows rows are drawn."""
+    trace = Trace()
+    for i in range(10):
+        trace.record("call", f"c{i}", 0)
+    assert len(sequence_rows(trace, max_rows=4)) == 4
+
+
+@pytest.mark.parametrize("length, overwritten, fault", [
+    (1000, [], False),
+    (1700, [(1600, 1604, "packet_size"), (1604, 1700, "after the struct")], False),
+    (3700, [(1600, 1604, "packet_size"), (1604, 1604 + DEFAULT_GUARD, "after the struct"),
+            (1604 + DEFAULT_GUARD, 3700, "past the stack")], True),
+])
+def test_output_struct_shows_what_the_copy_overwrote(length, overwritten, fault):
+    """The hatched ranges are the record's overwritten bytes; a fault is marked."""
+    run = deliver([frame_of_length(length)], "per_packet", get_packet="question", close=False)
+    _, ax = plt.subplots()
+    drawn = draw_output_struct(ax, run.dext.records[-1]).vethlab
+    assert drawn["overwritten"] == overwritten
+    assert drawn["fault"] is fault
+    assert drawn["frame_length"] == length
+    assert drawn["regions"][-1][1] == 1604 + DEFAULT_GUARD  # the slot is drawn to the stack's end
+    hatched = [p for p in ax.patches if p.get_hatch()]
+    assert len(hatched) == len(overwritten)
+    assert ax.vethlab_provenance[0][0] == "reported"
+
+
+def test_output_struct_shows_the_leak_in_stale_colour():
+    """After a 1500-byte frame, a 100-byte one leaves 1400 stale bytes in the struct."""
+    run = deliver([frame_of_length(1500, 1), frame_of_length(100, 2)], "per_packet",
+                  get_packet="question")
+    _, ax = plt.subplots()
+    drawn = draw_output_struct(ax, run.dext.records[-1]).vethlab
+    assert (100, 1500, "stale") in drawn["regions"]
+    assert drawn["leaked"] == [(100, 1500, run.dext.records[0].serial)]
+    stale = [p for p in ax.patches if p.get_label() == "stale"]
+    assert len(stale) == 1 and stale[0].get_width() == 1400
+    assert stale[0].get_facecolor()[:3] == pytest.approx(
+        tuple(int(SLOT_COLORS["stale"][i:i + 2], 16) / 255 for i in (1, 3, 5)))
+
+
+def test_design_comparison_bars_and_goals():
+    """Four bars with the JSON's values; goal ticks at their share of the bare loop."""
+    result = {"per_packet_pps": 10.0, "batch_pps": 20.0, "shared_mapping_pps": 40.0,
+              "bare_copy_pps": 100.0, "goals": {"shared_mapping": 0.25, "per_packet": 0.05}}
+    _, ax = plt.subplots()
+    drawn = draw_design_comparison(ax, result).vethlab
+    assert drawn["bars"] == {"per_packet": 10.0, "batch": 20.0, "shared_mapping": 40.0,
+                             "bare_copy": 100.0}
+    assert drawn["goals"] == {"shared_mapping": 25.0, "per_packet": 5.0}
+    assert len(ax.patches) == 4

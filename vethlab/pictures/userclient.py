@@ -1,0 +1,251 @@
+"""Pictures of the user client: its states, the calls between app and dext, the output struct,
+and the three designs' speeds. Each function takes an ``ax``, draws from the model's own
+objects (the table of moves, a connection's trace, a GetPacket record, a benchmark's JSON) and
+returns the ``ax`` with what it drew in ``ax.vethlab``.
+
+``draw_state_machine(ax, state)``        states and moves of ``USER_CLIENT_MOVES``
+``draw_call_sequence(ax, trace)``        the crossings of an app's trace, app on the left
+``draw_output_struct(ax, record)``       the GetPacket_Output slot: who wrote each byte, what
+                                         the overflow overwrote, what leaked
+``draw_design_comparison(ax, result)``   frames per second of each design beside the bare loop
+"""
+
+from __future__ import annotations
+
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
+
+from ..ioreturn import IOReturnName
+from ..question_app import GetPacketRecord
+from ..structs import GET_PACKET_DATA_SIZE, GET_PACKET_OUTPUT_SIZE
+from ..userclient import USER_CLIENT_MOVES, Trace, UserClientState
+from .legend import add_provenance_notes
+from .style import COLORS, FONT_SIZE, MONO_FONT, PROVENANCE_COLORS
+
+__all__ = [
+    "draw_state_machine",
+    "draw_call_sequence",
+    "draw_output_struct",
+    "draw_design_comparison",
+    "sequence_rows",
+    "SLOT_COLORS",
+]
+
+#: Where each state sits in the state diagram (x, y).
+_STATE_POSITIONS = {
+    UserClientState.CREATED: (0.0, 1.0),
+    UserClientState.OPEN: (1.0, 1.0),
+    UserClientState.CLOSED: (2.0, 1.0),
+    UserClientState.CRASHED: (1.5, 0.0),
+}
+
+#: The colour of each kind of byte in the output slot (``GetPacketRecord.origins``).
+SLOT_COLORS = {
+    "frame": COLORS["frame"],
+    "stale": COLORS["stale"],
+    "packet_size": COLORS["transport_header"],
+    "zeroed": COLORS["zero"],
+    "uninitialised": COLORS["tailroom"],
+    "guard": COLORS["headroom"],
+}
+
+
+def draw_state_machine(ax, state: UserClientState | None = None, *, moves=USER_CLIENT_MOVES,
+                       title: str = "the user client's states"):
+    """The states and the legal moves between them, from ``moves`` (the one table); ``state``
+    (or a client's ``.state``) is highlighted. ``ax.vethlab``: states, edges (from, to, moves),
+    current."""
+    state = getattr(state, "state", state)
+    edges: dict[tuple, list[str]] = {}
+    for (src, move), dst in moves.items():
+        edges.setdefault((src, dst), []).append(move)
+    ax.set_xlim(-0.45, 2.45)
+    ax.set_ylim(-0.3, 1.85)
+    ax.set_axis_off()
+    for s, (x, y) in _STATE_POSITIONS.items():
+        current = s is state
+        ax.add_patch(FancyBboxPatch((x - 0.3, y - 0.13), 0.6, 0.26, boxstyle="round,pad=0.02",
+                                    facecolor=COLORS["right_read"] if current else "white",
+                                    edgecolor=COLORS["text"], linewidth=2 if current else 1))
+        ax.text(x, y, s.name, ha="center", va="center", fontsize=FONT_SIZE + 1, weight="bold",
+                color="white" if current else COLORS["text"])
+    for (src, dst), names in edges.items():
+        (x0, y0), (x1, y1) = _STATE_POSITIONS[src], _STATE_POSITIONS[dst]
+        label = "\n".join(names)
+        if src is dst:
+            ax.add_patch(FancyArrowPatch((x0 - 0.12, y0 + 0.14), (x0 + 0.12, y0 + 0.14),
+                                         connectionstyle="arc3,rad=-1.6", arrowstyle="-|>",
+                                         mutation_scale=10, color=COLORS["muted_text"]))
+            ax.text(x0, y0 + 0.3, label, ha="center", va="bottom", fontsize=FONT_SIZE - 1,
+                    color=COLORS["muted_text"])
+            continue
+        ax.add_patch(FancyArrowPatch((x0, y0), (x1, y1), shrinkA=22, shrinkB=22,
+                                     arrowstyle="-|>", mutation_scale=12,
+                                     connectionstyle="arc3,rad=0.0", color=COLORS["text"]))
+        ax.text((x0 + x1) / 2, (y0 + y1) / 2 + 0.06, label, ha="center", va="bottom",
+                fontsize=FONT_SIZE - 1, color=COLORS["text"])
+    if title:
+        ax.set_title(title, fontsize=FONT_SIZE + 2)
+    ax.vethlab = {"states": [s.name for s in _STATE_POSITIONS],
+                  "edges": [(a.name, b.name, names) for (a, b), names in edges.items()],
+                  "current": None if state is None else state.name}
+    return ax
+
+
+def sequence_rows(trace: Trace, max_rows: int = 24) -> list[tuple[str, str, str, int]]:
+    """The trace's events as rows ``(kind, name, code name, repeats)``: a run of identical
+    events is one row; at most ``max_rows`` rows."""
+    rows: list[list] = []
+    for event in trace.events:
+        key = (event.kind, event.name, event.kr_name)
+        if rows and tuple(rows[-1][:3]) == key:
+            rows[-1][3] += 1
+        else:
+            rows.append([*key, 1])
+    return [tuple(r) for r in rows[:max_rows]]
+
+
+def draw_call_sequence(ax, trace: Trace, *, max_rows: int = 24,
+                       title: str = "app and dext, call by call"):
+    """A sequence diagram of ``trace`` (an app's crossings): calls from the app's lifeline to
+    the dext's with the code they returned, notifications from the dext to the app's port, and
+    callbacks on the app's dispatch queue. Runs of identical events are one row, "× n".
+    ``ax.vethlab``: rows, lifelines, errors (rows whose code is not success)."""
+    rows = sequence_rows(trace, max_rows)
+    lifelines = {"app": 0.0, "dext": 1.0}
+    n = max(len(rows), 1)
+    ax.set_xlim(-0.55, 1.55)
+    ax.set_ylim(n + 0.2, -0.9)
+    ax.set_axis_off()
+    for name, x in lifelines.items():
+        ax.plot([x, x], [-0.3, n], color=COLORS["muted_text"], linewidth=1, linestyle=(0, (4, 3)))
+        ax.text(x, -0.55, name, ha="center", va="center", fontsize=FONT_SIZE + 1, weight="bold",
+                bbox=dict(boxstyle="round,pad=0.3", facecolor="white", edgecolor=COLORS["text"]))
+    errors = []
+    for i, (kind, name, kr_name, repeats) in enumerate(rows):
+        y = i + 0.5
+        times = f" × {repeats}" if repeats > 1 else ""
+        failed = kr_name not in ("", "kIOReturnSuccess")
+        if failed:
+            errors.append(i)
+        code_color = COLORS["wrong_read"] if failed else COLORS["right_read"]
+        if kind == "notify":
+            ax.annotate("", xy=(0.02, y), xytext=(0.98, y),
+                        arrowprops=dict(arrowstyle="-|>", color=COLORS["stale"], linestyle="--"))
+            ax.text(0.5, y - 0.08, f"{name}{times}", ha="center", va="bottom",
+                    fontsize=FONT_SIZE, color=COLORS["stale"])
+        elif kind == "deliver":
+            ax.text(-0.05, y, f"callback {name}(){times}", ha="right", va="center",
+                    fontsize=FONT_SIZE, color=COLORS["stale"], family=MONO_FONT)
+        else:
+            ax.annotate("", xy=(0.98, y), xytext=(0.02, y),
+                        arrowprops=dict(arrowstyle="-|>", color=COLORS["text"]))
+            ax.text(0.5, y - 0.08, f"{name}{times}", ha="center", va="bottom",
+                    fontsize=FONT_SIZE, color=COLORS["text"], family=MONO_FONT)
+            ax.text(1.05, y, kr_name, ha="left", va="center", fontsize=FONT_SIZE - 1,
+                    color=code_color)
+    if len(trace.events) and len(rows) == max_rows:
+        ax.text(0.5, n + 0.1, "… (more)", ha="center", va="top", fontsize=FONT_SIZE - 1,
+                color=COLORS["muted_text"])
+    if title:
+        ax.set_title(title, fontsize=FONT_SIZE + 2)
+    ax.vethlab = {"rows": rows, "lifelines": list(lifelines), "errors": errors}
+    return ax
+
+
+def draw_output_struct(ax, record: GetPacketRecord, *, rules: bool = True,
+                       title: str | None = None):
+    """The dext's ``GetPacket_Output output`` and the stack after it, byte by byte, as one
+    GetPacket call left them: who wrote each byte (this frame, an earlier frame = stale, the
+    dext's ``packet_size``, zeros, nothing yet, the stack's own bytes), the bytes the copy
+    overwrote beyond ``packet_data`` (hatched), and where it faulted. ``ax.vethlab``: regions,
+    overwritten, leaked, fault, packet_size (returned), frame_length."""
+    slot_end = GET_PACKET_OUTPUT_SIZE + record.guard
+    regions = record.origins(0, slot_end)
+    right = max(slot_end, record.frame_length) * 1.04
+    ax.set_xlim(0, right)
+    ax.set_ylim(0, 1)
+    ax.set_yticks([])
+    for lo, hi, kind, _ in regions:
+        ax.add_patch(Rectangle((lo, 0.35), hi - lo, 0.4, facecolor=SLOT_COLORS[kind],
+                               edgecolor=COLORS["buffer_edge"], linewidth=0.4, label=kind))
+    ax.add_patch(Rectangle((0, 0.35), slot_end, 0.4, fill=False, edgecolor=COLORS["buffer_edge"],
+                           linewidth=0.8))
+    overwritten = record.overwritten()
+    for lo, hi, name in overwritten:
+        beyond = name == "past the stack"
+        ax.add_patch(Rectangle((lo, 0.3), hi - lo, 0.5, fill=False, hatch="////",
+                               edgecolor=COLORS["wrong_read"], linewidth=1.2,
+                               linestyle="--" if beyond else "-"))
+    marks = [(0, "packet_data[1600]", "left"), (GET_PACKET_DATA_SIZE, "packet_size ▸", "right"),
+             (GET_PACKET_OUTPUT_SIZE, "◂ end of struct", "left"), (slot_end, "end of stack", "center")]
+    for x, text, align in marks:
+        ax.axvline(x, 0.2, 0.9, color=COLORS["segment_boundary"] if x else COLORS["buffer_edge"],
+                   linewidth=1)
+        ax.text(x, 0.92, text, ha=align, va="bottom", fontsize=FONT_SIZE - 1,
+                color=COLORS["text"])
+    ax.annotate("", xy=(record.frame_length, 0.2), xytext=(0, 0.2),
+                arrowprops=dict(arrowstyle="-|>", color=COLORS["wrong_read"] if overwritten
+                                else COLORS["right_read"]))
+    ax.text(record.frame_length, 0.1, f"memcpy of {record.frame_length} bytes",
+            ha="right" if record.frame_length > right * 0.5 else "left", va="center",
+            fontsize=FONT_SIZE, color=COLORS["text"])
+    if record.fault:
+        ax.text(slot_end, 0.55, " EXC_BAD_ACCESS", ha="left", va="center", fontsize=FONT_SIZE,
+                weight="bold", color=COLORS["wrong_read"])
+    ax.set_xlabel("byte of the output struct (the stack continues after it)", fontsize=FONT_SIZE)
+    leaked = record.leaked()
+    size = record.packet_size_returned
+    if title is None:
+        title = (f"{record.variant} GetPacket, a {record.frame_length}-byte frame: "
+                 + ("the dext crashed" if record.fault else
+                    f"packet_size sent = {size}" + (f", {record.leaked_bytes} stale bytes sent"
+                                                    if leaked else "")))
+    if title:
+        ax.set_title(title, fontsize=FONT_SIZE + 1)
+    seen = {}
+    for patch in ax.patches:
+        label = patch.get_label()
+        if label in SLOT_COLORS and label not in seen:
+            seen[label] = patch
+    ax.legend(seen.values(), seen.keys(), loc="upper right", fontsize=FONT_SIZE - 1,
+              ncol=len(seen), frameon=False, bbox_to_anchor=(1.0, 1.35))
+    if rules:
+        add_provenance_notes(ax, [
+            ("reported", "the struct and the unbounded memcpy are the question's code"),
+            ("modelled", f"the struct sits on the dext's stack, {record.guard} bytes below its end, "
+                         "at the same address every call; unwritten stack shows as zero"),
+        ])
+    ax.vethlab = {"regions": [(lo, hi, kind) for lo, hi, kind, _ in regions],
+                  "overwritten": overwritten, "leaked": leaked, "fault": record.fault is not None,
+                  "packet_size": size, "frame_length": record.frame_length,
+                  "kr": IOReturnName(record.kr)}
+    return ax
+
+
+def draw_design_comparison(ax, result: dict, *, title: str = "frames per second, by design"):
+    """Horizontal bars of ``result`` (``vethlab.bench_userclient.measure``'s JSON): each
+    design's frames per second and its share of the bare copy loop, with the goals marked.
+    ``ax.vethlab``: bars (name -> pps), goals (name -> pps needed)."""
+    names = ["per_packet", "batch", "shared_mapping", "bare_copy"]
+    values = [result[f"{name}_pps"] for name in names]
+    bare = result["bare_copy_pps"] or 1.0
+    colors = [COLORS["wrong_read"], COLORS["stale"], COLORS["right_read"], COLORS["buffer_edge"]]
+    ys = range(len(names))
+    ax.barh(ys, values, color=colors)
+    ax.set_yticks(list(ys), [n.replace("_", " ") for n in names], fontsize=FONT_SIZE)
+    ax.invert_yaxis()
+    for y, value in zip(ys, values):
+        ax.text(value, y, f"  {value:,.0f} ({value / bare:.0%})", va="center", fontsize=FONT_SIZE - 1,
+                color=COLORS["text"])
+    goals = {}
+    for name, share in result.get("goals", {}).items():
+        y = names.index(name)
+        goals[name] = share * bare
+        ax.plot([share * bare] * 2, [y - 0.4, y + 0.4], color=PROVENANCE_COLORS["modelled"],
+                linewidth=2)
+    ax.set_xlim(0, bare * 1.35)
+    ax.set_xlabel("frames per second (purple tick: the goal)", fontsize=FONT_SIZE)
+    if title:
+        ax.set_title(title, fontsize=FONT_SIZE + 2)
+    ax.vethlab = {"bars": dict(zip(names, values)), "goals": goals}
+    return ax

@@ -1,0 +1,176 @@
+"""Dashboards of the user client (notebook 02): the GetPacket struct under a frame-size slider,
+and the leak of stale bytes between two frames.
+
+``struct_explorer()``  one frame of the slider's length through GetPacket (the question's code or
+                       the safe one): which bytes of the struct and the stack after it were
+                       written, what ``packet_size`` the app got, whether the dext died.
+``leak_explorer()``    a frame, then a shorter one, through GetPacket: the stale bytes of the first
+                       that travel to the app with the second.
+
+Each runs a fresh simulated Mac per change (``vethlab.question_app.deliver``), draws the last
+GetPacket record with ``draw_output_struct`` and shows it as a PNG. ``widget.vethlab_state``
+keeps what the last redraw found; ``widget.vethlab_controls`` names the controls.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from ..ioreturn import IOReturnName
+from ..pictures.userclient import draw_output_struct
+from ..question_app import DEFAULT_GUARD, GET_PACKET_VARIANTS, deliver, frame_of_length
+from ..structs import GET_PACKET_DATA_SIZE
+from .pool_explorer import render_png
+
+__all__ = ["struct_explorer", "leak_explorer", "struct_text", "leak_text"]
+
+_STYLE = {"description_width": "9em"}
+
+
+class _StructFigure:
+    """One figure with one axes, redrawn for each GetPacket record."""
+
+    def __init__(self, figsize, dpi):
+        self.figure = Figure(figsize=figsize, dpi=dpi)
+        FigureCanvasAgg(self.figure)
+        self.ax = self.figure.add_axes((0.05, 0.32, 0.92, 0.48))
+        self.redraws = 0
+
+    def draw(self, record, refused: str | None) -> bytes:
+        self.ax.clear()
+        if record is None:
+            self.ax.set_axis_off()
+            self.ax.text(0.5, 0.5, refused, ha="center", va="center", transform=self.ax.transAxes)
+            self.ax.vethlab = {}
+        else:
+            self.ax.set_axis_on()
+            draw_output_struct(self.ax, record)
+        self.redraws += 1
+        return render_png(self.figure)
+
+
+def _run(lengths, variant, guard):
+    frames = [frame_of_length(n, i + 1) for i, n in enumerate(lengths)]
+    run = deliver(frames, "per_packet", get_packet=variant, guard=guard, close=False)
+    records = list(run.dext.records)
+    last_is_ours = len(records) == len(frames)
+    return run, (records[-1] if records and last_is_ours else None)
+
+
+def struct_text(state: dict) -> str:
+    """One sentence on what the last frame did to the struct."""
+    n = state["length"]
+    if state["refused"]:
+        return (f"The safe GetPacket refuses a {n}-byte frame with "
+                f"{state['refused']}: it does not fit packet_data[{GET_PACKET_DATA_SIZE}].")
+    if state["fault"]:
+        return (f"A {n}-byte copy ran off the end of the dext's stack: the dext crashed and the "
+                f"app got {state['app_errors'][-1]}.")
+    if state["overwritten"]:
+        size = sum(hi - lo for lo, hi, name in state["overwritten"] if name == "packet_size")
+        past = sum(hi - lo for lo, hi, name in state["overwritten"] if name != "packet_size")
+        which = "packet_size" if size == 4 else f"{size} of packet_size's 4 bytes"
+        tail = f", and {past} bytes of the stack after the struct" if past else ""
+        return (f"A {n}-byte frame overwrote {which}{tail}: the app got packet_size "
+                f"{state['packet_size']}.")
+    return f"A {n}-byte frame fits: the app got packet_size {state['packet_size']}."
+
+
+def leak_text(state: dict) -> str:
+    """One sentence on what leaked with the second frame."""
+    if state["record"] is None:
+        return "The second frame was not sent (see the errors)."
+    if state["leaked_bytes"]:
+        return (f"With the {state['current']}-byte frame, {state['leaked_bytes']} bytes of the "
+                f"earlier {state['previous']}-byte frame went to the app too.")
+    return f"Nothing stale went to the app with the {state['current']}-byte frame."
+
+
+def struct_explorer(length: int = 1700, *, variant: str = "question", guard: int = DEFAULT_GUARD,
+                    figsize=(9.6, 3.2), dpi: int = 80) -> widgets.VBox:
+    """A frame-length slider (60..9018) and the GetPacket variant, over the output struct."""
+    figure = _StructFigure(figsize, dpi)
+    controls = {
+        "length": widgets.IntSlider(value=length, min=60, max=9018, description="frame length",
+                                    continuous_update=False, style=_STYLE,
+                                    layout=widgets.Layout(width="46em")),
+        "variant": widgets.ToggleButtons(options=list(GET_PACKET_VARIANTS), value=variant,
+                                         description="GetPacket", style=_STYLE),
+    }
+    image = widgets.Image(format="png")
+    sentence = widgets.HTML()
+    state: dict = {}
+
+    def update(_change=None):
+        n, which = controls["length"].value, controls["variant"].value
+        run, record = _run([n], which, guard)
+        errors = [IOReturnName(kr) for kr in run.app.errors]
+        refused = errors[0] if record is None and errors else None
+        png = figure.draw(record, f"GetPacket answered {refused}: the frame was dropped")
+        state.update(length=n, variant=which, record=record, refused=refused, app_errors=errors,
+                     overwritten=[] if record is None else record.overwritten(),
+                     packet_size=None if record is None else record.packet_size_returned,
+                     fault=bool(record and record.fault), crashed=run.dext.crash is not None,
+                     received=list(run.received), picture=figure.ax.vethlab,
+                     png_bytes=len(png), redraws=figure.redraws)
+        image.value = png
+        sentence.value = f"<b>{_escape(struct_text(state))}</b>"
+
+    for control in controls.values():
+        control.observe(update, names="value")
+    update()
+    box = widgets.VBox([*controls.values(), sentence, image])
+    box.vethlab_state = state
+    box.vethlab_controls = controls
+    box.vethlab_figure = figure.figure
+    box.vethlab_image = image
+    return box
+
+
+def leak_explorer(previous: int = 1500, current: int = 100, *, variant: str = "question",
+                  figsize=(9.6, 3.2), dpi: int = 80) -> widgets.VBox:
+    """Two frame lengths (60..1600), sent one after the other, and the GetPacket variant: the
+    struct the second GetPacket returned, stale bytes in orange."""
+    figure = _StructFigure(figsize, dpi)
+    controls = {
+        "previous": widgets.IntSlider(value=previous, min=60, max=GET_PACKET_DATA_SIZE,
+                                      description="first frame", continuous_update=False,
+                                      style=_STYLE, layout=widgets.Layout(width="46em")),
+        "current": widgets.IntSlider(value=current, min=60, max=GET_PACKET_DATA_SIZE,
+                                     description="second frame", continuous_update=False,
+                                     style=_STYLE, layout=widgets.Layout(width="46em")),
+        "variant": widgets.ToggleButtons(options=list(GET_PACKET_VARIANTS), value=variant,
+                                         description="GetPacket", style=_STYLE),
+    }
+    image = widgets.Image(format="png")
+    sentence = widgets.HTML()
+    state: dict = {}
+
+    def update(_change=None):
+        first, second = controls["previous"].value, controls["current"].value
+        which = controls["variant"].value
+        run, record = _run([first, second], which, DEFAULT_GUARD)
+        png = figure.draw(record, "the second GetPacket failed")
+        state.update(previous=first, current=second, variant=which, record=record,
+                     leaked=[] if record is None else record.leaked(),
+                     leaked_bytes=0 if record is None else record.leaked_bytes,
+                     frames_intact=run.identical, picture=figure.ax.vethlab,
+                     png_bytes=len(png), redraws=figure.redraws)
+        image.value = png
+        sentence.value = f"<b>{_escape(leak_text(state))}</b>"
+
+    for control in controls.values():
+        control.observe(update, names="value")
+    update()
+    box = widgets.VBox([*controls.values(), sentence, image])
+    box.vethlab_state = state
+    box.vethlab_controls = controls
+    box.vethlab_figure = figure.figure
+    box.vethlab_image = image
+    return box
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
