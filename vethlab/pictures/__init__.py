@@ -10,6 +10,7 @@ tests can check the structure of a picture without looking at pixels.
 ``hexdump``     hex dumps with coloured regions (headroom, frame fields, stale bytes)
 ``anatomy``     one buffer byte by byte, and where the three address formulas land
 ``mappings``    a descriptor and its mappings in two tasks; pages, links, simulated faults
+``userclient``  the user client's states, app/dext call sequence, GetPacket struct, designs
 """
 
 from .hexdump import draw_hexdump, first_junk_packet, hexdump_text, pool_dump, reading_dumps  # noqa: F401
@@ -19,6 +20,12 @@ from .memory_map import draw_memory_map  # noqa: F401
 from .mappings import draw_mappings  # noqa: F401
 from .offsets import draw_offset_errors  # noqa: F401
 from .style import COLORS, PROVENANCE, PROVENANCE_COLORS  # noqa: F401
+from .userclient import (  # noqa: F401
+    draw_call_sequence,
+    draw_design_comparison,
+    draw_output_struct,
+    draw_state_machine,
+)
 
 __all__ = [
     "COLORS",
@@ -26,11 +33,15 @@ __all__ = [
     "PROVENANCE_COLORS",
     "add_provenance_notes",
     "draw_buffer_anatomy",
+    "draw_call_sequence",
+    "draw_design_comparison",
     "draw_hexdump",
     "draw_mappings",
     "draw_memory_map",
     "draw_offset_errors",
+    "draw_output_struct",
     "draw_provenance_key",
+    "draw_state_machine",
     "first_junk_packet",
     "hexdump_text",
     "pool_dump",
