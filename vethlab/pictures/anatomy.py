@@ -336,10 +336,15 @@ def draw_buffer_anatomy(ax, packet: IOUserNetworkPacket, *, mapping=None,
             ax.text(x_to, bottom - 0.1, "not\nmapped", ha="center", va="top",
                     **dict(text, fontsize=FONT_SIZE - 1, color=colour))
         ax.plot([x_to, x_label], [row - 0.55, row - 0.55], color=colour, linewidth=1.4)
-        ax.text(x_label, row, f"{FORMULA_NAMES[landing.key]}: {_describe_miss(landing, packet)}", ha=ha,
-                va="bottom", **dict(text, color=colour, fontweight="bold"))
-        ax.text(x_label, row - 0.08, f"{spec.cpp} = 0x{landing.address:x}", ha=ha, va="top",
-                **dict(mono, fontsize=FONT_SIZE - 0.5))
+        # labels start just beside their own arrow, on white, so an arrow of a row above that
+        # lands on the same byte does not run through the text
+        x_text = x_label + (0.006 if ha == "left" else -0.006)
+        plate = dict(facecolor="white", edgecolor="none", pad=0.4, alpha=0.9)
+        ax.text(x_text, row, f"{FORMULA_NAMES[landing.key]}: {_describe_miss(landing, packet)}",
+                ha=ha, va="bottom", zorder=6, bbox=plate,
+                **dict(text, color=colour, fontweight="bold"))
+        ax.text(x_text, row - 0.08, f"{spec.cpp} = 0x{landing.address:x}", ha=ha, va="top",
+                zorder=6, bbox=plate, **dict(mono, fontsize=FONT_SIZE - 0.5))
         drawn[landing.key] = landing
 
     for side, count in off_edge.items():

@@ -101,7 +101,8 @@ def mapping_explorer(*, profile: str = "apple-silicon", map_to_dext: bool = True
     wide = widgets.Layout(width="520px")
     controls = {
         "profile": widgets.ToggleButtons(options=PAGE_OPTIONS, value=profile,
-                                         description="pages", style=style),
+                                         description="pages",
+                                         style={**style, "button_width": "220px"}),
         "map_to_dext": widgets.Checkbox(value=map_to_dext, description="PoolFlagMapToDext",
                                         style=style, indent=False),
         "fixed_4k": widgets.Checkbox(value=fixed_4k, indent=False, style=style,
