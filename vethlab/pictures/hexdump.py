@@ -317,13 +317,17 @@ def draw_hexdump(ax, data, regions=(), base_address: int = 0, *, width: int = 16
                 fontsize=FONT_SIZE, family=MONO_FONT, color=COLORS["muted_text"])
         ax.text(right, r + 0.52, "".join(chr(b) if 32 <= b < 127 else "." for b in chunk),
                 ha="left", va="center", fontsize=FONT_SIZE, family=MONO_FONT)
+        owners = _owners(regions, r * width, (r + 1) * width)
+        if owners:
+            ax.text(right + width * 0.7, r + 0.52, owners, ha="left", va="center",
+                    fontsize=FONT_SIZE - 1, color=COLORS["muted_text"])
     for offset, label in marks:
         r, c = divmod(offset, width)
         xc = c + (0.4 if c >= 8 else 0) + 0.48
         ax.annotate(label, xy=(xc, r + 0.05), xytext=(xc - 0.3, r - 0.75), ha="left",
                     fontsize=FONT_SIZE, color=COLORS["text"],
                     arrowprops=dict(arrowstyle="->", color=COLORS["text"], lw=0.8))
-    ax.set_xlim(-0.2, right + width * 0.62)
+    ax.set_xlim(-0.2, right + width * 0.62)  # owner notes may run past: they are not clipped
     ax.set_ylim(rows + 0.1, -1.3 if marks else -0.1)
     ax.set_axis_off()
     if title:

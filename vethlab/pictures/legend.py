@@ -59,6 +59,7 @@ def add_provenance_notes(ax, rules, *, below_points: float = 30.0) -> list[tuple
     for text, (label, _) in zip(notes.get_texts(), rules):
         text.set_color(COLORS["text"])
     ax.add_artist(notes)
+    notes.set_clip_on(False)  # add_artist clips to the axes; the notes live below them
     ax.vethlab_provenance = rules
     return rules
 

@@ -285,7 +285,7 @@ def memory_map_rules(pool) -> list[tuple[str, str]]:
         rules.append(("observed", f"bufferSize {lay.requested_buffer_size} → {lay.buffer_size} "
                                   "by XNU's size rule (that DriverKit uses it: inferred)"))
     rules.append(("modelled", "segments end to end in one descriptor; packet i owns buffer i"))
-    if getattr(pool, "reported_stride", False):
+    if getattr(pool, "reported_stride", False) and lay.stride_error:
         rules.append(("reported", f"segment offsets use the requested stride "
                                   f"{lay.requested_buffer_size}"))
     return rules
@@ -404,8 +404,6 @@ def draw_memory_map(ax, pool, *, mapping=None, host=None, readings=None, highlig
     ax.tick_params(axis="both", length=2, pad=1)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.text(size * (1 + _STATUS_WIDTH), 1.0, "read", transform=ax.get_xaxis_transform(),
-            ha="center", va="bottom", fontsize=FONT_SIZE - 1, color=COLORS["muted_text"])
     if title is None:
         title = (f"{n} buffers of {size} bytes (asked for {layout.requested_buffer_size}), "
                  f"{layout.segment_count} segment(s) of {layout.segment_size}, "
@@ -414,7 +412,7 @@ def draw_memory_map(ax, pool, *, mapping=None, host=None, readings=None, highlig
             title += f"; {per_row} buffers per row"
     ax.set_title(title, fontsize=FONT_SIZE + 1, loc="left")
     if legend:
-        _legend(ax, record["bytes"], readings)
+        _legend(ax, record["bytes"], readings, aggregated)
     if rules:
         record["provenance"] = add_provenance_notes(ax, memory_map_rules(pool))
     ax.vethlab = record
@@ -535,14 +533,17 @@ def _label_rows(ax, layout, mapping, n, per_row, height_px) -> list[str]:
     return labels
 
 
-def _legend(ax, totals: dict, readings) -> None:
+def _legend(ax, totals: dict, readings, aggregated: bool) -> None:
     from matplotlib.patches import Patch
 
     handles = [Patch(facecolor=KIND_COLORS[k], edgecolor=COLORS["buffer_edge"], linewidth=0.4,
                      label=KIND_LABELS[k])
                for k in reversed(REGION_KINDS) if totals.get(k)]
     if readings:
-        handles += [Patch(facecolor=COLORS["right_read"], label="read: the frame"),
-                    Patch(facecolor=COLORS["wrong_read"], label="read: somewhere else")]
+        handles += [Patch(facecolor=COLORS["right_read"], label="read at the frame"),
+                    Patch(facecolor=COLORS["wrong_read"], label="read somewhere else"),
+                    Patch(facecolor="none", edgecolor="none",
+                          label="(last column: per group of buffers)" if aggregated
+                          else "(bands under rows; last column: per packet)")]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=FONT_SIZE - 1,
               frameon=False, borderaxespad=0.0, handlelength=1.2)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.collections import LineCollection
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from .legend import add_provenance_notes
 from .memory_map import read_right
@@ -74,7 +74,7 @@ def exact_line(x: np.ndarray, y: np.ndarray) -> tuple[int, int] | None:
 
 def _line_text(slope: int, intercept: int) -> str:
     if slope == 0:
-        return f"error = {intercept:+d}" if intercept else "error = 0"
+        return f"error = {'−' if intercept < 0 else '+'}{abs(intercept)}" if intercept else "error = 0"
     text = f"error = {'−' if slope < 0 else ''}{abs(slope)} × i"
     if intercept:
         text += f" {'−' if intercept < 0 else '+'} {abs(intercept)}"
@@ -82,7 +82,8 @@ def _line_text(slope: int, intercept: int) -> str:
 
 
 def _thousands(value, _pos=None) -> str:
-    return f"{value:,.0f}".replace("-", "−")
+    text = f"{round(value):,d}"
+    return "0" if text == "0" else text.replace("-", "−")
 
 
 def _set_limits(ax, record: dict, show: str) -> None:
@@ -175,6 +176,7 @@ def draw_offset_errors(ax, results, *, show: str = "error", title: str | None = 
                 ax.axvline(s - 0.5, color=COLORS["segment_boundary"], lw=0.8, ls=":")
         record["segment_starts"] = starts
     _set_limits(ax, record, show)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # offsets are whole bytes
     ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
     if show == "error":
         ax.axhline(0, color=COLORS["muted_text"], lw=0.6, zorder=1)

@@ -1,0 +1,251 @@
+# %% [markdown]
+# # The question: 1600-byte buffers that were really 2048
+#
+# A developer wrote a virtual Ethernet driver (a DriverKit extension, a "dext") whose app asks
+# for every outgoing frame. The dext had the packets, but not their bytes: adding the packet's
+# segment offset to a mapping of the pool's memory gave junk. The answer they found: the pool
+# they had asked for with `bufferSize` 1600 had quietly been built with 2048-byte buffers, the
+# packets reported offsets as if it had not, and the frame also started some bytes into its
+# buffer.
+#
+# This notebook runs that story in vethlab, byte for byte. You will see the pool's memory with
+# every buffer, where the first attempt reads against where each frame really is, how the
+# error grows by 448 bytes per packet, the junk bytes it copied, the fix, today's API, and the
+# one case (a frame 2 bytes into its buffer) where the fix is wrong again. Sliders at the end
+# let you change the requested size, the Mac and its segment size.
+
+# %%
+%matplotlib inline
+import matplotlib.pyplot as plt
+
+import vethlab
+from vethlab.pictures import (
+    draw_hexdump,
+    draw_memory_map,
+    draw_offset_errors,
+    draw_provenance_key,
+    first_junk_packet,
+    hexdump_text,
+    reading_dumps,
+)
+from vethlab.question import METHODS, run_question
+from vethlab.widgets import question_sliders
+
+# %% [markdown]
+# Every rule vethlab simulates says where it comes from. The pictures carry the same four
+# labels, in these colours:
+
+# %%
+fig, ax = plt.subplots(figsize=(7, 1.6))
+draw_provenance_key(ax)
+plt.show()
+
+# %% [markdown]
+# ## The driver and its pool
+#
+# `run_question` boots a simulated Apple-silicon Mac (16 KiB pages, 128-byte cache lines) whose
+# buffer segments are 64 KiB, starts a dext that creates a pool of 32 packets with `bufferSize`
+# 1600, and lets the simulated network stack send 32 real frames (ARP, ping, UDP, IPv6
+# neighbour solicitations) through it, each with 8 bytes of headroom, as Apple's sample driver
+# asks for. Before those, an earlier round of frames went through the same buffers and was
+# recycled: its bytes are still there. The dext then looks for each frame three ways.
+
+# %%
+report = run_question(segment_size=65536)
+first = report.methods["first_attempt"]
+layout = first.pool.layout
+print(first.pool)
+print(f"asked for {layout.requested_buffer_size}, got {layout.buffer_size}: "
+      f"{layout.stride_error} bytes more per buffer")
+print(f"{layout.buffers_per_segment} buffers per {layout.segment_size}-byte segment, "
+      f"{layout.page_count} pages of {layout.page_size} bytes")
+
+# %% [markdown]
+# Where does 2048 come from? XNU's packet memory code rounds an object size up to the cache
+# line, then grows it one cache line at a time until it divides the segment evenly (read in
+# XNU's source: **observed**; that DriverKit pools go through it is inferred). 1600 becomes 2048
+# on every Mac; other sizes depend on the segment size drawn at boot:
+
+# %%
+for requested in (1500, 1600, 1200, 2048):
+    sizes = [vethlab.configured_buffer_size(requested, profile.cache_line, segment)
+             for profile in (vethlab.APPLE_SILICON, vethlab.INTEL) for segment in (65536, 81920)]
+    print(f"{requested:>5} -> {sizes}  (Apple silicon 64/80 KiB, Intel 64/80 KiB)")
+
+# %% [markdown]
+# ## The pool's memory
+#
+# One row per buffer, in pool order, with its address in the dext's mapping. Across each row,
+# the bytes of the buffer: the 8 bytes before the frame (grey), the frame (its link header dark
+# blue), stale bytes of the earlier, longer frames (orange) and the rest (very light). Dashed
+# lines are page boundaries; the dotted line is where a 1600-byte buffer would have ended.
+
+# %%
+fig, ax = plt.subplots(figsize=(10, 7))
+fig.subplots_adjust(left=0.2, right=0.72, bottom=0.2)
+draw_memory_map(ax, first.pool, mapping=first.dext.pool_map, host=first.host)
+plt.show()
+
+# %% [markdown]
+# ## The first attempt
+#
+# The question's first attempt mapped the pool's whole memory descriptor into the dext with
+# `CreateMapping` and added the packet's segment offset to the mapping's address:
+
+# %%
+print(METHODS["first_attempt"].cpp)
+
+# %% [markdown]
+# The question reports that the packets behaved as if the buffers were 1600 bytes long: packet
+# i said its buffer began i × 1600 bytes into the segment, while the bytes were at i × 2048.
+# Nothing else confirms it, so vethlab labels it **reported** and makes it a switch (on here).
+# Add the 8 bytes of headroom nobody added, and packet i is read i × 448 + 8 bytes too early:
+
+# %%
+print(f"{'packet':>6}  {'read at':>8}  {'frame at':>8}  {'error':>6}  bytes")
+for r in first.readings[:6]:
+    print(f"{r.index:>6}  {r.read_offset:>#8x}  {r.frame_offset:>#8x}  {r.offset_error:>6}  "
+          f"{'the frame' if r.bytes_match else 'junk'}")
+
+# %% [markdown]
+# The same reads on the memory map: under each row, a red band for bytes some packet's read
+# covered there. They drift away from the frames, across buffer boundaries, and the status
+# column on the right is red for every packet. The buffer where packet 7's read lands is
+# outlined: we will look at its bytes below.
+
+# %%
+junk_packet = first_junk_packet(first)
+landed = layout.buffer_index(first.readings[junk_packet].read_offset)
+fig, ax = plt.subplots(figsize=(10, 7))
+fig.subplots_adjust(left=0.2, right=0.72, bottom=0.2)
+draw_memory_map(ax, first.pool, mapping=first.dext.pool_map, host=first.host,
+                readings=first.readings, highlight=landed)
+plt.show()
+print(f"packet {junk_packet}'s read lands in buffer {landed}")
+print("packets read at the wrong place:", ax.vethlab["errors"])
+
+# %% [markdown]
+# ## The error grows with the slot
+#
+# For every packet, where the first attempt read minus where the frame is. The points lie on
+# one line, fitted from the readings themselves: 448 bytes more per slot (2048 − 1600), starting
+# at the 8 bytes of headroom.
+
+# %%
+fig, ax = plt.subplots(figsize=(9, 3.6))
+draw_offset_errors(ax, first, rules=[("reported", "segment offsets use the requested stride")])
+plt.show()
+slope, intercept = ax.vethlab["series"][first.spec.title]["line"]
+print(f"error of packet i = {slope} × i {'-' if intercept < 0 else '+'} {abs(intercept)}")
+assert [r.offset_error for r in first.readings] == [slope * i + intercept for i in range(32)]
+
+# %% [markdown]
+# ## The junk next to the real frame
+#
+# What did the app receive? Packet 7's read lands in packet 5's buffer, in the middle of that
+# ping's payload; packet 7's own frame (an IPv6 neighbour solicitation) starts 3144 bytes
+# further on. Each line of the dump shows whose bytes they are; the letters under the bytes say
+# what they are (`P` payload, `L` link header, `N` network header, `T` transport header).
+
+# %%
+junk, frame = reading_dumps(first, junk_packet, 48)
+print(junk.title)
+print(hexdump_text(junk))
+print()
+print(frame.title)
+print(hexdump_text(frame))
+
+# %%
+fig, axes = plt.subplots(2, 1, figsize=(10, 4.6))
+fig.subplots_adjust(left=0.1, right=0.78, hspace=0.5)
+draw_hexdump(axes[0], junk)
+draw_hexdump(axes[1], frame)
+plt.show()
+
+# %% [markdown]
+# ## The fix
+#
+# The developer created the pool with `bufferSize` 2048, so that the stride the packets report
+# and the real one agree, mapped it with `Map` aligned to the page size, and added the
+# headroom (**reported**: this is what worked for them):
+
+# %%
+fix = report.methods["question_fix"]
+print(fix.spec.cpp)
+print("offset errors:", sorted({r.offset_error for r in fix.readings}))
+print("every frame read byte for byte:", fix.all_match)
+
+# %% [markdown]
+# ## Today's API
+#
+# Current SDKs give each packet its buffer's address in the dext, when the pool is created
+# with `PoolFlagMapToDext`; the frame starts `getDataOffset()` bytes after it. That is what
+# Apple's sample driver does, and what driver authors measured (**observed**): the address does
+# not include the data offset.
+
+# %%
+current = report.methods["current_api"]
+print(current.spec.cpp)
+print("offset errors:", sorted({r.offset_error for r in current.readings}))
+print("every frame read byte for byte:", current.all_match)
+
+# %% [markdown]
+# ## When the fix breaks: a frame 2 bytes in
+#
+# The fix adds the headroom, but the frame starts at the **data offset**, counted from the
+# buffer's first byte (documented). The two are equal for frames from BSD sockets, so the fix
+# looks right. Frames from native flows (Network.framework) start 2 bytes further on
+# (observed on real drivers): with a headroom of 0 their data offset is 2, and the fix reads
+# every one of them 2 bytes early. Today's API is still right.
+
+# %%
+native = run_question(segment_size=65536, headroom=0, data_offset=2)
+for key in ("question_fix", "current_api"):
+    m = native.methods[key]
+    print(f"{m.spec.title:<40} errors {sorted({r.offset_error for r in m.readings})}  "
+          f"all frames right: {m.all_match}")
+
+# %%
+fig, ax = plt.subplots(figsize=(9, 3))
+draw_offset_errors(ax, {k: native.methods[k] for k in ("question_fix", "current_api")},
+                   rules=[("observed", "native-flow frames start 2 bytes past the headroom")])
+plt.show()
+
+# %% [markdown]
+# ## Move the sliders
+#
+# The dashboard below runs the first attempt on a pool built for the values you choose: the
+# requested `bufferSize`, the Mac, and the segment size its boot drew. The reads line up with
+# their buffers only when the requested size is the real one. This plain cell moves the same
+# sliders and prints what the dashboard shows: the real size, whether the slots line up, and
+# where packets 0, 1 and 2 are read relative to their own buffers.
+
+# %%
+sliders = question_sliders()
+for segment, requested in ((65536, 1600), (65536, 2048), (81920, 1200), (81920, 1280)):
+    sliders.vethlab_controls["segment_size"].value = segment
+    sliders.vethlab_controls["buffer_size"].value = requested
+    state = sliders.vethlab_state
+    print(f"segment {segment:>5}, asked {requested}: real {state['summary']['buffer_size']}, "
+          f"slots aligned: {state['aligned']!s:<5}  slot errors {state['slot_errors'][:3]}")
+sliders.vethlab_controls["segment_size"].value = 65536
+sliders.vethlab_controls["buffer_size"].value = 1600
+
+# %% tags=["nbval-ignore-output"]
+sliders
+
+# %% [markdown]
+# Next: [02 · the user client](02_user_client.ipynb) carries these bytes to the app, and
+# [03 · the pool layout](03_pool_layout.ipynb) explores where every buffer lives.
+#
+# ## Things to try
+#
+# * In the dashboard, ask for 1200 bytes on a 64 KiB segment, then on an 80 KiB one: why does
+#   one of them line up at 1280?
+# * Switch to Intel: which sizes change, and why does 1600 still become 2048?
+# * Run `run_question(segment_size=65536, headroom=0)`: which packet does the first attempt now
+#   read correctly, and why only that one?
+# * Pick another packet for `reading_dumps(first, i, 64)`: can you find one whose junk is stale
+#   bytes of an earlier frame? (The UDP payloads name the frame they belong to.)
+# * Call `run_question(segment_size=65536, quirk=False)`: without the reported quirk, what does
+#   the first attempt still get wrong?
