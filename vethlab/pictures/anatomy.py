@@ -32,6 +32,7 @@ What was drawn is kept in ``ax.vethlab`` (regions, arrows, provenance notes) for
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 from matplotlib.patches import Rectangle
@@ -114,24 +115,19 @@ def _zoom_end(packet: IOUserNetworkPacket, landings: list[Landing]) -> int:
 
 def _landings(dext: QuestionDext | None, packet: IOUserNetworkPacket) -> list[Landing]:
     layout = packet.pool.layout
+    keys = list(METHODS)
+    if dext is None:
+        # The question's two formulas need the question's mappings; today's needs none, so it
+        # is read in the pool owner's task, with the reader read_packet uses for the question.
+        keys = ["current_api"]
+        dext = SimpleNamespace(task=packet.pool.owner.task, pool_md=packet.pool.CopyMemoryDescriptor())
     found = []
-    for key in METHODS:
-        if dext is None and key != "current_api":
-            continue  # the question's two formulas need the question's mappings
-        reading = read_packet(dext, key, packet) if dext is not None else None
-        if reading is None:  # no QuestionDext: evaluate today's API without its mappings
-            address = METHODS[key].function(None, packet)
-            mapping = packet.pool.owner.task.space.find(address)
-            offset = None
-            if mapping is not None and mapping.descriptor is packet.pool.CopyMemoryDescriptor():
-                offset = mapping.offset_of(address)
-            fault = None if mapping is not None else f"0x{address:x} is not mapped in the dext"
-            error = None if offset is None else offset - packet.frame_offset()
-        else:
-            address, offset, error, fault = (reading.read_address, reading.read_offset,
-                                             reading.offset_error, reading.fault)
-        buffer, within = (layout.locate(offset) if offset is not None else (None, None))
-        found.append(Landing(key, address, offset, error, buffer, within, fault))
+    for key in keys:
+        reading = read_packet(dext, key, packet)
+        offset = reading.read_offset
+        buffer, within = layout.locate(offset) if offset is not None else (None, None)
+        found.append(Landing(key, reading.read_address, offset, reading.offset_error, buffer,
+                             within, reading.fault))
     return found
 
 
