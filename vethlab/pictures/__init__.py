@@ -11,6 +11,7 @@ tests can check the structure of a picture without looking at pixels.
 ``anatomy``     one buffer byte by byte, and where the three address formulas land
 ``mappings``    a descriptor and its mappings in two tasks; pages, links, simulated faults
 ``userclient``  the user client's states, app/dext call sequence, GetPacket struct, designs
+``queues``      where every packet is: the four queues, the moves between places, occupancy
 """
 
 from .hexdump import draw_hexdump, first_junk_packet, hexdump_text, pool_dump, reading_dumps  # noqa: F401
@@ -19,6 +20,7 @@ from .legend import add_provenance_notes, draw_provenance_key  # noqa: F401
 from .memory_map import draw_memory_map  # noqa: F401
 from .mappings import draw_mappings  # noqa: F401
 from .offsets import draw_offset_errors  # noqa: F401
+from .queues import draw_occupancy, draw_queues, draw_states  # noqa: F401
 from .style import COLORS, PROVENANCE, PROVENANCE_COLORS  # noqa: F401
 from .userclient import (  # noqa: F401
     draw_call_sequence,
@@ -38,10 +40,13 @@ __all__ = [
     "draw_hexdump",
     "draw_mappings",
     "draw_memory_map",
+    "draw_occupancy",
     "draw_offset_errors",
     "draw_output_struct",
     "draw_provenance_key",
+    "draw_queues",
     "draw_state_machine",
+    "draw_states",
     "first_junk_packet",
     "hexdump_text",
     "pool_dump",

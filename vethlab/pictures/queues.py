@@ -1,0 +1,332 @@
+"""Where every packet is: the four queues, who holds what, and the moves between them.
+
+``draw_queues(ax, link)`` draws the places of :data:`vethlab.queues.PACKET_MOVES` as boxes
+(the pool and the stack on the kernel's side, the four queues in the middle, the dext and the
+app on the other side), every legal move as an arrow coloured by its provenance and labelled
+with the call that makes it, the moves the model refuses as dashed crossed arrows, and each
+packet as a small square in the box of the place it is in. A queue shows its capacity as
+slots, filled oldest first. Boxes, arrows and squares all come from the table and from the
+packets' own state; nothing is drawn that the model does not say.
+
+``draw_occupancy(ax, history)`` plots how full each place was over a run (a list of
+``vethlab.queues.where`` snapshots). ``draw_states(ax, moves, current)`` draws a state
+table (``INTERFACE_MOVES``, ``QUEUE_MOVES``) with the current state highlighted.
+
+What was drawn is kept in ``ax.vethlab`` for tests.
+"""
+
+from __future__ import annotations
+
+import math
+
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyBboxPatch, Rectangle
+
+from ..queues import PACKET_MOVES, REFUSED_MOVES, Place, QueueKind, where
+from .legend import provenance_handles
+from .style import COLORS, FONT_SIZE, PROVENANCE, PROVENANCE_COLORS
+
+__all__ = ["draw_queues", "draw_occupancy", "draw_states", "PLACE_BOXES"]
+
+#: Where each place's box is: (x0, y0, x1, y1) in the picture's own units (0..13 by 0..9).
+PLACE_BOXES: dict[Place, tuple[float, float, float, float]] = {
+    Place.POOL: (0.2, 2.2, 2.0, 6.8),
+    Place.STACK: (2.7, 3.8, 4.0, 5.2),
+    Place.TX_SUBMISSION: (4.9, 7.3, 8.1, 8.7),
+    Place.TX_COMPLETION: (4.9, 5.3, 8.1, 6.7),
+    Place.RX_SUBMISSION: (4.9, 2.3, 8.1, 3.7),
+    Place.RX_COMPLETION: (4.9, 0.3, 8.1, 1.7),
+    Place.DEXT_TX: (9.0, 6.3, 10.6, 7.7),
+    Place.DEXT_RX: (9.0, 1.3, 10.6, 2.7),
+    Place.DEXT: (9.0, 3.8, 10.6, 5.2),
+    Place.APP: (11.3, 6.3, 12.8, 7.7),
+}
+_QUEUE_OF_PLACE = {kind.place: kind for kind in QueueKind}
+_TX_PLACES = {Place.TX_SUBMISSION, Place.TX_COMPLETION, Place.DEXT_TX, Place.APP}
+_RX_PLACES = {Place.RX_SUBMISSION, Place.RX_COMPLETION, Place.DEXT_RX}
+_PACKET_COLORS = {"tx": COLORS["network_header"], "rx": COLORS["transport_header"],
+                  "free": COLORS["zero"], "other": COLORS["stale"]}
+#: The dext's own calls to the pool (allocatePacket, DeallocatePacket) end at this second
+#: drawing of the pool, on the dext's side, so that their arrows cross nothing.
+POOL_ALIAS_BOX = (11.3, 3.8, 12.8, 5.2)
+_P = Place
+# Each move's arrow: start point, end point, curvature (picture units).
+_ANCHORS = {
+    (_P.POOL, _P.STACK): ((2.0, 4.9), (2.7, 4.9), 0.0),
+    (_P.STACK, _P.POOL): ((2.7, 4.1), (2.0, 4.1), 0.0),
+    (_P.STACK, _P.TX_SUBMISSION): ((3.1, 5.2), (4.9, 8.1), -0.2),
+    (_P.TX_COMPLETION, _P.STACK): ((4.9, 5.7), (3.7, 5.2), 0.0),
+    (_P.STACK, _P.RX_SUBMISSION): ((3.7, 3.8), (4.9, 3.0), 0.0),
+    (_P.RX_COMPLETION, _P.STACK): ((4.9, 0.9), (3.1, 3.8), -0.2),
+    (_P.TX_SUBMISSION, _P.POOL): ((4.9, 8.4), (1.1, 6.8), 0.25),
+    (_P.RX_SUBMISSION, _P.POOL): ((4.9, 2.6), (1.1, 2.2), -0.2),
+    (_P.TX_SUBMISSION, _P.DEXT_TX): ((8.1, 8.1), (9.4, 7.7), -0.2),
+    (_P.DEXT_TX, _P.TX_COMPLETION): ((9.4, 6.3), (8.1, 5.9), -0.2),
+    (_P.RX_SUBMISSION, _P.DEXT_RX): ((8.1, 3.1), (9.4, 2.7), -0.2),
+    (_P.DEXT_RX, _P.RX_COMPLETION): ((9.4, 1.3), (8.1, 0.9), -0.2),
+    (_P.DEXT_TX, _P.APP): ((10.6, 7.3), (11.3, 7.3), 0.0),
+    (_P.APP, _P.DEXT_TX): ((11.3, 6.7), (10.6, 6.7), 0.0),
+    (_P.POOL, _P.DEXT): ((11.3, 4.75), (10.6, 4.75), 0.0),
+    (_P.DEXT, _P.POOL): ((10.6, 4.25), (11.3, 4.25), 0.0),
+    (_P.DEXT_TX, _P.POOL): ((10.4, 6.3), (11.8, 5.2), 0.2),
+    (_P.DEXT_RX, _P.POOL): ((10.4, 2.7), (11.8, 3.8), -0.2),
+    (_P.DEXT, _P.RX_COMPLETION): ((9.2, 3.8), (8.1, 1.5), 0.0),
+    (_P.DEXT_TX, _P.RX_COMPLETION): ((9.0, 6.5), (8.1, 1.6), 0.15),
+    (_P.DEXT_RX, _P.TX_COMPLETION): ((9.0, 2.5), (8.1, 5.4), 0.15),
+}
+_DEXT_PLACES = {_P.DEXT, _P.DEXT_TX, _P.DEXT_RX, _P.APP}
+
+
+def _parts(source):
+    """(pool, queues by kind, dext or None) of a VirtualLink, an interface or a pool."""
+    dext = getattr(source, "dext", None) or (source if hasattr(source, "queues") else None)
+    if dext is not None:
+        return dext.pool, dict(dext.queues), dext
+    return source, {}, None
+
+
+def _colour_of(packet, place: Place) -> str:
+    if place is Place.POOL:
+        return _PACKET_COLORS["free"]
+    if place in _TX_PLACES:
+        return _PACKET_COLORS["tx"]
+    if place in _RX_PLACES:
+        return _PACKET_COLORS["rx"]
+    return _PACKET_COLORS["tx" if packet.direction == 1 else "rx" if packet.direction == 2 else "other"]
+
+
+def draw_queues(ax, source, *, highlight: int | None = None, labels: bool = True,
+                refused: bool = True):
+    """Draw where every packet of ``source`` (a ``VirtualLink``, a registered interface, or a
+    pool) is, with the moves of ``PACKET_MOVES`` between the places. ``highlight``: a packet
+    index to outline. Returns ``ax``."""
+    pool, queues, dext = _parts(source)
+    places = where(pool)
+    ax.set_xlim(0, 13)
+    ax.set_ylim(-0.4, 9.6)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    record = {"places": {p.name: list(ids) for p, ids in places.items()}, "slots": {},
+              "arrows": [], "refused": [], "highlight": highlight, "queue_states": {},
+              "boxes": {p.name: box for p, box in PLACE_BOXES.items()}, "squares": 0}
+    for place, (x0, y0, x1, y1) in PLACE_BOXES.items():
+        kind = _QUEUE_OF_PLACE.get(place)
+        queue = queues.get(kind) if kind is not None else None
+        edge = COLORS["buffer_edge"] if place is not Place.APP or places[place] else COLORS["muted_text"]
+        box = FancyBboxPatch((x0, y0), x1 - x0, y1 - y0, boxstyle="round,pad=0.02,rounding_size=0.12",
+                             facecolor=COLORS["tailroom"], edgecolor=edge, linewidth=1.0, zorder=1)
+        ax.add_patch(box)
+        title = place.value
+        if queue is not None:
+            title += f"  {queue.count}/{queue.capacity}"
+            if not queue.enabled:
+                title += f"  ({queue.state.name.lower()})"
+            record["queue_states"][kind.name] = queue.state.name
+        else:
+            title += f"  {len(places[place])}"
+        ax.text((x0 + x1) / 2, y1 + 0.08, title, ha="center", va="bottom",
+                fontsize=FONT_SIZE - 1, color=COLORS["text"], zorder=5)
+        if queue is not None:
+            ids = list(places[place])
+            record["slots"][kind.name] = {"capacity": queue.capacity, "packets": ids}
+            record["squares"] += _draw_slots(ax, (x0, y0, x1, y1), queue.capacity, ids, pool,
+                                             place, highlight)
+        else:
+            record["squares"] += _draw_packets(ax, (x0, y0, x1, y1), places[place], pool, place,
+                                               highlight)
+    _sides(ax)
+    x0, y0, x1, y1 = POOL_ALIAS_BOX
+    ax.add_patch(FancyBboxPatch((x0, y0), x1 - x0, y1 - y0, facecolor="none",
+                                boxstyle="round,pad=0.02,rounding_size=0.12",
+                                edgecolor=COLORS["muted_text"], linewidth=0.8,
+                                linestyle=(0, (2, 2)), zorder=1))
+    ax.text((x0 + x1) / 2, (y0 + y1) / 2, "pool\n(the dext's\nown calls)", ha="center",
+            va="center", fontsize=FONT_SIZE - 2, color=COLORS["muted_text"])
+    for move in PACKET_MOVES:
+        _arrow(ax, move, labels, dashed=False)
+        record["arrows"].append((move.source.name, move.target.name, move.api, move.provenance))
+    if refused:
+        for move in REFUSED_MOVES:
+            _arrow(ax, move, False, dashed=True)
+            record["refused"].append((move.source.name, move.target.name, move.note))
+    handles = provenance_handles(sorted({m.provenance for m in PACKET_MOVES},
+                                        key=PROVENANCE.index))
+    if refused:
+        handles.append(Line2D([], [], color=COLORS["wrong_read"], linestyle=(0, (3, 2)),
+                              label="refused by the model"))
+    ax.legend(handles=handles, loc="lower left", fontsize=FONT_SIZE - 2, frameon=False,
+              title="arrows: where the move comes from", title_fontsize=FONT_SIZE - 2,
+              bbox_to_anchor=(0.0, -0.02))
+    name = f"{dext.__class__.__name__}: " if dext is not None else ""
+    ax.set_title(f"{name}where each of the {len(pool.packets)} packets is", fontsize=FONT_SIZE + 1)
+    ax.vethlab = record
+    return ax
+
+
+def _sides(ax) -> None:
+    ax.text(1.1, 9.35, "kernel (network stack)", ha="center", fontsize=FONT_SIZE,
+            color=COLORS["muted_text"], style="italic")
+    ax.text(6.5, 9.35, "the four queues (shared)", ha="center", fontsize=FONT_SIZE,
+            color=COLORS["muted_text"], style="italic")
+    ax.text(10.9, 9.35, "dext  |  app", ha="center", fontsize=FONT_SIZE,
+            color=COLORS["muted_text"], style="italic")
+    for x in (4.45, 8.55):
+        ax.plot([x, x], [-0.2, 9.1], color=COLORS["page_boundary"], linewidth=0.6,
+                linestyle=(0, (2, 3)), zorder=0)
+
+
+def _square(ax, x, y, size, colour, label, lit) -> None:
+    ax.add_patch(Rectangle((x, y), size, size, facecolor=colour,
+                           edgecolor=COLORS["wrong_read"] if lit else COLORS["buffer_edge"],
+                           linewidth=1.6 if lit else 0.4, zorder=3))
+    if label is not None:
+        ax.text(x + size / 2, y + size / 2, label, ha="center", va="center",
+                fontsize=max(FONT_SIZE - 3, 4), color=COLORS["text"], zorder=4)
+
+
+def _draw_slots(ax, box, capacity, ids, pool, place, highlight) -> int:
+    """A queue: ``capacity`` slots, the first ``len(ids)`` filled (oldest first)."""
+    x0, y0, x1, y1 = box
+    per_row = min(capacity, 16)
+    rows = math.ceil(capacity / per_row)
+    size = min((x1 - x0 - 0.2) / per_row, (y1 - y0 - 0.2) / rows) * 0.9
+    gap = size / 0.9
+    top = (y0 + y1) / 2 + rows * gap / 2
+    for slot in range(capacity):
+        r, c = divmod(slot, per_row)
+        x = x0 + 0.1 + c * gap
+        y = top - (r + 1) * gap + (gap - size) / 2
+        if slot < len(ids):
+            packet = pool.packets[ids[slot]]
+            label = str(ids[slot]) if capacity <= 16 else None
+            _square(ax, x, y, size, _colour_of(packet, place), label, ids[slot] == highlight)
+        else:
+            ax.add_patch(Rectangle((x, y), size, size, facecolor="none",
+                                   edgecolor=COLORS["muted_text"], linewidth=0.4,
+                                   linestyle=(0, (1, 1)), zorder=2))
+    return capacity
+
+
+def _draw_packets(ax, box, ids, pool, place, highlight) -> int:
+    """Any other place: its packets as a grid of squares."""
+    if not ids:
+        return 0
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0 - 0.2, y1 - y0 - 0.2
+    cols = max(1, math.ceil(math.sqrt(len(ids) * w / h)))
+    rows = math.ceil(len(ids) / cols)
+    gap = min(w / cols, h / rows, 0.45)
+    size = gap * 0.85
+    for n, index in enumerate(ids):
+        r, c = divmod(n, cols)
+        label = str(index) if gap >= 0.3 else None
+        _square(ax, x0 + 0.1 + c * gap, y1 - 0.1 - (r + 1) * gap, size,
+                _colour_of(pool.packets[index], place), label, index == highlight)
+    return len(ids)
+
+
+def _arrow(ax, move, label: bool, dashed: bool) -> None:
+    start, end, rad = _ANCHORS.get((move.source, move.target), (
+        _box_centre(move.source), _box_centre(move.target), 0.15))
+    colour = COLORS["wrong_read"] if dashed else PROVENANCE_COLORS[move.provenance]
+    ax.annotate("", xy=end, xytext=start,
+                arrowprops=dict(arrowstyle="-|>", color=colour, linewidth=0.7 if dashed else 0.9,
+                                linestyle=(0, (3, 2)) if dashed else "-", shrinkA=0, shrinkB=0,
+                                connectionstyle=f"arc3,rad={rad}", mutation_scale=7), zorder=2)
+    (xa, ya), (xb, yb) = start, end
+    mx, my = (xa + xb) / 2 + rad * (yb - ya) / 2, (ya + yb) / 2 - rad * (xb - xa) / 2
+    if dashed:
+        ax.text(mx, my, "×", ha="center", va="center", color=colour, fontsize=FONT_SIZE + 2, zorder=4)
+    elif label:
+        ax.text(mx, my, move.api.replace(" (kernel)", ""), ha="center", va="center",
+                fontsize=max(FONT_SIZE - 3, 4), color=colour, zorder=4,
+                bbox=dict(boxstyle="round,pad=0.1", facecolor="white", edgecolor="none", alpha=0.85))
+
+
+def _box_centre(place: Place) -> tuple[float, float]:
+    x0, y0, x1, y1 = PLACE_BOXES[place]
+    return ((x0 + x1) / 2, (y0 + y1) / 2)
+
+
+def _centre(patch) -> tuple[float, float]:
+    return (patch.get_x() + patch.get_width() / 2, patch.get_y() + patch.get_height() / 2)
+
+
+_TRACKED = (Place.TX_SUBMISSION, Place.DEXT_TX, Place.TX_COMPLETION, Place.RX_SUBMISSION,
+            Place.RX_COMPLETION, Place.POOL)
+_LINE_COLORS = {Place.TX_SUBMISSION: COLORS["link_header"], Place.DEXT_TX: COLORS["network_header"],
+                Place.TX_COMPLETION: COLORS["segment_boundary"],
+                Place.RX_SUBMISSION: COLORS["transport_header"],
+                Place.RX_COMPLETION: COLORS["stale"], Place.POOL: COLORS["muted_text"]}
+
+
+def draw_occupancy(ax, history, places=_TRACKED):
+    """How many packets each place held at each step of ``history`` (a list of
+    ``vethlab.queues.where`` results, or of ``{Place: count}``). Returns ``ax``."""
+    if not history:
+        raise ValueError("history is empty: record where(pool) at least once")
+    series = {}
+    for place in places:
+        values = [len(h[place]) if isinstance(h[place], list) else int(h[place]) for h in history]
+        series[place.name] = values
+        ax.step(range(len(values)), values, where="post", label=place.value,
+                color=_LINE_COLORS.get(place, COLORS["text"]), linewidth=1.2)
+    ax.set_xlabel("step", fontsize=FONT_SIZE)
+    ax.set_ylabel("packets", fontsize=FONT_SIZE)
+    ax.tick_params(labelsize=FONT_SIZE - 1)
+    ax.legend(fontsize=FONT_SIZE - 1, loc="upper right", ncols=2, frameon=False)
+    ax.set_title("packets in each place, step by step", fontsize=FONT_SIZE + 1)
+    ax.vethlab = {"series": series, "steps": len(history)}
+    return ax
+
+
+def draw_states(ax, moves, current=None, *, title: str = ""):
+    """A state table drawn as boxes (states in their enum's order) and arrows (moves labelled
+    with their action; a move that keeps the state is written under its box). ``current``
+    is highlighted. Returns ``ax``."""
+    states = []
+    for move in moves:
+        for state in (move.source, move.target):
+            if state not in states:
+                states.append(state)
+    states.sort(key=lambda s: list(type(s)).index(s))
+    ax.set_xlim(-0.2, 3.0 * len(states) - 0.6)
+    ax.set_ylim(-1.8, 1.8)
+    ax.set_axis_off()
+    boxes = {}
+    for i, state in enumerate(states):
+        lit = state is current
+        box = FancyBboxPatch((3.0 * i, -0.45), 2.2, 0.9, boxstyle="round,pad=0.03,rounding_size=0.15",
+                             facecolor=COLORS["right_read"] if lit else COLORS["tailroom"],
+                             edgecolor=COLORS["buffer_edge"], linewidth=1.6 if lit else 0.8)
+        ax.add_patch(box)
+        boxes[state] = box
+        ax.text(3.0 * i + 1.1, 0, state.name, ha="center", va="center", fontsize=FONT_SIZE,
+                color="white" if lit else COLORS["text"], weight="bold" if lit else "normal")
+    edges, loops = [], {}
+    for move in moves:
+        action = getattr(move, "action", "")
+        edges.append((move.source.name, action, move.target.name))
+        if move.source is move.target:
+            loops.setdefault(move.source, []).append(action)
+            continue
+        forward = states.index(move.target) > states.index(move.source)
+        rad = -0.35 if forward else -0.35
+        colour = PROVENANCE_COLORS[move.provenance]
+        ax.annotate("", xy=_centre(boxes[move.target]), xytext=_centre(boxes[move.source]),
+                    arrowprops=dict(arrowstyle="-|>", color=colour, patchA=boxes[move.source],
+                                    patchB=boxes[move.target], connectionstyle=f"arc3,rad={rad}",
+                                    linewidth=1.0))
+        (xa, _), (xb, _) = _centre(boxes[move.source]), _centre(boxes[move.target])
+        y = 1.05 if forward else -1.05
+        ax.text((xa + xb) / 2, y, action, ha="center", va="center", fontsize=FONT_SIZE - 1,
+                color=colour)
+    for state, actions in loops.items():
+        x = _centre(boxes[state])[0]
+        ax.text(x, -1.55, "stays on: " + ", ".join(actions), ha="center", va="center",
+                fontsize=FONT_SIZE - 2, color=COLORS["muted_text"])
+    if title:
+        ax.set_title(title, fontsize=FONT_SIZE + 1)
+    ax.vethlab = {"states": [s.name for s in states], "edges": edges,
+                  "current": None if current is None else current.name}
+    return ax
