@@ -59,7 +59,7 @@ def draw_state_machine(ax, state: UserClientState | None = None, *, moves=USER_C
     for (src, move), dst in moves.items():
         edges.setdefault((src, dst), []).append(move)
     ax.set_xlim(-0.45, 2.45)
-    ax.set_ylim(-0.3, 1.85)
+    ax.set_ylim(-0.3, 2.1)
     ax.set_axis_off()
     for s, (x, y) in _STATE_POSITIONS.items():
         current = s is state
@@ -75,12 +75,14 @@ def draw_state_machine(ax, state: UserClientState | None = None, *, moves=USER_C
             ax.add_patch(FancyArrowPatch((x0 - 0.12, y0 + 0.14), (x0 + 0.12, y0 + 0.14),
                                          connectionstyle="arc3,rad=-1.6", arrowstyle="-|>",
                                          mutation_scale=10, color=COLORS["muted_text"]))
-            ax.text(x0, y0 + 0.3, label, ha="center", va="bottom", fontsize=FONT_SIZE - 1,
+            ax.text(x0, y0 + 0.5, label, ha="center", va="bottom", fontsize=FONT_SIZE - 1,
                     color=COLORS["muted_text"])
             continue
-        ax.add_patch(FancyArrowPatch((x0, y0), (x1, y1), shrinkA=22, shrinkB=22,
-                                     arrowstyle="-|>", mutation_scale=12,
-                                     connectionstyle="arc3,rad=0.0", color=COLORS["text"]))
+        dx, dy = x1 - x0, y1 - y0
+        t = min(0.32 / abs(dx) if dx else float("inf"), 0.15 / abs(dy) if dy else float("inf"))
+        ax.add_patch(FancyArrowPatch((x0 + t * dx, y0 + t * dy), (x1 - t * dx, y1 - t * dy),
+                                     arrowstyle="-|>", mutation_scale=12, shrinkA=0, shrinkB=0,
+                                     color=COLORS["text"]))
         ax.text((x0 + x1) / 2, (y0 + y1) / 2 + 0.06, label, ha="center", va="bottom",
                 fontsize=FONT_SIZE - 1, color=COLORS["text"])
     if title:
