@@ -18,6 +18,14 @@ The map of the package, from the machine up to the pictures:
 ``userclient``     ``IOUserClient``: dispatch checks, ``AsyncCompletion``, the one boundary
 ``iokit``          the app's IOKit.framework: ``IOServiceOpen``, ``IOConnectCall…``, mappings
 ``question_app``   the question's dext and app: GetPacket (overflow, leak, safe), faster designs
+``queues``         the four packet queues, dispatch queues, the edge-triggered doorbell; ONE
+                   table of where a packet may move (:data:`~vethlab.queues.PACKET_MOVES`)
+``ethernet``       ``IOUserNetworkEthernet``: registration, media, link, MTU, TX headroom;
+                   ``SampleEthernetDext``, shaped like Apple's sample
+``responder``      ping through the dext: ``VirtualEthernetDext`` (+ PutPacket), the responder
+                   app, ``VirtualLink`` wiring host stack, dext and app together
+``tap``            a real Linux kernel on the host side, through a TAP device in its own namespace
+``ping``           ``vethlab ping``: ping the app through the dext, count every frame, pcap
 ``pictures``       matplotlib drawings of the model's state (each takes an ``ax``)
 ``widgets``        ipywidgets dashboards built on the pictures
 ``cli``            the ``vethlab`` command
@@ -64,6 +72,18 @@ from .question import QuestionDext, current_api, first_attempt, question_fix, ru
 from .iokit import App, IOServiceClose, IOServiceOpen
 from .question_app import PacketDext, QuestionApp, compare_designs, deliver
 from .structs import GetPacket_Output
+from .ethernet import IOUserNetworkEthernet, SampleEthernetDext
+from .queues import (
+    IODispatchQueue,
+    IOUserNetworkRxCompletionQueue,
+    IOUserNetworkRxSubmissionQueue,
+    IOUserNetworkTxCompletionQueue,
+    IOUserNetworkTxSubmissionQueue,
+    Place,
+    where,
+)
+from .responder import Responder, VirtualEthernetDext, VirtualLink
+from .ping import run_ping
 from .userclient import IOUserClient, IOUserClientMethodArguments, IOUserClientMethodDispatch, OSAction
 from .service import IOService, OSData
 
@@ -118,6 +138,19 @@ __all__ = [
     "question_fix",
     "run_question",
     "sync_notebooks",
+    "IODispatchQueue",
+    "IOUserNetworkEthernet",
+    "IOUserNetworkRxCompletionQueue",
+    "IOUserNetworkRxSubmissionQueue",
+    "IOUserNetworkTxCompletionQueue",
+    "IOUserNetworkTxSubmissionQueue",
+    "Place",
+    "Responder",
+    "SampleEthernetDext",
+    "VirtualEthernetDext",
+    "VirtualLink",
+    "run_ping",
+    "where",
 ]
 
 # Every kIOReturn… constant, at the top level too: ``vethlab.kIOReturnBadArgument``.
