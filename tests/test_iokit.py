@@ -159,6 +159,7 @@ def test_bad_connection_selector_port_and_reference():
     assert IOConnectCallMethod(connect, 1 << 32)[0] == kIOReturnBadArgument
     assert IOConnectCallAsyncMethod(connect, 0, "port", [0])[0] == kIOReturnBadArgument
     assert IOConnectCallAsyncMethod(connect, 0, port, [0] * 9)[0] == kIOReturnBadArgument
+    assert IOConnectCallAsyncMethod(connect, 0, port, 5)[0] == kIOReturnBadArgument
 
 
 def test_struct_method_returns_the_code_and_the_bytes():
@@ -301,3 +302,33 @@ def test_the_batch_selector_fills_an_out_of_line_buffer():
     assert kr == kIOReturnSuccess and scalars == [3, 3 * 112, 0] and len(out) == 65536
     assert out[8:108] == bytes(100) and out[112 + 8 : 112 + 108] == b"\x01" * 100
     assert np.count_nonzero(np.frombuffer(out[3 * 112 :], np.uint8)) == 0
+
+
+# -- nothing raises, whatever Python passes ------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from vethlab.ioreturn import IORETURN_CODES  # noqa: E402
+
+anything = st.one_of(st.none(), st.booleans(), st.integers(-(1 << 70), 1 << 70), st.floats(),
+                     st.text(max_size=4), st.binary(max_size=8),
+                     st.lists(st.integers(-3, 1 << 65), max_size=20), st.just(object()))
+
+
+@settings(max_examples=300, deadline=None)
+@given(args=st.lists(anything, min_size=8, max_size=8), use_port=st.booleans())
+def test_app_side_functions_return_codes_for_any_python_values(args, use_port):
+    """Any Python values in any argument: a kern_return_t comes back, no exception."""
+    dext, app, connect = opened()
+    port = IONotificationPortCreate() if use_port else args[2]
+    codes = set(IORETURN_CODES.values())
+    kr, scalars, out = IOConnectCallAsyncMethod(connect, args[0], port, args[1], args[3], args[4],
+                                                args[5], args[6])
+    assert kr in codes and isinstance(scalars, list) and isinstance(out, bytes)
+    assert IOConnectCallMethod(connect, args[0], args[3], args[4], args[5], args[6])[0] in codes
+    assert IOConnectMapMemory64(connect, args[0], app, args[1], args[7])[0] in codes
+    assert IOConnectUnmapMemory64(connect, args[0], app, args[1]) in codes
+    assert IOServiceOpen(args[0], app, args[1])[0] in codes
+    assert IOServiceOpen(dext, app, args[1])[0] in codes
+    assert IOServiceClose(args[0]) in codes

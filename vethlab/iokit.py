@@ -337,7 +337,10 @@ def IOConnectCallAsyncMethod(connection: IOConnection, selector: int, wake_port,
         if wake_port is not None:
             if not isinstance(wake_port, IONotificationPort):
                 raise _Refused(kIOReturnBadArgument)
-            ref = tuple(reference) if reference is not None else ()
+            try:
+                ref = tuple(reference) if reference is not None else ()
+            except TypeError:
+                raise _Refused(kIOReturnBadArgument) from None
             if len(ref) > kOSAsyncRef64Count:
                 raise _Refused(kIOReturnBadArgument)
             if not ref:  # IOKitLib substitutes a one-element dummy reference
@@ -415,8 +418,10 @@ def IOConnectMapMemory64(connect: IOConnection, memoryType: int, intoTask: App,
 def IOConnectUnmapMemory64(connect: IOConnection, memoryType: int, fromTask: App,
                            atAddress: int) -> int:
     """Undo ``IOConnectMapMemory64`` of ``memoryType`` at ``atAddress``."""
-    if not isinstance(connect, IOConnection) or not isinstance(fromTask, App):
+    if (not isinstance(connect, IOConnection) or not isinstance(fromTask, App)
+            or not _uint(memoryType, _UINT32) or not _uint(atAddress, _UINT64)):
         return kIOReturnBadArgument
+    memoryType, atAddress = int(memoryType), int(atAddress)
     if connect.state is UserClientState.CLOSED:
         return kIOReturnNotOpen
     mapping = connect.mappings.get((memoryType, atAddress))
