@@ -23,7 +23,7 @@ def test_measure_returns_the_four_figures_and_the_goals():
 
 def test_run_prints_a_table_of_the_designs():
     """run(args) gives a text table naming every design and the JSON object."""
-    args = argparse.Namespace(frames_per_round=3, repeat=1)
+    args = argparse.Namespace(userclient_frames=3, repeat=1)
     text, result = bench_userclient.run(args)
     assert KEYS <= set(result)
     for name in ("per_packet", "batch", "shared_mapping", "bare_copy"):
@@ -33,6 +33,6 @@ def test_run_prints_a_table_of_the_designs():
 
 def test_the_cli_prints_json(capsys):
     """vethlab bench userclient --json prints the JSON with the four keys."""
-    assert main(["bench", "userclient", "--json", "--repeat", "1", "--frames-per-round", "2"]) == 0
+    assert main(["bench", "userclient", "--json", "--repeat", "1", "--userclient-frames", "2"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert KEYS <= set(result) and result["frames_per_round"] == 2

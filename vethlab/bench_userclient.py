@@ -1,8 +1,8 @@
 """``vethlab bench userclient``: how fast frames reach the app in each design, beside the limit.
 
-    vethlab bench userclient [--repeat N] [--frames-per-round N] [--json]
+    vethlab bench userclient [--repeat N] [--userclient-frames N] [--json]
 
-Each round, the host stack puts the same ``--frames-per-round`` frames (standard sizes, so the
+Each round, the host stack puts the same ``--userclient-frames`` frames (standard sizes, so the
 1600-byte struct holds them all) into packets; that part is not timed. Then, timed: the dext is
 handed the packets and tells its app, and the app runs until every frame is in its hands:
 
@@ -26,6 +26,7 @@ import time
 import numpy as np
 
 from .frames import mixed_frames
+from .ioreturn import BadArgument
 from .memory import Mac
 from .question_app import DESIGNS, PacketDext, QuestionApp
 
@@ -39,8 +40,8 @@ GOALS = {"shared_mapping": 0.25, "per_packet": 0.05}
 
 
 def add_arguments(p) -> None:
-    p.add_argument("--frames-per-round", type=int, default=None,
-                   help=f"userclient: frames sent per timed round (default {DEFAULT_FRAMES_PER_ROUND})")
+    p.add_argument("--userclient-frames", type=int, default=None,
+                   help=f"frames sent per timed round (default {DEFAULT_FRAMES_PER_ROUND})")
 
 
 class _DesignRun:
@@ -98,7 +99,7 @@ def measure(frames_per_round: int = DEFAULT_FRAMES_PER_ROUND, repeat: int = DEFA
             seed: int = 0) -> dict:
     """Run ``repeat`` interleaved rounds of every design and the bare loop; return the JSON."""
     if frames_per_round < 1 or repeat < 1:
-        raise ValueError(f"frames per round ({frames_per_round}) and repeat ({repeat}) must be >= 1")
+        raise BadArgument(f"frames per round ({frames_per_round}) and repeat ({repeat}) must be >= 1")
     frames = mixed_frames(frames_per_round, seed=seed)
     runs = {design: _DesignRun(design, frames) for design in DESIGNS}
     runs["bare_copy"] = _BareRun(frames)
@@ -126,7 +127,7 @@ def measure(frames_per_round: int = DEFAULT_FRAMES_PER_ROUND, repeat: int = DEFA
 
 def run(args) -> tuple[str, dict]:
     """The ``vethlab bench userclient`` command: measure, and report text and JSON."""
-    frames = getattr(args, "frames_per_round", None) or DEFAULT_FRAMES_PER_ROUND
+    frames = getattr(args, "userclient_frames", None) or DEFAULT_FRAMES_PER_ROUND
     repeat = getattr(args, "repeat", None) or DEFAULT_REPEAT
     result = measure(frames, repeat)
     lines = [f"{frames} frames per round ({result['frame_bytes']} bytes), {repeat} rounds, "

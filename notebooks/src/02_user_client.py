@@ -301,5 +301,5 @@ print({name: f"{share:.0%}" for name, share in result["ratios"].items()}, "of th
 #   buffer_size=1600)`: the whole user client works, and every frame the app gets is junk.
 # * Give the app no entitlement (`QuestionApp(dext, entitlements={})`), then give the dext
 #   `allow_any_app=True` instead.
-# * Time `vethlab bench userclient --frames-per-round 32` against the default: which design
+# * Time `vethlab bench userclient --userclient-frames 32` against the default: which design
 #   suffers most from small rounds, and why?
