@@ -12,6 +12,7 @@ from vethlab.responder import (
     VirtualLink,
     answer,
     kPutPacket,
+    ping_burst,
 )
 
 HOST, APP = frames.HOST, frames.APP
@@ -193,3 +194,17 @@ def test_going_down_drops_what_the_app_never_took_and_returns_every_packet():
     assert acc["dropped"] == {"interface went down before the app took it": 4}
     assert link.leaked() == []
     balanced(link)
+
+
+def test_ping_burst_replays_deterministically_up_to_any_step():
+    """ping_burst(n, k) is the run after k steps; the same arguments give the same state."""
+    full, labels = ping_burst(4, packets=32, capacities=8)
+    assert labels == ["dext Default: TxPacketAvailable",
+                      "VethApp: notification (GetPacket, PutPacket)",
+                      "kernel: TxCompletionAvailable", "kernel: RxCompletionAvailable"]
+    assert len(full.host.answered()) == 4
+    one, _ = ping_burst(4, 1, packets=32, capacities=8)
+    again, _ = ping_burst(4, 1, packets=32, capacities=8)
+    assert one.where() == again.where() and one.where()[Place.DEXT_TX] == [8, 9, 10, 11]
+    with pytest.raises(ValueError):
+        ping_burst(-1)

@@ -74,6 +74,7 @@ __all__ = [
     "VirtualLink",
     "answer",
     "PUT_FAILURES",
+    "ping_burst",
 ]
 
 #: The selector that puts a frame on the RX path (modelled number: the next after
@@ -354,3 +355,25 @@ class VirtualLink:
             "in": {"offered": self.responder.puts, "delivered": len(self.host.delivered),
                    "dropped": dict(in_drops), "in_flight": flight["RX completion"]},
         }
+
+
+def ping_burst(burst: int, steps: int | None = None, **link_options
+               ) -> tuple[VirtualLink, list[str]]:
+    """A fresh link, ``burst`` echo requests sent at once, then ``steps`` single steps (all of
+    them when None). Returns the link as it is then and what each step ran. The same
+    arguments always give the same state: a picture of step k is a replay up to k."""
+    if not isinstance(burst, int) or burst < 0:
+        raise ValueError(f"burst {burst!r} must be a whole number of frames")
+    link = VirtualLink(**link_options)
+    for seq in range(1, burst + 1):
+        link.host.send(_frames.icmp_echo_request(_frames.HOST, link.responder.me, 0x7668, seq))
+    labels = []
+    while steps is None or len(labels) < steps:
+        before = link.scheduler.steps
+        if not link.step():
+            break
+        if link.scheduler.steps != before:
+            labels.append(link.scheduler.trace[-1])
+        else:
+            labels.append(f"{link.responder.app.app.name}: notification (GetPacket, PutPacket)")
+    return link, labels

@@ -7,12 +7,14 @@ move a control like a learner would and check the result without a browser.
 ``buffer_anatomy``  one packet's headroom, data offset and length -> where each formula lands (04)
 ``mapping_explorer`` PoolFlagMapToDext, CreateMapping offset/length, 4 vs 16 KiB pages (05)
 ``userclient``      GetPacket's struct under a frame-length slider, and the leak (02)
+``queues``          a burst of pings through the four queues, one dispatch block at a time (06)
 """
 
 from .buffer_anatomy import buffer_anatomy  # noqa: F401
 from .mapping_explorer import mapping_explorer  # noqa: F401
 from .pool_explorer import pool_explorer  # noqa: F401
 from .question import question_sliders  # noqa: F401
+from .queues import queue_stepper  # noqa: F401
 from .userclient import leak_explorer, struct_explorer  # noqa: F401
 
 __all__ = [
@@ -21,5 +23,6 @@ __all__ = [
     "mapping_explorer",
     "pool_explorer",
     "question_sliders",
+    "queue_stepper",
     "struct_explorer",
 ]
