@@ -13,8 +13,9 @@ handed the packets and tells its app, and the app runs until every frame is in i
 ``bare_copy_pps``       the limit: a plain loop copying the same frames out of a numpy buffer
                         into bytes objects, with no simulation at all
 
-Rounds of the four are interleaved so that a slower moment of the machine hits them alike. The
-goals (``shared_mapping`` at least 25% of the bare loop, ``per_packet`` at least 5%) are printed
+Rounds of the four are interleaved, and each figure comes from its fastest round (as ``timeit``
+advises: slower rounds measure what else the machine was doing); the mean over all rounds is
+in ``mean_pps``. The goals (``shared_mapping`` at least 25% of the bare loop, ``per_packet`` at least 5%) are printed
 with the ratios; nothing fails when they are missed. No test times anything.
 """
 
@@ -57,8 +58,7 @@ class _DesignRun:
         kr = self.app.open()
         if kr:
             raise RuntimeError(f"{design}: the app could not open the dext: 0x{kr:08x}")
-        self.seconds = 0.0
-        self.delivered = 0
+        self.times: list[float] = []
         self.identical = True
 
     def round(self) -> None:
@@ -66,9 +66,8 @@ class _DesignRun:
         packets = self.dext.fill(self.frames)  # the host's part: not timed
         start = time.perf_counter()
         self.dext.hand_over(packets)
-        delivered = self.app.run()
-        self.seconds += time.perf_counter() - start
-        self.delivered += delivered
+        self.app.run()
+        self.times.append(time.perf_counter() - start)
         self.identical &= self.app.received == self.frames
 
 
@@ -80,8 +79,7 @@ class _BareRun:
         offsets = np.cumsum([0] + [len(f) for f in frames[:-1]])
         self.pairs = [(int(o), len(f)) for o, f in zip(offsets, frames)]
         self.frames = frames
-        self.seconds = 0.0
-        self.delivered = 0
+        self.times: list[float] = []
         self.identical = True
 
     def round(self) -> None:
@@ -90,8 +88,7 @@ class _BareRun:
         start = time.perf_counter()
         for offset, length in self.pairs:
             deliver(buffer[offset : offset + length].tobytes())
-        self.seconds += time.perf_counter() - start
-        self.delivered += len(received)
+        self.times.append(time.perf_counter() - start)
         self.identical &= received == self.frames
 
 
@@ -106,7 +103,9 @@ def measure(frames_per_round: int = DEFAULT_FRAMES_PER_ROUND, repeat: int = DEFA
     for _ in range(repeat):
         for run in runs.values():
             run.round()
-    pps = {name: run.delivered / run.seconds if run.seconds else 0.0 for name, run in runs.items()}
+    pps = {name: frames_per_round / max(min(run.times), 1e-9) for name, run in runs.items()}
+    mean = {name: frames_per_round * len(run.times) / max(sum(run.times), 1e-9)
+            for name, run in runs.items()}
     bare = pps["bare_copy"] or 1.0
     ratios = {name: pps[name] / bare for name in DESIGNS}
     return {
@@ -115,6 +114,7 @@ def measure(frames_per_round: int = DEFAULT_FRAMES_PER_ROUND, repeat: int = DEFA
         "shared_mapping_pps": pps["shared_mapping"],
         "bare_copy_pps": pps["bare_copy"],
         "ratios": ratios,
+        "mean_pps": mean,
         "goals": dict(GOALS),
         "goals_met": {name: ratios[name] >= goal for name, goal in GOALS.items()},
         "identical": all(run.identical for run in runs.values()),

@@ -511,15 +511,16 @@ class PacketUserClient(IOUserClient):
         if self.state is not UserClientState.OPEN or not dext.pending:
             return
         if self.frame_callback is not None:
-            pending, lent, offset_of, lent_state = dext.pending, self.lent, dext.frame_pool_offset, PacketState.APP
+            pending, offset_of, lent_state = dext.pending, dext.frame_pool_offset, PacketState.APP
+            action, per = self.frame_callback, FRAMES_PER_NOTIFICATION
             while pending:
+                chunk = [pending.popleft() for _ in range(min(per, len(pending)))]
                 values = []
-                for _ in range(min(FRAMES_PER_NOTIFICATION, len(pending))):
-                    packet = pending.popleft()
+                for packet in chunk:
                     packet.state = lent_state
-                    lent.append(packet)
                     values += (offset_of(packet), packet.getDataLength())
-                self.AsyncCompletion(self.frame_callback, kIOReturnSuccess, values, len(values))
+                self.lent.extend(chunk)
+                self.AsyncCompletion(action, kIOReturnSuccess, values, len(values))
         elif self.callback is not None:
             self.AsyncCompletion(self.callback, kIOReturnSuccess, [len(dext.pending)], 1)
 
@@ -646,24 +647,27 @@ class PacketDext(QuestionDext):
     def write_batch(self, out: np.ndarray, capacity: int) -> tuple[int, int]:
         """Copy pending frames into ``out`` as batch records until the next does not fit;
         recycle their packets. Returns ``(records, bytes used)``."""
-        count = used = 0
+        used = 0
         done = []
-        pending, header = self.pending, BatchRecord.itemsize
-        while pending:
-            packet = pending[0]
-            length = packet.getDataLength()
-            end = used + header + -(-length // BATCH_ALIGNMENT) * BATCH_ALIGNMENT
-            if end > capacity:
-                break
-            source = self.task.view(self._address(self, packet), length, "read")
-            out[used:end] = 0
-            out[used : used + 4].view("<u4")[0] = length
-            out[used + header : used + header + length] = source
-            pending.popleft()
-            done.append(packet)
-            count, used = count + 1, end
-        self.recycle_many(done)
-        return count, used
+        records = bytearray()  # built here, then stored into ``out`` with one copy
+        pending, header, view = self.pending, BatchRecord.itemsize, self.task.view
+        try:
+            while pending:
+                packet = pending[0]
+                length = packet.getDataLength()
+                size = header + -(-length // BATCH_ALIGNMENT) * BATCH_ALIGNMENT
+                if used + size > capacity:
+                    break
+                records += length.to_bytes(4, "little") + bytes(header - 4)
+                records += view(self._address(self, packet), length, "read").tobytes()
+                records += bytes(size - header - length)
+                pending.popleft()
+                done.append(packet)
+                used += size
+        finally:
+            out[:used] = np.frombuffer(records, np.uint8)
+            self.recycle_many(done)
+        return len(done), used
 
     def recycle(self, packet: IOUserNetworkPacket) -> None:
         """Give a sent packet back to the pool (its buffer keeps the frame's bytes)."""
@@ -806,13 +810,14 @@ class QuestionApp:
 
     def on_frames_ready(self, refcon, result, args, count):
         view, size, deliver = self._pool_view, self.pool_size, self.on_frame
-        for i in range(0, count - 1, 2):
-            offset, length = args[i], args[i + 1]
-            if offset + length > size:
+        pairs = count // 2
+        for offset, length in zip(args[0 : 2 * pairs : 2], args[1 : 2 * pairs : 2]):
+            if offset + length > size:  # a pair outside the mapping: never read it
                 self.rejected += 1
+                pairs -= 1
             else:
-                self._count += 1
                 deliver(view[offset : offset + length].tobytes())
+        self._count += pairs
         self._unacknowledged += count // 2
 
     def _failed(self, kr: int) -> int:

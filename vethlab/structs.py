@@ -139,17 +139,18 @@ def pack_batch_record(out: np.ndarray, position: int, frame) -> int:
 def parse_batch(buffer, count: int, used: int | None = None) -> list[bytes]:
     """The ``count`` frames of a batch buffer (bytes or uint8 array); ``used``, if given, must
     be where the records end. Raises ValueError on a record that runs past the buffer."""
-    view = np.frombuffer(buffer, np.uint8) if isinstance(buffer, (bytes, bytearray)) else buffer
-    frames, position = [], 0
+    data = bytes(buffer) if not isinstance(buffer, bytes) else buffer
+    frames, position, total = [], 0, len(data)
+    header, align = BatchRecord.itemsize, BATCH_ALIGNMENT
     for i in range(count):
-        header_end = position + BatchRecord.itemsize
-        if header_end > len(view):
-            raise ValueError(f"record {i} at byte {position} runs past the {len(view)}-byte buffer")
-        n = int(view[position : position + 4].view("<u4")[0])
-        end = position + batch_record_size(n)
-        if end > len(view):
+        header_end = position + header
+        if header_end > total:
+            raise ValueError(f"record {i} at byte {position} runs past the {total}-byte buffer")
+        n = int.from_bytes(data[position : position + 4], "little")
+        end = header_end + -(-n // align) * align
+        if end > total:
             raise ValueError(f"record {i} of {n} bytes at byte {position} runs past the buffer")
-        frames.append(view[header_end : header_end + n].tobytes())
+        frames.append(data[header_end : header_end + n])
         position = end
     if used is not None and used != position:
         raise ValueError(f"the records end at byte {position}, but {used} bytes were reported")
