@@ -41,4 +41,4 @@ def test_text_report_has_one_line_per_size(capsys):
     assert main(["bench", "redraw", "--repeat", "1", "--redraw-floor-repeat", "1",
                  "--redraw-sizes", "32"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[-1].split()[0] == "32" and len(lines) == 3
+    assert lines[-1].split()[0] == "32" and len(lines) == 4

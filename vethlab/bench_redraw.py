@@ -20,7 +20,8 @@ asserted: the benchmark prints; the figures depend on the machine.
 
 JSON keys: ``redraw_ms`` and ``naive_floor_ms`` (medians, by size: "32", "4096", "65536"),
 ``redraw_range_ms``, ``goal_ms``, ``meets_goal``, ``packets``, ``repeat``, ``floor_repeat``,
-``rectangles`` (what the explorer drew, by size) and ``machine``.
+``rectangles`` (what the explorer drew, by size) and ``machine`` (with the load average before
+and after: other work on the machine slows every figure, the baseline included).
 """
 
 from __future__ import annotations
@@ -95,6 +96,14 @@ def measure_naive_floor(buffers: int, repeat: int, figsize=(9.6, 6.0), dpi=80) -
     return times
 
 
+def _load() -> list[float] | None:
+    """The 1-minute load average, and the 5- and 15-minute ones (None where unknown)."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None
+
+
 def run(args):
     """The ``vethlab bench redraw`` command: measure, then ``(text, json)``."""
     matplotlib.use("Agg")  # no window, whatever the environment says
@@ -104,6 +113,7 @@ def run(args):
     sizes = [int(s) for s in str(getattr(args, "redraw_sizes", "32,4096,65536")).split(",") if s]
     if repeat < 1 or floor_repeat < 1 or packets < 1 or not sizes:
         raise ValueError("--repeat, --redraw-floor-repeat and --redraw-packets must be at least 1")
+    load_before = _load()
     redraw, floor, ranges, rects = {}, {}, {}, {}
     for size in sizes:
         measured = measure_redraw(size, packets, repeat)
@@ -125,9 +135,12 @@ def run(args):
         "floor_repeat": floor_repeat,
         "rectangles": rects,
         "machine": {"python": platform.python_version(), "matplotlib": matplotlib.__version__,
-                    "cpus": os.cpu_count(), "platform": platform.platform()},
+                    "cpus": os.cpu_count(), "platform": platform.platform(),
+                    "load_before": load_before, "load_after": _load()},
     }
-    lines = [f"pool explorer: slider change -> PNG, median of {repeat} changes "
+    lines = [f"load average before/after: {load_before} / {result['machine']['load_after']} "
+             f"on {os.cpu_count()} CPUs (other work on the machine slows every figure)",
+             f"pool explorer: slider change -> PNG, median of {repeat} changes "
              f"({packets} packets or fewer); naive baseline: median of {floor_repeat}",
              f"{'buffers':>8}  {'explorer ms':>11}  {'range':>15}  {'goal':>5}  "
              f"{'naive ms':>9}  drawn"]
