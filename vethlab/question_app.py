@@ -189,6 +189,7 @@ class OutputSlot:
         self.memory = task.view(self.address, self.size, "write")  # the slot's bytes, no copy
         self.memory[GET_PACKET_OUTPUT_SIZE:] = GUARD_PATTERN
         self._packet_size = self.memory[_SIZE_START:_SIZE_END].view("<u4")  # the field, in place
+        self._struct = self.memory[:GET_PACKET_OUTPUT_SIZE]
         self.owner = np.full(self.size, NEVER_WRITTEN, dtype=np.int64)
         self.owner[GET_PACKET_OUTPUT_SIZE:] = GUARD_FILL
 
@@ -200,7 +201,7 @@ class OutputSlot:
 
     def bzero(self) -> None:
         """``GetPacket_Output output = {};`` (or ``bzero(&output, sizeof(output))``)."""
-        self.memory[:GET_PACKET_OUTPUT_SIZE] = 0
+        self._struct.fill(0)
         if self.track:
             self.owner[:GET_PACKET_OUTPUT_SIZE] = ZEROED
 
@@ -221,7 +222,7 @@ class OutputSlot:
 
     def struct_bytes(self) -> bytes:
         """``&output, sizeof(GetPacket_Output)``: the struct's 1604 bytes as they are now."""
-        return self.memory[:GET_PACKET_OUTPUT_SIZE].tobytes()
+        return self._struct.tobytes()
 
 
 @dataclass(frozen=True)

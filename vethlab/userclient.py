@@ -278,6 +278,11 @@ class Trace:
         self.events: list[TraceEvent] = []
         self.count = 0
 
+    @property
+    def full(self) -> bool:
+        """No room for more events: callers may skip building one (``count`` still counts)."""
+        return len(self.events) >= self.limit
+
     def record(self, kind: str, name: str, kr: int | None = None, detail: str = "") -> None:
         if len(self.events) < self.limit:
             self.events.append(TraceEvent(self.count, kind, name, kr, detail))
@@ -549,8 +554,11 @@ def kernel_external_method(client: IOUserClient, selector: int, scalar_input: tu
 
     kr, result = _enter_dext(client.provider, client, work)
     if trace is not None:
-        detail = "async" if completion is not None else ""
-        trace.record("call", client.selector_name(selector), kr, detail)
+        if trace.full:
+            trace.count += 1
+        else:
+            trace.record("call", client.selector_name(selector), kr,
+                         "async" if completion is not None else "")
     if kr != kIOReturnSuccess:
         return kr, [], b""
     return kr, result[0], result[1]
