@@ -369,10 +369,15 @@ def save_and_read(page, server: LabServer, name: str, timeout_s: float = 30.0) -
     page.locator(f"{PANEL} .jp-Toolbar [data-command='docmanager:save']").first.click()
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        model = server.api("GET", f"/api/contents/{name}?content=1")
+        page.wait_for_timeout(200)
+        if page.locator(".lm-TabBar-tab.jp-mod-current.jp-mod-dirty").count():
+            continue  # the tab's dot: still saving
+        try:
+            model = server.api("GET", f"/api/contents/{name}?content=1")
+        except urllib.error.HTTPError:
+            continue  # read while the server was still writing it (400: not JSON yet)
         if model["last_modified"] != before:
             return model["content"]
-        page.wait_for_timeout(200)
     raise TimeoutError(f"{name} was not saved within {timeout_s:.0f} s")
 
 
