@@ -21,6 +21,7 @@ import math
 
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch, Rectangle
+from matplotlib.ticker import MaxNLocator
 
 from ..queues import PACKET_MOVES, REFUSED_MOVES, Place, QueueKind, where
 from .legend import provenance_handles
@@ -266,11 +267,15 @@ def draw_occupancy(ax, history, places=_TRACKED):
     if not history:
         raise ValueError("history is empty: record where(pool) at least once")
     series = {}
-    for place in places:
+    styles = ("-", "--", "-.", ":")
+    for n, place in enumerate(places):
         values = [len(h[place]) if isinstance(h[place], list) else int(h[place]) for h in history]
         series[place.name] = values
+        # distinct dashes: places that hold the same number of packets do not hide each other
         ax.step(range(len(values)), values, where="post", label=place.value,
-                color=_LINE_COLORS.get(place, COLORS["text"]), linewidth=1.2)
+                color=_LINE_COLORS.get(place, COLORS["text"]), linewidth=1.4,
+                linestyle=styles[n % len(styles)])
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("step", fontsize=FONT_SIZE)
     ax.set_ylabel("packets", fontsize=FONT_SIZE)
     ax.tick_params(labelsize=FONT_SIZE - 1)
