@@ -108,6 +108,15 @@ for r in first.readings[:6]:
           f"{'the frame' if r.bytes_match else 'junk'}")
 
 # %% [markdown]
+# Plotted against the packet index: where each frame is (a blue dash) and where the first
+# attempt read (a circle), joined by a line as long as the error.
+
+# %%
+fig, ax = plt.subplots(figsize=(9, 3.4))
+draw_offset_errors(ax, first, show="offsets")
+plt.show()
+
+# %% [markdown]
 # The same reads on the memory map: under each row, a red band for bytes some packet's read
 # covered there. They drift away from the frames, across buffer boundaries, and the status
 # column on the right is red for every packet. The buffer where packet 7's read lands is

@@ -146,8 +146,8 @@ def draw_offset_errors(ax, results, *, show: str = "error", title: str | None = 
                 biggest = max(biggest, int(np.abs(error[inside]).max()))
         else:
             read = frame + error
-            ax.scatter(index, frame, s=size, marker="_", color=COLORS["frame"], zorder=2,
-                       label="where the frame is" if k == 0 else None)
+            ax.scatter(index, frame, s=size * 3, marker="_", color=COLORS["link_header"],
+                       linewidths=2, zorder=2, label="where the frame is" if k == 0 else None)
             ax.scatter(index[inside], read[inside], s=size, marker=marker, label=name,
                        facecolors="none", edgecolors=color, zorder=3 + k)
             record.setdefault("_offsets", []).extend(
