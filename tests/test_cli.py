@@ -75,3 +75,14 @@ def test_python_dash_m():
     out = subprocess.run([sys.executable, "-m", "vethlab", "layout", "--json"],
                          capture_output=True, text=True, check=True).stdout
     assert json.loads(out)["buffer_size"] == 2048
+
+
+def test_closed_pipe_is_not_a_traceback():
+    """`vethlab … --json | head -1` ends quietly: no BrokenPipeError traceback."""
+    proc = subprocess.Popen([sys.executable, "-m", "vethlab", "question", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.read(10)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.wait()
+    assert "Traceback" not in err and proc.returncode == 0

@@ -118,6 +118,20 @@ def test_deallocate_packets_is_all_or_nothing():
     assert a.state is PacketState.DRIVER
 
 
+def test_queued_packet_cannot_be_freed():
+    """Freeing a packet a queue still holds raises PacketOnQueue (kIOReturnBusy); nothing changes."""
+    from vethlab.ioreturn import kIOReturnBusy
+    from vethlab.pool import PacketOnQueue
+
+    pool = Pool.Create(dext(), "p", 2, 2, 2048)
+    p = pool.allocatePacket()
+    p.state, p.queue = PacketState.QUEUED, "TX completion"
+    with pytest.raises(PacketOnQueue, match="still on 'TX completion'") as info:
+        pool.DeallocatePacket(p)
+    assert info.value.code == kIOReturnBusy
+    assert p.state is PacketState.QUEUED and pool.free_count == 1
+
+
 def test_foreign_packet_refused():
     """A packet of another pool cannot be freed here."""
     d = dext()

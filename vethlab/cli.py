@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 
 from .ioreturn import IOReturnError
@@ -147,8 +148,12 @@ def main(argv: list[str] | None = None) -> int:
     except IOReturnError as err:
         print(f"vethlab {args.command}: {err}", file=sys.stderr)
         return 2
-    if getattr(args, "json", False):
-        print(json.dumps(obj, indent=2))
-    elif text:
-        print(text)
+    try:
+        if getattr(args, "json", False):
+            print(json.dumps(obj, indent=2))
+        elif text:
+            print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `vethlab … | head`: the reader left; that is not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0

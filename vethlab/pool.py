@@ -21,7 +21,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .ioreturn import BadArgument, IOReturnError, kIOReturnBadArgument, kIOReturnNoResources
+from .ioreturn import (
+    BadArgument,
+    IOReturnError,
+    kIOReturnBadArgument,
+    kIOReturnBusy,
+    kIOReturnNoResources,
+)
 from .layout import PoolLayout, round_up
 from .memory import IOMemoryDescriptor, IOMemoryMap, kIOMemoryDirectionInOut
 from .packet import IOUserNetworkPacket, PacketState
@@ -33,6 +39,7 @@ __all__ = [
     "IODMACommandSpecification",
     "PoolExhausted",
     "PacketNotAllocated",
+    "PacketOnQueue",
     "PoolFlagSingleMemorySegment",
     "PoolFlagPersistentMemory",
     "PoolFlagMapToDext",
@@ -90,6 +97,17 @@ class PacketNotAllocated(IOReturnError, ValueError):
 
     def __init__(self, message: str) -> None:
         super().__init__(kIOReturnBadArgument, message)
+
+    def __reduce__(self):
+        return (type(self), (self.message,))
+
+
+class PacketOnQueue(IOReturnError):
+    """kIOReturnBusy: a packet handed back while a queue still holds it (modelled code; in a
+    real dext this corrupts the queue)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(kIOReturnBusy, message)
 
     def __reduce__(self):
         return (type(self), (self.message,))
@@ -214,6 +232,11 @@ class IOUserNetworkPacketBufferPool(OSObject):
         if packet.state is PacketState.FREE:
             raise PacketNotAllocated(
                 f"packet {packet.index} of pool {self.name!r} is already free (double free)"
+            )
+        if packet.state is PacketState.QUEUED:
+            raise PacketOnQueue(
+                f"packet {packet.index} of pool {self.name!r} is still on {packet.queue!r}; "
+                "dequeue it before freeing it"
             )
 
     def __repr__(self) -> str:
