@@ -56,6 +56,10 @@ class IOUserNetworkPacket:
         # submission queue it was dequeued from, or None (vethlab.queues reads this).
         self.queue = None
         self.direction = kIOUserNetworkPacketDirectionNone
+        # Fixed for the pool's life (its layout and mappings never move), so asked once.
+        self._buffer_offset = pool.layout.buffer_offset(index)
+        mapping = pool.dext_mapping
+        self._dext_address = None if mapping is None else mapping.address_of(self._buffer_offset)
         self._reset(0)
 
     def _reset(self, headroom: int) -> None:
@@ -76,7 +80,7 @@ class IOUserNetworkPacket:
     @property
     def buffer_offset(self) -> int:
         """Pool offset of this packet's buffer (vethlab's: the truth, quirk or not)."""
-        return self.pool.layout.buffer_offset(self.index)
+        return self._buffer_offset
 
     def getMemorySegmentOffset(self) -> int:
         """Bytes from the start of the buffer's memory segment to the buffer. With the
@@ -91,10 +95,9 @@ class IOUserNetworkPacket:
         """The buffer's BASE in the dext's mapping of the pool; add ``getDataOffset()`` for the
         frame. Without ``PoolFlagMapToDext`` the pool is not mapped into the dext and this is a
         pool-relative offset (observed: faults at 0xa800, 0xc000, 0xd800 on a real Mac)."""
-        mapping = self.pool.dext_mapping
-        if mapping is None:
-            return self.buffer_offset
-        return mapping.address_of(self.buffer_offset)
+        if self._dext_address is None:
+            return self._buffer_offset
+        return self._dext_address
 
     def getDataIOVirtualAddress(self) -> int:
         """The buffer's base as the device sees it (IOVA); pool-relative without
@@ -197,7 +200,7 @@ class IOUserNetworkPacket:
     # -- vethlab's own ----------------------------------------------------------------------
     def frame_offset(self) -> int:
         """Pool offset of the frame's first byte: buffer base + data offset."""
-        return self.pool.layout.frame_offset(self.index, self._data_offset)
+        return self._buffer_offset + self._data_offset
 
     def frame_bytes(self) -> bytes:
         """The frame, read by pool offset (the truth every address method is checked against)."""

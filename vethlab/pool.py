@@ -193,19 +193,25 @@ class IOUserNetworkPacketBufferPool(OSObject):
     def DeallocatePacket(self, packet: IOUserNetworkPacket) -> None:
         """Recycle ``packet``. Its buffer keeps its bytes (nothing clears them)."""
         self._check_in_use(packet)
-        packet.state = PacketState.FREE
-        self._free.append(packet)
-        self.generation += 1
+        self._recycle(packet)
 
     def DeallocatePackets(self, packets) -> None:
         """Recycle every packet of ``packets``; if one is not in use, none is recycled."""
         packets = list(packets)
-        for p in packets:
-            self._check_in_use(p)
+        free, queued = PacketState.FREE, PacketState.QUEUED
+        for p in packets:  # the common case in one pass; the first bad one explains itself
+            if type(p) is not IOUserNetworkPacket or p.pool is not self or p.state is free \
+                    or p.state is queued:
+                self._check_in_use(p)
         if len({id(p) for p in packets}) != len(packets):
             raise PacketNotAllocated("the same packet appears twice in one DeallocatePackets call")
         for p in packets:
-            self.DeallocatePacket(p)
+            self._recycle(p)
+
+    def _recycle(self, packet: IOUserNetworkPacket) -> None:
+        packet.state = PacketState.FREE
+        self._free.append(packet)
+        self.generation += 1
 
     deallocatePacket = DeallocatePacket
     deallocatePackets = DeallocatePackets
