@@ -133,7 +133,7 @@ def test_an_edited_copy_is_kept_and_the_report_says_so(tmp_path):
     (mine / "01_a.ipynb").write_bytes(b"v1 + my notes")
     report = lab.sync_notebooks(mine, make_source(tmp_path / "pkg", {"01_a.ipynb": b"v2"}))
     assert report.files == [lab.FileAction(
-        "01_a.ipynb", lab.KEPT, "you changed it; a different version ships: rename or delete yours to get it")]
+        "01_a.ipynb", lab.KEPT, "you changed it, and a newer version ships: rename or delete yours to get it")]
     assert (mine / "01_a.ipynb").read_bytes() == b"v1 + my notes"
     assert manifest(mine)["files"] == {"01_a.ipynb": lab._sha256(b"v1")}
     assert "kept" in report.text() and "you changed it" in report.text()
@@ -145,7 +145,7 @@ def test_an_edited_copy_is_kept_even_when_nothing_new_ships(tmp_path):
     mine = tmp_path / "mine"
     lab.sync_notebooks(mine, source)
     (mine / "01_a.ipynb").write_bytes(b"mine")
-    assert actions(lab.sync_notebooks(mine, source)) == {"01_a.ipynb": lab.KEPT}
+    assert lab.sync_notebooks(mine, source).files == [lab.FileAction("01_a.ipynb", lab.KEPT, "you changed it")]
     assert (mine / "01_a.ipynb").read_bytes() == b"mine"
 
 
@@ -158,8 +158,7 @@ def test_a_file_vethlab_never_wrote_is_kept_unless_identical(tmp_path):
     source = make_source(tmp_path / "pkg", {"01_a.ipynb": b"one", "02_b.ipynb": b"two"})
     report = lab.sync_notebooks(mine, source)
     assert report.files[0] == lab.FileAction(
-        "01_a.ipynb", lab.KEPT,
-        "vethlab did not write this copy; a different version ships: rename or delete yours to get it")
+        "01_a.ipynb", lab.KEPT, "vethlab did not write this copy; rename or delete it to get the shipped one")
     assert actions(report)["02_b.ipynb"] == lab.UP_TO_DATE
     assert (mine / "01_a.ipynb").read_bytes() == b"someone's own"
     assert manifest(mine)["files"] == {"02_b.ipynb": lab._sha256(b"two")}

@@ -221,9 +221,13 @@ def sync_notebooks(folder: str | Path, source: NotebookSource | None = None) -> 
                 new_manifest[name] = shipped_hash
                 report.files.append(FileAction(name, UPDATED, "a newer version shipped"))
             else:
-                why = "you changed it" if name in manifest else "vethlab did not write this copy"
-                report.files.append(FileAction(
-                    name, KEPT, f"{why}; a different version ships: rename or delete yours to get it"))
+                if name not in manifest:
+                    why = "vethlab did not write this copy; rename or delete it to get the shipped one"
+                elif manifest[name] == shipped_hash:
+                    why = "you changed it"
+                else:
+                    why = "you changed it, and a newer version ships: rename or delete yours to get it"
+                report.files.append(FileAction(name, KEPT, why))
         for name in sorted(set(manifest) - set(source.names)):
             if (folder / name).exists():
                 report.files.append(FileAction(name, NOT_SHIPPED, "left as it is"))
