@@ -144,6 +144,10 @@ def copy_notebooks(source: Path, target: Path) -> list[str]:
     return sorted(p.name for p in target.glob("*.ipynb"))
 
 
+class PortTaken(Exception):
+    """Another process took the port between free_port() and the server's bind."""
+
+
 class LabServer:
     """One JupyterLab server on 127.0.0.1, serving root_dir, with all its state under home."""
 
@@ -164,7 +168,17 @@ class LabServer:
         """The page of one notebook, in a fresh workspace (no tabs restored from earlier)."""
         return f"{self.base_url}/lab/tree/{notebook}?reset&token={self.token}"
 
-    def start(self, timeout: float = 60.0) -> "LabServer":
+    def start(self, timeout: float = 60.0, attempts: int = 3) -> "LabServer":
+        """Start the server and wait until its API answers; on a port lost to a race, retry."""
+        for attempt in range(attempts):
+            try:
+                return self._start(timeout)
+            except PortTaken:
+                self.stop()
+                self.port = free_port()
+        raise RuntimeError(f"JupyterLab found no free port in {attempts} attempts; see {self.log_path}")
+
+    def _start(self, timeout: float) -> "LabServer":
         env = isolated_env(self.home)
         write_lab_settings(env)
         command = [
@@ -188,6 +202,9 @@ class LabServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                self._log.flush()
+                if b"is already in use" in self.log_path.read_bytes():
+                    raise PortTaken(self.port)
                 raise RuntimeError(f"JupyterLab exited with {self.process.returncode}; see {self.log_path}")
             try:
                 self.api("GET", "/api/status")
@@ -506,9 +523,12 @@ def run_notebook(browser, server: LabServer, name: str, artifacts: Path) -> Note
         finally:
             (artifacts / f"{stem}.txt").write_text(report(run), encoding="utf-8")
             page.close()
-            for session in server.api("GET", "/api/sessions"):
-                if session.get("path") == name:
-                    server.api("DELETE", f"/api/sessions/{session['id']}")
+            try:  # free the kernel now: two cores, and the next notebook needs them
+                for session in server.api("GET", "/api/sessions"):
+                    if session.get("path") == name:
+                        server.api("DELETE", f"/api/sessions/{session['id']}")
+            except (urllib.error.URLError, OSError):
+                pass  # LabServer.stop() shuts down whatever is left
         run.seconds = time.monotonic() - started
     return run
 
