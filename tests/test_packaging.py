@@ -88,3 +88,18 @@ def test_ci_runs_the_readme_test_command_verbatim():
     (test_command,) = [c for c in readme_quick_start_commands() if "pytest" in c]
     ci_lines = [line.strip() for line in (REPO / ".ci" / "run").read_text().splitlines()]
     assert test_command in ci_lines, f".ci/run does not run {test_command!r}"
+
+
+def test_wheel_ships_the_notebooks(tmp_path):
+    """A wheel built from the repo carries every notebook as vethlab/_notebooks, for `vethlab lab`."""
+    import subprocess
+    import sys
+    import zipfile
+
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path),
+                    str(REPO)], check=True, capture_output=True)
+    (wheel,) = tmp_path.glob("vethlab-*.whl")
+    shipped = {n.rsplit("/", 1)[1] for n in zipfile.ZipFile(wheel).namelist()
+               if n.startswith("vethlab/_notebooks/")}
+    assert shipped == {p.name for p in (REPO / "notebooks").glob("*.ipynb")}
+    assert shipped, "no notebooks in the repo?"
