@@ -241,3 +241,17 @@ def test_read_right_is_about_the_place_not_the_bytes():
     lucky = [r for r in readings if r.bytes_match and r.offset_error != 0]
     assert lucky, "packet 32 reads packet 0's identical ARP request"
     assert not any(read_right(r) for r in lucky)
+
+
+def test_a_read_across_a_buffer_end_is_cut_in_two_and_a_segment_tail_is_skipped():
+    """A read crossing a buffer boundary gives two pieces; bytes in a segment's tail none."""
+    from vethlab.pictures.memory_map import _read_pieces
+    from vethlab.question import Reading
+
+    pool, _ = make_pool(packets=2, buffers=2)  # 2 buffers, then 60 KiB of unused segment
+    across = Reading(0, 0, 2000, 8, 1992, 100, False)
+    tail = Reading(1, 0, 4090, 2056, 2034, 100, False)
+    packet, buffer, start, end, right = _read_pieces(pool.layout, [across, tail])
+    pieces = sorted(zip(packet.tolist(), buffer.tolist(), start.tolist(), end.tolist()))
+    assert pieces == [(0, 0, 2000, 2048), (0, 1, 0, 52), (1, 1, 2042, 2048)]
+    assert not right.any()

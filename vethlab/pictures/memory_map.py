@@ -227,30 +227,31 @@ def read_right(reading) -> bool:
 
 def _read_pieces(layout, readings):
     """Cut each reading's pool range ``[read_offset, read_offset + length)`` at buffer edges:
-    arrays (packet, buffer, start, end, right) of pieces, in buffer coordinates."""
+    arrays (packet, buffer, start, end, right) of pieces, in buffer coordinates. Bytes in no
+    buffer (a segment's unused tail) belong to no piece."""
     base = layout.buffer_offsets()
     size = layout.buffer_size
+    inside = [r for r in readings if r.read_offset is not None and r.data_length > 0]
+    packet = np.array([r.index for r in inside], dtype=np.int64)
+    lo = np.array([r.read_offset for r in inside], dtype=np.int64)
+    hi = lo + np.array([r.data_length for r in inside], dtype=np.int64)
+    right = np.array([read_right(r) for r in inside], dtype=bool)
     out = []
-    for r in readings:
-        if r.read_offset is None or r.data_length <= 0:
-            continue
-        lo, hi = r.read_offset, r.read_offset + r.data_length
-        while lo < hi:
-            b = int(np.searchsorted(base, lo, side="right")) - 1
-            if b < 0 or lo >= base[b] + size:  # before the first buffer or in a segment tail
-                nxt = int(np.searchsorted(base, lo, side="right"))
-                if nxt >= len(base):
-                    break
-                lo = int(base[nxt])
-                continue
-            stop = min(hi, int(base[b]) + size)
-            out.append((r.index, b, lo - int(base[b]), stop - int(base[b]), read_right(r)))
-            lo = stop
+    while len(lo):  # each round takes one piece of every read; reads span at most a few
+        b = np.searchsorted(base, lo, side="right") - 1
+        safe = np.maximum(b, 0)
+        in_buffer = (b >= 0) & (lo < base[safe] + size)
+        stop = np.minimum(hi, base[safe] + size)
+        k = in_buffer
+        out.append((packet[k], b[k], (lo - base[safe])[k], (stop - base[safe])[k], right[k]))
+        nxt = np.minimum(b + 1, len(base) - 1)
+        new_lo = np.where(in_buffer, stop, np.where(b + 1 < len(base), base[nxt], hi))
+        keep = new_lo < hi
+        packet, lo, hi, right = packet[keep], new_lo[keep], hi[keep], right[keep]
     if not out:
         z = np.zeros(0, np.int64)
         return z, z, z, z, np.zeros(0, bool)
-    a = np.array(out, dtype=np.int64)
-    return a[:, 0], a[:, 1], a[:, 2], a[:, 3], a[:, 4].astype(bool)
+    return tuple(np.concatenate([piece[i] for piece in out]) for i in range(5))
 
 
 # -- drawing ----------------------------------------------------------------------------------
