@@ -33,7 +33,6 @@ from matplotlib.transforms import Bbox
 from ..frames import MIN_FRAME_LEN, NEIGHBOR_SOLICITATION_LEN, STANDARD_MAX_FRAME_LEN, mixed_frames
 from ..host import HostStack
 from ..ioreturn import BadArgument, IOReturnError
-from ..layout import MAX_BUFFER_SIZE
 from ..machine import PROFILES, SEGMENT_SIZES
 from ..memory import Mac
 from ..pictures.memory_map import (
@@ -66,6 +65,7 @@ __all__ = [
     "PACKET_CHOICES",
     "BUFFER_CHOICES",
     "EXPLORER_HEADROOM",
+    "BUFFER_SIZE_MAX",
 ]
 
 #: Packet counts the explorer offers: up to 4096, the count XNU raises a TX pool to (observed
@@ -73,6 +73,9 @@ __all__ = [
 PACKET_CHOICES = tuple(2 ** k for k in range(13))
 #: Buffer counts: up to 65,536, where the memory map draws groups of buffers per row.
 BUFFER_CHOICES = tuple(2 ** k for k in range(17))
+#: The largest requested size the slider offers: past a 9000-byte jumbo frame, with room to
+#: spare (the model accepts up to ``vethlab.layout.MAX_BUFFER_SIZE``; the slider stays fine).
+BUFFER_SIZE_MAX = 16384
 #: TX headroom of the explorer's packets: 8, as Apple's sample sets with SetTxPacketHeadroom.
 EXPLORER_HEADROOM = 8
 
@@ -317,7 +320,7 @@ def pool_explorer(*, profile: str = "apple-silicon", segment_size: int = 65536,
         "segment_size": widgets.ToggleButtons(
             options=[(f"{s // 1024} KiB", s) for s in SEGMENT_SIZES], value=segment_size,
             description="segment size", style=style),
-        "buffer_size": widgets.IntSlider(value=buffer_size, min=0, max=MAX_BUFFER_SIZE,
+        "buffer_size": widgets.IntSlider(value=buffer_size, min=0, max=BUFFER_SIZE_MAX,
                                          description="bufferSize asked", continuous_update=False,
                                          style=style, layout=wide),
         "packets": widgets.SelectionSlider(options=PACKET_CHOICES, value=packets,
@@ -326,8 +329,9 @@ def pool_explorer(*, profile: str = "apple-silicon", segment_size: int = 65536,
         "buffers": widgets.SelectionSlider(options=BUFFER_CHOICES, value=buffers,
                                            description="bufferCount", continuous_update=False,
                                            style=style, layout=wide),
-        "quirk": widgets.Checkbox(value=quirk, style=style,
-                                  description="reported quirk: offsets use the requested stride"),
+        "quirk": widgets.Checkbox(value=quirk, indent=False, style={"description_width": "initial"},
+                                  description="reported quirk: offsets use the requested stride",
+                                  layout=widgets.Layout(width="46em", margin="0 0 0 11em")),
         "method": widgets.Dropdown(options=[(m.cpp, k) for k, m in METHODS.items()],
                                    value=method, description="the dext reads at",
                                    style=style, layout=wide),
