@@ -328,3 +328,9 @@ def test_limits_are_named_in_errors():
     with pytest.raises(ValueError, match=r"0\.\.8976"):
         icmp_echo_request(HOST, APP, 1, 1, 8977)
     assert len(icmp_echo_request(HOST, APP, 1, 1, 8976)) == MAX_FRAME_LEN
+
+
+def test_mixed_frames_are_all_different():
+    """No two of the first 1,000 frames are equal, so a wrong read cannot match by luck."""
+    batch = mixed_frames(1000, seed=3)
+    assert len(set(batch)) == len(batch)

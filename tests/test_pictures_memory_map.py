@@ -235,12 +235,13 @@ def test_aggregated_image_blends_by_byte_fractions():
 
 
 def test_read_right_is_about_the_place_not_the_bytes():
-    """Identical frames can match by luck: a read is right only at its own frame."""
+    """A read is right only at its own frame: in a two-segment pool the fix reads packet 0's
+    buffer for packet 32, and neither its place nor (frames all differ) its bytes are right."""
     explored = explore_pool(buffers=64, packets=64, segment_size=65536)
     readings = explored.readings("question_fix")
-    lucky = [r for r in readings if r.bytes_match and r.offset_error != 0]
-    assert lucky, "packet 32 reads packet 0's identical ARP request"
-    assert not any(read_right(r) for r in lucky)
+    assert [read_right(r) for r in readings] == [r.offset_error == 0 for r in readings]
+    assert not read_right(readings[32]) and not readings[32].bytes_match
+    assert all(read_right(r) == r.bytes_match for r in readings)
 
 
 def test_a_read_across_a_buffer_end_is_cut_in_two_and_a_segment_tail_is_skipped():

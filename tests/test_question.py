@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from vethlab.ioreturn import BadArgument
 from vethlab.question import METHODS, run_method, run_question
 
 
@@ -89,5 +90,20 @@ def test_read_packet_gives_one_reading_by_key_or_function():
     assert by_key == by_function
     assert (by_key.index, by_key.offset_error) == (3, -2)
     assert read_packet(m.dext, current_api, packet).offset_error == 0
-    with pytest.raises(KeyError, match="allowed: first_attempt"):
+    with pytest.raises(BadArgument, match="allowed: first_attempt"):
         read_packet(m.dext, "no_such_method", packet)
+    with pytest.raises(BadArgument, match="'nope' is unknown"):
+        run_method("nope")
+
+
+def test_small_buffers_get_frames_that_fit():
+    """1200 on an 80 KiB segment gives 1280-byte buffers: the host sends frames that fit."""
+    m = run_method("current_api", buffer_size=1200, segment_size=81920, headroom=8)
+    assert m.pool.layout.buffer_size == 1280 and m.all_match
+    assert max(r.data_length for r in m.readings) <= 1280 - 8
+
+
+def test_buffers_too_small_for_any_frame():
+    """Buffers that cannot hold the smallest frame are refused with the sizes named."""
+    with pytest.raises(BadArgument, match="fewer than the host's smallest frames"):
+        run_method("current_api", buffer_size=64, headroom=60)

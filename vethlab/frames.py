@@ -349,7 +349,10 @@ def _udp_text(index: int, size: int) -> bytes:
 
 
 def mixed_frames(count: int, seed: int = 0, max_len: int = STANDARD_MAX_FRAME_LEN) -> list[bytes]:
-    """``count`` frames from HOST to APP, cycling ARP, ICMP echo, UDP, IPv6 NS; same seed, same bytes.
+    """``count`` frames from HOST, cycling ARP, ICMP echo, UDP, IPv6 NS; same seed, same bytes.
+
+    ARP requests and neighbour solicitations ask for APP's address first, then for other
+    neighbours in the documentation ranges, so the first 1,000 frames are all different.
 
     ICMP lengths are drawn from 60 up to ``min(max_len, 1514)``; UDP lengths from 60 up to
     ``max_len``, so when ``max_len`` exceeds 1514 some UDP frames are jumbo frames. Every other
@@ -364,8 +367,11 @@ def mixed_frames(count: int, seed: int = 0, max_len: int = STANDARD_MAX_FRAME_LE
     frames = []
     for index in range(count):
         kind, round_ = index % 4, index // 4
+        # ARP and NS ask for a different neighbour each round (APP first), so that no two
+        # frames of a batch are equal: a read at the wrong place can never match by luck.
+        neighbour = 2 + round_ % 250
         if kind == 0:
-            frames.append(arp_request(HOST, APP.ipv4))
+            frames.append(arp_request(HOST, APP.ipv4[:3] + bytes([neighbour])))
         elif kind == 1:
             longest = min(max_len, STANDARD_MAX_FRAME_LEN) - _ICMP_ECHO_OVERHEAD
             size = rng.randint(0, longest)
@@ -376,7 +382,7 @@ def mixed_frames(count: int, seed: int = 0, max_len: int = STANDARD_MAX_FRAME_LE
             payload = _udp_text(index, rng.randint(0, max_len - overhead))
             frames.append(udp_datagram(HOST, APP, sport, DISCARD_PORT, payload, ipv6=ipv6))
         else:
-            frames.append(ipv6_neighbor_solicitation(HOST, APP.ipv6))
+            frames.append(ipv6_neighbor_solicitation(HOST, APP.ipv6[:15] + bytes([neighbour])))
     return frames
 
 

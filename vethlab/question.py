@@ -22,7 +22,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from .frames import mixed_frames
+from .frames import NEIGHBOR_SOLICITATION_LEN, STANDARD_MAX_FRAME_LEN, mixed_frames
+from .ioreturn import BadArgument
+from .layout import PoolLayout
+from .machine import Boot
 from .host import HostStack
 from .memory import Mac, SimulatedFault
 from .packet import IOUserNetworkPacket
@@ -44,6 +47,8 @@ __all__ = [
     "current_api",
     "run_question",
     "read_packet",
+    "fill_pool",
+    "frame_room",
 ]
 
 
@@ -58,23 +63,26 @@ class QuestionDext(IOService):
     """
 
     def __init__(self, mac: Mac, buffer_size: int = 1600, packets: int = 32,
-                 api: str = "question") -> None:
+                 api: str = "question", buffers: int | None = None) -> None:
+        if api not in ("question", "current"):
+            raise BadArgument(f"api {api!r} is unknown; allowed: 'question', 'current'")
         super().__init__(mac, "dext")
         self.buffer_size = buffer_size
         self.packet_count = packets
+        self.buffer_count = packets if buffers is None else buffers
         self.api = api
 
     def Start(self, provider=None) -> None:
         super().Start(provider)
         if self.api == "current":
             options = IOUserNetworkPacketBufferPoolOptions(
-                packetCount=self.packet_count, bufferCount=self.packet_count,
+                packetCount=self.packet_count, bufferCount=self.buffer_count,
                 bufferSize=self.buffer_size, maxBuffersPerPacket=1,
                 poolFlags=PoolFlagMapToDext)
             self.pool = IOUserNetworkPacketBufferPool.CreateWithOptions(self, "FooBuffer", options)
         else:
             self.pool = IOUserNetworkPacketBufferPool.Create(
-                self, "FooBuffer", self.packet_count, self.packet_count, self.buffer_size)
+                self, "FooBuffer", self.packet_count, self.buffer_count, self.buffer_size)
         self.pool_md = self.pool.CopyMemoryDescriptor()
         self.pool_map = self.pool_md.CreateMapping(0, 0, 0, 0, 0)
         self.packet_buffer_addr, self.packet_buffer_length = self.pool_md.Map(
@@ -200,18 +208,50 @@ def run_method(key: str, *, profile="apple-silicon", segment_size=None, seed=0,
     """Run one method: boot a Mac, start the dext, let the host stack send frames (a first
     round that is recycled, leaving stale bytes, then the round that is read), and read every
     packet with the method."""
-    spec = METHODS[key]
+    spec = _method(key)
     mac = Mac(profile, segment_size, seed, requested_stride_quirk=quirk)
     dext = QuestionDext(mac, spec.buffer_size or buffer_size, packets, spec.api)
     dext.Start()
     host = HostStack(dext.pool)
+    room = frame_room(dext.pool, headroom, data_offset)
     if frames is None:
-        frames = mixed_frames(packets, seed=seed)
-    old = [host.transmit(f, headroom=headroom) for f in mixed_frames(packets, seed=seed + 1)]
-    dext.pool.DeallocatePackets(old)  # recycled: their bytes stay behind
-    sent = [host.transmit(f, headroom=headroom, data_offset=data_offset) for f in frames]
+        frames = mixed_frames(packets, seed=seed, max_len=room)
+    stale = mixed_frames(packets, seed=seed + 1, max_len=min(room, STANDARD_MAX_FRAME_LEN))
+    sent = fill_pool(host, frames, stale, headroom=headroom, data_offset=data_offset)
     readings = [_read(dext, spec.function, p) for p in sent]
     return MethodResult(spec, dext, host, readings)
+
+
+def frame_room(pool: IOUserNetworkPacketBufferPool, headroom: int, data_offset: int | None = None
+               ) -> int:
+    """The longest frame the host may send into ``pool``: at most a standard 1514-byte frame,
+    and no more than a real buffer holds past the data offset. ``BadArgument`` when the buffers
+    cannot hold even the host's smallest frames."""
+    start = max(headroom, headroom if data_offset is None else data_offset)
+    room = pool.layout.buffer_size - start
+    if room < NEIGHBOR_SOLICITATION_LEN:
+        raise BadArgument(
+            f"bufferSize {pool.layout.requested_buffer_size} gives {pool.layout.buffer_size}-byte "
+            f"buffers: past a data offset of {start} they hold {room} bytes, fewer than the host's "
+            f"smallest frames need ({NEIGHBOR_SOLICITATION_LEN} bytes)")
+    return min(room, STANDARD_MAX_FRAME_LEN)
+
+
+def fill_pool(host: HostStack, frames, stale_frames, *, headroom: int,
+              data_offset: int | None = None) -> list[IOUserNetworkPacket]:
+    """Fill the pool the way the scenario does: the host sends ``stale_frames`` and the dext
+    recycles them (their bytes stay in the buffers: the "junk" of later wrong reads), then the
+    host sends ``frames``, whose packets are returned for reading."""
+    old = [host.transmit(f, headroom=headroom) for f in stale_frames]
+    host.pool.DeallocatePackets(old)
+    return [host.transmit(f, headroom=headroom, data_offset=data_offset) for f in frames]
+
+
+def _method(key: str) -> "MethodSpec":
+    try:
+        return METHODS[key]
+    except KeyError:
+        raise BadArgument(f"method {key!r} is unknown; allowed: {', '.join(METHODS)}") from None
 
 
 def run_question(*, profile="apple-silicon", segment_size=None, seed=0, buffer_size=1600,
@@ -220,7 +260,12 @@ def run_question(*, profile="apple-silicon", segment_size=None, seed=0, buffer_s
     params = dict(profile=str(profile), segment_size=segment_size, seed=seed,
                   buffer_size=buffer_size, packets=packets, headroom=headroom,
                   data_offset=headroom if data_offset is None else data_offset, quirk=quirk)
-    frames = mixed_frames(packets, seed=seed)
+    fix_layout = PoolLayout.plan(Boot(profile, segment_size, seed), METHODS["question_fix"].buffer_size, packets)
+    asked_layout = PoolLayout.plan(Boot(profile, segment_size, seed), buffer_size, packets)
+    smallest = min(fix_layout.buffer_size, asked_layout.buffer_size)
+    start = max(headroom, headroom if data_offset is None else data_offset)
+    frames = mixed_frames(packets, seed=seed,
+                          max_len=max(NEIGHBOR_SOLICITATION_LEN, min(STANDARD_MAX_FRAME_LEN, smallest - start)))
     methods = {key: run_method(key, profile=profile, segment_size=segment_size, seed=seed,
                                buffer_size=buffer_size, packets=packets, headroom=headroom,
                                data_offset=data_offset, quirk=quirk, frames=frames)
@@ -234,9 +279,7 @@ def read_packet(dext: QuestionDext, method, packet: IOUserNetworkPacket) -> Read
     ``packet`` in ``dext``, against where its frame is: the pool offset the address shows, the
     error in bytes, or the simulated fault."""
     if isinstance(method, str):
-        if method not in METHODS:
-            raise KeyError(f"method {method!r} is unknown; allowed: {', '.join(METHODS)}")
-        method = METHODS[method].function
+        method = _method(method).function
     return _read(dext, method, packet)
 
 

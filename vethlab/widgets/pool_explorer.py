@@ -30,7 +30,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Bbox
 
-from ..frames import MIN_FRAME_LEN, NEIGHBOR_SOLICITATION_LEN, STANDARD_MAX_FRAME_LEN, mixed_frames
+from ..frames import mixed_frames
 from ..host import HostStack
 from ..ioreturn import BadArgument, IOReturnError
 from ..machine import PROFILES, SEGMENT_SIZES
@@ -45,12 +45,8 @@ from ..pictures.memory_map import (
 )
 from ..pictures.offsets import draw_offset_errors
 from ..pictures.style import COLORS, PROVENANCE_COLORS
-from ..pool import (
-    IOUserNetworkPacketBufferPool,
-    IOUserNetworkPacketBufferPoolOptions,
-    PoolFlagMapToDext,
-)
-from ..question import METHODS, QuestionDext, read_packet
+from ..pool import IOUserNetworkPacketBufferPool
+from ..question import METHODS, QuestionDext, fill_pool, frame_room, read_packet
 
 __all__ = [
     "pool_explorer",
@@ -59,7 +55,6 @@ __all__ = [
     "ExplorerFigure",
     "summary_html",
     "legend_html",
-    "ExplorerDext",
     "render_png",
     "clear_axes",
     "PACKET_CHOICES",
@@ -80,28 +75,6 @@ BUFFER_SIZE_MAX = 16384
 EXPLORER_HEADROOM = 8
 
 
-class ExplorerDext(QuestionDext):
-    """The question's dext with a pool of its own shape: ``packets`` packets and ``buffers``
-    buffers, created with ``CreateWithOptions`` and ``PoolFlagMapToDext`` so that all three of
-    the question's formulas can be evaluated on one pool. Like the question's dext, it also
-    maps the pool's descriptor itself, once with ``CreateMapping`` and once with ``Map``."""
-
-    def __init__(self, mac: Mac, buffer_size: int, packets: int, buffers: int) -> None:
-        super().__init__(mac, buffer_size, packets, api="current")
-        self.buffer_count = buffers
-
-    def Start(self, provider=None) -> None:
-        super(QuestionDext, self).Start(provider)
-        options = IOUserNetworkPacketBufferPoolOptions(
-            packetCount=self.packet_count, bufferCount=self.buffer_count,
-            bufferSize=self.buffer_size, maxBuffersPerPacket=1, poolFlags=PoolFlagMapToDext)
-        self.pool = IOUserNetworkPacketBufferPool.CreateWithOptions(self, "FooBuffer", options)
-        self.pool_md = self.pool.CopyMemoryDescriptor()
-        self.pool_map = self.pool_md.CreateMapping(0, 0, 0, 0, 0)
-        self.packet_buffer_addr, self.packet_buffer_length = self.pool_md.Map(
-            0, 0, 0, self.mac.page_size)
-
-
 @lru_cache(maxsize=16)
 def _frames(count: int, seed: int, max_len: int) -> tuple[bytes, ...]:
     """The host's frames (input data, not model state: cached so sliders stay quick)."""
@@ -114,7 +87,7 @@ class Exploration:
     filled it, and each method's readings (computed when first asked for)."""
 
     params: dict
-    dext: ExplorerDext
+    dext: QuestionDext
     host: HostStack
     sent: list
     _readings: dict = field(default_factory=dict, repr=False)
@@ -147,20 +120,14 @@ def explore_pool(*, profile: str = "apple-silicon", segment_size: int = 65536,
     ``BadArgument`` when the real buffers cannot hold the host's smallest frames."""
     buffers = packets if buffers is None else buffers
     mac = Mac(profile, segment_size, seed, requested_stride_quirk=quirk)
-    dext = ExplorerDext(mac, buffer_size, packets, buffers)
+    # The current API's pool (PoolFlagMapToDext), which the dext also maps itself, so all
+    # three of the question's formulas can be evaluated on one pool.
+    dext = QuestionDext(mac, buffer_size, packets, api="current", buffers=buffers)
     dext.Start()
-    pool = dext.pool
-    room = pool.layout.buffer_size - headroom
-    if room < NEIGHBOR_SOLICITATION_LEN:
-        raise BadArgument(
-            f"bufferSize {buffer_size} gives {pool.layout.buffer_size}-byte buffers: after "
-            f"{headroom} bytes of headroom they hold {room} bytes, fewer than the host's smallest "
-            f"frames need ({NEIGHBOR_SOLICITATION_LEN} bytes; Ethernet's minimum is {MIN_FRAME_LEN})")
-    max_len = min(STANDARD_MAX_FRAME_LEN, room)
-    host = HostStack(pool)
-    old = [host.transmit(f, headroom=headroom) for f in _frames(packets, seed + 1, max_len)]
-    pool.DeallocatePackets(old)
-    sent = [host.transmit(f, headroom=headroom) for f in _frames(packets, seed, max_len)]
+    host = HostStack(dext.pool)
+    max_len = frame_room(dext.pool, headroom)
+    sent = fill_pool(host, _frames(packets, seed, max_len), _frames(packets, seed + 1, max_len),
+                     headroom=headroom)
     params = dict(profile=str(profile), segment_size=segment_size, buffer_size=buffer_size,
                   packets=packets, buffers=buffers, quirk=bool(quirk), headroom=headroom,
                   seed=seed)
