@@ -225,7 +225,7 @@ def test_a_service_without_user_clients_answers_unsupported():
 def test_echo_dispatch_checks(scalars, struct, out_count, out_size, completion, code):
     """Counts must match exactly unless the check is kIOUserClientVariableStructureSize."""
     _, client, _ = open_toy()
-    action = OSAction(Port(), (0,), client) if completion else None
+    action = OSAction.ForAsyncCall(Port(), (0,), client) if completion else None
     kr, out_scalars, out = call(client, 0, scalars, struct, out_count, out_size, action)
     assert kr == code
     if code == kIOReturnSuccess and struct and len(struct) <= 4096:
@@ -262,12 +262,12 @@ def test_dispatch_check_messages_name_the_value_and_what_was_allowed():
 def test_completion_required_forbidden_or_dont_care():
     """checkCompletionExists 1 needs a completion, 0 forbids one, 0xFFFFFFFF takes either."""
     _, client, _ = open_toy()
-    action = OSAction(Port(), (0,), client)
+    action = OSAction.ForAsyncCall(Port(), (0,), client)
     assert call(client, 8)[0] == kIOReturnBadArgument
     assert call(client, 8, completion=action)[0] == kIOReturnSuccess
-    action2 = OSAction(Port(), (0,), client)
+    action2 = OSAction.ForAsyncCall(Port(), (0,), client)
     assert call(client, 0, struct=b"a", out_size=1, completion=action2)[0] == kIOReturnBadArgument
-    for completion in (None, OSAction(Port(), (0,), client)):
+    for completion in (None, OSAction.ForAsyncCall(Port(), (0,), client)):
         assert call(client, 6, out_size=5000, completion=completion)[0] == kIOReturnSuccess
 
 
@@ -350,7 +350,7 @@ def test_async_completion_posts_up_to_16_values():
     """The message carries the status and asyncData[:count]; 17 values are refused."""
     _, client, _ = open_toy()
     port = Port()
-    action = OSAction(port, (0,), client)
+    action = OSAction.ForAsyncCall(port, (0,), client)
     client.AsyncCompletion(action, kIOReturnSuccess, list(range(20)), 16)
     assert port.messages == [(kIOReturnSuccess, tuple(range(16)))]
     for data, count in ((list(range(20)), 17), ([1], 2), ([-1], 1), ([1 << 64], 1), (["x"], 1)):
@@ -364,7 +364,7 @@ def test_async_completion_after_close_is_dropped():
     """A message for a closed connection goes nowhere, and is counted."""
     _, client, _ = open_toy()
     port = Port()
-    action = OSAction(port, (0,), client)
+    action = OSAction.ForAsyncCall(port, (0,), client)
     kernel_close(client)
     client.AsyncCompletion(action, kIOReturnSuccess, [1], 1)
     assert port.messages == [] and client.notifications_dropped == 1
@@ -374,11 +374,11 @@ def test_a_completion_must_be_retained_to_be_used_after_the_call():
     """Retained: usable later. Not retained: a use-after-free, which the model treats as a crash."""
     _, client, _ = open_toy()
     port = Port()
-    assert call(client, 8, completion=OSAction(port, (0,), client))[0] == kIOReturnSuccess
+    assert call(client, 8, completion=OSAction.ForAsyncCall(port, (0,), client))[0] == kIOReturnSuccess
     assert client.kept.retain_count == 1
     client.AsyncCompletion(client.kept, kIOReturnSuccess, [7], 1)
     assert port.messages == [(kIOReturnSuccess, (7,))]
-    assert call(client, 9, completion=OSAction(port, (0,), client))[0] == kIOReturnSuccess
+    assert call(client, 9, completion=OSAction.ForAsyncCall(port, (0,), client))[0] == kIOReturnSuccess
     assert client.kept.retain_count == 0
     with pytest.raises(RuntimeError, match="use-after-free"):
         client.AsyncCompletion(client.kept, kIOReturnSuccess, [7], 1)

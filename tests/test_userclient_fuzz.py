@@ -175,7 +175,7 @@ def test_external_method_returns_or_raises_an_ioreturn_error(call, pending):
     client = connect.client
     dext.transmit(pending)
     args = IOUserClientMethodArguments(
-        selector, OSAction(IONotificationPortCreate(), (0,), client) if with_completion else None,
+        selector, OSAction.ForAsyncCall(IONotificationPortCreate(), (0,), client) if with_completion else None,
         tuple(ins), len(ins), scalarOutput=[0] * out_count, scalarOutputCount=out_count,
         structureOutputMaximumSize=out_size)
     if struct is not None and len(struct) > IO_STRUCT_INBAND_MAX:

@@ -84,8 +84,8 @@ from .queues import (
 )
 from .responder import Responder, VirtualEthernetDext, VirtualLink
 from .ping import run_ping
-from .userclient import IOUserClient, IOUserClientMethodArguments, IOUserClientMethodDispatch, OSAction
-from .service import IOService, OSData
+from .userclient import IOUserClient, IOUserClientMethodArguments, IOUserClientMethodDispatch
+from .service import IOService, OSAction, OSData
 
 __version__ = "0.1.0"
 

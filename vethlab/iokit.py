@@ -345,7 +345,7 @@ def IOConnectCallAsyncMethod(connection: IOConnection, selector: int, wake_port,
                 raise _Refused(kIOReturnBadArgument)
             if not ref:  # IOKitLib substitutes a one-element dummy reference
                 ref = (0,)
-            completion = OSAction(wake_port, ref, conn.client, conn.app.trace)
+            completion = OSAction.ForAsyncCall(wake_port, ref, conn.client, conn.app.trace)
     except _Refused as refused:
         return refused.code, [], b""
     return kernel_external_method(conn.client, int(selector), scalars, struct_in, out_count,

@@ -78,7 +78,7 @@ from .packet import (
     kIOUserNetworkPacketDirectionTx,
 )
 from .pool import IOUserNetworkPacketBufferPool
-from .service import OSObject
+from .service import OSAction, OSObject
 
 __all__ = [
     "Place",
@@ -448,41 +448,6 @@ class IODispatchQueue(OSObject):
 
     def __repr__(self) -> str:
         return f"<IODispatchQueue {self.name!r}: {len(self._blocks)} pending>"
-
-
-class OSAction(OSObject):
-    """A handler: a method of ``target`` that runs on ``queue`` when the action fires.
-
-    A dext's ``CreateActionTxPacketAvailable(0, &action)`` is ``OSAction.Create(dext,
-    "TxPacketAvailable", queue)`` here; the method is called as ``method(action, *args)``.
-    """
-
-    def __init__(self, target, method: str, queue: IODispatchQueue) -> None:
-        self.target = target
-        self.method = method
-        self.queue = queue
-        self.cancelled = False
-
-    @classmethod
-    def Create(cls, target, method: str, queue: IODispatchQueue) -> "OSAction":
-        if not callable(getattr(target, method, None)):
-            raise BadArgument(f"{type(target).__name__} has no method {method!r} to act on")
-        if not isinstance(queue, IODispatchQueue):
-            raise BadArgument(f"queue {queue!r} is not an IODispatchQueue")
-        return cls(target, method, queue)
-
-    def fire(self, *args) -> None:
-        """Queue the handler on its dispatch queue (it runs in a later step)."""
-        if self.cancelled:
-            return
-        handler = getattr(self.target, self.method)
-        self.queue.DispatchAsync(lambda: handler(self, *args), label=self.method)
-
-    def Cancel(self) -> None:
-        self.cancelled = True
-
-    def __repr__(self) -> str:
-        return f"<OSAction {type(self.target).__name__}.{self.method} on {self.queue.name!r}>"
 
 
 class IODataQueueDispatchSource(OSObject):

@@ -7,9 +7,10 @@ Subclasses (the question's dext, ``IOUserNetworkEthernet``) override ``Start``.
 from __future__ import annotations
 
 from .ioreturn import IOReturnError, kIOReturnUnsupported
+from .ioreturn import BadArgument
 from .memory import Mac, Task
 
-__all__ = ["OSObject", "IOService", "OSData"]
+__all__ = ["OSAction", "OSObject", "IOService", "OSData"]
 
 
 class OSObject:
@@ -72,3 +73,76 @@ class IOService(OSObject):
         start its ``IOUserClient`` (see ``vethlab.userclient``); this one refuses."""
         raise IOReturnError(kIOReturnUnsupported,
                             f"{self.__class__.__name__} has no user client (NewUserClient type {type})")
+
+
+class OSAction(OSObject):
+    """A method of a target object to run later: DriverKit's one kind of callback object.
+
+    Two places make them (documented):
+
+    * a dext makes its own handlers, ``CreateAction<Method>(0, &action)`` in C, here
+      ``OSAction.Create(target, "Method", queue)``; ``fire(*args)`` queues
+      ``target.Method(action, *args)`` on the dispatch queue, and ``Cancel()`` stops it;
+    * the kernel makes the ``completion`` of an async ``ExternalMethod`` call, here
+      ``OSAction.ForAsyncCall(port, reference, client)``: ``AsyncCompletion`` sends its message
+      to the app's notification ``port`` with the app's ``reference`` values.
+
+    "Only retained during the invocation of ExternalMethod and should be retained if used beyond
+    then" (documented): ``retain()`` it to keep it. Using an action nobody retained is a
+    use-after-free, which vethlab turns into a crash of the dext (modelled).
+    """
+
+    def __init__(self, target, method: str | None = None, queue=None, *, port=None,
+                 reference=(), trace=None) -> None:
+        self.target = target
+        self.method = method
+        self.queue = queue
+        self.port = port
+        self.reference = tuple(reference)
+        self.trace = trace
+        self.cancelled = False
+        self.retain_count = 1  # the creator's reference (for a completion: the kernel's)
+
+    @classmethod
+    def Create(cls, target, method: str, queue) -> "OSAction":
+        """A handler: ``target.method(action, *args)`` runs on ``queue`` when fired."""
+        if not callable(getattr(target, method, None)):
+            raise BadArgument(f"{type(target).__name__} has no method {method!r} to act on")
+        if not callable(getattr(queue, "DispatchAsync", None)):
+            raise BadArgument(f"queue {queue!r} is not an IODispatchQueue")
+        return cls(target, method, queue)
+
+    @classmethod
+    def ForAsyncCall(cls, port, reference, client, trace=None) -> "OSAction":
+        """The completion the kernel makes for an async call of ``client`` (vethlab's name)."""
+        return cls(client, port=port, reference=reference, trace=trace)
+
+    @property
+    def client(self):
+        """The user client a completion belongs to (its target)."""
+        return self.target
+
+    def fire(self, *args) -> None:
+        """Queue the handler on its dispatch queue (it runs in a later step)."""
+        if self.cancelled:
+            return
+        handler = getattr(self.target, self.method)
+        self.queue.DispatchAsync(lambda: handler(self, *args), label=self.method)
+
+    def Cancel(self) -> None:
+        self.cancelled = True
+
+    def retain(self) -> "OSAction":
+        self.retain_count += 1
+        return self
+
+    def release(self) -> None:
+        if self.retain_count <= 0:
+            raise RuntimeError("OSAction over-released (a double release in the dext)")
+        self.retain_count -= 1
+
+    def __repr__(self) -> str:
+        if self.method is not None:
+            return (f"<OSAction {type(self.target).__name__}.{self.method} on "
+                    f"{getattr(self.queue, 'name', self.queue)!r}>")
+        return f"<OSAction for {type(self.target).__name__}, retained {self.retain_count}>"

@@ -63,7 +63,7 @@ from .ioreturn import (
 )
 from .layout import round_up
 from .memory import IOMemoryDescriptor, IOMemoryMap, kIOMemoryDirectionInOut, kIOMemoryMapReadOnly
-from .service import IOService, OSData, OSObject
+from .service import IOService, OSAction, OSData, OSObject
 
 __all__ = [
     "IOUserClient",
@@ -217,36 +217,6 @@ class IOUserClientMethodDispatch:
     checkStructureInputSize: int = 0
     checkScalarOutputCount: int = 0
     checkStructureOutputSize: int = 0
-
-
-class OSAction(OSObject):
-    """What ``arguments->completion`` points to in an async call: where ``AsyncCompletion``
-    sends its message (the app's notification port, with the app's reference values).
-
-    "Only retained during the invocation of ExternalMethod and should be retained if used
-    beyond then" (documented): ``retain()`` it to keep it. The kernel releases its own reference
-    when the call returns; using an action nobody retained is a use-after-free, which vethlab
-    turns into a crash of the dext (modelled).
-    """
-
-    def __init__(self, port, reference: tuple, client: "IOUserClient", trace: "Trace | None" = None):
-        self.port = port
-        self.reference = tuple(reference)
-        self.client = client
-        self.trace = trace
-        self.retain_count = 1  # the kernel's, for the duration of the call
-
-    def retain(self) -> "OSAction":
-        self.retain_count += 1
-        return self
-
-    def release(self) -> None:
-        if self.retain_count <= 0:
-            raise RuntimeError("OSAction over-released (a double release in the dext)")
-        self.retain_count -= 1
-
-    def __repr__(self) -> str:
-        return f"<OSAction for {self.client.__class__.__name__}, retained {self.retain_count}>"
 
 
 # =========================================================================================
