@@ -1,6 +1,5 @@
 """Tasks, descriptors, mappings and simulated faults."""
 
-import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st

@@ -1,7 +1,7 @@
 """IOUserNetworkPacketBufferPool: creation, memory, allocation."""
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 

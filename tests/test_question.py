@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vethlab.ioreturn import BadArgument
-from vethlab.question import METHODS, run_method, run_question
+from vethlab.question import run_method, run_question
 
 
 @pytest.fixture(scope="module")

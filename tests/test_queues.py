@@ -31,7 +31,6 @@ from vethlab.queues import (
     IODispatchQueue,
     IllegalMove,
     IOUserNetworkPacketQueue,
-    IOUserNetworkRxCompletionQueue,
     IOUserNetworkTxSubmissionQueue,
     OSAction,
     Place,

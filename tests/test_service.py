@@ -4,7 +4,6 @@ import pytest
 
 from vethlab.ioreturn import BadArgument
 from vethlab.memory import Mac
-from vethlab.queues import IODispatchQueue
 from vethlab.service import IOService, OSAction, OSData
 
 

@@ -44,7 +44,6 @@ from .ioreturn import (
     IOReturnError,
     IOReturnName,
     kIOReturnBadArgument,
-    kIOReturnMessageTooLarge,
     kIOReturnNotReady,
     kIOReturnOverrun,
     kIOReturnSuccess,

@@ -51,7 +51,6 @@ from .ioreturn import (
     BadArgument,
     IOReturnError,
     IOReturnName,
-    kIOReturnBadArgument,
     kIOReturnNoCompletion,
     kIOReturnNotOpen,
     kIOReturnNotPermitted,

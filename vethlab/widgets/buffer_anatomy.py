@@ -20,51 +20,20 @@ check what was drawn.
 from __future__ import annotations
 
 import html
-import io
 
 import ipywidgets as widgets
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from ..host import native_flow_data_offset
 from ..ioreturn import IOReturnError
 from ..memory import Mac
 from ..question import QuestionDext
 from ..pictures.anatomy import draw_buffer_anatomy
+from .canvas import FigureImage, finish
 
-__all__ = ["buffer_anatomy", "FLOW_OPTIONS", "FigureImage"]
+__all__ = ["buffer_anatomy", "FLOW_OPTIONS"]
 
 #: The data-offset buttons: bytes past the headroom where the frame starts (observed).
 FLOW_OPTIONS = (("BSD socket: headroom + 0", 0), ("native flow: headroom + 2", 2))
-
-
-class FigureImage:
-    """One matplotlib figure, reused for every redraw, shown as a PNG in an ``Image`` widget.
-
-    A ``Figure`` made without pyplot is never displayed by the inline backend on its own, and
-    drawing into the same figure again costs no figure setup: a redraw is clear, draw, PNG.
-    """
-
-    def __init__(self, figsize=(10, 5), dpi: int = 90) -> None:
-        self.figure = Figure(figsize=figsize, dpi=dpi)
-        FigureCanvasAgg(self.figure)
-        self.figure.subplots_adjust(left=0.01, right=0.99, top=0.93, bottom=0.01)
-        self._ax = self.figure.add_subplot()
-        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
-        self.png = b""
-
-    def axes(self):
-        """The figure's one axes, to draw into (the drawing functions clear it first)."""
-        return self._ax
-
-    def show(self) -> bytes:
-        """Render the figure to PNG and put it in the image widget; return the PNG."""
-        buffer = io.BytesIO()
-        # zlib level 1: a third of the time of the default level for a slightly larger PNG
-        self.figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
-        self.png = buffer.getvalue()
-        self.image.value = self.png
-        return self.png
 
 
 def buffer_anatomy(*, profile: str = "apple-silicon", segment_size: int = 65536,
@@ -187,7 +156,4 @@ def buffer_anatomy(*, profile: str = "apple-silicon", segment_size: int = 65536,
         canvas.image,
         message,
     ])
-    box.vethlab_state = state
-    box.vethlab_controls = controls
-    box.vethlab_figure = canvas.figure
-    return box
+    return finish(box, controls, state, canvas.figure, canvas.image)

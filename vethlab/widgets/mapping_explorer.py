@@ -36,7 +36,7 @@ from ..pool import (
 )
 from ..service import IOService
 from ..pictures.mappings import draw_mappings
-from .buffer_anatomy import FigureImage
+from .canvas import FigureImage, finish
 
 __all__ = ["mapping_explorer", "build_scene", "ASSUMED_PAGE_SIZE", "PAGE_OPTIONS"]
 
@@ -155,7 +155,4 @@ def mapping_explorer(*, profile: str = "apple-silicon", map_to_dext: bool = True
         controls["buffer"], controls["offset"], controls["length"],
         call, canvas.image, message,
     ])
-    box.vethlab_state = state
-    box.vethlab_controls = controls
-    box.vethlab_figure = canvas.figure
-    return box
+    return finish(box, controls, state, canvas.figure, canvas.image)

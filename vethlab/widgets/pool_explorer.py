@@ -17,14 +17,11 @@ half on its own, for notebooks and tests.
 
 from __future__ import annotations
 
-import io
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import ipywidgets as widgets
-import numpy as np
-import PIL.Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
@@ -46,6 +43,7 @@ from ..pictures.memory_map import (
 from ..pictures.offsets import draw_offset_errors
 from ..pictures.style import COLORS, PROVENANCE_COLORS
 from ..pool import IOUserNetworkPacketBufferPool
+from .canvas import escape, finish, render_png
 from ..question import METHODS, QuestionDext, fill_pool, frame_room, read_packet
 
 __all__ = [
@@ -134,17 +132,6 @@ def explore_pool(*, profile: str = "apple-silicon", segment_size: int = 65536,
     return Exploration(params, dext, host, sent)
 
 
-def render_png(fig: Figure) -> bytes:
-    """The figure as PNG bytes: drawn by Agg, saved as RGB (no alpha: a quarter less to
-    compress) at zlib's fastest level, since the PNG is shown once and thrown away."""
-    fig.canvas.draw()
-    rgba = np.asarray(fig.canvas.buffer_rgba())
-    buf = io.BytesIO()
-    PIL.Image.fromarray(np.ascontiguousarray(rgba[:, :, :3])).save(
-        buf, format="png", compress_level=1)
-    return buf.getvalue()
-
-
 def clear_axes(ax) -> None:
     """Remove what was drawn on ``ax`` but keep the axes and their tick objects, which are
     costly to make again: a dashboard redraws into the same axes every time."""
@@ -225,7 +212,7 @@ class ExplorerFigure:
 def summary_html(state: dict) -> str:
     if state["error"]:
         return ("<div style='padding:0.6em 1em;border-left:4px solid #D55E00;background:#fff4ee'>"
-                f"<b>The model refuses this pool.</b><br>{_escape(state['error'])}</div>")
+                f"<b>The model refuses this pool.</b><br>{escape(state['error'])}</div>")
     s = state["summary"]
     wrong = len(state["wrong_packets"])
     total = len(state["offset_errors"])
@@ -236,17 +223,13 @@ def summary_html(state: dict) -> str:
             f"({s['stride_error']:+d} bytes per slot), {s['buffers_per_segment']} per "
             f"{s['segment_size']}-byte segment, {s['segment_count']} segment(s), "
             f"{s['page_count']} page(s) of {s['page_size']} bytes. With "
-            f"<code>{_escape(METHODS[state['method']].cpp)}</code>: {verdict}.")
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            f"<code>{escape(METHODS[state['method']].cpp)}</code>: {verdict}.")
 
 
 def _swatch(color: str, text: str) -> str:
     return (f"<span style='white-space:nowrap;margin-right:1.2em'><span style='display:inline-block;"
             f"width:0.9em;height:0.9em;background:{color};border:1px solid #4D4D4D;"
-            f"vertical-align:middle;margin-right:0.3em'></span>{_escape(text)}</span>")
+            f"vertical-align:middle;margin-right:0.3em'></span>{escape(text)}</span>")
 
 
 def legend_html(state: dict) -> str:
@@ -259,7 +242,7 @@ def legend_html(state: dict) -> str:
     items += [_swatch(COLORS["right_read"], "read at the frame"),
               _swatch(COLORS["wrong_read"], "read somewhere else")]
     rules = "".join(
-        f"<div>{_swatch(PROVENANCE_COLORS[label], label)}{_escape(text)}</div>"
+        f"<div>{_swatch(PROVENANCE_COLORS[label], label)}{escape(text)}</div>"
         for label, text in state["rules"])
     return (f"<div style='font-size:90%'>{''.join(items)}</div>"
             f"<div style='font-size:85%;margin-top:0.3em'>{rules}</div>"
@@ -323,8 +306,4 @@ def pool_explorer(*, profile: str = "apple-silicon", segment_size: int = 65536,
     for control in controls.values():
         control.observe(update, names="value")
     update()
-    box.vethlab_state = explorer.state
-    box.vethlab_controls = controls
-    box.vethlab_figure = explorer.figure
-    box.vethlab_image = image
-    return box
+    return finish(box, controls, explorer.state, explorer.figure, image)

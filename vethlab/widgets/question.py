@@ -16,6 +16,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from ..machine import PROFILES, SEGMENT_SIZES
+from .canvas import escape, finish
 from .pool_explorer import EXPLORER_HEADROOM, ExplorerFigure, legend_html
 
 __all__ = ["question_sliders", "QUESTION_PACKETS", "slots_text"]
@@ -79,18 +80,10 @@ def question_sliders(*, buffer_size: int = 1600, profile: str = "apple-silicon",
             image.value = png
             image.layout.display = None
         color = "#D55E00" if state["error"] or not state["aligned"] else "#009E73"
-        sentence.value = f"<b style='color:{color}'>{_escape(slots_text(state))}</b>"
+        sentence.value = f"<b style='color:{color}'>{escape(slots_text(state))}</b>"
         legend.value = legend_html(state)
 
     for control in controls.values():
         control.observe(update, names="value")
     update()
-    box.vethlab_state = figure.state
-    box.vethlab_controls = controls
-    box.vethlab_figure = figure.figure
-    box.vethlab_image = image
-    return box
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return finish(box, controls, figure.state, figure.figure, image)

@@ -18,7 +18,7 @@ import ipywidgets as widgets
 from ..pictures.queues import draw_queues
 from ..queues import QueueKind
 from ..responder import ping_burst
-from .buffer_anatomy import FigureImage
+from .canvas import FigureImage, finish
 
 __all__ = ["queue_stepper"]
 
@@ -94,7 +94,4 @@ def queue_stepper(*, burst: int = 12, capacity: int = 8, tx_batch: int = 8, redr
         controls["burst"], controls["capacity"], controls["tx_batch"], controls["redrain"],
         controls["step"], title, counts, canvas.image,
     ])
-    box.vethlab_state = state
-    box.vethlab_controls = controls
-    box.vethlab_figure = canvas.figure
-    return box
+    return finish(box, controls, state, canvas.figure, canvas.image)

@@ -22,7 +22,7 @@ from ..ioreturn import IOReturnName
 from ..pictures.userclient import draw_output_struct
 from ..question_app import DEFAULT_GUARD, GET_PACKET_VARIANTS, deliver, frame_of_length
 from ..structs import GET_PACKET_DATA_SIZE
-from .pool_explorer import render_png
+from .canvas import escape, finish, render_png
 
 __all__ = ["struct_explorer", "leak_explorer", "struct_text", "leak_text"]
 
@@ -116,17 +116,13 @@ def struct_explorer(length: int = 1700, *, variant: str = "question", guard: int
                      received=list(run.received), picture=figure.ax.vethlab,
                      png_bytes=len(png), redraws=figure.redraws)
         image.value = png
-        sentence.value = f"<b>{_escape(struct_text(state))}</b>"
+        sentence.value = f"<b>{escape(struct_text(state))}</b>"
 
     for control in controls.values():
         control.observe(update, names="value")
     update()
     box = widgets.VBox([*controls.values(), sentence, image])
-    box.vethlab_state = state
-    box.vethlab_controls = controls
-    box.vethlab_figure = figure.figure
-    box.vethlab_image = image
-    return box
+    return finish(box, controls, state, figure.figure, image)
 
 
 def leak_explorer(previous: int = 1500, current: int = 100, *, variant: str = "question",
@@ -159,18 +155,10 @@ def leak_explorer(previous: int = 1500, current: int = 100, *, variant: str = "q
                      frames_intact=run.identical, picture=figure.ax.vethlab,
                      png_bytes=len(png), redraws=figure.redraws)
         image.value = png
-        sentence.value = f"<b>{_escape(leak_text(state))}</b>"
+        sentence.value = f"<b>{escape(leak_text(state))}</b>"
 
     for control in controls.values():
         control.observe(update, names="value")
     update()
     box = widgets.VBox([*controls.values(), sentence, image])
-    box.vethlab_state = state
-    box.vethlab_controls = controls
-    box.vethlab_figure = figure.figure
-    box.vethlab_image = image
-    return box
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return finish(box, controls, state, figure.figure, image)
