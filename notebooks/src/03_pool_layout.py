@@ -116,10 +116,11 @@ for packet in two.sent[30:35]:
           f"{r.frame_offset:>#8x}  {r.offset_error:>7}  {r.bytes_match}")
 
 # %% [markdown]
-# Packet 32's bytes even match: it is an ARP request, identical to packet 0's, so the wrong
-# place happens to hold the right bytes. A right answer for the wrong reason; the pictures judge
-# a read by where it lands, not by what it finds. The offset errors jump by one segment where
-# segment 1 starts (the dotted line):
+# Packet 32 finds packet 0's frame, a whole segment (65,536 bytes) too early. Had the two
+# frames been equal (a host that sends the same ARP request twice), the bytes would even have
+# matched: a right answer for the wrong reason. That is why the pictures judge a read by where
+# it lands, not by what it finds. The offset errors jump by one segment where segment 1 starts
+# (the dotted line):
 
 # %%
 fig, ax = plt.subplots(figsize=(9, 3.2))

@@ -219,9 +219,9 @@ def _paint(claims, size: int) -> BufferRegions:
 
 
 def read_right(reading) -> bool:
-    """Whether a reading read at its frame's first byte. Judged by place, not by bytes: two
-    packets can hold identical frames (every fourth frame of the host's mix is the same ARP
-    request), so bytes can match by luck when the place is wrong."""
+    """Whether a reading read at its frame's first byte. Judged by place, not by bytes: the
+    host's frames all differ, but a pool of someone else's frames might hold two equal ones,
+    and then bytes could match by luck when the place is wrong."""
     return reading.offset_error == 0
 
 
