@@ -364,35 +364,30 @@ class HostStack:
         return write_pcap(path, [frame for _direction, frame in self.capture])
 
 
-def _request_key(frame: bytes) -> tuple | None:
-    """What a reply to ``frame`` will be recognised by: an ARP request by the address asked
-    for, an ICMP echo request by (id, seq)."""
+def _match_key(frame: bytes, *, reply: bool) -> tuple | None:
+    """What pairs a request with its reply: an ARP request by the address asked for (its
+    reply by the address answered), an ICMP echo by (peer, id, seq). None for other frames."""
     try:
         eth = dpkt.ethernet.Ethernet(frame)
     except dpkt.UnpackError:
         return None
     data = eth.data
-    if isinstance(data, dpkt.arp.ARP) and data.op == dpkt.arp.ARP_OP_REQUEST:
-        return ("arp", data.tpa)
+    arp_op = dpkt.arp.ARP_OP_REPLY if reply else dpkt.arp.ARP_OP_REQUEST
+    icmp_type = dpkt.icmp.ICMP_ECHOREPLY if reply else dpkt.icmp.ICMP_ECHO
+    if isinstance(data, dpkt.arp.ARP) and data.op == arp_op:
+        return ("arp", data.spa if reply else data.tpa)
     if isinstance(data, dpkt.ip.IP) and isinstance(data.data, dpkt.icmp.ICMP) \
-            and data.data.type == dpkt.icmp.ICMP_ECHO and isinstance(data.data.data, dpkt.icmp.ICMP.Echo):
-        return ("icmp", data.dst, data.data.data.id, data.data.data.seq)
+            and data.data.type == icmp_type and isinstance(data.data.data, dpkt.icmp.ICMP.Echo):
+        return ("icmp", data.src if reply else data.dst, data.data.data.id, data.data.data.seq)
     return None
+
+
+def _request_key(frame: bytes) -> tuple | None:
+    return _match_key(frame, reply=False)
 
 
 def _reply_key(frame: bytes) -> tuple | None:
-    """The key of the request ``frame`` would answer (see ``_request_key``)."""
-    try:
-        eth = dpkt.ethernet.Ethernet(frame)
-    except dpkt.UnpackError:
-        return None
-    data = eth.data
-    if isinstance(data, dpkt.arp.ARP) and data.op == dpkt.arp.ARP_OP_REPLY:
-        return ("arp", data.spa)
-    if isinstance(data, dpkt.ip.IP) and isinstance(data.data, dpkt.icmp.ICMP) \
-            and data.data.type == dpkt.icmp.ICMP_ECHOREPLY and isinstance(data.data.data, dpkt.icmp.ICMP.Echo):
-        return ("icmp", data.src, data.data.data.id, data.data.data.seq)
-    return None
+    return _match_key(frame, reply=True)
 
 
 def _arp_sender(frame: bytes) -> tuple[bytes, bytes] | None:
