@@ -7,7 +7,7 @@ The map of the package, from the machine up to the pictures:
 ``machine``        machine profiles (page size, cache line) and boots (segment size)
 ``layout``         ALL pool arithmetic: XNU's size rule, segments, buffer offsets (ASCII map)
 ``memory``         :class:`Mac`, tasks, address spaces, memory descriptors, mappings, faults
-``service``        ``OSObject``, ``IOService``, ``OSData``
+``service``        ``OSObject``, ``IOService``, ``OSData``, ``OSAction``
 ``packet``         :class:`IOUserNetworkPacket`: offsets and lengths, both accessor families
 ``pool``           :class:`IOUserNetworkPacketBufferPool`: Create, CreateWithOptions, packets
 ``host``           the simulated host network stack that writes frames into the pool
