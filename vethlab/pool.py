@@ -192,7 +192,9 @@ class IOUserNetworkPacketBufferPool(OSObject):
 
     def DeallocatePacket(self, packet: IOUserNetworkPacket) -> None:
         """Recycle ``packet``. Its buffer keeps its bytes (nothing clears them)."""
-        self._check_in_use(packet)
+        state = packet.state if type(packet) is IOUserNetworkPacket and packet.pool is self else None
+        if state is None or state is PacketState.FREE or state is PacketState.QUEUED:
+            self._check_in_use(packet)  # the slow path: raises, saying what is wrong
         self._recycle(packet)
 
     def DeallocatePackets(self, packets) -> None:
@@ -205,8 +207,11 @@ class IOUserNetworkPacketBufferPool(OSObject):
                 self._check_in_use(p)
         if len({id(p) for p in packets}) != len(packets):
             raise PacketNotAllocated("the same packet appears twice in one DeallocatePackets call")
+        append = self._free.append
         for p in packets:
-            self._recycle(p)
+            p.state = free
+            append(p)
+        self.generation += len(packets)
 
     def _recycle(self, packet: IOUserNetworkPacket) -> None:
         packet.state = PacketState.FREE
