@@ -134,6 +134,10 @@ class UserClientState(enum.Enum):
     CLOSED = "closed: the app called IOServiceClose, the client was stopped"
     CRASHED = "the dext died serving a call (modelled)"
 
+    # Members are singletons compared by identity; hash them by identity too. (Enum's own
+    # __hash__ is Python code, and every state-machine move hashes the state.)
+    __hash__ = object.__hash__
+
 
 _S = UserClientState
 
@@ -485,10 +489,13 @@ def kernel_external_method(client: IOUserClient, selector: int, scalar_input: tu
 
     def work():
         client.move("ExternalMethod")
-        args = IOUserClientMethodArguments(
-            selector, completion, scalar_input, len(scalar_input),
-            scalarOutput=[0] * scalar_output_count, scalarOutputCount=scalar_output_count,
-            structureOutputMaximumSize=struct_output_size)
+        args = IOUserClientMethodArguments(  # in field order, as a C initializer (keywords cost)
+            selector, completion,
+            scalar_input, len(scalar_input),  # scalarInput, scalarInputCount
+            None, None,  # structureInput, structureInputDescriptor: set below if any
+            [0] * scalar_output_count, scalar_output_count,  # scalarOutput, scalarOutputCount
+            None, None,  # structureOutput (the dext sets it), structureOutputDescriptor
+            struct_output_size)  # structureOutputMaximumSize
         if struct_input:
             if len(struct_input) > IO_STRUCT_INBAND_MAX:
                 args.structureInputDescriptor = client_buffer(client, len(struct_input), struct_input)
@@ -506,7 +513,7 @@ def kernel_external_method(client: IOUserClient, selector: int, scalar_input: tu
         if not isinstance(count, int) or not 0 <= count <= scalar_output_count:
             raise BadArgument(f"the dext set scalarOutputCount {count!r}; the caller allowed "
                               f"0..{scalar_output_count}")
-        scalars = [int(v) % _UINT64 for v in args.scalarOutput[:count]]
+        scalars = [int(v) % _UINT64 for v in args.scalarOutput[:count]] if count else []
         if args.structureOutput is not None:
             if out_md is not None:
                 raise BadArgument("the dext set structureOutput although the caller's buffer "
@@ -523,7 +530,7 @@ def kernel_external_method(client: IOUserClient, selector: int, scalar_input: tu
 
     kr, result = _enter_dext(client.provider, client, work)
     if trace is not None:
-        if trace.full:
+        if len(trace.events) >= trace.limit:  # full: count the call, build no event
             trace.count += 1
         else:
             trace.record("call", client.selector_name(selector), kr,
