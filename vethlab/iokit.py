@@ -283,6 +283,8 @@ def _struct(data) -> bytes | None:
 
 
 def _count(value, limit: int) -> int:
+    if type(value) is int and 0 <= value <= limit:  # the common case, without _uint's call
+        return value
     if not _uint(value, limit + 1):
         raise _Refused(kIOReturnBadArgument)
     return int(value)
@@ -329,8 +331,8 @@ def IOConnectCallAsyncMethod(connection: IOConnection, selector: int, wake_port,
         conn = _connection(connection)
         if not _uint(selector, _UINT32):
             raise _Refused(kIOReturnBadArgument)
-        scalars = _scalars(input)
-        struct_in = _struct(inputStruct)
+        scalars = () if type(input) is tuple and not input else _scalars(input)
+        struct_in = None if inputStruct is None else _struct(inputStruct)
         out_count = _count(outputCnt, kIOUserClientScalarArrayCountMax)
         out_size = _count(outputStructCnt, _UINT32 - 1)
         completion = None
@@ -363,7 +365,8 @@ def IOConnectCallMethod(connection: IOConnection, selector: int, input=(), input
 def IOConnectCallStructMethod(connection: IOConnection, selector: int, inputStruct=None,
                               outputStructCnt: int = 0) -> tuple[int, bytes]:
     """``IOConnectCallStructMethod``: a structure in, a structure out. Returns ``(kr, bytes)``."""
-    kr, _, out = IOConnectCallMethod(connection, selector, (), inputStruct, 0, outputStructCnt)
+    kr, _, out = IOConnectCallAsyncMethod(connection, selector, None, None, (), inputStruct, 0,
+                                          outputStructCnt)
     return kr, out
 
 
@@ -379,7 +382,8 @@ def IOConnectCallScalarMethod(connection: IOConnection, selector: int, input=(),
                               outputCnt: int = 0) -> tuple[int, list[int]]:
     """``IOConnectCallScalarMethod``: at most 16 scalars each way (more fails, documented).
     Returns ``(kr, scalars)``."""
-    kr, scalars, _ = IOConnectCallMethod(connection, selector, input, None, outputCnt, 0)
+    kr, scalars, _ = IOConnectCallAsyncMethod(connection, selector, None, None, input, None,
+                                              outputCnt, 0)
     return kr, scalars
 
 
