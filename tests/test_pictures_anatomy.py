@@ -83,6 +83,16 @@ def test_second_segment_packet_shows_segment_offset_is_not_a_pool_offset():
     assert "earlier\nin the\npool" in [t.get_text() for t in ax.texts]
 
 
+def test_arrows_off_the_same_edge_are_ordered_by_how_far_their_byte_is():
+    """Two arrows leaving by the left edge: the one whose byte is farther away is farther out."""
+    ax = draw(packet(dext(), 40, data_offset=8))
+    x = ax.vethlab["arrow_x"]
+    assert x["first_attempt"] < x["question_fix"] < 0 < x["current_api"] < 1
+    d = dext(buffer_size=1600, packets=64, quirk=True)
+    x = draw(packet(d, 10)).vethlab["arrow_x"]  # 4488 and 4480 bytes early
+    assert x["first_attempt"] < x["question_fix"] < 0
+
+
 def test_question_pool_with_the_quirk_and_without_map_to_dext():
     """The question's pool: the reported stride is labelled, and today's API without the flag faults."""
     d = dext(buffer_size=1600, packets=32, api="question", quirk=True)

@@ -306,8 +306,18 @@ def draw_buffer_anatomy(ax, packet: IOUserNetworkPacket, *, mapping=None,
             va="center", **mono)
 
     # -- the three formulas ----------------------------------------------------------------
-    drawn = {}
-    off_edge = {"left": 0, "right": 0}
+    drawn, arrow_x = {}, {}
+    # An arrow to a byte outside this buffer leaves by the edge on that byte's side; of two
+    # off the same edge, the one whose byte is farther away is drawn farther out.
+    off_edge = {"left": [], "right": []}
+    for landing in landings:
+        if landing.pool_offset is not None and not (landing.buffer == packet.index
+                                                    and landing.within is not None):
+            off_edge["right" if landing.pool_offset > base else "left"].append(landing)
+    for side, group in off_edge.items():
+        for rank, landing in enumerate(sorted(group, key=lambda lnd: abs(lnd.pool_offset - base))):
+            arrow_x[landing.key] = (_OFF_RIGHT + _OFF_STEP * rank if side == "right"
+                                    else _OFF_LEFT - _OFF_STEP * rank)
     for row, landing in zip(_ARROW_ROWS, landings):
         spec = METHODS[landing.key]
         colour = COLORS["right_read"] if landing.right else COLORS["wrong_read"]
@@ -315,12 +325,9 @@ def draw_buffer_anatomy(ax, packet: IOUserNetworkPacket, *, mapping=None,
             x_to = axis(landing.within)
         elif landing.pool_offset is None:
             x_to = _FAULT_X
-        elif landing.pool_offset > base:
-            x_to = _OFF_RIGHT + _OFF_STEP * off_edge["right"]
-            off_edge["right"] += 1
         else:
-            x_to = _OFF_LEFT - _OFF_STEP * off_edge["left"]
-            off_edge["left"] += 1
+            x_to = arrow_x[landing.key]
+        arrow_x[landing.key] = x_to
         x_label = min(max(x_to, 0.0), 1.0)
         ha = "left" if x_label < 0.55 else "right"
         tip = top + 0.02 if landing.pool_offset is not None else (top + bottom) / 2 + 0.35
@@ -343,7 +350,8 @@ def draw_buffer_anatomy(ax, packet: IOUserNetworkPacket, *, mapping=None,
                 zorder=6, bbox=plate, **dict(mono, fontsize=FONT_SIZE - 0.5))
         drawn[landing.key] = landing
 
-    for side, count in off_edge.items():
+    for side, group in off_edge.items():
+        count = len(group)
         if count:
             x = _OFF_LEFT - _OFF_STEP * (count - 1) / 2 if side == "left" else \
                 _OFF_RIGHT + _OFF_STEP * (count - 1) / 2
@@ -378,6 +386,7 @@ def draw_buffer_anatomy(ax, packet: IOUserNetworkPacket, *, mapping=None,
         "regions": [(name, lo, hi) for name, lo, hi, _ in regions],
         "zoom": axis.zoom,
         "landings": drawn,
+        "arrow_x": arrow_x,
         "notes": notes,
         "mapping": None if mapping is None else mapping.describe(),
     }
