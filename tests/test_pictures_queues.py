@@ -93,6 +93,18 @@ def test_occupancy_follows_the_history():
         draw_occupancy(ax, [])
 
 
+def test_occupancy_legend_sits_beside_the_plot_not_on_its_lines():
+    """The legend names every place and lies wholly to the right of the axes."""
+    link = VirtualLink(packets=16, capacities=4)
+    fig, ax = plt.subplots(figsize=(10, 3.4))
+    draw_occupancy(ax, [where(link.pool)] * 3)
+    fig.canvas.draw()
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == [line.get_label() for line in ax.get_lines()]
+    assert legend.get_window_extent().x0 >= ax.get_window_extent().x1
+    plt.close(fig)
+
+
 def test_state_machines_are_drawn_from_their_tables():
     """States in enum order, one edge per move, the current state recorded."""
     _, ax = plt.subplots()

@@ -279,7 +279,9 @@ def draw_occupancy(ax, history, places=_TRACKED):
     ax.set_xlabel("step", fontsize=FONT_SIZE)
     ax.set_ylabel("packets", fontsize=FONT_SIZE)
     ax.tick_params(labelsize=FONT_SIZE - 1)
-    ax.legend(fontsize=FONT_SIZE - 1, loc="upper right", ncols=2, frameon=False)
+    # beside the plot, not on it: the lines reach the top corners (the pool starts full)
+    ax.legend(fontsize=FONT_SIZE - 1, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+              borderaxespad=0.0, frameon=False)
     ax.set_title("packets in each place, step by step", fontsize=FONT_SIZE + 1)
     ax.vethlab = {"series": series, "steps": len(history)}
     return ax
@@ -325,7 +327,7 @@ def draw_states(ax, moves, current=None, *, title: str = ""):
         (xa, _), (xb, _) = _centre(boxes[move.source]), _centre(boxes[move.target])
         y = 1.05 if forward else -1.05
         ax.text((xa + xb) / 2, y, action, ha="center", va="center", fontsize=FONT_SIZE - 1,
-                color=colour)
+                color=colour, bbox=dict(facecolor="white", edgecolor="none", pad=0.6))
     for state, actions in loops.items():
         x = _centre(boxes[state])[0]
         ax.text(x, -1.55, "stays on: " + ", ".join(actions), ha="center", va="center",
