@@ -41,6 +41,7 @@ def test_two_mappings_resolve_one_buffer_at_two_addresses():
     assert by_task["kernel"]["address"] == p.kernel_mapping.address_of(21 * 2048)
     assert by_task["dext"]["address"] != by_task["kernel"]["address"]
     assert all(link["whole"] and link["asked"] for link in rec["links"])
+    assert rec["key"][-1] == "the buffer, and where it is"
     assert [m["task"] for m in rec["mappings"]] == ["dext", "kernel"]
     assert rec["faults"] == []
 
@@ -107,6 +108,7 @@ def test_a_bare_descriptor_in_two_tasks():
     rec = draw(md, dext, app).vethlab
     assert rec["buffer"] is None and rec["links"] == []
     assert [(m["task"], m["length"]) for m in rec["mappings"]] == [("dext", 8192), ("app", 8192)]
+    assert not any("buffer" in entry for entry in rec["key"])  # no buffer drawn, none in the key
     with pytest.raises(BadArgument, match="bare descriptor has no buffers"):
         draw(md, dext, app, buffer=0)
 

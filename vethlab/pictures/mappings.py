@@ -280,7 +280,7 @@ def draw_mappings(ax, descriptor_or_pool, *tasks: Task, buffer: int | None = Non
 
         _place_labels(ax, labels, cx + outer * _HALF, lx, lha)
 
-    _draw_key(ax, text)
+    key = _draw_key(ax, text, with_buffer=buffer is not None)
     shown = " and ".join(t.name for t in tasks)
     ax.set_title(title or f"{kind}: one descriptor of {length} bytes, its mappings in {shown}; "
                           f"pages of {page} bytes", fontsize=FONT_SIZE + 1, loc="left",
@@ -293,6 +293,7 @@ def draw_mappings(ax, descriptor_or_pool, *tasks: Task, buffer: int | None = Non
         "page_lines": len(page_lines),
         "segment_lines": len(segment_lines),
         "buffer": buffer,
+        "key": key,
         "mappings": mappings_drawn,
         "links": links,
         "probes": probes,
@@ -303,20 +304,22 @@ def draw_mappings(ax, descriptor_or_pool, *tasks: Task, buffer: int | None = Non
     return ax
 
 
-def _draw_key(ax, text) -> None:
-    """What the fills mean, under the title."""
+def _draw_key(ax, text, with_buffer: bool) -> list[str]:
+    """What the fills mean, under the title (the buffer's fill only when a buffer is drawn);
+    returns the entries' labels."""
     entries = [
         (dict(facecolor=COLORS["payload"], edgecolor=COLORS["buffer_edge"]),
          "mapped bytes asked for (GetAddress(), GetLength())"),
         (dict(facecolor="white", edgecolor=COLORS["buffer_edge"], hatch="////"),
          "rest of their pages: readable too"),
         (dict(facecolor=_LINK, edgecolor=_LINK, alpha=0.8), "the buffer, and where it is"),
-    ]
+    ][:3 if with_buffer else 2]
     x = 0.0
     for style, label in entries:
         ax.add_patch(Rectangle((x, 0.965), 0.02, 0.022, linewidth=0.6, clip_on=False, **style))
         ax.text(x + 0.026, 0.976, label, ha="left", va="center", **dict(text, fontsize=FONT_SIZE - 1))
         x += 0.026 + 0.0062 * len(label) + 0.03
+    return [label for _, label in entries]
 
 
 def _place_labels(ax, labels, edge: float, lx: float, lha: str) -> None:
