@@ -8,8 +8,9 @@
 # left at the end (the tailroom). Then three ways of computing the frame's address, the
 # question's first attempt, the question's fix and today's API, each drawn as an arrow to the
 # byte it lands on, with how many bytes it misses by. Two cases break the question's fix:
-# a frame from a native flow, which starts 2 bytes later, and a buffer in the pool's second
-# segment. A dashboard at the end lets you move every number yourself.
+# a frame from a native flow, which starts 2 bytes later, and (in vethlab's model of a pool
+# with several segments) a buffer in the pool's second segment. A dashboard at the end lets
+# you move every number yourself.
 #
 # Every rule in the pictures carries its provenance: **documented** (Apple says so),
 # **observed** (driver authors measured it), **reported** (only the question says so) or
@@ -46,8 +47,9 @@ pool
 # %% [markdown]
 # The simulated network stack hands the driver four ping requests from a BSD socket, each in a
 # packet with 8 bytes of headroom. A BSD-socket frame starts right after the headroom, so each
-# data offset is 8. The stack leaves the link header length to the driver; an Ethernet header
-# is 14 bytes.
+# data offset is 8 (observed). vethlab's stack leaves the link header length at 0 (what the
+# real stack sets on TX packets is not known), so the cell sets it to 14, an Ethernet header,
+# for the picture to show.
 
 # %%
 sent = [host.transmit(icmp_echo_request(HOST, APP, 1, seq), headroom=8) for seq in range(4)]
@@ -68,7 +70,9 @@ print(f"getDataVirtualAddress()  = 0x{packet.getDataVirtualAddress():x}")
 # (a dashed line shows where the scale changes). The arrows are the three formulas. The
 # question's first attempt adds the segment offset to the mapping's address and stops there:
 # it lands on the buffer's first byte, 8 bytes before the frame. That is trap 2 of the model,
-# a forgotten headroom or data offset. The fix and today's API both land on the frame.
+# a forgotten headroom or data offset. (This pool asked for 2048-byte buffers, so the wrong
+# stride of [the question](01_the_question.ipynb) plays no part here.) The fix and today's API
+# both land on the frame.
 
 # %%
 fig, ax = plt.subplots(figsize=(10, 5.2))
@@ -93,6 +97,19 @@ show_readings(packet)
 # The three addresses differ even where they mean the same byte: the question's code mapped the
 # pool twice more, and each mapping shows the pool at its own address. The arrows are placed
 # by the pool byte each address shows.
+#
+# In a dext, today's formula reads like this (a pool made with `PoolFlagMapToDext`; `dst` is
+# where the frame goes and holds `dstSize` bytes):
+#
+# ```cpp
+# const uint8_t *base = (const uint8_t *)(uintptr_t)packet->getDataVirtualAddress();
+# const uint8_t *frame = base + packet->getDataOffset();   // not base + headroom
+# uint32_t length = packet->getDataLength();
+# if (length > dstSize) {
+#     return kIOReturnMessageTooLarge;                      // never copy past dst
+# }
+# memcpy(dst, frame, length);
+# ```
 #
 # ## A native flow: the fix is 2 bytes early
 #
@@ -119,10 +136,12 @@ plt.show()
 # %% [markdown]
 # ## The second segment: a segment offset is not a pool offset
 #
-# `GetMemorySegmentOffset()` counts from the start of the buffer's **segment**. Code that adds
-# it to the start of the whole pool is right only in the first segment. vethlab lays the pool's
-# segments end to end in one descriptor (modelled: Apple does not say how a pool with several
-# segments is described), so a packet in segment 1 is read a whole segment early: trap 4.
+# `GetMemorySegmentOffset()` counts from the start of the buffer's **segment** (its name says
+# so, and reverse-engineered kernel headers agree; whether the question's mapping of the whole
+# pool starts where segment 0 starts is not known). Code that adds it to the start of the whole
+# pool is right only in the first segment. vethlab lays the pool's segments end to end in one
+# descriptor (modelled: Apple does not say how a pool with several segments is described), so
+# in this model a packet in segment 1 is read a whole segment early: trap 4.
 
 # %%
 more = [host.transmit(icmp_echo_request(HOST, APP, 3, seq), headroom=8) for seq in range(36)]
@@ -144,7 +163,9 @@ plt.show()
 # ## What a packet refuses
 #
 # A packet's data offset plus its length must fit its buffer. Asking for more is an error that
-# says which numbers were wrong and what was allowed, and the packet keeps its old state.
+# says which numbers were wrong and what was allowed, and the packet keeps its old state. (The
+# rule follows from the buffer's size; that the setter refuses with `kIOReturnBadArgument` is
+# modelled.)
 
 # %%
 try:
@@ -180,6 +201,7 @@ board
 # * Push the data length until the picture gives way to an error. What is the largest length
 #   that still fits with headroom 8?
 # * Move the packet slider from 31 to 32 and watch the first attempt jump a whole segment.
-# * Call `buffer_anatomy(quirk=True, buffer_size=1600)`: now the segment offsets use the stride
-#   the question reported. How far off is the first attempt for packet 10? Compare it with
+# * In a new cell, call `buffer_anatomy(quirk=True, buffer_size=1600)` and move the packet slider
+#   to 10: now the segment offsets use the stride the question reported (1600, while the
+#   buffers are 2048 apart). How far off is the first attempt? Compare it with
 #   10 × 448 + the headroom.
