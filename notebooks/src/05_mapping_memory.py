@@ -11,8 +11,8 @@
 # model of `EXC_BAD_ACCESS`, and a dashboard to explore mappings yourself.
 #
 # Provenance: the calls and their arguments are **documented** in DriverKit's headers; the page
-# sizes and the `PoolFlagMapToDext` behaviour are **observed** on real Macs; where a mapping lands
-# and the guard page after it are **modelled**.
+# sizes and the `PoolFlagMapToDext` behaviour are **observed** on real Macs; where a mapping
+# lands, the guard page after it and which error a refused mapping gives are **modelled**.
 
 # %%
 %matplotlib inline
@@ -66,8 +66,9 @@ plt.show()
 #
 # A pool is one descriptor over all its buffers (`CopyMemoryDescriptor`). The kernel maps it,
 # because the network stack writes frames there; with `PoolFlagMapToDext` the pool maps it into
-# the dext too. A packet stores offsets only. `getDataVirtualAddress()` turns its buffer's
-# offset into an address in the dext's mapping.
+# the dext too. A packet knows its buffer's offset in the pool and, once the pool is mapped
+# into the dext, the buffer's address there: that address is what `getDataVirtualAddress()`
+# returns.
 
 # %%
 service = vethlab.IOService(mac, "dext")
@@ -103,16 +104,19 @@ plt.show()
 # %% [markdown]
 # ## Trap 5: a pool without `PoolFlagMapToDext`
 #
-# The deprecated `Create`, which the question used, takes no flags, so nothing maps the pool
-# into the dext. The packets still answer `getDataVirtualAddress()`, but with the buffer's
-# offset in the pool: 0xa800 for buffer 21. A driver author saw exactly these numbers
-# (0xa800, 0xc000, 0xd800) as crash addresses on a real Mac (observed). Reading there is a
-# fault.
+# Leave `PoolFlagMapToDext` out of the options and nothing maps the pool into the dext. The
+# packets still answer `getDataVirtualAddress()`, but with the buffer's offset in the pool:
+# 0xa800 for buffer 21. A driver author saw exactly these numbers (0xa800, 0xc000, 0xd800) as
+# crash addresses on a real Mac, and the crash loop that followed panicked it (observed).
+# Reading there is a fault. (The deprecated `Create`, which the question used, takes no flags;
+# vethlab treats it like this pool, which is modelled: nobody has said what it maps.)
 
 # %%
 mac_b = vethlab.Mac("apple-silicon", segment_size=65536, seed=0)
 service_b = vethlab.IOService(mac_b, "dext")
-pool_b = vethlab.IOUserNetworkPacketBufferPool.Create(service_b, "FooBuffer", 32, 32, 2048)
+options_b = vethlab.IOUserNetworkPacketBufferPoolOptions(
+    packetCount=32, bufferCount=32, bufferSize=2048, maxBuffersPerPacket=1, poolFlags=0)
+pool_b = vethlab.IOUserNetworkPacketBufferPool.CreateWithOptions(service_b, "FooBuffer", options_b)
 not_an_address = pool_b.packets[21].getDataVirtualAddress()
 print(f"getDataVirtualAddress() = 0x{not_an_address:x}")
 print(f"the dext's mapping of the pool: {pool_b.dext_mapping}")
@@ -135,9 +139,10 @@ plt.show()
 # 4096 in mind goes wrong in two ways here.
 #
 # First, a mapping covers whole pages. The app below maps 4096 bytes of the pool, starting at
-# offset 0x1000. Code that expects the guard page after such a mapping to stop a runaway read
-# gets that fault on Intel. On Apple silicon the byte after the mapping is still inside the same
-# 16 KiB page: the read succeeds and returns another buffer's bytes.
+# offset 0x1000. On Intel the mapping ends on a page boundary, so what follows it is whatever
+# the task has mapped there: in vethlab, a guard page (modelled), so a runaway read faults.
+# On Apple silicon the byte after the mapping is still inside the same 16 KiB page, on any
+# Mac: the read succeeds and returns another buffer's bytes.
 
 # %%
 for profile in ("intel", "apple-silicon"):
@@ -163,7 +168,9 @@ for ax, profile in zip(axes, ("intel", "apple-silicon")):
 
 # %% [markdown]
 # Second, an address aligned to 4096 is not aligned to a 16 KiB page. Asking for a mapping at
-# such a fixed address works on Intel and is refused on Apple silicon.
+# such a fixed address (`kIOMemoryMapFixedAddress`) works on Intel and is refused on Apple
+# silicon. (A mapping starts on a page; the refusal's code, `kIOReturnNotAligned`, is
+# modelled.)
 
 # %%
 for profile in ("intel", "apple-silicon"):
@@ -184,9 +191,11 @@ for profile in ("intel", "apple-silicon"):
 # Switch the page size, turn `PoolFlagMapToDext` off and on, choose the buffer to follow, and move
 # the offset and length of the app's `CreateMapping`. A red cross is a simulated fault; an orange
 # dot is a read that works but was never asked for. Combinations the model refuses show their
-# error instead of the picture. The plain cells above checked what it shows: without the flag,
-# buffer 21's "address" 0xa800 faults in the dext; the byte past a 4096-byte mapping faults on
-# 4 KiB pages and reads pool offset 0x2000 on 16 KiB pages.
+# error instead of the picture. (A dext's `CreateMapping` maps into the dext; the app's mapping
+# here is vethlab's shortcut for what the app gets from `IOConnectMapMemory64`, with the offset
+# and length of a sub-descriptor the dext would hand out.) The plain cells above checked what
+# it shows: without the flag, buffer 21's "address" 0xa800 faults in the dext; the byte past a
+# 4096-byte mapping faults on 4 KiB pages and reads pool offset 0x2000 on 16 KiB pages.
 
 # %% tags=["nbval-ignore-output"]
 explorer = mapping_explorer()
@@ -203,7 +212,7 @@ explorer
 # * With 4 KiB pages, move the offset to 0x1800: the mapping no longer starts on a page. What
 #   does `GetAddress()` return, and which bytes can the app read before it?
 # * Turn `PoolFlagMapToDext` off and follow buffers 21, 24 and 27: compare the crosses with the
-#   crash addresses reported on a real Mac.
+#   crash addresses a driver author saw on a real Mac.
 # * Tick "fixed address aligned to 4096" and switch between the page sizes.
 # * In the first section, map only part of `shared` with `CreateMapping(0, 0, 4096, 4096, 0)`:
 #   which addresses can the dext read now?
