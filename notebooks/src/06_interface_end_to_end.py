@@ -17,8 +17,9 @@
 # Provenance: the queue and interface calls, the data flow between the queues and the constants
 # are **documented** by Apple; queues that refuse to work before `SetInterfaceEnable(true)`, the
 # edge-triggered doorbell and the 2-byte native-flow offset are **observed** by driver authors;
-# the app's `PutPacket` selector, the error codes of refusals and the step-by-step scheduling
-# are **modelled**. Each arrow of the queue pictures is coloured by its label.
+# the app's `PutPacket` selector, the error codes of refusals, when the kernel frees and
+# restocks packets and the step-by-step scheduling are **modelled**. Each arrow of the queue
+# pictures is coloured by its label.
 
 # %%
 %matplotlib inline
@@ -70,8 +71,11 @@ for kind, queue in dext.queues.items():
     print(f"  {kind.title:14} capacity {queue.capacity}  {queue.state.name}")
 
 # %% [markdown]
-# Drivers that enabled their queues in `Start`, before the interface was registered, got
-# `kIOReturnNotReady` (observed). Here is a fifth queue, one that no interface has taken:
+# A driver author who enabled the queues in `Start` got `kIOReturnNotReady` from two of them, and
+# the stack never sent anything; enabling them in `SetInterfaceEnable(true)` worked (observed).
+# Why is not known. vethlab models one part of it: a queue refuses `SetEnable(true)` until
+# `RegisterEthernetInterface` has taken it (modelled; a registered queue enabled at the end of
+# `Start` is accepted here). Here is a fifth queue, one that no interface has taken:
 
 # %%
 stray = vethlab.IOUserNetworkTxSubmissionQueue.Create(dext.pool, dext, 8, 0, dext.CopyDispatchQueue())
@@ -96,7 +100,9 @@ print("sending now:", host.send(arp_request(HOST, APP.ipv4)).dropped)
 # %% [markdown]
 # `ifconfig up`: the system calls `SetInterfaceEnable(true)`, where the dext enables its four
 # queues and reports its link; then the kernel stocks RX submission with empty packets for the
-# dext to fill.
+# dext to fill (when it does so is modelled). On current SDKs the system calls the lowercase
+# `setInterfaceEnable`: a dext that overrides only the capitalised one compiles, loads and is
+# never called (observed). vethlab has only the capitalised name.
 
 # %%
 host.up()
@@ -158,7 +164,7 @@ plt.show()
 # %% [markdown]
 # Both completion queues rang the kernel's doorbell. The kernel reclaims the TX packet, takes
 # the reply, checks it, recycles its packet to RX submission and learns the app's MAC, as
-# `ip neigh` would show it.
+# `arp -a` would show it.
 
 # %%
 scheduler.run()
@@ -218,11 +224,13 @@ history.append(vethlab.where(link.pool))
 print(link.accounting())
 
 # %% [markdown]
-# Step by step (the first 12 steps are the sends, the last 4 are dispatch blocks): TX submission
-# fills one frame at a time and stays at 8; one block moves all eight to the dext; the app's
-# notification answers them all, filling TX completion and RX completion; the kernel's two
-# doorbells empty both. RX submission is empty while the replies are on RX completion and is
-# restocked when they are delivered.
+# Step by step: steps 1 to 12 are the sends, 13 to 16 the four dispatch blocks, and step 17 is
+# after everything settled. TX submission fills one frame at a time and stays at 8 (the pool
+# lends one packet per accepted send). Step 13: one block moves all eight to the dext. Step 14:
+# the app's notification answers them all, filling TX completion and RX completion with 8 each
+# and emptying RX submission. Step 15: the kernel reclaims the 8 sent packets and restocks RX
+# submission at once. Step 16: it delivers the 8 replies and their packets go back to the pool
+# (where reclaimed and delivered packets go is modelled).
 
 # %%
 fig, ax = plt.subplots(figsize=(10, 3.4))
@@ -248,8 +256,9 @@ print(f"the app got {len(stalled.responder.received)} frames; {stalled.dext.txs.
 
 # %% [markdown]
 # Something else has to bring the dext back: `requestDequeue()` (which the dext also calls at
-# link-up), or a dext that looks again before returning, as `VirtualEthernetDext` does by
-# default (`redrain=True`).
+# link-up; what it does is modelled), or a dext that looks again before returning, as
+# `VirtualEthernetDext` does by default (`redrain=True`). The driver author who found the trap
+# drains TX submission again each time a transmission completes (observed).
 
 # %%
 stalled.dext.txs.requestDequeue()
@@ -343,11 +352,16 @@ else:
 #
 # * In the dashboard, untick "looks again" and set one packet per `DequeuePackets`: how many
 #   frames reach the app, and how many wait? Then raise the capacity to 16 and the burst to 24.
-# * Build `vethlab.VirtualLink(packets=8, capacities=8)` and ping: the kernel stocks all 8
-#   packets on RX submission, none is left to send with. What does `accounting()` say?
-# * Run `vethlab.run_ping(10, design="shared_mapping")` and `design="batch"`: the app takes its
-#   frames differently; does anything else change?
-# * Make a jumbo-frame link (`VirtualLink(buffer_size=9100)`, then `link.dext.max_transfer_unit
-#   = 9000` and `link.dext.SetMTU(9000)`) and send a 2000-byte UDP datagram: which app design
-#   still gets it, and why does `GetPacket` drop it?
+# * Build `link = vethlab.VirtualLink(packets=8, capacities=8)` and send one ping with
+#   `link.host.send(icmp_echo_request(HOST, APP, 1, 1))`: the kernel stocked all 8 packets on
+#   RX submission, none is left to send with. What does `link.accounting()` say?
+# * Run `vethlab.run_ping(10, design="shared_mapping")` and `design="batch"` and compare
+#   `to_json()` with the default design: the app takes its frames differently (notebook 02);
+#   does anything the kernel sees change?
+# * Make a jumbo-frame link for each design, `link = vethlab.VirtualLink(buffer_size=9100,
+#   design="per_packet")` (then `"shared_mapping"`, `"batch"`), raise its MTU with
+#   `link.dext.max_transfer_unit = 9000` and `link.dext.SetMTU(9000)`, send a 2000-byte frame
+#   with `link.host.send(udp_datagram(HOST, APP, 49152, 9, bytes(1958)))` and `link.settle()`.
+#   Which designs deliver it (`link.responder.received`), and why does `GetPacket` drop it
+#   (`link.accounting()`)? Import `udp_datagram` from `vethlab.frames` first.
 # * Open `ping.pcap` in Wireshark and follow an echo request to its reply.
