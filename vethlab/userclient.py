@@ -43,6 +43,7 @@ illegal moves, the crash handling above, and the trace of calls kept for the pic
 from __future__ import annotations
 
 import enum
+import struct
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -111,15 +112,23 @@ ENTITLEMENT_USERCLIENT_ACCESS = "com.apple.developer.driverkit.userclient-access
 ENTITLEMENT_ALLOW_ANY_USERCLIENT_ACCESS = "com.apple.developer.driverkit.allow-any-userclient-access"
 
 _UINT64 = 1 << 64
+_PLAIN_INT = frozenset({int})
+#: ``uint64_t[n]`` for the counts AsyncCompletion sends (0 .. 16), compiled once.
+_UINT64_ARRAYS = [struct.Struct(f"<{n}Q") for n in range(kIOUserClientAsyncArgumentsCountMax + 1)]
 
 
 def _all_uint64(values) -> bool:
     """Whether every value is an int (Python or numpy, not bool) in 0 .. 2**64 - 1."""
     types = set(map(type, values))
-    if not types <= {int} and not all(issubclass(t, (int, np.integer)) and t is not bool
-                                      for t in types):
+    if not types <= _PLAIN_INT and not all(issubclass(t, (int, np.integer)) and t is not bool
+                                           for t in types):
         return False
-    return min(values) >= 0 and max(values) < _UINT64
+    n = len(values)
+    try:  # the range, checked in C: packing refuses any value a uint64_t cannot hold
+        (_UINT64_ARRAYS[n] if n < len(_UINT64_ARRAYS) else struct.Struct(f"<{n}Q")).pack(*values)
+    except struct.error:
+        return False
+    return True
 
 
 # =========================================================================================
@@ -367,9 +376,13 @@ class IOUserClient(IOService):
         if not client.can("AsyncCompletion"):
             client.notifications_dropped += 1
             return
-        if action.trace is not None:
-            action.trace.record("notify", "AsyncCompletion", int(status),
-                                f"{asyncDataCount} value{'s' * (asyncDataCount != 1)}")
+        trace = action.trace
+        if trace is not None:
+            if len(trace.events) >= trace.limit:  # full: count it, build no event
+                trace.count += 1
+            else:
+                trace.record("notify", "AsyncCompletion", int(status),
+                             f"{asyncDataCount} value{'s' * (asyncDataCount != 1)}")
         action.port.post(action, int(status), values)
 
     def CopyClientMemoryForType(self, type: int) -> tuple[int, IOMemoryDescriptor]:
