@@ -189,9 +189,13 @@ class IONotificationPort:
         if not callable(callback):
             self.undeliverable += 1
             return
-        if action.trace is not None:
-            action.trace.record("deliver", getattr(callback, "__name__", "callback"), result,
-                                f"{len(values)} value{'s' * (len(values) != 1)}")
+        trace = action.trace
+        if trace is not None:
+            if len(trace.events) >= trace.limit:  # full: count it, build no event
+                trace.count += 1
+            else:
+                trace.record("deliver", getattr(callback, "__name__", "callback"), result,
+                             f"{len(values)} value{'s' * (len(values) != 1)}")
         callback(refcon, result, list(values), len(values))
 
 
