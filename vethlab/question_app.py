@@ -487,9 +487,14 @@ class PacketUserClient(IOUserClient):
     def CompleteFrames(self, arguments):
         """The app is done with the first ``n`` frames it was sent: recycle their packets."""
         n = arguments.scalarInput[0]
-        if n > len(self.lent):
-            raise BadArgument(f"CompleteFrames({n}): only {len(self.lent)} frames are lent")
-        packets = [self.lent.popleft() for _ in range(n)]
+        lent = self.lent
+        if n > len(lent):
+            raise BadArgument(f"CompleteFrames({n}): only {len(lent)} frames are lent")
+        if n == len(lent):  # the usual case: every frame lent is done
+            packets = list(lent)
+            lent.clear()
+        else:
+            packets = [lent.popleft() for _ in range(n)]
         self.provider.recycle_many(packets)
 
     def CopyClientMemoryForType(self, type):
