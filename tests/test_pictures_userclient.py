@@ -4,6 +4,7 @@ import matplotlib.pyplot as plt
 import pytest
 
 from vethlab.pictures.userclient import (
+    OVERWRITTEN_LABEL,
     SLOT_COLORS,
     draw_call_sequence,
     draw_design_comparison,
@@ -24,6 +25,24 @@ def test_state_machine_is_drawn_from_the_table():
     assert sorted(m for _, _, moves in drawn["edges"] for m in moves) == sorted(m for _, m in USER_CLIENT_MOVES)
     assert ("OPEN", "OPEN", ["ExternalMethod", "AsyncCompletion", "CopyClientMemoryForType"]) in drawn["edges"]
     assert drawn["current"] == "CRASHED"
+
+
+def test_state_machine_labels_stay_off_their_arrows():
+    """A self-loop's label starts above the loop; a slanted edge's label is beside its line."""
+    _, ax = plt.subplots(figsize=(6, 3))
+    labels = draw_state_machine(ax).vethlab["labels"]
+    assert {(a, b) for a, b, *_ in labels} == {(a.name, b.name) for (a, _), b in USER_CLIENT_MOVES.items()}
+    box = {t.get_text(): t.get_position() for t in ax.texts}  # each state's name sits in its box
+    slanted = 0
+    for src, dst, x, y, ha, loop_top in labels:
+        if src == dst:
+            assert loop_top is not None and y > loop_top
+        elif ha != "center":  # the line at the label's height lies on the other side of it
+            (x0, y0), (x1, y1) = box[src], box[dst]
+            line_x = x0 + (x1 - x0) * (y - y0) / (y1 - y0)
+            assert (line_x < x) if ha == "left" else (line_x > x)
+            slanted += 1
+    assert slanted == 2  # OPEN -> CRASHED and CRASHED -> CLOSED
 
 
 def test_state_machine_takes_a_client():
@@ -75,7 +94,11 @@ def test_output_struct_shows_what_the_copy_overwrote(length, overwritten, fault)
     assert drawn["regions"][-1][1] == 1604 + DEFAULT_GUARD  # the slot is drawn to the stack's end
     hatched = [p for p in ax.patches if p.get_hatch()]
     assert len(hatched) == len(overwritten)
+    assert (OVERWRITTEN_LABEL in drawn["legend"]) is bool(overwritten)  # the hatching has a key
     assert ax.vethlab_provenance[0][0] == "reported"
+    if fault:  # the crash is marked after the last byte written, not on top of the hatching
+        mark = next(t for t in ax.texts if "EXC_BAD_ACCESS" in t.get_text())
+        assert mark.get_position()[0] >= max(hi for _, hi, _ in overwritten)
 
 
 def test_output_struct_shows_the_leak_in_stale_colour():
@@ -102,3 +125,13 @@ def test_design_comparison_bars_and_goals():
                              "bare_copy": 100.0}
     assert drawn["goals"] == {"shared_mapping": 25.0, "per_packet": 5.0}
     assert len(ax.patches) == 4
+
+
+def test_design_comparison_numbers_clear_the_goal_ticks():
+    """A bar short of its goal has its number written after the tick, not across it."""
+    result = {"per_packet_pps": 3.0, "batch_pps": 8.0, "shared_mapping_pps": 30.0,
+              "bare_copy_pps": 100.0, "goals": {"shared_mapping": 0.25, "per_packet": 0.05}}
+    _, ax = plt.subplots()
+    drawn = draw_design_comparison(ax, result).vethlab
+    assert drawn["value_labels_at"] == {"per_packet": 5.0, "batch": 8.0, "shared_mapping": 30.0,
+                                        "bare_copy": 100.0}

@@ -12,7 +12,9 @@ returns the ``ax`` with what it drew in ``ax.vethlab``.
 
 from __future__ import annotations
 
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch, Rectangle
+from matplotlib.path import Path
+from matplotlib.ticker import FuncFormatter
 
 from ..ioreturn import IOReturnName
 from ..question_app import GetPacketRecord
@@ -28,6 +30,8 @@ __all__ = [
     "draw_design_comparison",
     "sequence_rows",
     "SLOT_COLORS",
+    "SLOT_LABELS",
+    "OVERWRITTEN_LABEL",
 ]
 
 #: Where each state sits in the state diagram (x, y).
@@ -37,6 +41,16 @@ _STATE_POSITIONS = {
     UserClientState.CLOSED: (2.0, 1.0),
     UserClientState.CRASHED: (1.5, 0.0),
 }
+
+#: Legend names that differ from the kind of byte (``GetPacketRecord.origins``).
+SLOT_LABELS = {"guard": "stack after the struct"}
+
+#: The legend's name for the hatched bytes: those the copy wrote past ``packet_data``.
+OVERWRITTEN_LABEL = "overwritten by the copy"
+
+#: How high above a state its self-loop's control points sit; the loop itself stays below
+#: this height (its top is at 0.5), and the loop's label starts just above it.
+_LOOP_HEIGHT = 0.62
 
 #: The colour of each kind of byte in the output slot (``GetPacketRecord.origins``).
 SLOT_COLORS = {
@@ -53,7 +67,7 @@ def draw_state_machine(ax, state: UserClientState | None = None, *, moves=USER_C
                        title: str = "the user client's states"):
     """The states and the legal moves between them, from ``moves`` (the one table); ``state``
     (or a client's ``.state``) is highlighted. ``ax.vethlab``: states, edges (from, to, moves),
-    current."""
+    labels (from, to, x, y, alignment, top of a self-loop or None), current."""
     state = getattr(state, "state", state)
     edges: dict[tuple, list[str]] = {}
     for (src, move), dst in moves.items():
@@ -61,6 +75,7 @@ def draw_state_machine(ax, state: UserClientState | None = None, *, moves=USER_C
     ax.set_xlim(-0.45, 2.45)
     ax.set_ylim(-0.3, 2.1)
     ax.set_axis_off()
+    placed = []  # (from, to, x, y, ha, top of the loop or None): where each edge's label went
     for s, (x, y) in _STATE_POSITIONS.items():
         current = s is state
         ax.add_patch(FancyBboxPatch((x - 0.3, y - 0.13), 0.6, 0.26, boxstyle="round,pad=0.02",
@@ -72,24 +87,36 @@ def draw_state_machine(ax, state: UserClientState | None = None, *, moves=USER_C
         (x0, y0), (x1, y1) = _STATE_POSITIONS[src], _STATE_POSITIONS[dst]
         label = "\n".join(names)
         if src is dst:
-            ax.add_patch(FancyArrowPatch((x0 - 0.12, y0 + 0.14), (x0 + 0.12, y0 + 0.14),
-                                         connectionstyle="arc3,rad=-1.6", arrowstyle="-|>",
-                                         mutation_scale=10, color=COLORS["muted_text"]))
-            ax.text(x0, y0 + 0.5, label, ha="center", va="bottom", fontsize=FONT_SIZE - 1,
-                    color=COLORS["muted_text"])
+            # The loop is a path in data coordinates, so its top is known whatever the figure's
+            # shape, and the label sits clear above it.
+            loop = Path([(x0 - 0.12, y0 + 0.14), (x0 - 0.3, y0 + _LOOP_HEIGHT),
+                         (x0 + 0.3, y0 + _LOOP_HEIGHT), (x0 + 0.12, y0 + 0.14)],
+                        [Path.MOVETO, Path.CURVE4, Path.CURVE4, Path.CURVE4])
+            ax.add_patch(FancyArrowPatch(path=loop, arrowstyle="-|>", mutation_scale=10,
+                                         color=COLORS["muted_text"]))
+            ax.text(x0, y0 + _LOOP_HEIGHT + 0.02, label, ha="center", va="bottom",
+                    fontsize=FONT_SIZE - 1, color=COLORS["muted_text"])
+            placed.append((src.name, dst.name, x0, y0 + _LOOP_HEIGHT + 0.02, "center",
+                           loop.get_extents().y1))
             continue
         dx, dy = x1 - x0, y1 - y0
         t = min(0.32 / abs(dx) if dx else float("inf"), 0.15 / abs(dy) if dy else float("inf"))
         ax.add_patch(FancyArrowPatch((x0 + t * dx, y0 + t * dy), (x1 - t * dx, y1 - t * dy),
                                      arrowstyle="-|>", mutation_scale=12, shrinkA=0, shrinkB=0,
                                      color=COLORS["text"]))
-        ax.text((x0 + x1) / 2, (y0 + y1) / 2 + 0.06, label, ha="center", va="bottom",
-                fontsize=FONT_SIZE - 1, color=COLORS["text"])
+        mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+        if dy == 0:  # level: the label above the arrow
+            at, ha, va = (mx, my + 0.06), "center", "bottom"
+        else:  # slanted: the label beside the arrow, on its lower side, clear of the line
+            side = 1 if dx * dy > 0 else -1
+            at, ha, va = (mx + 0.06 * side, my - 0.06), "left" if side > 0 else "right", "top"
+        ax.text(*at, label, ha=ha, va=va, fontsize=FONT_SIZE - 1, color=COLORS["text"])
+        placed.append((src.name, dst.name, *at, ha, None))
     if title:
         ax.set_title(title, fontsize=FONT_SIZE + 2)
     ax.vethlab = {"states": [s.name for s in _STATE_POSITIONS],
                   "edges": [(a.name, b.name, names) for (a, b), names in edges.items()],
-                  "current": None if state is None else state.name}
+                  "labels": placed, "current": None if state is None else state.name}
     return ax
 
 
@@ -191,9 +218,9 @@ def draw_output_struct(ax, record: GetPacketRecord, *, rules: bool = True,
     ax.text(record.frame_length, 0.1, f"memcpy of {record.frame_length} bytes",
             ha="right" if record.frame_length > right * 0.5 else "left", va="center",
             fontsize=FONT_SIZE, color=COLORS["text"])
-    if record.fault:
-        ax.text(slot_end, 0.55, " EXC_BAD_ACCESS", ha="left", va="center", fontsize=FONT_SIZE,
-                weight="bold", color=COLORS["wrong_read"])
+    if record.fault:  # after the last byte drawn, so it never sits on the hatching
+        ax.text(max(slot_end, record.frame_length), 0.55, " EXC_BAD_ACCESS", ha="left",
+                va="center", fontsize=FONT_SIZE, weight="bold", color=COLORS["wrong_read"])
     ax.set_xlabel("byte of the output struct (the stack continues after it)", fontsize=FONT_SIZE)
     leaked = record.leaked()
     size = record.packet_size_returned
@@ -209,8 +236,12 @@ def draw_output_struct(ax, record: GetPacketRecord, *, rules: bool = True,
         label = patch.get_label()
         if label in SLOT_COLORS and label not in seen:
             seen[label] = patch
-    ax.legend(seen.values(), seen.keys(), loc="upper right", fontsize=FONT_SIZE - 1,
-              ncol=len(seen), frameon=False, bbox_to_anchor=(1.0, 1.35))
+    handles, names = list(seen.values()), [SLOT_LABELS.get(kind, kind) for kind in seen]
+    if overwritten:  # the hatching needs a key too
+        handles.append(Patch(fill=False, hatch="////", edgecolor=COLORS["wrong_read"]))
+        names.append(OVERWRITTEN_LABEL)
+    ax.legend(handles, names, loc="upper right", fontsize=FONT_SIZE - 1,
+              ncol=len(names), frameon=False, bbox_to_anchor=(1.0, 1.35))
     if rules:
         add_provenance_notes(ax, [
             ("reported", "the struct and the unbounded memcpy are the question's code"),
@@ -220,14 +251,15 @@ def draw_output_struct(ax, record: GetPacketRecord, *, rules: bool = True,
     ax.vethlab = {"regions": [(lo, hi, kind) for lo, hi, kind, _ in regions],
                   "overwritten": overwritten, "leaked": leaked, "fault": record.fault is not None,
                   "packet_size": size, "frame_length": record.frame_length,
-                  "kr": IOReturnName(record.kr)}
+                  "kr": IOReturnName(record.kr), "legend": names}
     return ax
 
 
 def draw_design_comparison(ax, result: dict, *, title: str = "frames per second, by design"):
     """Horizontal bars of ``result`` (``vethlab.bench_userclient.measure``'s JSON): each
     design's frames per second and its share of the bare copy loop, with the goals marked.
-    ``ax.vethlab``: bars (name -> pps), goals (name -> pps needed)."""
+    ``ax.vethlab``: bars (name -> pps), goals (name -> pps needed), value_labels_at (name -> x
+    where its number starts: past the bar and past its goal tick)."""
     names = ["per_packet", "batch", "shared_mapping", "bare_copy"]
     values = [result[f"{name}_pps"] for name in names]
     bare = result["bare_copy_pps"] or 1.0
@@ -236,18 +268,23 @@ def draw_design_comparison(ax, result: dict, *, title: str = "frames per second,
     ax.barh(ys, values, color=colors)
     ax.set_yticks(list(ys), [n.replace("_", " ") for n in names], fontsize=FONT_SIZE)
     ax.invert_yaxis()
-    for y, value in zip(ys, values):
-        ax.text(value, y, f"  {value:,.0f} ({value / bare:.0%})", va="center", fontsize=FONT_SIZE - 1,
-                color=COLORS["text"])
     goals = {}
     for name, share in result.get("goals", {}).items():
         y = names.index(name)
         goals[name] = share * bare
         ax.plot([share * bare] * 2, [y - 0.4, y + 0.4], color=PROVENANCE_COLORS["modelled"],
                 linewidth=2)
+    labels = {}
+    for name, y, value in zip(names, ys, values):
+        # after the bar, or after its goal tick when the bar falls short of it
+        labels[name] = max(value, goals.get(name, 0.0))
+        ax.text(labels[name], y, f"  {value:,.0f} ({value / bare:.0%})", va="center",
+                fontsize=FONT_SIZE - 1, color=COLORS["text"])
     ax.set_xlim(0, bare * 1.35)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+    ax.tick_params(axis="x", labelsize=FONT_SIZE - 1)
     ax.set_xlabel("frames per second (purple tick: the goal)", fontsize=FONT_SIZE)
     if title:
         ax.set_title(title, fontsize=FONT_SIZE + 2)
-    ax.vethlab = {"bars": dict(zip(names, values)), "goals": goals}
+    ax.vethlab = {"bars": dict(zip(names, values)), "goals": goals, "value_labels_at": labels}
     return ax
