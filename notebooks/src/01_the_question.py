@@ -117,10 +117,10 @@ draw_offset_errors(ax, first, show="offsets")
 plt.show()
 
 # %% [markdown]
-# The same reads on the memory map: under each row, a red band for bytes some packet's read
-# covered there. They drift away from the frames, across buffer boundaries, and the status
-# column on the right is red for every packet. The buffer where packet 7's read lands is
-# outlined: we will look at its bytes below.
+# The same reads on the memory map: under each row, a red-orange band ("read somewhere else")
+# for the bytes some packet's read covered there. They drift away from the frames, across buffer
+# boundaries, and the status column on the right is red-orange for every packet. The buffer
+# where packet 7's read lands is outlined: we will look at its bytes below.
 
 # %%
 junk_packet = first_junk_packet(first)
@@ -176,7 +176,19 @@ plt.show()
 #
 # The developer created the pool with `bufferSize` 2048, so that the stride the packets report
 # and the real one agree, mapped it with `Map` aligned to the page size, and added the
-# headroom (**reported**: this is what worked for them):
+# headroom (**reported**: this is what worked for them). Written out in a dext, where the
+# capitalised getters return their value through a pointer (`poolAddress` is the address the
+# pool's mapping got in the dext):
+#
+# ```cpp
+# uint64_t segmentOffset = 0;
+# uint8_t  headroom = 0;
+# packet->GetMemorySegmentOffset(&segmentOffset);
+# packet->GetHeadroom(&headroom);
+# const uint8_t *frame = (const uint8_t *)(uintptr_t)(poolAddress + segmentOffset + headroom);
+# ```
+#
+# vethlab runs the same three steps; below, the formula in one line and what it read:
 
 # %%
 fix = report.methods["question_fix"]
@@ -190,7 +202,12 @@ print("every frame read byte for byte:", fix.all_match)
 # Current SDKs give each packet its buffer's address in the dext, when the pool is created
 # with `PoolFlagMapToDext`; the frame starts `getDataOffset()` bytes after it. That is what
 # Apple's sample driver does, and what driver authors measured (**observed**): the address does
-# not include the data offset.
+# not include the data offset. No mapping of your own, and no pointers to fill:
+#
+# ```cpp
+# const uint8_t *frame = (const uint8_t *)(uintptr_t)packet->getDataVirtualAddress()
+#                        + packet->getDataOffset();
+# ```
 
 # %%
 current = report.methods["current_api"]
@@ -249,12 +266,16 @@ sliders
 #
 # ## Things to try
 #
-# * In the dashboard, ask for 1200 bytes on a 64 KiB segment, then on an 80 KiB one: why does
-#   one of them line up at 1280?
-# * Switch to Intel: which sizes change, and why does 1600 still become 2048?
+# * In the dashboard, ask for 1200 bytes on a 64 KiB segment, then on an 80 KiB one: which real
+#   size does each get? Now ask for exactly that size: do the slots line up?
+# * Switch to Intel, whose cache line is 64 bytes instead of 128: why does 1600 still become
+#   2048? On an 80 KiB segment, try a small request such as 300 on both Macs: here the cache line
+#   decides.
 # * Run `run_question(segment_size=65536, headroom=0)`: which packet does the first attempt now
 #   read correctly, and why only that one?
-# * Pick another packet for `reading_dumps(first, i, 64)`: can you find one whose junk is stale
-#   bytes of an earlier frame? (The UDP payloads name the frame they belong to.)
+# * Only one packet's read runs into stale bytes of an earlier frame. Find it:
+#   `first.host.origin(r.read_offset, r.read_offset + r.data_length)` says whose bytes a read
+#   `r` of `first.readings` covered. Then dump that whole read with
+#   `reading_dumps(first, r.index, r.data_length)`.
 # * Call `run_question(segment_size=65536, quirk=False)`: without the reported quirk, what does
 #   the first attempt still get wrong?

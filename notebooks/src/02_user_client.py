@@ -52,8 +52,12 @@ plt.show()
 # `com.apple.developer.driverkit.userclient-access` must name the dext's bundle identifier, or
 # the dext must carry `allow-any-userclient-access`.
 #
-# vethlab's IOKit functions work like C's: every call *returns* its `kern_return_t` first, and
-# what C passes back through pointers comes after it.
+# Without either, the kernel refuses the open with `kIOReturnNotPermitted` (the code XNU's
+# source returns: **observed**). vethlab's IOKit functions work like C's: every call *returns*
+# its `kern_return_t` first, and what C passes back through pointers comes after it.
+#
+# The dext here, `PacketDext`, asks for `bufferSize` 9000 so that jumbo frames fit; on this
+# Mac's 64 KiB segments the pool makes that 16384 (XNU's size rule, notebook 01).
 
 # %%
 mac = vethlab.Mac("apple-silicon", segment_size=65536, seed=0)
@@ -140,7 +144,9 @@ print(c_declaration(GetPacket_Output, "GetPacket_Output"))
 # the stack after the struct; a frame longer than struct and stack together runs off the end:
 # the dext takes a simulated `EXC_BAD_ACCESS` and dies, and the app's call returns
 # `kIOReturnNotResponding` (which code a real app sees is **modelled**). The record of each call
-# says exactly which bytes were overwritten.
+# says exactly which bytes were overwritten. The app believes `packet_size`, but never copies
+# more than the array's 1600 bytes (vethlab's app, **modelled**): an overwritten size gets it
+# the first 1600 bytes of the frame.
 
 # %%
 for length in (1500, 1602, 1700, 3700):
@@ -177,13 +183,15 @@ explorer
 # ## The leak: sending the whole struct
 #
 # The question's code returns `sizeof(GetPacket_Output)`, all 1604 bytes, of a struct it never
-# cleared. The struct sits at the same place on the stack at every call, so after a 1,500-byte
-# frame, a 100-byte frame goes out with 1,400 bytes of the earlier frame behind it. The app
-# may ignore them, but they have left the dext: whatever an earlier frame carried (someone
-# else's traffic) is now in the app's memory.
+# cleared. In vethlab the struct sits at the same place on the stack at every call
+# (**modelled**), so after a 1,500-byte frame, a 100-byte frame goes out with 1,400 bytes of the
+# earlier frame behind it. The app may ignore them, but they have left the dext: whatever an
+# earlier frame carried (someone else's traffic) is now in the app's memory. Each frame's payload
+# repeats its number, and the record names the frames by the host's serial: the first frame
+# sent is serial 0.
 
 # %%
-first, second = frame_of_length(1500, 1), frame_of_length(100, 2)
+first, second = frame_of_length(1500, 0), frame_of_length(100, 1)
 run = deliver([first, second], "per_packet", get_packet="question")
 record = run.dext.records[-1]
 print("frames delivered right:", run.identical)
@@ -220,10 +228,39 @@ leaks
 # The safe version checks the length first and refuses a frame that does not fit with a clear
 # code, `kIOReturnMessageTooLarge` (the frame is dropped: a choice of this dext), clears the
 # struct, copies only the frame and sets `packet_size`. Nothing after the frame is anything but
-# zero.
+# zero. As a dispatch-table function in a dext (`getPacket()` is the provider's own helper, as in
+# the question; so is `completePacket()`, which hands the packet back: on a real interface with
+# `EnqueuePacket` on the TX completion queue, in vethlab by freeing it to the pool):
+#
+# ```cpp
+# // Dispatch entry for kGetPacket: checkStructureOutputSize = sizeof(GetPacket_Output), so a
+# // caller whose output buffer has another size gets kIOReturnBadArgument before this runs.
+# kern_return_t FooUserClient::StaticGetPacket(OSObject *target, void *reference,
+#                                              IOUserClientMethodArguments *arguments)
+# {
+#     FooUserClient *self = (FooUserClient *)target;
+#     IOUserNetworkPacket *packet = self->ivars->provider->getPacket();
+#     if (packet == nullptr) {
+#         return kIOReturnNoFrames;                         // nothing pending (vethlab's choice)
+#     }
+#     uint32_t length = packet->getDataLength();
+#     if (length > sizeof(GetPacket_Output::packet_data)) {
+#         self->ivars->provider->completePacket(packet);    // it can never fit: drop it
+#         return kIOReturnMessageTooLarge;
+#     }
+#     GetPacket_Output output = {};                         // zeroed: nothing stale can leave
+#     const uint8_t *frame = (const uint8_t *)(uintptr_t)packet->getDataVirtualAddress()
+#                            + packet->getDataOffset();
+#     memcpy(output.packet_data, frame, length);
+#     output.packet_size = length;
+#     self->ivars->provider->completePacket(packet);        // copied: the packet can go back
+#     arguments->structureOutput = OSData::withBytes(&output, sizeof(output));
+#     return arguments->structureOutput != nullptr ? kIOReturnSuccess : kIOReturnNoMemory;
+# }
+# ```
 
 # %%
-run = deliver([first, second, frame_of_length(1700, 3)], "per_packet", get_packet="safe",
+run = deliver([first, second, frame_of_length(1700, 2)], "per_packet", get_packet="safe",
               close=False)
 record = run.dext.records[1]
 print("received:", [len(f) for f in run.received], "errors:", run.app.error_names())
@@ -259,6 +296,7 @@ for design, run in runs.items():
 
 # %%
 shared = runs["shared_mapping"]
+print(shared.dext.pool)
 print(f"the dext's mapping of the pool: 0x{shared.dext.pool.dext_mapping.GetAddress():x}")
 print(f"the app's mapping of the pool:  0x{shared.app.pool_address:x} "
       f"({shared.app.pool_size} bytes, read-only)")
@@ -293,13 +331,15 @@ print({name: f"{share:.0%}" for name, share in result["ratios"].items()}, "of th
 # ## Things to try
 #
 # * In the first dashboard, find the longest frame that leaves `packet_size` intact, and the
-#   first length that crashes the dext. Then build a dext with `PacketDext(mac, guard=16)`: how
-#   long a frame does it survive now?
+#   first length that crashes the dext. Then leave only 16 bytes of stack after the struct
+#   (`struct_explorer(1700, guard=16)`, or `deliver(..., guard=16)`): how long a frame does the
+#   dext survive now?
 # * Send three frames of 1,500, 900 and 100 bytes through the question's `GetPacket`: whose
 #   bytes leak with the last one? (`record.leaked()` names the frames by serial.)
 # * Run `deliver(frames, "per_packet", address_method="first_attempt", quirk=True,
 #   buffer_size=1600)`: the whole user client works, and every frame the app gets is junk.
 # * Give the app no entitlement (`QuestionApp(dext, entitlements={})`), then give the dext
 #   `allow_any_app=True` instead.
-# * Time `vethlab bench userclient --userclient-frames 32` against the default: which design
-#   suffers most from small rounds, and why?
+# * Time small rounds against the default 256 frames (`measure(frames_per_round=32)` here, or
+#   `vethlab bench userclient --userclient-frames 32` in a terminal): which design suffers most,
+#   and why?

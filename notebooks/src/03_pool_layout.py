@@ -37,7 +37,7 @@ from vethlab.widgets.pool_explorer import explore_pool
 machines = [(profile, segment) for profile in ("apple-silicon", "intel")
             for segment in (65536, 81920)]
 print(f"{'asked':>6} " + " ".join(f"{p[:5]} {s // 1024} KiB".rjust(15) for p, s in machines))
-for requested in (1500, 1514, 1600, 2048, 9000):
+for requested in (300, 1200, 1500, 1514, 1600, 2048, 9000):
     row = []
     for profile, segment in machines:
         lay = vethlab.PoolLayout.plan(vethlab.Boot(profile, segment), requested, 32)
@@ -45,10 +45,10 @@ for requested in (1500, 1514, 1600, 2048, 9000):
     print(f"{requested:>6} " + " ".join(row))
 
 # %% [markdown]
-# Everything around a standard Ethernet frame becomes 2048, whatever the Mac. A jumbo size
-# depends on the boot: 9000 becomes 16384 (four per 64 KiB segment) or 10240 (eight per 80 KiB
-# one). The cache line (128 bytes on Apple silicon, 64 on Intel) matters only for sizes that
-# divide a segment closely, like 1200.
+# Everything around a standard Ethernet frame becomes 2048, whatever the Mac. Other sizes depend
+# on the boot: 1200 becomes 2048 or 1280, and 9000 becomes 16384 (four per 64 KiB segment) or
+# 10240 (eight per 80 KiB one). The cache line (128 bytes on Apple silicon, 64 on Intel) shows
+# only for small sizes: 300 becomes 320 on Intel but 512 on Apple silicon, on an 80 KiB segment.
 
 # %% [markdown]
 # ## Segments and pages
@@ -82,8 +82,9 @@ print("page lines:", ax.vethlab["page_lines"])
 
 # %% [markdown]
 # On Intel the page is 4 KiB. With a jumbo request of 9000 and an 80 KiB segment, each buffer
-# is 10240 bytes and spans two and a half pages, so page boundaries fall inside buffers (the
-# short dashed ticks), never at the same place in two neighbours.
+# is 10240 bytes and spans two and a half pages. Buffers 0, 2, 4 and 6 start on a page (the
+# dashed lines between rows); inside each buffer, page boundaries are the dashed ticks, and two
+# neighbours never have them at the same place.
 
 # %%
 jumbo = explore_pool(profile="intel", packets=8, buffers=8, buffer_size=9000,
@@ -98,9 +99,10 @@ print(f"{jumbo.layout.buffer_size}-byte buffers, {jumbo.layout.page_size}-byte p
 # %% [markdown]
 # ## A segment offset is not a pool offset
 #
-# `GetMemorySegmentOffset()` counts from the start of the packet's **segment**. The question's
-# fix adds it to the address of the whole pool's mapping, which is right only while the pool
-# has one segment. In the two-segment pool, packet 32 is the first buffer of segment 1: its
+# `GetMemorySegmentOffset()` counts from the start of the packet's **segment**: its name says
+# so, and reverse-engineered kernel headers add it to the segment's own address (**observed**;
+# Apple's page only says "the corresponding memory buffer"). The question's fix adds it to the
+# address of the whole pool's mapping, which is right only while the pool has one segment. In the two-segment pool, packet 32 is the first buffer of segment 1: its
 # segment offset is 0 again, and the fix reads packet 0's buffer instead. (This trap follows from
 # vethlab's modelled placement of segments; on a real Mac the second segment might not even be
 # next to the first.)
@@ -166,9 +168,9 @@ print(f"{len(record['errors'])} packets read at the wrong place, in rows {record
 # redraws the memory map and the offset errors. A combination the model refuses (more packets
 # than buffers, a zero size, buffers too small for a frame) shows the model's message instead.
 #
-# What it shows, checked here as plain numbers: with the question's pool and the quirk on, the
-# offset errors at 1600 grow by 448 bytes per packet; at 2048 they vanish; with more packets than
-# buffers the pool is refused.
+# What it shows, checked here as plain numbers: read with the question's fix (the formula the
+# dashboard starts with) and the quirk on, the offset errors at 1600 grow by 448 bytes per
+# packet; at 2048 they vanish; with more packets than buffers the pool is refused.
 
 # %%
 explorer = pool_explorer()
@@ -192,8 +194,9 @@ explorer
 # ## Things to try
 #
 # * In the dashboard, untick the reported quirk: why do the errors at 1600 disappear too?
-# * Ask for 1200 bytes and switch the segment size between 64 and 80 KiB. Which one lines up?
-# * Set 64 packets and 64 buffers with a requested size of 2048: find trap 4 in the offset
-#   errors, then switch the formula to today's API.
+# * Ask for 1200 bytes and switch the segment size between 64 and 80 KiB: which real size does
+#   each give? Then ask for exactly that size.
+# * Set 64 packets and 64 buffers with a requested size of 2048: find the packet where the
+#   segment offset stops being a pool offset, then switch the formula to today's API.
 # * Give the pool 65,536 buffers and watch how many buffers each row of the map holds.
 # * Switch to Intel with a requested size of 64: what does the model say, and why?
