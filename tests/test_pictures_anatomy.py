@@ -80,6 +80,7 @@ def test_second_segment_packet_shows_segment_offset_is_not_a_pool_offset():
     assert (landings["first_attempt"].buffer, landings["question_fix"].buffer) == (8, 8)
     assert landings["current_api"].error == 0
     assert ("modelled", "one descriptor, its segments laid end to end") in rec["notes"]
+    assert not any("size rule" in note for _, note in rec["notes"])  # 2048 asked, 2048 given
     assert "earlier\nin the\npool" in [t.get_text() for t in ax.texts]
 
 
@@ -108,6 +109,8 @@ def test_question_pool_with_the_quirk_and_without_map_to_dext():
     labels = {label for label, _ in rec["notes"]}
     assert {"reported", "observed", "documented"} <= labels
     assert ("observed", "without PoolFlagMapToDext the address is a pool offset") in rec["notes"]
+    assert ("observed", "bufferSize 1600 → 2048 by XNU's size rule (that DriverKit uses it: "
+                        "inferred)") in rec["notes"]
     assert "the real offset is 10240" in ax.get_title(loc="left")
 
 

@@ -137,9 +137,11 @@ def anatomy_notes(packet: IOUserNetworkPacket, landings: list[Landing]) -> list[
     notes = [
         ("observed", "frame = getDataVirtualAddress() + getDataOffset()"),
         ("documented", "data offset counts from the buffer's start, headroom included"),
-        ("observed", f"{layout.buffer_size}-byte buffers for {layout.requested_buffer_size} "
-                     "requested (XNU's size rule)"),
     ]
+    if layout.buffer_size != layout.requested_buffer_size:
+        notes.append(("observed", f"bufferSize {layout.requested_buffer_size} → "
+                                  f"{layout.buffer_size} by XNU's size rule "
+                                  "(that DriverKit uses it: inferred)"))
     if packet.getDataOffset() == native_flow_data_offset(packet.GetHeadroom()):
         notes.append(("observed", "native flows: the frame starts 2 bytes past the headroom"))
     if packet.pool.reported_stride and layout.stride_error:
