@@ -86,4 +86,5 @@ def test_build_scene_call_text_reads_like_c():
     """The scene names the app's CreateMapping call the way the C would read."""
     scene = build_scene(offset=0x2000, length=0x800)
     assert scene["call"].startswith("pool_md->CreateMapping(0, 0x0, 0x2000, 0x800, 0, &map)")
+    assert scene["call"].endswith("on a Mac the app maps with IOConnectMapMemory64")
     assert scene["app_mapping"].GetOffset() == 0x2000

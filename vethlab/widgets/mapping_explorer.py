@@ -70,7 +70,8 @@ def build_scene(*, profile: str = "apple-silicon", map_to_dext: bool = True, buf
         address = app.space.base + ASSUMED_PAGE_SIZE
         flags, flag_text = kIOMemoryMapFixedAddress, "kIOMemoryMapFixedAddress"
     call = (f"pool_md->CreateMapping({flag_text}, 0x{address:x}, 0x{offset:x}, 0x{length:x}, 0, "
-            "&map)  // into the app")
+            "&map)  // vethlab maps it into the app; on a Mac the app maps with "
+            "IOConnectMapMemory64")
     scene = {"pool": pool, "dext": dext, "app": app, "call": call, "app_mapping": None}
     app_mapping = descriptor.CreateMapping(flags, address, offset, length, 0, into=app)
     packet = pool.packets[buffer]
