@@ -287,8 +287,6 @@ def _struct(data) -> bytes | None:
 
 
 def _count(value, limit: int) -> int:
-    if type(value) is int and 0 <= value <= limit:  # the common case, without _uint's call
-        return value
     if not _uint(value, limit + 1):
         raise _Refused(kIOReturnBadArgument)
     return int(value)
@@ -332,13 +330,19 @@ def IOConnectCallAsyncMethod(connection: IOConnection, selector: int, wake_port,
     ``kIOAsyncCalloutRefconIndex`` its refcon). Returns ``(kr, scalar outputs, structure
     output)``."""
     try:
-        conn = _connection(connection)
-        if not _uint(selector, _UINT32):
+        # The common case (a connection, plain ints in range, no scalars, no structure) is
+        # checked inline; anything else goes to the helpers, which refuse it or convert it.
+        conn = connection if type(connection) is IOConnection else _connection(connection)
+        if not (type(selector) is int and 0 <= selector < _UINT32 or _uint(selector, _UINT32)):
             raise _Refused(kIOReturnBadArgument)
         scalars = () if type(input) is tuple and not input else _scalars(input)
         struct_in = None if inputStruct is None else _struct(inputStruct)
-        out_count = _count(outputCnt, kIOUserClientScalarArrayCountMax)
-        out_size = _count(outputStructCnt, _UINT32 - 1)
+        out_count = outputCnt
+        if not (type(outputCnt) is int and 0 <= outputCnt <= kIOUserClientScalarArrayCountMax):
+            out_count = _count(outputCnt, kIOUserClientScalarArrayCountMax)
+        out_size = outputStructCnt
+        if not (type(outputStructCnt) is int and 0 <= outputStructCnt < _UINT32):
+            out_size = _count(outputStructCnt, _UINT32 - 1)
         completion = None
         if wake_port is not None:
             if not isinstance(wake_port, IONotificationPort):
