@@ -403,7 +403,8 @@ class IOUserClient(IOService):
         if d.checkScalarInputCount != var and args.scalarInputCount != d.checkScalarInputCount:
             self._mismatch(selector, "scalar input count", args.scalarInputCount, d.checkScalarInputCount)
         if d.checkStructureInputSize != var:
-            size = args.structure_input_size()
+            size = (0 if args.structureInput is None and args.structureInputDescriptor is None
+                    else args.structure_input_size())
             if size != d.checkStructureInputSize:
                 self._mismatch(selector, "structure input size", size, d.checkStructureInputSize)
         if d.checkScalarOutputCount != var and args.scalarOutputCount != d.checkScalarOutputCount:
