@@ -195,7 +195,9 @@ class IOUserNetworkPacketBufferPool(OSObject):
         state = packet.state if type(packet) is IOUserNetworkPacket and packet.pool is self else None
         if state is None or state is PacketState.FREE or state is PacketState.QUEUED:
             self._check_in_use(packet)  # the slow path: raises, saying what is wrong
-        self._recycle(packet)
+        packet.state = PacketState.FREE  # as _recycle, without its call
+        self._free.append(packet)
+        self.generation += 1
 
     def DeallocatePackets(self, packets) -> None:
         """Recycle every packet of ``packets``; if one is not in use, none is recycled."""
