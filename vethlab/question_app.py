@@ -787,8 +787,9 @@ class QuestionApp:
             self._get_batches()
 
     def _get_packet_until_empty(self):
+        call, connect, keep = IOConnectCallStructMethod, self.connect, self.outputs.append
         while True:
-            kr, out = IOConnectCallStructMethod(self.connect, kGetPacket, None, GET_PACKET_OUTPUT_SIZE)
+            kr, out = call(connect, kGetPacket, None, GET_PACKET_OUTPUT_SIZE)
             if kr == kIOReturnNoFrames:
                 return
             if kr != kIOReturnSuccess:
@@ -796,7 +797,7 @@ class QuestionApp:
                 if kr == kIOReturnMessageTooLarge:
                     continue  # that frame was dropped; the others wait
                 return
-            self.outputs.append(out)
+            keep(out)
             # The app trusts packet_size (as C code copying out.packet_size bytes would); a
             # size over 1600 can only come from the overflow: the app keeps the 1600 it has.
             self._count += 1
