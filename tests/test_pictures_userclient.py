@@ -96,9 +96,10 @@ def test_output_struct_shows_what_the_copy_overwrote(length, overwritten, fault)
     assert len(hatched) == len(overwritten)
     assert (OVERWRITTEN_LABEL in drawn["legend"]) is bool(overwritten)  # the hatching has a key
     assert ax.vethlab_provenance[0][0] == "reported"
-    if fault:  # the crash is marked after the last byte written, not on top of the hatching
+    if fault:  # the crash is marked where the copy ended, inside the axes, on its own box
         mark = next(t for t in ax.texts if "EXC_BAD_ACCESS" in t.get_text())
-        assert mark.get_position()[0] >= max(hi for _, hi, _ in overwritten)
+        assert mark.get_position()[0] == max(hi for _, hi, _ in overwritten) <= ax.get_xlim()[1]
+        assert mark.get_ha() == "right" and mark.get_bbox_patch() is not None
 
 
 def test_output_struct_shows_the_leak_in_stale_colour():

@@ -144,9 +144,9 @@ print(c_declaration(GetPacket_Output, "GetPacket_Output"))
 # the stack after the struct; a frame longer than struct and stack together runs off the end:
 # the dext takes a simulated `EXC_BAD_ACCESS` and dies, and the app's call returns
 # `kIOReturnNotResponding` (which code a real app sees is **modelled**). The record of each call
-# says exactly which bytes were overwritten. The app believes `packet_size`, but never copies
-# more than the array's 1600 bytes (vethlab's app, **modelled**): an overwritten size gets it
-# the first 1600 bytes of the frame.
+# says exactly which bytes were overwritten, and where the copy faulted. The app believes
+# `packet_size`, but never copies more than the array's 1600 bytes (vethlab's app,
+# **modelled**): an overwritten size gets it the first 1600 bytes of the frame.
 
 # %%
 for length in (1500, 1602, 1700, 3700):
@@ -155,7 +155,8 @@ for length in (1500, 1602, 1700, 3700):
     print(f"{length}-byte frame: packet_size sent {record.packet_size_returned}, "
           f"app got {run.app.error_names() or [len(f) for f in run.received]}")
     for start, end, region in record.overwritten():
-        print(f"    overwritten: bytes {start}..{end - 1} ({region})")
+        what = "faulted, never written" if region == "past the stack" else "overwritten"
+        print(f"    {what}: bytes {start}..{end - 1} ({region})")
 
 # %%
 run = deliver([frame_of_length(1700)], "per_packet", get_packet="question", close=False)

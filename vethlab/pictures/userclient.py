@@ -218,9 +218,11 @@ def draw_output_struct(ax, record: GetPacketRecord, *, rules: bool = True,
     ax.text(record.frame_length, 0.1, f"memcpy of {record.frame_length} bytes",
             ha="right" if record.frame_length > right * 0.5 else "left", va="center",
             fontsize=FONT_SIZE, color=COLORS["text"])
-    if record.fault:  # after the last byte drawn, so it never sits on the hatching
-        ax.text(max(slot_end, record.frame_length), 0.55, " EXC_BAD_ACCESS", ha="left",
-                va="center", fontsize=FONT_SIZE, weight="bold", color=COLORS["wrong_read"])
+    if record.fault:  # ends where the bad copy ended, inside the axes, on its own white box
+        ax.text(max(slot_end, record.frame_length), 0.55, "EXC_BAD_ACCESS", ha="right",
+                va="center", fontsize=FONT_SIZE, weight="bold", color=COLORS["wrong_read"],
+                bbox=dict(boxstyle="round,pad=0.25", facecolor="white",
+                          edgecolor=COLORS["wrong_read"]))
     ax.set_xlabel("byte of the output struct (the stack continues after it)", fontsize=FONT_SIZE)
     leaked = record.leaked()
     size = record.packet_size_returned
