@@ -182,8 +182,9 @@ print(packet)
 # the frame starts: right at the headroom (BSD socket) or 2 bytes later (native flow). Move
 # the packet slider past 31 to reach the second segment. A combination the packet refuses
 # shows its error message instead of the picture. What the dashboard shows was checked by the
-# plain cells above: with a native flow only the question's fix misses, by 2 bytes, and in the
-# second segment both of the question's formulas land a whole segment early.
+# plain cells above: with a native flow the question's fix misses by 2 bytes (the first attempt
+# by 10) while today's API stays right, and in the second segment both of the question's
+# formulas land a whole segment early (or more).
 
 # %% tags=["nbval-ignore-output"]
 board = buffer_anatomy()
