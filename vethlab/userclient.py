@@ -424,16 +424,17 @@ class IOUserClient(IOService):
 # The kernel: the boundary between the app and the dext
 # =========================================================================================
 
-def _enter_dext(service: IOService, client: IOUserClient | None, work):
-    """THE user-client boundary: run ``work()`` (kernel and dext code) and turn its outcome
-    into ``(kern_return_t, result)``. The only place an exception of the dext becomes a code."""
+def _enter_dext(service: IOService, client: IOUserClient | None, work, *args):
+    """THE user-client boundary: run ``work(*args)`` (kernel and dext code) and turn its
+    outcome into ``(kern_return_t, result)``. The only place an exception of the dext becomes
+    a code."""
     if service.crash is not None:
         if client is not None and client.can("crash"):
             client.move("crash")
         if client is None or client.state is not UserClientState.CLOSED:
             return kIOReturnNotResponding, None
     try:
-        return kIOReturnSuccess, work()
+        return kIOReturnSuccess, work(*args)
     except IOReturnError as err:
         return err.code, None
     except Exception as exc:  # noqa: BLE001 - a SimulatedFault, or what C++ would crash on
@@ -490,6 +491,53 @@ def client_buffer(client: IOUserClient, size: int, data: bytes | None = None) ->
                               "app buffer (out of line)")
 
 
+def _external_method(client: IOUserClient, selector: int, scalar_input: tuple,
+                     struct_input: bytes | None, scalar_output_count: int,
+                     struct_output_size: int, completion: OSAction | None):
+    """The kernel's work for one call, run inside the boundary: move the state machine,
+    marshal the arguments, call ``ExternalMethod``, check the outputs. Returns
+    ``(scalar outputs, structure output bytes)``."""
+    client.move("ExternalMethod")
+    args = IOUserClientMethodArguments(  # in field order, as a C initializer (keywords cost)
+        selector, completion,
+        scalar_input, len(scalar_input),  # scalarInput, scalarInputCount
+        None, None,  # structureInput, structureInputDescriptor: set below if any
+        [0] * scalar_output_count, scalar_output_count,  # scalarOutput, scalarOutputCount
+        None, None,  # structureOutput (the dext sets it), structureOutputDescriptor
+        struct_output_size)  # structureOutputMaximumSize
+    if struct_input:
+        if len(struct_input) > IO_STRUCT_INBAND_MAX:
+            args.structureInputDescriptor = client_buffer(client, len(struct_input), struct_input)
+        else:
+            args.structureInput = OSData(struct_input)
+    out_md = None
+    if struct_output_size > IO_STRUCT_INBAND_MAX:
+        out_md = args.structureOutputDescriptor = client_buffer(client, struct_output_size)
+    try:
+        client.ExternalMethod(selector, args, None, None, None)
+    finally:
+        if completion is not None:
+            completion.release()  # the kernel's reference ends with the call
+    count = args.scalarOutputCount
+    if not isinstance(count, int) or not 0 <= count <= scalar_output_count:
+        raise BadArgument(f"the dext set scalarOutputCount {count!r}; the caller allowed "
+                          f"0..{scalar_output_count}")
+    scalars = [int(v) % _UINT64 for v in args.scalarOutput[:count]] if count else []
+    if args.structureOutput is not None:
+        if out_md is not None:
+            raise BadArgument("the dext set structureOutput although the caller's buffer "
+                              "came as structureOutputDescriptor")
+        out = bytes(args.structureOutput)
+        if len(out) > struct_output_size:
+            raise BadArgument(f"the dext returned {len(out)} bytes; the caller's buffer "
+                              f"holds {struct_output_size}")
+    elif out_md is not None:
+        out = bytes(out_md.bytes_at(0, struct_output_size))
+    else:
+        out = b""
+    return scalars, out
+
+
 def kernel_external_method(client: IOUserClient, selector: int, scalar_input: tuple,
                            struct_input: bytes | None, scalar_output_count: int,
                            struct_output_size: int, completion: OSAction | None = None,
@@ -500,49 +548,9 @@ def kernel_external_method(client: IOUserClient, selector: int, scalar_input: tu
     ``(kern_return_t, scalar outputs, structure output bytes)``; on failure the outputs are
     empty.
     """
-
-    def work():
-        client.move("ExternalMethod")
-        args = IOUserClientMethodArguments(  # in field order, as a C initializer (keywords cost)
-            selector, completion,
-            scalar_input, len(scalar_input),  # scalarInput, scalarInputCount
-            None, None,  # structureInput, structureInputDescriptor: set below if any
-            [0] * scalar_output_count, scalar_output_count,  # scalarOutput, scalarOutputCount
-            None, None,  # structureOutput (the dext sets it), structureOutputDescriptor
-            struct_output_size)  # structureOutputMaximumSize
-        if struct_input:
-            if len(struct_input) > IO_STRUCT_INBAND_MAX:
-                args.structureInputDescriptor = client_buffer(client, len(struct_input), struct_input)
-            else:
-                args.structureInput = OSData(struct_input)
-        out_md = None
-        if struct_output_size > IO_STRUCT_INBAND_MAX:
-            out_md = args.structureOutputDescriptor = client_buffer(client, struct_output_size)
-        try:
-            client.ExternalMethod(selector, args, None, None, None)
-        finally:
-            if completion is not None:
-                completion.release()  # the kernel's reference ends with the call
-        count = args.scalarOutputCount
-        if not isinstance(count, int) or not 0 <= count <= scalar_output_count:
-            raise BadArgument(f"the dext set scalarOutputCount {count!r}; the caller allowed "
-                              f"0..{scalar_output_count}")
-        scalars = [int(v) % _UINT64 for v in args.scalarOutput[:count]] if count else []
-        if args.structureOutput is not None:
-            if out_md is not None:
-                raise BadArgument("the dext set structureOutput although the caller's buffer "
-                                  "came as structureOutputDescriptor")
-            out = bytes(args.structureOutput)
-            if len(out) > struct_output_size:
-                raise BadArgument(f"the dext returned {len(out)} bytes; the caller's buffer "
-                                  f"holds {struct_output_size}")
-        elif out_md is not None:
-            out = bytes(out_md.bytes_at(0, struct_output_size))
-        else:
-            out = b""
-        return scalars, out
-
-    kr, result = _enter_dext(client.provider, client, work)
+    kr, result = _enter_dext(client.provider, client, _external_method, client, selector,
+                             scalar_input, struct_input, scalar_output_count,
+                             struct_output_size, completion)
     if trace is not None:
         if len(trace.events) >= trace.limit:  # full: count the call, build no event
             trace.count += 1
