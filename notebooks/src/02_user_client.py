@@ -96,9 +96,10 @@ plt.show()
 # The app registers a callback (an asynchronous call whose completion the dext keeps), and the
 # dext calls `AsyncCompletion` whenever the network stack hands it packets. The notification
 # lands on the app's notification port and runs as a block on the app's dispatch queue; the
-# callback then calls `GetPacket` until the dext answers that nothing is pending.
-# `QuestionApp` does all of this; the dext uses today's address method
-# (`getDataVirtualAddress() + getDataOffset()`), so every frame is found.
+# callback then calls `GetPacket` until the dext answers that nothing is pending (with
+# `kIOReturnNoFrames`: the code is vethlab's choice, **modelled**). `QuestionApp` does all of
+# this; the dext uses today's address method (`getDataVirtualAddress() + getDataOffset()`), so
+# every frame is found.
 
 # %%
 mac = vethlab.Mac("apple-silicon", segment_size=65536, seed=0)
@@ -315,8 +316,10 @@ for design, run in compare_designs(jumbo, get_packet="safe").items():
 # %% [markdown]
 # How fast? The benchmark below times each design on this machine, and beside them, the limit:
 # a bare loop that copies the same frames out of a numpy buffer with no simulation at all
-# (`vethlab bench userclient` prints the same). Timings change from run to run, so this cell's
-# output is not checked; the counts of calls above are what makes the difference.
+# (`vethlab bench userclient` prints the same). These are speeds of vethlab's simulation in
+# Python, not of macOS, and the purple ticks are vethlab's own speed targets for it. Timings
+# change from run to run, so this cell's output is not checked; the counts of calls above are
+# what makes the difference.
 
 # %% tags=["nbval-ignore-output"]
 result = measure(frames_per_round=256, repeat=10)

@@ -102,10 +102,10 @@ print(f"{jumbo.layout.buffer_size}-byte buffers, {jumbo.layout.page_size}-byte p
 # `GetMemorySegmentOffset()` counts from the start of the packet's **segment**: its name says
 # so, and reverse-engineered kernel headers add it to the segment's own address (**observed**;
 # Apple's page only says "the corresponding memory buffer"). The question's fix adds it to the
-# address of the whole pool's mapping, which is right only while the pool has one segment. In the two-segment pool, packet 32 is the first buffer of segment 1: its
-# segment offset is 0 again, and the fix reads packet 0's buffer instead. (This trap follows from
-# vethlab's modelled placement of segments; on a real Mac the second segment might not even be
-# next to the first.)
+# address of the whole pool's mapping, which is right only while the pool has one segment. In
+# the two-segment pool, packet 32 is the first buffer of segment 1: its segment offset is 0
+# again, and the fix reads packet 0's buffer instead. (This trap follows from vethlab's modelled
+# placement of segments; on a real Mac the second segment might not even be next to the first.)
 
 # %%
 fix = two.readings("question_fix")
