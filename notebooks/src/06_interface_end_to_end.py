@@ -162,9 +162,10 @@ draw_queues(ax, dext, highlight=request.packet)
 plt.show()
 
 # %% [markdown]
-# Both completion queues rang the kernel's doorbell. The kernel reclaims the TX packet, takes
-# the reply, checks it, recycles its packet to RX submission and learns the app's MAC, as
-# `arp -a` would show it.
+# Both completion queues rang the kernel's doorbell. The kernel reclaims the TX packet and tops
+# RX submission up to 8 again; then it takes the reply, checks it and learns the app's MAC, as
+# `arp -a` would show it. RX submission being full, the reply's packet goes back to the pool
+# (where these packets go is modelled).
 
 # %%
 scheduler.run()
