@@ -241,10 +241,11 @@ plt.show()
 # %% [markdown]
 # ### Trap: the edge-triggered doorbell
 #
-# The TX doorbell rings when TX submission goes from empty to non-empty, not while packets wait
-# (observed). Apple's sample takes one batch of 8 packets per doorbell and returns. Send 12: the
-# first rings, the other 11 ring nothing, and after one batch 4 packets wait for a bell that
-# never comes.
+# The TX doorbell is edge-triggered (observed): a packet that arrives while others wait rings
+# nothing. In vethlab the edge is TX submission going from empty to non-empty (modelled).
+# Apple's sample takes one batch of 8 packets per doorbell and returns. Send 12: the first
+# rings, the other 11 ring nothing, and after one batch 4 packets wait for a bell that never
+# comes.
 
 # %%
 stalled = vethlab.VirtualLink(packets=64, capacities=16, redrain=False, tx_batch=8)
