@@ -24,11 +24,11 @@ from vethlab.widgets.pool_explorer import explore_pool
 # %% [markdown]
 # ## The size rule
 #
-# A pool never uses the `bufferSize` it is given as is. XNU's Skywalk memory code rounds the
-# size up to a multiple of the cache line, then adds one cache line at a time until the size
-# divides the buffer segment evenly (or reaches it). The segment is 64 KiB or 80 KiB, drawn once
-# at boot. The rule is read in XNU's source (**observed**); that DriverKit pools go through it
-# is inferred, and it explains the question's 1600 → 2048.
+# A pool does not take the `bufferSize` it is given at its word. XNU's Skywalk memory code
+# rounds the size up to a multiple of the cache line, then adds one cache line at a time until
+# the size divides the buffer segment evenly (or reaches it). The segment is 64 KiB or 80 KiB,
+# drawn once at boot. The rule is read in XNU's source (**observed**); that DriverKit pools go
+# through it is inferred, and it explains the question's 1600 → 2048.
 #
 # `PoolLayout.plan` is the model's single place for this arithmetic. The table gives the real
 # size and the buffers per segment for common requests on both kinds of Mac:
