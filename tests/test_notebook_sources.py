@@ -248,3 +248,16 @@ def test_widget_output_only_in_cells_tagged_to_ignore_it():
         ]
 
     check_all(check)
+
+
+def test_adjacent_stream_outputs_are_merged():
+    """The build joins a cell's adjacent stdout outputs, so kernel flush timing never shows in diffs."""
+    nbf = nbformat
+    _merge_streams = build_notebooks._merge_streams
+
+    nb = nbf.v4.new_notebook(cells=[nbf.v4.new_code_cell("print(1); print(2)")])
+    nb.cells[0].outputs = [nbf.v4.new_output("stream", name="stdout", text="1\n"),
+                           nbf.v4.new_output("stream", name="stdout", text="2\n"),
+                           nbf.v4.new_output("stream", name="stderr", text="w\n")]
+    _merge_streams(nb)
+    assert [(o.name, o.text) for o in nb.cells[0].outputs] == [("stdout", "1\n2\n"), ("stderr", "w\n")]

@@ -181,7 +181,23 @@ def execute_notebook(nb: nbformat.NotebookNode, cwd: str | Path, name: str) -> n
     )
     client.execute()
     _set_metadata(nb)  # nbclient copied the kernel's language_info, version included
+    _merge_streams(nb)
     return _renumber_widget_models(nb, name)
+
+
+def _merge_streams(nb: nbformat.NotebookNode) -> None:
+    """Join a cell's adjacent stream outputs of the same name (stdout after stdout): how the
+    kernel happened to flush them is timing, and would otherwise show up as noise in diffs."""
+    for cell in nb.cells:
+        merged = []
+        for out in cell.get("outputs", []):
+            if (merged and out.output_type == "stream" and merged[-1].output_type == "stream"
+                    and merged[-1].name == out.name):
+                merged[-1].text += out.text
+            else:
+                merged.append(out)
+        if "outputs" in cell:
+            cell.outputs = merged
 
 
 def _renumber_widget_models(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:

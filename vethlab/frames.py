@@ -342,9 +342,10 @@ def ipv6_neighbor_solicitation(src: Endpoint, target_ipv6: bytes) -> bytes:
     return _finish(Ethernet(dst=group_mac, src=src.mac, type=ETH_TYPE_IP6, data=ip6))
 
 
-def _udp_text(index: int, size: int) -> bytes:
-    """"vethlab frame 0007 " repeated: a stale copy of this frame names itself in a hex dump."""
-    unit = f"vethlab frame {index:04d} ".encode()
+def _udp_text(index: int, seed: int, size: int) -> bytes:
+    """"vethlab frame 0007 seed 1 " repeated: a stale copy of this frame names itself (and the
+    batch it came from) in a hex dump."""
+    unit = f"vethlab frame {index:04d} seed {seed} ".encode()
     return (unit * (size // len(unit) + 1))[:size]
 
 
@@ -379,7 +380,7 @@ def mixed_frames(count: int, seed: int = 0, max_len: int = STANDARD_MAX_FRAME_LE
         elif kind == 2:
             ipv6 = round_ % 2 == 1
             overhead = _IPV6_UDP_OVERHEAD if ipv6 else _IPV4_UDP_OVERHEAD
-            payload = _udp_text(index, rng.randint(0, max_len - overhead))
+            payload = _udp_text(index, seed, rng.randint(0, max_len - overhead))
             frames.append(udp_datagram(HOST, APP, sport, DISCARD_PORT, payload, ipv6=ipv6))
         else:
             frames.append(ipv6_neighbor_solicitation(HOST, APP.ipv6[:15] + bytes([neighbour])))

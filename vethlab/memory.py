@@ -107,7 +107,7 @@ class SimulatedFault(RuntimeError):
         if self.nearest is not None:
             where = f"nearest mapping: {self.nearest.describe()}"
         super().__init__(
-            f"EXC_BAD_ACCESS (simulated) in task {task.name!r}: {access} of {size} bytes at "
+            f"EXC_BAD_ACCESS (simulated) in task {task.name!r}: {access} of {size} byte{'s' * (size != 1)} at "
             f"0x{address:x}: {why}; {where}"
         )
 

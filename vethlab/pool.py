@@ -151,7 +151,8 @@ class IOUserNetworkPacketBufferPool(OSObject):
     @classmethod
     def Create(cls, poolOwner: IOService, name: str, packetCount: int, bufferCount: int,
                bufferSize: int) -> "IOUserNetworkPacketBufferPool":
-        """Deprecated ``Create``: no flags, so the pool is not mapped into the dext."""
+        """Deprecated ``Create``: no flags, so the pool is not mapped into the dext (that it
+        behaves like ``CreateWithOptions`` without ``PoolFlagMapToDext`` is modelled)."""
         return cls(poolOwner, name, IOUserNetworkPacketBufferPoolOptions(
             packetCount=packetCount, bufferCount=bufferCount, bufferSize=bufferSize))
 

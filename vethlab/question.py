@@ -135,7 +135,7 @@ METHODS: dict[str, MethodSpec] = {
         first_attempt, "reported: segment offsets with the requested stride"),
     "question_fix": MethodSpec(
         "question_fix", "the question's fix (bufferSize 2048)",
-        "packet_buffer_addr + GetMemorySegmentOffset() + GetHeadroom()", 2048, "question",
+        "packet_buffer_addr + packet_offset + packet_head", 2048, "question",
         question_fix, "reported: the fix that worked for the question's author"),
     "current_api": MethodSpec(
         "current_api", "today's API (PoolFlagMapToDext)",

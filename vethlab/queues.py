@@ -43,12 +43,14 @@ Provenance:
   recycles RX packets to RX submission), ``DequeuePackets``/``EnqueuePackets`` return counts,
   ``SetDataAvailableHandler``.
 * observed (driver authors, SMSC95xx and RTL8127 dexts): ``kIOReturnNotReady`` from a queue
-  that is not enabled, and from ``SetEnable(true)`` before the interface is registered;
+  that is not enabled; enabling the queues in ``Start()`` made TX submission and RX completion
+  fail with ``kIOReturnNotReady``;
   ``enqueuePackets`` returns ``kIOReturnOverrun`` only when it accepted nothing and otherwise
   stops silently at the first packet it cannot take; an RX completion queue refuses packets
   that did not come from RX submission (other drivers report the opposite: uncertain); the
   TX doorbell is edge-triggered.
-* modelled: the error codes of the other refusals (full queue ``kIOReturnOverrun``, empty
+* modelled: which moment makes it too early (vethlab refuses ``SetEnable(true)`` on all four
+  queues until ``RegisterEthernetInterface`` took them), the error codes of the other refusals (full queue ``kIOReturnOverrun``, empty
   queue ``kIOReturnUnderrun``, wrong side ``kIOReturnNotPermitted``, wrong packet
   ``kIOReturnBadArgument``), the edge being "the queue went from empty to non-empty", what
   ``requestDequeue`` does, purging on disable, and the round-robin scheduler.
@@ -232,8 +234,9 @@ class QueueMove:
     provenance: str
 
 
-#: Every legal move of a queue. SetEnable(true) on an UNREGISTERED queue is the observed
-#: kIOReturnNotReady of drivers that enable their queues in Start().
+#: Every legal move of a queue. SetEnable(true) on an UNREGISTERED queue is refused with
+#: kIOReturnNotReady: drivers that enabled their queues in Start() saw that code (observed, for
+#: TX submission and RX completion); tying it to registration, on all four, is modelled.
 QUEUE_MOVES: tuple[QueueMove, ...] = (
     QueueMove(QueueState.UNREGISTERED, "register", QueueState.DISABLED, "documented"),
     QueueMove(QueueState.UNREGISTERED, "SetEnable(false)", QueueState.UNREGISTERED, "modelled"),
@@ -568,7 +571,8 @@ class IOUserNetworkPacketQueue(OSObject):
 
     def SetEnable(self, isEnable: bool) -> None:
         """``SetEnable(isEnable)``: before the interface is registered this fails with
-        kIOReturnNotReady (observed); enable in ``SetInterfaceEnable(true)``."""
+        kIOReturnNotReady (the code is observed from drivers enabling queues in ``Start()``; the
+        moment is modelled); enable in ``SetInterfaceEnable(true)``."""
         action = "SetEnable(true)" if isEnable else "SetEnable(false)"
         self._queue_move(action, kIOReturnNotReady,
                          "is refused before RegisterEthernetInterface (kIOReturnNotReady: enable "

@@ -126,12 +126,12 @@ for packet in two.sent[30:35]:
 
 # %%
 fig, ax = plt.subplots(figsize=(9, 3.2))
-draw_offset_errors(ax, {"packet_buffer_addr + GetMemorySegmentOffset() + GetHeadroom()": fix},
+draw_offset_errors(ax, {"packet_buffer_addr + packet_offset + packet_head": fix},
                    pool=two.pool,
                    rules=[("modelled", "segments end to end in the pool's descriptor")])
 plt.show()
 print("wrong packets:", ax.vethlab["series"][
-    "packet_buffer_addr + GetMemorySegmentOffset() + GetHeadroom()"]["wrong"])
+    "packet_buffer_addr + packet_offset + packet_head"]["wrong"])
 
 # %% [markdown]
 # Today's API has no such trap: `getDataVirtualAddress()` is the buffer's own address.
