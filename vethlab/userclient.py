@@ -396,7 +396,7 @@ class IOUserClient(IOService):
                         d: IOUserClientMethodDispatch) -> None:
         var = kIOUserClientVariableStructureSize
         need = d.checkCompletionExists
-        if need != var and bool(need) != (args.completion is not None):
+        if need != var and (need != 0) != (args.completion is not None):
             how = "must be called asynchronously (with a completion)" if need else \
                 "must not be called asynchronously (it got a completion)"
             raise BadArgument(f"{self.selector_name(selector)} {how}")
