@@ -43,6 +43,7 @@ shared-mapping protocol and what the app does with a bogus ``packet_size``.
 
 from __future__ import annotations
 
+import struct
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -161,6 +162,11 @@ ZEROED = -4  #: cleared by the safe GetPacket
 
 _SIZE_START, _SIZE_END = field_range(GetPacket_Output, "packet_size")
 _ZERO_STRUCT = bytes(GET_PACKET_OUTPUT_SIZE)
+#: A BatchRecord's header packed in one step (uint32_t packet_size, uint32_t reserved, as the
+#: dtype in vethlab.structs says), and the zeros that pad a record.
+_RECORD_HEADER = struct.Struct("<II")
+assert _RECORD_HEADER.size == BatchRecord.itemsize, "BatchRecord changed: update _RECORD_HEADER"
+_PADDING = bytes(BATCH_ALIGNMENT)
 
 
 # =========================================================================================
@@ -661,6 +667,7 @@ class PacketDext(QuestionDext):
         done = []
         records = bytearray()  # built here, then stored into ``out`` with one copy
         pending, header, view = self.pending, BatchRecord.itemsize, self.task.view
+        address = self._address
         try:
             while pending:
                 packet = pending[0]
@@ -668,9 +675,9 @@ class PacketDext(QuestionDext):
                 size = header + -(-length // BATCH_ALIGNMENT) * BATCH_ALIGNMENT
                 if used + size > capacity:
                     break
-                records += length.to_bytes(4, "little") + bytes(header - 4)
-                records += view(self._address(self, packet), length, "read").tobytes()
-                records += bytes(size - header - length)
+                records += _RECORD_HEADER.pack(length, 0)  # packet_size, reserved
+                records += view(address(self, packet), length, "read").data  # no extra copy
+                records += _PADDING[: size - header - length]
                 pending.popleft()
                 done.append(packet)
                 used += size
