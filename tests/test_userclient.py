@@ -1,5 +1,6 @@
 """IOUserClient: the state machine, the dispatch checks, AsyncCompletion and the one boundary."""
 
+import numpy as np
 import pytest
 
 from vethlab.ioreturn import (
@@ -358,6 +359,32 @@ def test_async_completion_posts_up_to_16_values():
             client.AsyncCompletion(action, kIOReturnSuccess, data, count)
         assert err.value.code == kIOReturnBadArgument
     assert len(port.messages) == 1
+
+
+def test_async_completion_checks_each_value_is_a_uint64():
+    """0 and 2**64 - 1, Python or numpy, pass; a bool, a float or a negative numpy int do not."""
+    _, client, _ = open_toy()
+    port = Port()
+    action = OSAction.ForAsyncCall(port, (0,), client)
+    top = (1 << 64) - 1
+    client.AsyncCompletion(action, kIOReturnSuccess, [0, top, np.uint64(top), np.int32(7)], 4)
+    assert port.messages == [(kIOReturnSuccess, (0, top, top, 7))]
+    for bad in (True, 1.0, np.int64(-1), np.bool_(True), None):
+        with pytest.raises(IOReturnError, match="not a uint64_t") as err:
+            client.AsyncCompletion(action, kIOReturnSuccess, [1, bad], 2)
+        assert err.value.code == kIOReturnBadArgument
+    assert len(port.messages) == 1
+
+
+def test_a_full_trace_still_counts_every_crossing():
+    """With no room left, calls and notifications build no event but are counted."""
+    _, client, _ = open_toy()
+    port = Port()
+    trace = Trace(limit=0)
+    action = OSAction.ForAsyncCall(port, (0,), client, trace)
+    assert kernel_external_method(client, 0, (), b"abc", 0, 3, None, trace) == (kIOReturnSuccess, [], b"cba")
+    client.AsyncCompletion(action, kIOReturnSuccess, [1], 1)
+    assert trace.events == [] and trace.count == 2 and len(port.messages) == 1
 
 
 def test_async_completion_after_close_is_dropped():
