@@ -36,6 +36,7 @@ from vethlab.ioreturn import (
     kIOReturnSuccess,
 )
 from vethlab.memory import Mac, SimulatedFault
+from vethlab.packet import PacketState
 from vethlab.question_app import (
     PacketDext,
     kCompleteFrames,
@@ -292,6 +293,37 @@ def test_frames_arrive_as_pairs_through_the_shared_mapping():
     assert IOConnectCallScalarMethod(connect, kCompleteFrames, [9])[0] == kIOReturnBadArgument
     assert IOConnectCallScalarMethod(connect, kCompleteFrames, [8]) == (kIOReturnSuccess, [])
     assert dext.pool.free_count == 8
+
+
+def test_complete_frames_recycles_the_oldest_lent_frames_first():
+    """CompleteFrames(3) then (5): the first three packets lent come back first, then the rest."""
+    dext, app, connect = opened()
+    port = IONotificationPortCreate()
+    IONotificationPortSetDispatchQueue(port, dispatch_queue_create("frames"))
+    assert IOConnectCallAsyncScalarMethod(connect, kRegisterFrameCallback, port,
+                                          reference_to(lambda *a: None))[0] == kIOReturnSuccess
+    packets = dext.transmit([bytes([i]) * 60 for i in range(8)])
+    assert IOConnectCallScalarMethod(connect, kCompleteFrames, [3]) == (kIOReturnSuccess, [])
+    assert [p.state for p in packets] == [PacketState.FREE] * 3 + [PacketState.APP] * 5
+    assert IOConnectCallScalarMethod(connect, kCompleteFrames, [5]) == (kIOReturnSuccess, [])
+    assert all(p.state is PacketState.FREE for p in packets) and dext.pool.free_count == 8
+
+
+def test_a_full_trace_still_counts_deliveries():
+    """An app whose trace keeps nothing still counts each notification and each delivery."""
+    dext = started_dext()
+    app = App(dext.mac, "FooApp", entitlements=ENTITLED, trace_limit=0)
+    _, connect = IOServiceOpen(dext, app, 0)
+    port = IONotificationPortCreate()
+    queue = dispatch_queue_create("frames")
+    IONotificationPortSetDispatchQueue(port, queue)
+    got = []
+    IOConnectCallAsyncStructMethod(connect, kRegisterCallback, port,
+                                   reference_to(lambda refcon, kr, args, n: got.append(args)))
+    dext.transmit([bytes(60)] * 2)
+    queue.drain()
+    # IOServiceOpen, the RegisterCallback call, then the transmit's notify and its delivery
+    assert got == [[2]] and app.trace.events == [] and app.trace.count == 4
 
 
 def test_the_batch_selector_fills_an_out_of_line_buffer():
