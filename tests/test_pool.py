@@ -140,6 +140,18 @@ def test_foreign_packet_refused():
         p1.DeallocatePacket(p2.allocatePacket())
 
 
+def test_freeing_recycles_in_order_and_bumps_generation_per_packet():
+    """One packet or a batch: each goes to the back of the free list, generation +1 for each."""
+    pool = Pool.Create(dext(), "p", 4, 4, 2048)
+    a, b, c, d = (pool.allocatePacket() for _ in range(4))
+    start = pool.generation
+    pool.DeallocatePacket(c)
+    pool.DeallocatePackets([a, d, b])
+    assert pool.generation == start + 4
+    assert all(p.state is PacketState.FREE for p in (a, b, c, d))
+    assert [pool.allocatePacket() for _ in range(4)] == [c, a, d, b]
+
+
 def test_recycled_buffers_keep_stale_bytes():
     """A recycled packet's buffer still holds the old frame's bytes."""
     pool = Pool.Create(dext(), "p", 1, 1, 2048)
