@@ -794,7 +794,8 @@ class QuestionApp:
             self._get_batches()
 
     def _get_packet_until_empty(self):
-        call, connect, keep = IOConnectCallStructMethod, self.connect, self.outputs.append
+        call, connect = IOConnectCallStructMethod, self.connect
+        keep, deliver = self.outputs.append, self.on_frame
         while True:
             kr, out = call(connect, kGetPacket, None, GET_PACKET_OUTPUT_SIZE)
             if kr == kIOReturnNoFrames:
@@ -808,7 +809,7 @@ class QuestionApp:
             # The app trusts packet_size (as C code copying out.packet_size bytes would); a
             # size over 1600 can only come from the overflow: the app keeps the 1600 it has.
             self._count += 1
-            self.on_frame(frame_of_output(out))
+            deliver(frame_of_output(out))
 
     def _get_batches(self):
         while True:
