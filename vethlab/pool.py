@@ -207,17 +207,16 @@ class IOUserNetworkPacketBufferPool(OSObject):
     def DeallocatePackets(self, packets) -> None:
         """Recycle every packet of ``packets``; if one is not in use, none is recycled."""
         packets = list(packets)
-        free, queued = _FREE, _QUEUED
+        free, queued, packet_type = _FREE, _QUEUED, IOUserNetworkPacket
         for p in packets:  # the common case in one pass; the first bad one explains itself
-            if type(p) is not IOUserNetworkPacket or p.pool is not self or p.state is free \
+            if type(p) is not packet_type or p.pool is not self or p.state is free \
                     or p.state is queued:
                 self._check_in_use(p)
         if len(set(map(id, packets))) != len(packets):
             raise PacketNotAllocated("the same packet appears twice in one DeallocatePackets call")
-        append = self._free.append
         for p in packets:
             p.state = free
-            append(p)
+        self._free.extend(packets)
         self.generation += len(packets)
 
     def _recycle(self, packet: IOUserNetworkPacket) -> None:
