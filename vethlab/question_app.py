@@ -831,11 +831,12 @@ class QuestionApp:
         view, size, deliver = self._pool_view, self.pool_size, self.on_frame
         pairs = count // 2
         for offset, length in zip(args[0 : 2 * pairs : 2], args[1 : 2 * pairs : 2]):
-            if offset + length > size:  # a pair outside the mapping: never read it
+            end = offset + length
+            if end > size:  # a pair outside the mapping: never read it
                 self.rejected += 1
                 pairs -= 1
             else:
-                deliver(view[offset : offset + length].tobytes())
+                deliver(view[offset:end].tobytes())
         self._count += pairs
         self._unacknowledged += count // 2
 
