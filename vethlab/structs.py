@@ -27,6 +27,8 @@ notification carries up to eight ``(offset, length)`` pairs in its 16 ``uint64_t
 
 from __future__ import annotations
 
+import struct
+
 import numpy as np
 
 __all__ = [
@@ -112,11 +114,15 @@ def unpack_get_packet_output(raw: bytes) -> tuple[bytes, int]:
     return raw[_DATA_START:_DATA_END], int.from_bytes(raw[_SIZE_START:_SIZE_END], "little")
 
 
+_PACKET_SIZE = struct.Struct("<I")  # uint32_t packet_size, little-endian as on both Macs
+
+
 def frame_of_output(raw: bytes) -> bytes:
     """The frame a ``GetPacket_Output`` carries, as an app that trusts ``packet_size`` takes it:
     the first ``packet_size`` bytes of ``packet_data`` (never more than its 1600)."""
-    size = int.from_bytes(raw[_SIZE_START:_SIZE_END], "little")
-    return bytes(raw[_DATA_START : _DATA_START + min(size, GET_PACKET_DATA_SIZE)])
+    (size,) = _PACKET_SIZE.unpack_from(raw, _SIZE_START)
+    data = raw[_DATA_START : _DATA_START + min(size, GET_PACKET_DATA_SIZE)]
+    return data if type(data) is bytes else bytes(data)
 
 
 def batch_record_size(length: int) -> int:
