@@ -177,15 +177,16 @@ plt.show()
 # The developer created the pool with `bufferSize` 2048, so that the stride the packets report
 # and the real one agree, mapped it with `Map` aligned to the page size, and added the
 # headroom (**reported**: this is what worked for them). Written out in a dext, where the
-# capitalised getters return their value through a pointer (`poolAddress` is the address the
-# pool's mapping got in the dext):
+# capitalised getters return their value through a pointer (`packet_buffer_addr` is the
+# address `Map` gave the pool's memory in the dext):
 #
 # ```cpp
-# uint64_t segmentOffset = 0;
-# uint8_t  headroom = 0;
-# packet->GetMemorySegmentOffset(&segmentOffset);
-# packet->GetHeadroom(&headroom);
-# const uint8_t *frame = (const uint8_t *)(uintptr_t)(poolAddress + segmentOffset + headroom);
+# uint64_t packet_offset = 0;
+# uint8_t  packet_head = 0;
+# packet->GetMemorySegmentOffset(&packet_offset);
+# packet->GetHeadroom(&packet_head);
+# const uint8_t *frame =
+#     (const uint8_t *)(uintptr_t)(packet_buffer_addr + packet_offset + packet_head);
 # ```
 #
 # vethlab runs the same three steps; below, the formula in one line and what it read:
