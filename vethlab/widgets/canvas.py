@@ -17,7 +17,7 @@ import PIL.Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["render_png", "FigureImage", "escape", "finish"]
+__all__ = ["render_png", "FigureImage", "escape", "finish", "watch"]
 
 
 def render_png(fig: Figure) -> bytes:
@@ -56,6 +56,13 @@ class FigureImage:
 def escape(text) -> str:
     """``text`` made safe to put inside HTML (quotes are left alone: never in attributes)."""
     return html.escape(str(text), quote=False)
+
+
+def watch(controls: dict, redraw) -> None:
+    """Call ``redraw`` whenever any control's value changes, and once now (the first picture)."""
+    for control in controls.values():
+        control.observe(redraw, names="value")
+    redraw()
 
 
 def finish(box: widgets.Box, controls: dict, state: dict, figure: Figure,

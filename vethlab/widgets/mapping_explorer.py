@@ -36,7 +36,7 @@ from ..pool import (
 )
 from ..service import IOService
 from ..pictures.mappings import draw_mappings
-from .canvas import FigureImage, finish
+from .canvas import FigureImage, finish, watch
 
 __all__ = ["mapping_explorer", "build_scene", "ASSUMED_PAGE_SIZE", "PAGE_OPTIONS"]
 
@@ -147,9 +147,7 @@ def mapping_explorer(*, profile: str = "apple-silicon", map_to_dext: bool = True
         state["renders"] += 1
         state["record"] = ax.vethlab
 
-    for control in controls.values():
-        control.observe(redraw, "value")
-    redraw()
+    watch(controls, redraw)
     box = widgets.VBox([
         controls["profile"],
         widgets.HBox([controls["map_to_dext"], controls["fixed_4k"]]),

@@ -43,7 +43,7 @@ from ..pictures.memory_map import (
 from ..pictures.offsets import draw_offset_errors
 from ..pictures.style import COLORS, PROVENANCE_COLORS
 from ..pool import IOUserNetworkPacketBufferPool
-from .canvas import escape, finish, render_png
+from .canvas import escape, finish, render_png, watch
 from ..question import METHODS, QuestionDext, fill_pool, frame_room, read_packet
 
 __all__ = [
@@ -303,7 +303,5 @@ def pool_explorer(*, profile: str = "apple-silicon", segment_size: int = 65536,
         summary.value = summary_html(explorer.state)
         legend.value = legend_html(explorer.state)
 
-    for control in controls.values():
-        control.observe(update, names="value")
-    update()
+    watch(controls, update)
     return finish(box, controls, explorer.state, explorer.figure, image)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from ..machine import PROFILES, SEGMENT_SIZES
-from .canvas import escape, finish
+from .canvas import escape, finish, watch
 from .pool_explorer import EXPLORER_HEADROOM, ExplorerFigure, legend_html
 
 __all__ = ["question_sliders", "QUESTION_PACKETS", "slots_text"]
@@ -83,7 +83,5 @@ def question_sliders(*, buffer_size: int = 1600, profile: str = "apple-silicon",
         sentence.value = f"<b style='color:{color}'>{escape(slots_text(state))}</b>"
         legend.value = legend_html(state)
 
-    for control in controls.values():
-        control.observe(update, names="value")
-    update()
+    watch(controls, update)
     return finish(box, controls, figure.state, figure.figure, image)

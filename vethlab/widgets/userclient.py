@@ -22,7 +22,7 @@ from ..ioreturn import IOReturnName
 from ..pictures.userclient import draw_output_struct
 from ..question_app import DEFAULT_GUARD, GET_PACKET_VARIANTS, deliver, frame_of_length
 from ..structs import GET_PACKET_DATA_SIZE
-from .canvas import escape, finish, render_png
+from .canvas import escape, finish, render_png, watch
 
 __all__ = ["struct_explorer", "leak_explorer", "struct_text", "leak_text"]
 
@@ -88,17 +88,25 @@ def leak_text(state: dict) -> str:
     return f"Nothing stale went to the app with the {state['current']}-byte frame."
 
 
+def _length_slider(value: int, longest: int, description: str) -> widgets.IntSlider:
+    """A frame-length slider from Ethernet's 60-byte minimum to ``longest``."""
+    return widgets.IntSlider(value=value, min=60, max=longest, description=description,
+                             continuous_update=False, style=_STYLE,
+                             layout=widgets.Layout(width="46em"))
+
+
+def _variant_buttons(variant: str) -> widgets.ToggleButtons:
+    """The GetPacket variant: the question's, or the safe one."""
+    return widgets.ToggleButtons(options=list(GET_PACKET_VARIANTS), value=variant,
+                                 description="GetPacket", style=_STYLE)
+
+
 def struct_explorer(length: int = 1700, *, variant: str = "question", guard: int = DEFAULT_GUARD,
                     figsize=(9.6, 3.2), dpi: int = 80) -> widgets.VBox:
     """A frame-length slider (60..9018) and the GetPacket variant, over the output struct."""
     figure = _StructFigure(figsize, dpi)
-    controls = {
-        "length": widgets.IntSlider(value=length, min=60, max=9018, description="frame length",
-                                    continuous_update=False, style=_STYLE,
-                                    layout=widgets.Layout(width="46em")),
-        "variant": widgets.ToggleButtons(options=list(GET_PACKET_VARIANTS), value=variant,
-                                         description="GetPacket", style=_STYLE),
-    }
+    controls = {"length": _length_slider(length, 9018, "frame length"),
+                "variant": _variant_buttons(variant)}
     image = widgets.Image(format="png")
     sentence = widgets.HTML()
     state: dict = {}
@@ -118,9 +126,7 @@ def struct_explorer(length: int = 1700, *, variant: str = "question", guard: int
         image.value = png
         sentence.value = f"<b>{escape(struct_text(state))}</b>"
 
-    for control in controls.values():
-        control.observe(update, names="value")
-    update()
+    watch(controls, update)
     box = widgets.VBox([*controls.values(), sentence, image])
     return finish(box, controls, state, figure.figure, image)
 
@@ -130,16 +136,9 @@ def leak_explorer(previous: int = 1500, current: int = 100, *, variant: str = "q
     """Two frame lengths (60..1600), sent one after the other, and the GetPacket variant: the
     struct the second GetPacket returned, stale bytes in orange."""
     figure = _StructFigure(figsize, dpi)
-    controls = {
-        "previous": widgets.IntSlider(value=previous, min=60, max=GET_PACKET_DATA_SIZE,
-                                      description="first frame", continuous_update=False,
-                                      style=_STYLE, layout=widgets.Layout(width="46em")),
-        "current": widgets.IntSlider(value=current, min=60, max=GET_PACKET_DATA_SIZE,
-                                     description="second frame", continuous_update=False,
-                                     style=_STYLE, layout=widgets.Layout(width="46em")),
-        "variant": widgets.ToggleButtons(options=list(GET_PACKET_VARIANTS), value=variant,
-                                         description="GetPacket", style=_STYLE),
-    }
+    controls = {"previous": _length_slider(previous, GET_PACKET_DATA_SIZE, "first frame"),
+                "current": _length_slider(current, GET_PACKET_DATA_SIZE, "second frame"),
+                "variant": _variant_buttons(variant)}
     image = widgets.Image(format="png")
     sentence = widgets.HTML()
     state: dict = {}
@@ -157,8 +156,6 @@ def leak_explorer(previous: int = 1500, current: int = 100, *, variant: str = "q
         image.value = png
         sentence.value = f"<b>{escape(leak_text(state))}</b>"
 
-    for control in controls.values():
-        control.observe(update, names="value")
-    update()
+    watch(controls, update)
     box = widgets.VBox([*controls.values(), sentence, image])
     return finish(box, controls, state, figure.figure, image)
