@@ -2,7 +2,7 @@
 
 import json
 
-from vethlab.bench_redraw import GOALS_MS, SIZES, measure_naive_floor, measure_redraw
+from vethlab.bench.redraw import GOALS_MS, SIZES, measure_naive_floor, measure_redraw
 from vethlab.cli import main
 
 

@@ -3,7 +3,7 @@
 import argparse
 import json
 
-from vethlab import bench_userclient
+from vethlab.bench import userclient as bench_userclient
 from vethlab.cli import main
 
 KEYS = {"per_packet_pps", "batch_pps", "shared_mapping_pps", "bare_copy_pps"}

@@ -1,16 +1,23 @@
-"""Tests for vethlab.ethernet: IOUserNetworkEthernet's state machine and checks, and the
+"""Tests for vethlab.networkingdriverkit.ethernet: IOUserNetworkEthernet's state machine and checks, and the
 sample-shaped dext."""
 
 import itertools
 
 import pytest
 
-from vethlab import frames
-from vethlab.ethernet import (
+from vethlab.ioreturn import (
+    BadArgument,
+    kIOReturnInvalid,
+    kIOReturnNotReady,
+    kIOReturnUnderrun,
+)
+from vethlab.model.memory import Mac
+from vethlab.model.scheduler import scheduler_of
+from vethlab.networkingdriverkit.ethernet import (
     INTERFACE_MOVES,
     MEDIA_TYPES,
-    IOUserNetworkEthernet,
     InterfaceState,
+    IOUserNetworkEthernet,
     SampleEthernetDext,
     kIOUserNetworkLinkStatusActive,
     kIOUserNetworkLinkStatusInactive,
@@ -19,15 +26,13 @@ from vethlab.ethernet import (
     kIOUserNetworkMediaOptionFullDuplex,
     mac_bytes,
 )
-from vethlab.ioreturn import BadArgument, kIOReturnInvalid, kIOReturnNotReady, kIOReturnUnderrun
-from vethlab.memory import Mac
-from vethlab.packet import kIOUserNetworkPacketDirectionTx
-from vethlab.pool import (
+from vethlab.networkingdriverkit.packet import kIOUserNetworkPacketDirectionTx
+from vethlab.networkingdriverkit.pool import (
     IOUserNetworkPacketBufferPool,
     IOUserNetworkPacketBufferPoolOptions,
     PoolFlagMapToDext,
 )
-from vethlab.queues import (
+from vethlab.networkingdriverkit.queues import (
     QUEUE_CLASSES,
     IllegalMove,
     IOUserNetworkRxCompletionQueue,
@@ -36,9 +41,9 @@ from vethlab.queues import (
     QueueState,
     kernel_allocate,
     place_of,
-    scheduler_of,
     where,
 )
+from vethlab.wire import frames
 
 HOST_MAC = frames.HOST.mac
 

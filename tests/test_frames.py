@@ -1,4 +1,4 @@
-"""Tests for vethlab.frames: real Ethernet frames, their summaries, byte ranges and checks."""
+"""Tests for vethlab.wire.frames: real Ethernet frames, their summaries, byte ranges and checks."""
 
 import ipaddress
 
@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vethlab import frames
-from vethlab.frames import (
+from vethlab.wire import frames
+from vethlab.wire.frames import (
     APP,
     HOST,
     MAX_FRAME_LEN,

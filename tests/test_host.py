@@ -1,15 +1,16 @@
-"""Tests for vethlab.host: the host network stack, on its own (transmit, origin) and as the
+"""Tests for vethlab.wire.host: the host network stack, on its own (transmit, origin) and as the
 kernel side of an interface's queues (send, reclaim, deliver, validate, capture)."""
 
 import dpkt
 import pytest
 
-from vethlab import frames
-from vethlab.ethernet import SampleEthernetDext
-from vethlab.host import FLOW_DATA_OFFSETS, HostStack
-from vethlab.memory import Mac
-from vethlab.pcap import read_pcap
-from vethlab.queues import Place, QueueKind, scheduler_of, where
+from vethlab.model.memory import Mac
+from vethlab.model.scheduler import scheduler_of
+from vethlab.networkingdriverkit.ethernet import SampleEthernetDext
+from vethlab.networkingdriverkit.queues import Place, QueueKind, where
+from vethlab.wire import frames
+from vethlab.wire.host import FLOW_DATA_OFFSETS, HostStack
+from vethlab.wire.pcap import read_pcap
 
 
 class EchoDext(SampleEthernetDext):

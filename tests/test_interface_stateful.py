@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from vethlab import frames
-from vethlab.queues import Place, QueueKind, where
-from vethlab.responder import VirtualLink
+from vethlab.networkingdriverkit.queues import Place, QueueKind, where
+from vethlab.ping.link import VirtualLink
+from vethlab.wire import frames
 
 CI = os.environ.get("HYPOTHESIS_PROFILE") == "ci"
 HOST, APP = frames.HOST, frames.APP

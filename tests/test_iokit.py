@@ -3,6 +3,16 @@
 import numpy as np
 import pytest
 
+from vethlab.driverkit.userclient import ENTITLEMENT_USERCLIENT_ACCESS, UserClientState
+from vethlab.handoff.structs import GET_PACKET_OUTPUT_SIZE
+from vethlab.handoff.user_client import (
+    kCompleteFrames,
+    kGetPacket,
+    kGetPackets,
+    kPoolMemoryType,
+    kRegisterCallback,
+    kRegisterFrameCallback,
+)
 from vethlab.iokit import (
     App,
     DispatchQueue,
@@ -12,9 +22,9 @@ from vethlab.iokit import (
     IOConnectCallMethod,
     IOConnectCallScalarMethod,
     IOConnectCallStructMethod,
+    IOConnection,
     IOConnectMapMemory64,
     IOConnectUnmapMemory64,
-    IOConnection,
     IONotificationPortCreate,
     IONotificationPortDestroy,
     IONotificationPortGetMachPort,
@@ -35,19 +45,9 @@ from vethlab.ioreturn import (
     kIOReturnNotPermitted,
     kIOReturnSuccess,
 )
-from vethlab.memory import Mac, SimulatedFault
-from vethlab.packet import PacketState
-from vethlab.question_app import (
-    PacketDext,
-    kCompleteFrames,
-    kGetPacket,
-    kGetPackets,
-    kPoolMemoryType,
-    kRegisterCallback,
-    kRegisterFrameCallback,
-)
-from vethlab.structs import GET_PACKET_OUTPUT_SIZE
-from vethlab.userclient import ENTITLEMENT_USERCLIENT_ACCESS, UserClientState
+from vethlab.model.memory import Mac, SimulatedFault
+from vethlab.networkingdriverkit.packet import PacketState
+from vethlab.question.dext import PacketDext
 
 ENTITLED = {ENTITLEMENT_USERCLIENT_ACCESS: ["com.example.FooDriver"]}
 
@@ -341,7 +341,7 @@ def test_the_batch_selector_fills_an_out_of_line_buffer():
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from vethlab.ioreturn import IORETURN_CODES  # noqa: E402
+from vethlab.ioreturn import IORETURN_CODES
 
 anything = st.one_of(st.none(), st.booleans(), st.integers(-(1 << 70), 1 << 70), st.floats(),
                      st.text(max_size=4), st.binary(max_size=8),

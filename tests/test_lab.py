@@ -10,7 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vethlab import cli, lab
-from vethlab.ioreturn import BadArgument, IOReturnError, kIOReturnNotFound, kIOReturnNotWritable
+from vethlab.ioreturn import (
+    BadArgument,
+    IOReturnError,
+    kIOReturnNotFound,
+    kIOReturnNotWritable,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 

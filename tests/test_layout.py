@@ -5,8 +5,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vethlab.ioreturn import IOReturnError, kIOReturnBadArgument
-from vethlab.layout import MAX_BUFFER_SIZE, PoolLayout, configured_buffer_size
-from vethlab.machine import APPLE_SILICON, INTEL, SEGMENT_SIZES, Boot
+from vethlab.model.layout import MAX_BUFFER_SIZE, PoolLayout, configured_buffer_size
+from vethlab.model.machine import APPLE_SILICON, INTEL, SEGMENT_SIZES, Boot
 
 BOOTS = [Boot(p, s) for p in (APPLE_SILICON, INTEL) for s in SEGMENT_SIZES]
 

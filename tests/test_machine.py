@@ -2,8 +2,14 @@
 
 import pytest
 
-from vethlab.ioreturn import kIOReturnBadArgument, IOReturnError
-from vethlab.machine import APPLE_SILICON, INTEL, SEGMENT_SIZES, Boot, profile_named
+from vethlab.ioreturn import IOReturnError, kIOReturnBadArgument
+from vethlab.model.machine import (
+    APPLE_SILICON,
+    INTEL,
+    SEGMENT_SIZES,
+    Boot,
+    profile_named,
+)
 
 
 def test_profiles():

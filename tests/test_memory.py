@@ -4,16 +4,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vethlab.ioreturn import IOReturnError, kIOReturnBadArgument, kIOReturnNotAligned, kIOReturnNoSpace
-from vethlab.memory import (
+from vethlab.driverkit.memory import (
     IOBufferMemoryDescriptor,
     IOMemoryDescriptor,
-    Mac,
-    SimulatedFault,
     kIOMemoryDirectionInOut,
     kIOMemoryMapFixedAddress,
     kIOMemoryMapReadOnly,
 )
+from vethlab.ioreturn import (
+    IOReturnError,
+    kIOReturnBadArgument,
+    kIOReturnNoSpace,
+    kIOReturnNotAligned,
+)
+from vethlab.model.memory import Mac, SimulatedFault
 
 
 def buffer(mac, size=40000, task="dext"):

@@ -2,12 +2,14 @@
 
 import pytest
 
+from vethlab.driverkit.service import IOService
 from vethlab.ioreturn import IOReturnError, kIOReturnBadArgument
-from vethlab.memory import Mac
-from vethlab.pool import IOUserNetworkPacketBufferPool as Pool
-from vethlab.pool import IOUserNetworkPacketBufferPoolOptions as Options
-from vethlab.pool import PoolFlagMapToDext
-from vethlab.service import IOService
+from vethlab.model.memory import Mac
+from vethlab.networkingdriverkit.pool import IOUserNetworkPacketBufferPool as Pool
+from vethlab.networkingdriverkit.pool import (
+    IOUserNetworkPacketBufferPoolOptions as Options,
+)
+from vethlab.networkingdriverkit.pool import PoolFlagMapToDext
 
 
 def packet(flags=0, quirk=False, size=2048, count=32, index=0):

@@ -1,4 +1,4 @@
-"""Tests for vethlab.pcap: frames saved for Wireshark, and read back."""
+"""Tests for vethlab.wire.pcap: frames saved for Wireshark, and read back."""
 
 import io
 import shutil
@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from vethlab.frames import (
+from vethlab.wire.frames import (
     APP,
     HOST,
     arp_reply,
@@ -14,7 +14,7 @@ from vethlab.frames import (
     icmp_echo_request,
     mixed_frames,
 )
-from vethlab.pcap import SNAPLEN, read_pcap, timestamps, write_pcap
+from vethlab.wire.pcap import SNAPLEN, read_pcap, timestamps, write_pcap
 
 
 def _frames():

@@ -8,11 +8,11 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from vethlab import IOService, IOUserNetworkPacketBufferPool, Mac
-from vethlab.host import HostStack, native_flow_data_offset
 from vethlab.ioreturn import BadArgument
 from vethlab.pictures.anatomy import _ByteAxis, draw_buffer_anatomy
 from vethlab.pictures.style import COLORS
-from vethlab.question import QuestionDext
+from vethlab.question.scenario import QuestionDext
+from vethlab.wire.host import HostStack, native_flow_data_offset
 
 
 def dext(buffer_size=2048, packets=64, api="current", quirk=False, profile="apple-silicon"):

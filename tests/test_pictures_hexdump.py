@@ -3,9 +3,9 @@
 import matplotlib.pyplot as plt
 import pytest
 
-from vethlab.frames import HOST, APP, arp_request, fields
-from vethlab.host import HostStack
-from vethlab.memory import Mac
+from vethlab.driverkit.service import IOService
+from vethlab.model.memory import Mac
+from vethlab.networkingdriverkit.pool import IOUserNetworkPacketBufferPool
 from vethlab.pictures.hexdump import (
     REGION_CODES,
     HexDump,
@@ -16,9 +16,9 @@ from vethlab.pictures.hexdump import (
     pool_dump,
     reading_dumps,
 )
-from vethlab.pool import IOUserNetworkPacketBufferPool
-from vethlab.question import run_method
-from vethlab.service import IOService
+from vethlab.question.scenario import run_method
+from vethlab.wire.frames import APP, HOST, arp_request, fields
+from vethlab.wire.host import HostStack
 
 
 @pytest.fixture(scope="module")

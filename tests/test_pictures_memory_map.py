@@ -6,9 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vethlab.frames import HOST, APP, arp_request, icmp_echo_request
-from vethlab.host import HostStack
-from vethlab.memory import Mac
+from vethlab.driverkit.service import IOService
+from vethlab.model.memory import Mac
+from vethlab.networkingdriverkit.pool import (
+    IOUserNetworkPacketBufferPool,
+    IOUserNetworkPacketBufferPoolOptions,
+    PoolFlagMapToDext,
+)
 from vethlab.pictures.memory_map import (
     REGION_KINDS,
     buffer_regions,
@@ -16,14 +20,10 @@ from vethlab.pictures.memory_map import (
     memory_map_rules,
     read_right,
 )
-from vethlab.pool import (
-    IOUserNetworkPacketBufferPool,
-    IOUserNetworkPacketBufferPoolOptions,
-    PoolFlagMapToDext,
-)
-from vethlab.question import run_method
-from vethlab.service import IOService
+from vethlab.question.scenario import run_method
 from vethlab.widgets.pool_explorer import explore_pool
+from vethlab.wire.frames import APP, HOST, arp_request, icmp_echo_request
+from vethlab.wire.host import HostStack
 
 
 def make_pool(packets=4, buffers=None, buffer_size=2048, profile="apple-silicon",
@@ -247,7 +247,7 @@ def test_read_right_is_about_the_place_not_the_bytes():
 def test_a_read_across_a_buffer_end_is_cut_in_two_and_a_segment_tail_is_skipped():
     """A read crossing a buffer boundary gives two pieces; bytes in a segment's tail none."""
     from vethlab.pictures.memory_map import _read_pieces
-    from vethlab.question import Reading
+    from vethlab.question.scenario import Reading
 
     pool, _ = make_pool(packets=2, buffers=2)  # 2 buffers, then 60 KiB of unused segment
     across = Reading(0, 0, 2000, 8, 1992, 100, False)

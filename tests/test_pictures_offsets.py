@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vethlab.pictures.offsets import draw_offset_errors, exact_line, series_of
-from vethlab.question import Reading, run_question
+from vethlab.question.scenario import Reading, run_question
 from vethlab.widgets.pool_explorer import explore_pool
 
 

@@ -4,16 +4,23 @@ never their pixels."""
 import matplotlib.pyplot as plt
 import pytest
 
-from vethlab import frames
-from vethlab.ethernet import INTERFACE_MOVES, InterfaceState
+from vethlab.networkingdriverkit.ethernet import INTERFACE_MOVES, InterfaceState
+from vethlab.networkingdriverkit.queues import (
+    PACKET_MOVES,
+    QUEUE_MOVES,
+    REFUSED_MOVES,
+    Place,
+    QueueState,
+    where,
+)
 from vethlab.pictures.queues import (
     PLACE_BOXES,
     draw_occupancy,
     draw_queues,
     draw_states,
 )
-from vethlab.queues import PACKET_MOVES, QUEUE_MOVES, REFUSED_MOVES, Place, QueueState, where
-from vethlab.responder import VirtualLink
+from vethlab.ping.link import VirtualLink
+from vethlab.wire import frames
 
 
 def link_with_traffic(n=5):

@@ -3,6 +3,8 @@
 import matplotlib.pyplot as plt
 import pytest
 
+from vethlab.driverkit.userclient import USER_CLIENT_MOVES, Trace, UserClientState
+from vethlab.handoff.stack_slot import DEFAULT_GUARD
 from vethlab.pictures.userclient import (
     OVERWRITTEN_LABEL,
     SLOT_COLORS,
@@ -12,8 +14,7 @@ from vethlab.pictures.userclient import (
     draw_state_machine,
     sequence_rows,
 )
-from vethlab.question_app import DEFAULT_GUARD, deliver, frame_of_length
-from vethlab.userclient import USER_CLIENT_MOVES, Trace, UserClientState
+from vethlab.question.runs import deliver, frame_of_length
 
 
 def test_state_machine_is_drawn_from_the_table():

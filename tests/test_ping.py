@@ -8,10 +8,10 @@ import subprocess
 import dpkt
 import pytest
 
-from vethlab import frames
 from vethlab.cli import main
-from vethlab.pcap import read_pcap
-from vethlab.ping import PING_IDENT, run_ping
+from vethlab.ping.run import PING_IDENT, run_ping
+from vethlab.wire import frames
+from vethlab.wire.pcap import read_pcap
 
 # --- the report and the command ----------------------------------------------------------------
 

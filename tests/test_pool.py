@@ -5,17 +5,21 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from vethlab.driverkit.service import IOService
 from vethlab.ioreturn import IOReturnError, kIOReturnBadArgument, kIOReturnNoResources
-from vethlab.memory import Mac
-from vethlab.packet import PacketState
-from vethlab.pool import (
+from vethlab.model.memory import Mac
+from vethlab.networkingdriverkit.packet import PacketState
+from vethlab.networkingdriverkit.pool import (
     IOUserNetworkPacketBufferPool as Pool,
+)
+from vethlab.networkingdriverkit.pool import (
     IOUserNetworkPacketBufferPoolOptions as Options,
+)
+from vethlab.networkingdriverkit.pool import (
     PacketNotAllocated,
     PoolExhausted,
     PoolFlagMapToDext,
 )
-from vethlab.service import IOService
 
 
 def dext(**mac):
@@ -121,7 +125,7 @@ def test_deallocate_packets_is_all_or_nothing():
 def test_queued_packet_cannot_be_freed():
     """Freeing a packet a queue still holds raises PacketOnQueue (kIOReturnBusy); nothing changes."""
     from vethlab.ioreturn import kIOReturnBusy
-    from vethlab.pool import PacketOnQueue
+    from vethlab.networkingdriverkit.pool import PacketOnQueue
 
     pool = Pool.Create(dext(), "p", 2, 2, 2048)
     p = pool.allocatePacket()

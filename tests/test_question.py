@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vethlab.ioreturn import BadArgument
-from vethlab.question import run_method, run_question
+from vethlab.question.scenario import run_method, run_question
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +80,7 @@ def test_current_api_always_right(profile, segment, headroom, seed):
 
 def test_read_packet_gives_one_reading_by_key_or_function():
     """read_packet reads one packet with a method named by key or given as a function."""
-    from vethlab.question import current_api, question_fix, read_packet
+    from vethlab.question.scenario import current_api, question_fix, read_packet
 
     m = run_method("current_api", packets=4, segment_size=65536, headroom=8, data_offset=10,
                    buffer_size=2048, quirk=False)

@@ -1,11 +1,12 @@
-"""Tests for vethlab.queues: the four packet queues, their state machines, the doorbell and
+"""Tests for vethlab.networkingdriverkit.queues: the four packet queues, their state machines, the doorbell and
 the deterministic dispatch."""
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vethlab.ethernet import IOUserNetworkEthernet
+from vethlab.driverkit.dispatch import IODataQueueDispatchSource, IODispatchQueue
+from vethlab.driverkit.service import OSAction
 from vethlab.ioreturn import (
     BadArgument,
     IOReturnError,
@@ -15,31 +16,32 @@ from vethlab.ioreturn import (
     kIOReturnOverrun,
     kIOReturnUnderrun,
 )
-from vethlab.memory import Mac
-from vethlab.packet import kIOUserNetworkPacketDirectionRx, kIOUserNetworkPacketDirectionTx
-from vethlab.pool import (
+from vethlab.model.memory import Mac
+from vethlab.model.scheduler import scheduler_of
+from vethlab.networkingdriverkit.ethernet import IOUserNetworkEthernet
+from vethlab.networkingdriverkit.packet import (
+    kIOUserNetworkPacketDirectionRx,
+    kIOUserNetworkPacketDirectionTx,
+)
+from vethlab.networkingdriverkit.pool import (
     IOUserNetworkPacketBufferPool,
     IOUserNetworkPacketBufferPoolOptions,
     PoolFlagMapToDext,
 )
-from vethlab.queues import (
+from vethlab.networkingdriverkit.queues import (
     PACKET_MOVES,
     QUEUE_CLASSES,
     QUEUE_MOVES,
     REFUSED_MOVES,
-    IODataQueueDispatchSource,
-    IODispatchQueue,
     IllegalMove,
     IOUserNetworkPacketQueue,
     IOUserNetworkTxSubmissionQueue,
-    OSAction,
     Place,
     QueueKind,
     QueueState,
     kernel_allocate,
     kernel_free,
     place_of,
-    scheduler_of,
     where,
 )
 

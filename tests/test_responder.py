@@ -1,19 +1,15 @@
-"""Tests for vethlab.responder: the virtual Ethernet dext, its PutPacket selector, the
+"""Tests for vethlab.ping: the virtual Ethernet dext, its PutPacket selector, the
 responder app and the whole link."""
 
 import pytest
 
-from vethlab import frames
 from vethlab.iokit import IOConnectCallStructMethod
 from vethlab.ioreturn import kIOReturnBadArgument
-from vethlab.queues import Place, QueueKind
-from vethlab.responder import (
-    EthernetUserClient,
-    VirtualLink,
-    answer,
-    kPutPacket,
-    ping_burst,
-)
+from vethlab.networkingdriverkit.queues import Place, QueueKind
+from vethlab.ping.app import answer
+from vethlab.ping.dext import EthernetUserClient, kPutPacket
+from vethlab.ping.link import VirtualLink, ping_burst
+from vethlab.wire import frames
 
 HOST, APP = frames.HOST, frames.APP
 

@@ -2,9 +2,9 @@
 
 import pytest
 
+from vethlab.driverkit.service import IOService, OSAction, OSData
 from vethlab.ioreturn import BadArgument
-from vethlab.memory import Mac
-from vethlab.service import IOService, OSAction, OSData
+from vethlab.model.memory import Mac
 
 
 def test_osdata_with_bytes():
@@ -15,9 +15,9 @@ def test_osdata_with_bytes():
 
 def test_one_osaction_for_handlers_and_completions():
     """Handlers and async completions are the same class, as in DriverKit."""
-    from vethlab import queues, userclient
+    from vethlab.driverkit import dispatch, userclient
 
-    assert queues.OSAction is userclient.OSAction is OSAction
+    assert dispatch.OSAction is userclient.OSAction is OSAction
 
 
 def test_create_checks_method_and_queue():

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vethlab.structs import (
+from vethlab.handoff.structs import (
     BATCH_ALIGNMENT,
     FRAMES_PER_NOTIFICATION,
     GET_PACKET_DATA_SIZE,

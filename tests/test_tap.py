@@ -1,4 +1,4 @@
-"""Tests for vethlab.tap: a real Linux kernel behind a TAP device, in a network namespace the
+"""Tests for vethlab.wire.tap: a real Linux kernel behind a TAP device, in a network namespace the
 test creates and deletes, talking to the app through the simulated dext.
 
 Needs root, /dev/net/tun and ip (iproute2); skips with the reason otherwise (CI turns that skip
@@ -9,9 +9,10 @@ import subprocess
 
 import pytest
 
-from vethlab import frames
 from vethlab.cli import main
-from vethlab.tap import TapDevice, TapLink, tap_available
+from vethlab.ping.tap_link import TapLink
+from vethlab.wire import frames
+from vethlab.wire.tap import TapDevice, tap_available
 
 AVAILABLE, WHY = tap_available()
 needs_tap = pytest.mark.skipif(not AVAILABLE, reason=WHY)

@@ -3,21 +3,8 @@
 import numpy as np
 import pytest
 
-from vethlab.ioreturn import (
-    IOReturnError,
-    kIOReturnBadArgument,
-    kIOReturnNoCompletion,
-    kIOReturnNotOpen,
-    kIOReturnNotPermitted,
-    kIOReturnNotReady,
-    kIOReturnNotResponding,
-    kIOReturnStillOpen,
-    kIOReturnSuccess,
-    kIOReturnUnsupported,
-)
-from vethlab.memory import Mac, SimulatedFault
-from vethlab.service import IOService, OSData
-from vethlab.userclient import (
+from vethlab.driverkit.service import IOService, OSData
+from vethlab.driverkit.userclient import (
     ENTITLEMENT_ALLOW_ANY_USERCLIENT_ACCESS,
     ENTITLEMENT_USERCLIENT_ACCESS,
     ILLEGAL_MOVE_CODES,
@@ -35,6 +22,19 @@ from vethlab.userclient import (
     kIOUserClientVariableStructureSize,
     may_open,
 )
+from vethlab.ioreturn import (
+    IOReturnError,
+    kIOReturnBadArgument,
+    kIOReturnNoCompletion,
+    kIOReturnNotOpen,
+    kIOReturnNotPermitted,
+    kIOReturnNotReady,
+    kIOReturnNotResponding,
+    kIOReturnStillOpen,
+    kIOReturnSuccess,
+    kIOReturnUnsupported,
+)
+from vethlab.model.memory import Mac, SimulatedFault
 
 VAR = kIOUserClientVariableStructureSize
 MOVES = ("Start", "ExternalMethod", "AsyncCompletion", "CopyClientMemoryForType", "crash", "Stop")
@@ -118,7 +118,7 @@ class ToyDext(IOService):
     bundle_identifier = "com.example.Toy"
 
     def NewUserClient(self, type):
-        from vethlab.memory import IOBufferMemoryDescriptor
+        from vethlab.driverkit.memory import IOBufferMemoryDescriptor
 
         client = ToyClient(self)
         client.memory = IOBufferMemoryDescriptor.Create(3, 8192, task=self.task)

@@ -10,7 +10,21 @@ import numpy as np
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from vethlab.ioreturn import IORETURN_CODES, IOReturnError, kIOReturnSuccess
+from vethlab.driverkit.service import OSData
+from vethlab.driverkit.userclient import (
+    ENTITLEMENT_USERCLIENT_ACCESS,
+    IO_STRUCT_INBAND_MAX,
+    IOUserClientMethodArguments,
+    OSAction,
+    UserClientState,
+    client_buffer,
+)
+from vethlab.handoff.structs import (
+    GET_PACKET_DATA_SIZE,
+    GET_PACKET_OUTPUT_SIZE,
+    parse_batch,
+)
+from vethlab.handoff.user_client import kGetPacket, kGetPackets
 from vethlab.iokit import (
     App,
     IOConnectCallAsyncMethod,
@@ -24,18 +38,9 @@ from vethlab.iokit import (
     kIOAsyncCalloutFuncIndex,
     kOSAsyncRef64Count,
 )
-from vethlab.memory import Mac
-from vethlab.question_app import PacketDext, kGetPacket, kGetPackets
-from vethlab.service import OSData
-from vethlab.structs import GET_PACKET_DATA_SIZE, GET_PACKET_OUTPUT_SIZE, parse_batch
-from vethlab.userclient import (
-    ENTITLEMENT_USERCLIENT_ACCESS,
-    IO_STRUCT_INBAND_MAX,
-    IOUserClientMethodArguments,
-    OSAction,
-    UserClientState,
-    client_buffer,
-)
+from vethlab.ioreturn import IORETURN_CODES, IOReturnError, kIOReturnSuccess
+from vethlab.model.memory import Mac
+from vethlab.question.dext import PacketDext
 
 EXAMPLES = 2000 if os.environ.get("HYPOTHESIS_PROFILE") == "ci" else 200
 FUZZ = settings(max_examples=EXAMPLES, deadline=None,

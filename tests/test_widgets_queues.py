@@ -1,8 +1,8 @@
 """Tests for vethlab.widgets.queues: the queue stepper moved like a learner would, checked on
 what it drew."""
 
-from vethlab.queues import where
-from vethlab.responder import ping_burst
+from vethlab.networkingdriverkit.queues import where
+from vethlab.ping.link import ping_burst
 from vethlab.widgets.queues import queue_stepper
 
 

@@ -1,66 +1,66 @@
 """vethlab: a runnable model of a NetworkingDriverKit virtual-Ethernet dext's packet buffers.
 
-The map of the package, from the machine up to the pictures:
+The map of the package, layer by layer from the top; a layer imports only layers below it
+(``lint-imports`` checks this, see ``[tool.importlinter]`` in pyproject.toml):
 
-=================  ===========================================================================
-``ioreturn``       kern_return_t codes with their real values; :class:`IOReturnError`
-``machine``        machine profiles (page size, cache line) and boots (segment size)
-``layout``         ALL pool arithmetic: XNU's size rule, segments, buffer offsets (ASCII map)
-``memory``         :class:`Mac`, tasks, address spaces, memory descriptors, mappings, faults
-``service``        ``OSObject``, ``IOService``, ``OSData``, ``OSAction``
-``packet``         :class:`IOUserNetworkPacket`: offsets and lengths, both accessor families
-``pool``           :class:`IOUserNetworkPacketBufferPool`: Create, CreateWithOptions, packets
-``host``           the simulated host network stack that writes frames into the pool
-``frames``         real Ethernet frames (ARP, ICMP, UDP, IPv6 ND) built with dpkt
-``pcap``           pcap files of the frames, with dpkt
-``question``       the question as a scenario: first attempt, its fix, today's API
-``structs``        C structures crossing the user-client boundary, as numpy dtypes
-``userclient``     ``IOUserClient``: dispatch checks, ``AsyncCompletion``, the one boundary
-``iokit``          the app's IOKit.framework: ``IOServiceOpen``, ``IOConnectCall…``, mappings
-``question_app``   the question's dext and app: GetPacket (overflow, leak, safe), faster designs
-``queues``         the four packet queues, dispatch queues, the edge-triggered doorbell; ONE
-                   table of where a packet may move (:data:`~vethlab.queues.PACKET_MOVES`)
-``ethernet``       ``IOUserNetworkEthernet``: registration, media, link, MTU, TX headroom;
-                   ``SampleEthernetDext``, shaped like Apple's sample
-``responder``      ping through the dext: ``VirtualEthernetDext`` (+ PutPacket), the responder
-                   app, ``VirtualLink`` wiring host stack, dext and app together
-``tap``            a real Linux kernel on the host side, through a TAP device in its own namespace
-``ping``           ``vethlab ping``: ping the app through the dext, count every frame, pcap
-``pictures``       matplotlib drawings of the model's state (each takes an ``ax``)
-``widgets``        ipywidgets dashboards built on the pictures
-``cli``            the ``vethlab`` command
-``bench``          ``vethlab bench WHAT``: benchmarks (``bench_redraw``: the pool explorer's redraw;
-                   ``bench_userclient``: frames per second of the three app designs)
-``lab``            ``vethlab lab``: copy the notebooks to a folder of yours, open JupyterLab
-=================  ===========================================================================
+=========================  ==================================================================
+``cli/``                   the ``vethlab`` command (never imported by the library)
+``bench/``, ``lab``        benchmarks; copying the notebooks and opening JupyterLab
+``widgets/``               ipywidgets dashboards built on the pictures
+``pictures/``              matplotlib drawings of the model's state (each takes an ``ax``)
+``question/``, ``ping/``   the scenarios: the question's dext and its runs; ping through a
+                           virtual Ethernet dext whose wire is its app
+``handoff/``               how a dext hands frames to its app: structs, GetPacket, the user
+                           client, the app in three designs (shared by both scenarios)
+``wire/``                  real frames, pcap, TAP, the host's network stack
+``iokit``                  the app's IOKit.framework: ``IOServiceOpen``, ``IOConnectCall…``
+``networkingdriverkit/``   Apple's NetworkingDriverKit: packet, pool, queues, Ethernet
+``driverkit/``             Apple's DriverKit: services, memory descriptors and maps,
+                           dispatch queues, ``IOUserClient``
+``model/``                 vethlab's own model of the Mac (not Apple API): machine and boot,
+                           XNU's pool arithmetic, tasks and faults, the scheduler
+``ioreturn``               ``kern_return_t`` codes with their real values; ``IOReturnError``
+=========================  ==================================================================
 
 Every behaviour is labelled by where it comes from: documented (Apple's docs or headers),
-observed (measured by driver authors, or read in XNU's source), reported (only the question
-says so) or modelled (vethlab's own choice where the truth is unknown). See the README.
+source (the system's own open source code, e.g. XNU), observed (measured by driver authors on
+real Macs), reported (only the question says so) or modelled (vethlab's own choice where the
+truth is unknown). See the README.
 """
 
-from . import ioreturn
-from .host import HostStack
-from .ioreturn import IOReturnError, IOReturnName
-from .lab import sync_notebooks
-from .layout import PoolLayout, configured_buffer_size
-from .machine import APPLE_SILICON, INTEL, PROFILES, Boot, MachineProfile
-from .memory import (
+from vethlab import _moved, ioreturn
+from vethlab.driverkit.dispatch import IODispatchQueue
+from vethlab.driverkit.memory import (
     IOBufferMemoryDescriptor,
     IOMemoryDescriptor,
     IOMemoryMap,
-    Mac,
-    SimulatedFault,
-    Task,
     kIOMemoryMapFixedAddress,
     kIOMemoryMapReadOnly,
 )
-from .packet import (
+from vethlab.driverkit.service import IOService, OSAction, OSData
+from vethlab.driverkit.userclient import (
+    IOUserClient,
+    IOUserClientMethodArguments,
+    IOUserClientMethodDispatch,
+)
+from vethlab.handoff.app import QuestionApp
+from vethlab.handoff.structs import GetPacket_Output
+from vethlab.iokit import App, IOServiceClose, IOServiceOpen
+from vethlab.ioreturn import IOReturnError, IOReturnName
+from vethlab.lab import sync_notebooks
+from vethlab.model.layout import PoolLayout, configured_buffer_size
+from vethlab.model.machine import APPLE_SILICON, INTEL, PROFILES, Boot, MachineProfile
+from vethlab.model.memory import Mac, SimulatedFault, Task
+from vethlab.networkingdriverkit.ethernet import (
+    IOUserNetworkEthernet,
+    SampleEthernetDext,
+)
+from vethlab.networkingdriverkit.packet import (
     IOUserNetworkPacket,
     kIOUserNetworkPacketDirectionRx,
     kIOUserNetworkPacketDirectionTx,
 )
-from .pool import (
+from vethlab.networkingdriverkit.pool import (
     IOUserNetworkPacketBufferPool,
     IOUserNetworkPacketBufferPoolOptions,
     PoolFlagMapToDevice,
@@ -68,13 +68,7 @@ from .pool import (
     PoolFlagPersistentMemory,
     PoolFlagSingleMemorySegment,
 )
-from .question import QuestionDext, current_api, first_attempt, question_fix, run_question
-from .iokit import App, IOServiceClose, IOServiceOpen
-from .question_app import PacketDext, QuestionApp, compare_designs, deliver
-from .structs import GetPacket_Output
-from .ethernet import IOUserNetworkEthernet, SampleEthernetDext
-from .queues import (
-    IODispatchQueue,
+from vethlab.networkingdriverkit.queues import (
     IOUserNetworkRxCompletionQueue,
     IOUserNetworkRxSubmissionQueue,
     IOUserNetworkTxCompletionQueue,
@@ -82,12 +76,22 @@ from .queues import (
     Place,
     where,
 )
-from .responder import Responder, VirtualEthernetDext, VirtualLink
-from .ping import run_ping
-from .userclient import IOUserClient, IOUserClientMethodArguments, IOUserClientMethodDispatch
-from .service import IOService, OSAction, OSData
+from vethlab.ping.app import Responder
+from vethlab.ping.dext import VirtualEthernetDext
+from vethlab.ping.link import VirtualLink
+from vethlab.ping.run import run_ping
+from vethlab.question.dext import PacketDext
+from vethlab.question.runs import compare_designs, deliver
+from vethlab.question.scenario import (
+    QuestionDext,
+    current_api,
+    first_attempt,
+    question_fix,
+    run_question,
+)
+from vethlab.wire.host import HostStack
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "APPLE_SILICON",
@@ -158,3 +162,7 @@ for _name in ioreturn.IORETURN_CODES:
     globals()[_name] = ioreturn.IORETURN_CODES[_name]
     __all__.append(_name)
 del _name
+
+# The module paths of vethlab 0.1 (vethlab.queues, vethlab.question_app, …) still import, with
+# a DeprecationWarning naming the new path, until 0.3.0.
+_moved.install()

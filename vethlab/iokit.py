@@ -6,7 +6,7 @@ C. Two rules turn C into Python:
 * **Every call returns its ``kern_return_t`` first**, as in C, and never raises for a failure
   of the call: ``kr, connect = IOServiceOpen(service, app, 0)``. A failed call's other results
   are ``None`` or empty. (This is the app side of the user-client boundary: the dext's errors
-  arrive here as codes, converted once, in ``vethlab.userclient``.)
+  arrive here as codes, converted once, in ``vethlab.driverkit.userclient``.)
 * **C out-parameters become further return values**, after the code (as PyObjC does):
   ``kr, output = IOConnectCallStructMethod(connect, selector, inputStruct, outputStructCnt)``.
   A count that C passes beside a pointer is the length of the Python sequence; the capacity
@@ -33,15 +33,13 @@ from collections import deque
 
 import numpy as np
 
-from .ioreturn import (
-    IOReturnError,
-    kIOReturnBadArgument,
-    kIOReturnNotOpen,
-    kIOReturnSuccess,
+from vethlab.driverkit.memory import (
+    IOMemoryMap,
+    kIOMemoryMapFixedAddress,
+    kIOMemoryMapReadOnly,
 )
-from .memory import IOMemoryMap, Mac, Task, kIOMemoryMapFixedAddress, kIOMemoryMapReadOnly
-from .service import IOService
-from .userclient import (
+from vethlab.driverkit.service import IOService
+from vethlab.driverkit.userclient import (
     IO_STRUCT_INBAND_MAX,
     IOUserClient,
     OSAction,
@@ -53,6 +51,14 @@ from .userclient import (
     kernel_open,
     kIOUserClientScalarArrayCountMax,
 )
+from vethlab.ioreturn import (
+    IOReturnError,
+    kIOReturnBadArgument,
+    kIOReturnNotOpen,
+    kIOReturnSuccess,
+)
+from vethlab.model.memory import Mac, Task
+from vethlab.model.scheduler import SerialQueue
 
 __all__ = [
     "App",
@@ -126,30 +132,16 @@ class App:
         return f"<App {self.name!r} ({self.bundle_identifier})>"
 
 
-class DispatchQueue:
-    """A serial dispatch queue that runs its blocks only when drained (deterministic)."""
+class DispatchQueue(SerialQueue):
+    """``dispatch_queue_t``: a serial queue whose blocks run when the app drains it
+    (deterministic; see :mod:`vethlab.model.scheduler`)."""
 
     def __init__(self, label: str = "") -> None:
+        super().__init__(label)
         self.label = label
-        self._blocks: deque = deque()
-        self.ran = 0
 
     def dispatch_async(self, block) -> None:
-        self._blocks.append(block)
-
-    @property
-    def pending(self) -> int:
-        return len(self._blocks)
-
-    def drain(self, limit: int | None = None) -> int:
-        """Run queued blocks in order (blocks they queue run too) until none is left or
-        ``limit`` have run; return how many ran."""
-        ran = 0
-        while self._blocks and (limit is None or ran < limit):
-            self._blocks.popleft()()
-            ran += 1
-        self.ran += ran
-        return ran
+        self.add_block(block)
 
     def __repr__(self) -> str:
         return f"<DispatchQueue {self.label!r}: {self.pending} pending>"
@@ -223,7 +215,7 @@ def IONotificationPortDestroy(notify: IONotificationPort) -> None:
 
 class IOConnection:
     """``io_connect_t``: an app's handle on one user client. Its state is the user client's
-    (one state machine, ``vethlab.userclient.USER_CLIENT_MOVES``)."""
+    (one state machine, ``vethlab.driverkit.userclient.USER_CLIENT_MOVES``)."""
 
     def __init__(self, app: App, service: IOService, client: IOUserClient, type: int) -> None:
         self.app = app

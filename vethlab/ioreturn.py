@@ -10,7 +10,7 @@ exactly as C code would::
         assert err.code == kIOReturnBadArgument      # 0xe00002c2
 
 A simulated DriverKit call that fails raises :class:`IOReturnError` (or a subclass); it never
-returns a code the caller could ignore.  The user-client boundary (``vethlab.userclient``) is the
+returns a code the caller could ignore.  The user-client boundary (``vethlab.driverkit.userclient``) is the
 one place where an error turns back into a returned ``kern_return_t``.
 """
 

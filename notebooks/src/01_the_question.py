@@ -28,7 +28,7 @@ from vethlab.pictures import (
     hexdump_text,
     reading_dumps,
 )
-from vethlab.question import METHODS, run_question
+from vethlab.question.scenario import METHODS, run_question
 from vethlab.widgets import question_sliders
 
 # %% [markdown]

@@ -20,8 +20,8 @@
 import matplotlib.pyplot as plt
 
 import vethlab
-from vethlab.bench_userclient import measure
-from vethlab.frames import describe, mixed_frames
+from vethlab.bench.userclient import measure
+from vethlab.wire.frames import describe, mixed_frames
 from vethlab.iokit import App, IOServiceClose, IOServiceOpen
 from vethlab.ioreturn import IOReturnName
 from vethlab.pictures import (
@@ -31,9 +31,11 @@ from vethlab.pictures import (
     draw_provenance_key,
     draw_state_machine,
 )
-from vethlab.question_app import PacketDext, QuestionApp, compare_designs, deliver, frame_of_length
-from vethlab.structs import GetPacket_Output, c_declaration
-from vethlab.userclient import ENTITLEMENT_USERCLIENT_ACCESS, USER_CLIENT_MOVES
+from vethlab.question.dext import PacketDext
+from vethlab.handoff.app import QuestionApp
+from vethlab.question.runs import compare_designs, deliver, frame_of_length
+from vethlab.handoff.structs import GetPacket_Output, c_declaration
+from vethlab.driverkit.userclient import ENTITLEMENT_USERCLIENT_ACCESS, USER_CLIENT_MOVES
 from vethlab.widgets import leak_explorer, struct_explorer
 
 # %% [markdown]

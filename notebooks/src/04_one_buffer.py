@@ -21,10 +21,10 @@
 import matplotlib.pyplot as plt
 
 import vethlab
-from vethlab.frames import HOST, APP, describe, icmp_echo_request
-from vethlab.host import HostStack, native_flow_data_offset
+from vethlab.wire.frames import HOST, APP, describe, icmp_echo_request
+from vethlab.wire.host import HostStack, native_flow_data_offset
 from vethlab.pictures.anatomy import draw_buffer_anatomy
-from vethlab.question import METHODS, QuestionDext, read_packet
+from vethlab.question.scenario import METHODS, QuestionDext, read_packet
 from vethlab.widgets.buffer_anatomy import buffer_anatomy
 
 # %% [markdown]

@@ -19,9 +19,9 @@
 import matplotlib.pyplot as plt
 
 import vethlab
-from vethlab.frames import HOST, APP, describe, icmp_echo_request
-from vethlab.host import HostStack
-from vethlab.memory import kIOMemoryDirectionInOut
+from vethlab.wire.frames import HOST, APP, describe, icmp_echo_request
+from vethlab.wire.host import HostStack
+from vethlab.driverkit.memory import kIOMemoryDirectionInOut
 from vethlab.pictures.mappings import draw_mappings
 from vethlab.widgets.mapping_explorer import ASSUMED_PAGE_SIZE, build_scene, mapping_explorer
 

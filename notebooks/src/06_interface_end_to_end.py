@@ -26,8 +26,8 @@
 import matplotlib.pyplot as plt
 
 import vethlab
-from vethlab.ethernet import INTERFACE_MOVES, LINK_STATUSES
-from vethlab.frames import (
+from vethlab.networkingdriverkit.ethernet import INTERFACE_MOVES, LINK_STATUSES
+from vethlab.wire.frames import (
     APP,
     HOST,
     arp_request,
@@ -38,11 +38,13 @@ from vethlab.frames import (
     is_reply_to,
     validate,
 )
-from vethlab.pcap import read_pcap
+from vethlab.wire.pcap import read_pcap
 from vethlab.pictures import draw_occupancy, draw_provenance_key, draw_queues, draw_states
-from vethlab.queues import QUEUE_MOVES, scheduler_of
-from vethlab.responder import Responder
-from vethlab.tap import TapLink, tap_available
+from vethlab.networkingdriverkit.queues import QUEUE_MOVES
+from vethlab.model.scheduler import scheduler_of
+from vethlab.ping.app import Responder
+from vethlab.ping.tap_link import TapLink
+from vethlab.wire.tap import tap_available
 from vethlab.widgets import queue_stepper
 
 # %% [markdown]
@@ -198,7 +200,7 @@ for direction, frame in host.capture:
     print(f"{direction:>3}  {len(frame):3} bytes  {describe(frame):42}  {validate(frame) or 'valid'}")
 
 # %% [markdown]
-# The echo reply, field by field (`vethlab.frames.fields`, read off dpkt's own header tables):
+# The echo reply, field by field (`vethlab.wire.frames.fields`, read off dpkt's own header tables):
 
 # %%
 for name, start, end in fields(reply):
@@ -365,5 +367,5 @@ else:
 #   `link.dext.max_transfer_unit = 9000` and `link.dext.SetMTU(9000)`, send a 2000-byte frame
 #   with `link.host.send(udp_datagram(HOST, APP, 49152, 9, bytes(1958)))` and `link.settle()`.
 #   Which designs deliver it (`link.responder.received`), and why does `GetPacket` drop it
-#   (`link.accounting()`)? Import `udp_datagram` from `vethlab.frames` first.
+#   (`link.accounting()`)? Import `udp_datagram` from `vethlab.wire.frames` first.
 # * Open `ping.pcap` in Wireshark and follow an echo request to its reply.

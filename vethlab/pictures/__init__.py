@@ -14,15 +14,21 @@ tests can check the structure of a picture without looking at pixels.
 ``queues``      where every packet is: the four queues, the moves between places, occupancy
 """
 
-from .hexdump import draw_hexdump, first_junk_packet, hexdump_text, pool_dump, reading_dumps  # noqa: F401
-from .anatomy import draw_buffer_anatomy  # noqa: F401
-from .legend import add_provenance_notes, draw_provenance_key  # noqa: F401
-from .memory_map import draw_memory_map  # noqa: F401
-from .mappings import draw_mappings  # noqa: F401
-from .offsets import draw_offset_errors  # noqa: F401
-from .queues import draw_occupancy, draw_queues, draw_states  # noqa: F401
-from .style import COLORS, PROVENANCE, PROVENANCE_COLORS  # noqa: F401
-from .userclient import (  # noqa: F401
+from vethlab.pictures.anatomy import draw_buffer_anatomy
+from vethlab.pictures.hexdump import (
+    draw_hexdump,
+    first_junk_packet,
+    hexdump_text,
+    pool_dump,
+    reading_dumps,
+)
+from vethlab.pictures.legend import add_provenance_notes, draw_provenance_key
+from vethlab.pictures.mappings import draw_mappings
+from vethlab.pictures.memory_map import draw_memory_map
+from vethlab.pictures.offsets import draw_offset_errors
+from vethlab.pictures.queues import draw_occupancy, draw_queues, draw_states
+from vethlab.pictures.style import COLORS, PROVENANCE, PROVENANCE_COLORS
+from vethlab.pictures.userclient import (
     draw_call_sequence,
     draw_design_comparison,
     draw_output_struct,

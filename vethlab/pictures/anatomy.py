@@ -37,12 +37,12 @@ from types import SimpleNamespace
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from ..host import native_flow_data_offset
-from ..ioreturn import BadArgument
-from ..packet import IOUserNetworkPacket
-from ..question import METHODS, QuestionDext, read_packet
-from .legend import add_provenance_notes
-from .style import COLORS, FONT_SIZE, MONO_FONT
+from vethlab.ioreturn import BadArgument
+from vethlab.networkingdriverkit.packet import IOUserNetworkPacket
+from vethlab.pictures.legend import add_provenance_notes
+from vethlab.pictures.style import COLORS, FONT_SIZE, MONO_FONT
+from vethlab.question.scenario import METHODS, QuestionDext, read_packet
+from vethlab.wire.host import native_flow_data_offset
 
 __all__ = ["draw_buffer_anatomy", "Landing", "anatomy_notes", "notes_under", "fresh_axes", "FORMULA_NAMES"]
 

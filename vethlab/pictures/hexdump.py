@@ -3,9 +3,9 @@
 ``pool_dump(pool, host, start, length, mapping)`` reads ``length`` bytes of the pool at pool
 offset ``start`` and says what each byte is, from the model's records:
 
-* the host stack's :meth:`~vethlab.host.HostStack.origin` says whether a byte belongs to a frame
+* the host stack's :meth:`~vethlab.wire.host.HostStack.origin` says whether a byte belongs to a frame
   a packet holds now, to an earlier (stale) frame, or was never written;
-* a current frame's bytes are split into fields by :func:`vethlab.frames.fields` (link header,
+* a current frame's bytes are split into fields by :func:`vethlab.wire.frames.fields` (link header,
   network header, transport header, payload, padding);
 * a never-written byte of a buffer in use is headroom before the frame's ``getDataOffset()`` and
   tailroom after its end; in a free buffer it is just zero.
@@ -24,9 +24,9 @@ import numpy as np
 from matplotlib.collections import PolyCollection
 from matplotlib.patches import Patch
 
-from ..frames import fields
-from ..packet import PacketState
-from .style import COLORS, FIELD_LAYER_COLORS, FONT_SIZE, MONO_FONT
+from vethlab.networkingdriverkit.packet import PacketState
+from vethlab.pictures.style import COLORS, FIELD_LAYER_COLORS, FONT_SIZE, MONO_FONT
+from vethlab.wire.frames import fields
 
 __all__ = [
     "Region",

@@ -21,7 +21,13 @@ from matplotlib.legend import Legend
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.transforms import offset_copy
 
-from .style import COLORS, FONT_SIZE, PROVENANCE, PROVENANCE_COLORS, PROVENANCE_MEANING
+from vethlab.pictures.style import (
+    COLORS,
+    FONT_SIZE,
+    PROVENANCE,
+    PROVENANCE_COLORS,
+    PROVENANCE_MEANING,
+)
 
 __all__ = ["add_provenance_notes", "draw_provenance_key", "provenance_handles", "check_label"]
 

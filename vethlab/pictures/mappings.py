@@ -32,11 +32,12 @@ from dataclasses import dataclass
 
 from matplotlib.patches import Polygon, Rectangle
 
-from ..ioreturn import BadArgument
-from ..memory import IOMemoryDescriptor, IOMemoryMap, SimulatedFault, Task
-from ..pool import IOUserNetworkPacketBufferPool
-from .anatomy import fresh_axes, notes_under
-from .style import COLORS, FONT_SIZE, MONO_FONT, OKABE_ITO
+from vethlab.driverkit.memory import IOMemoryDescriptor, IOMemoryMap
+from vethlab.ioreturn import BadArgument
+from vethlab.model.memory import SimulatedFault, Task
+from vethlab.networkingdriverkit.pool import IOUserNetworkPacketBufferPool
+from vethlab.pictures.anatomy import fresh_axes, notes_under
+from vethlab.pictures.style import COLORS, FONT_SIZE, MONO_FONT, OKABE_ITO
 
 __all__ = ["draw_mappings", "probe_address", "Probe"]
 
@@ -122,7 +123,7 @@ def draw_mappings(ax, descriptor_or_pool, *tasks: Task, buffer: int | None = Non
                   probes=(), title: str | None = None):
     """Draw a descriptor (or a pool's) between one or two tasks' mappings of it; return ``ax``.
 
-    ``tasks``: one or two :class:`~vethlab.memory.Task` (default for a pool: its owner's task
+    ``tasks``: one or two :class:`~vethlab.model.memory.Task` (default for a pool: its owner's task
     and the kernel). ``buffer``: the pool buffer to join to its addresses (default 0; for a bare
     descriptor, no buffer). ``probes``: ``(task, address, label)`` tuples, reads to try and
     draw (a cross where the task faults).

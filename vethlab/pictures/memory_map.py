@@ -12,7 +12,7 @@ top to bottom in pool order, with the byte offset inside the buffer across::
 
 Everything comes from the model's state: the buffer geometry from ``pool.layout``; headroom,
 data offset and length from the packets the pool has handed out; frames and stale bytes from
-the host stack's :class:`~vethlab.host.FrameWrite` records (a later write covers an earlier one,
+the host stack's :class:`~vethlab.wire.host.FrameWrite` records (a later write covers an earlier one,
 as in memory); reads from :class:`~vethlab.question.Reading` records (their pool offsets). No
 offset is worked out here.
 
@@ -34,10 +34,10 @@ import numpy as np
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.colors import to_rgb
 
-from ..frames import fields
-from ..packet import PacketState
-from .legend import add_provenance_notes
-from .style import COLORS, FONT_SIZE, MONO_FONT
+from vethlab.networkingdriverkit.packet import PacketState
+from vethlab.pictures.legend import add_provenance_notes
+from vethlab.pictures.style import COLORS, FONT_SIZE, MONO_FONT
+from vethlab.wire.frames import fields
 
 __all__ = [
     "draw_memory_map",
@@ -111,7 +111,7 @@ def buffer_regions(pool, host=None, *, link_headers: bool = False) -> BufferRegi
     before ``getDataOffset()`` marked headroom; a free buffer is zero. The host stack's writes
     that are not a packet's current frame are stale; current frames are frames (their
     ``linkHeaderLength`` bytes, or with ``link_headers`` the Ethernet fields
-    ``vethlab.frames.fields`` finds, are the link header).
+    ``vethlab.wire.frames.fields`` finds, are the link header).
     """
     layout = pool.layout
     size = layout.buffer_size
@@ -298,9 +298,9 @@ def draw_memory_map(ax, pool, *, mapping=None, host=None, readings=None, highlig
     """Draw ``pool``'s memory: one row per buffer (or per group of buffers when there are too
     many to see), what its bytes hold, segment and page boundaries, and where ``readings`` read.
 
-    ``mapping`` (an :class:`~vethlab.memory.IOMemoryMap` of the pool's descriptor, e.g. the
+    ``mapping`` (an :class:`~vethlab.driverkit.memory.IOMemoryMap` of the pool's descriptor, e.g. the
     dext's) labels rows with addresses in hex; without it the pool's own dext mapping is used,
-    and without that, pool offsets. ``host`` (a :class:`~vethlab.host.HostStack`) adds frames'
+    and without that, pool offsets. ``host`` (a :class:`~vethlab.wire.host.HostStack`) adds frames'
     link headers and stale bytes. ``highlight`` outlines one buffer. ``max_rows`` overrides how
     many rows fit (by default: the axes' height in pixels / 7). Returns ``ax``; what was drawn
     is in ``ax.vethlab``.

@@ -21,9 +21,9 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from .legend import add_provenance_notes
-from .memory_map import read_right
-from .style import COLORS, FONT_SIZE
+from vethlab.pictures.legend import add_provenance_notes
+from vethlab.pictures.memory_map import read_right
+from vethlab.pictures.style import COLORS, FONT_SIZE
 
 __all__ = ["draw_offset_errors", "series_of", "exact_line"]
 

@@ -1,6 +1,6 @@
 """Where every packet is: the four queues, who holds what, and the moves between them.
 
-``draw_queues(ax, link)`` draws the places of :data:`vethlab.queues.PACKET_MOVES` as boxes
+``draw_queues(ax, link)`` draws the places of :data:`vethlab.networkingdriverkit.queues.PACKET_MOVES` as boxes
 (the pool and the stack on the kernel's side, the four queues in the middle, the dext and the
 app on the other side), every legal move as an arrow coloured by its provenance and labelled
 with the call that makes it, the moves the model refuses as dashed crossed arrows, and each
@@ -9,7 +9,7 @@ slots, filled oldest first. Boxes, arrows and squares all come from the table an
 packets' own state; nothing is drawn that the model does not say.
 
 ``draw_occupancy(ax, history)`` plots how full each place was over a run (a list of
-``vethlab.queues.where`` snapshots). ``draw_states(ax, moves, current)`` draws a state
+``vethlab.networkingdriverkit.queues.where`` snapshots). ``draw_states(ax, moves, current)`` draws a state
 table (``INTERFACE_MOVES``, ``QUEUE_MOVES``) with the current state highlighted.
 
 What was drawn is kept in ``ax.vethlab`` for tests.
@@ -23,9 +23,15 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch, Rectangle
 from matplotlib.ticker import MaxNLocator
 
-from ..queues import PACKET_MOVES, REFUSED_MOVES, Place, QueueKind, where
-from .legend import provenance_handles
-from .style import COLORS, FONT_SIZE, PROVENANCE, PROVENANCE_COLORS
+from vethlab.networkingdriverkit.queues import (
+    PACKET_MOVES,
+    REFUSED_MOVES,
+    Place,
+    QueueKind,
+    where,
+)
+from vethlab.pictures.legend import provenance_handles
+from vethlab.pictures.style import COLORS, FONT_SIZE, PROVENANCE, PROVENANCE_COLORS
 
 __all__ = ["draw_queues", "draw_occupancy", "draw_states", "PLACE_BOXES"]
 
@@ -263,7 +269,7 @@ _LINE_COLORS = {Place.TX_SUBMISSION: COLORS["link_header"], Place.DEXT_TX: COLOR
 
 def draw_occupancy(ax, history, places=_TRACKED):
     """How many packets each place held at each step of ``history`` (a list of
-    ``vethlab.queues.where`` results, or of ``{Place: count}``). Returns ``ax``."""
+    ``vethlab.networkingdriverkit.queues.where`` results, or of ``{Place: count}``). Returns ``ax``."""
     if not history:
         raise ValueError("history is empty: record where(pool) at least once")
     series = {}

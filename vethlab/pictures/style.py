@@ -104,7 +104,7 @@ PROVENANCE_MEANING = MappingProxyType({
     "modelled": "vethlab's choice where the truth is unknown",
 })
 
-#: Colour of a ``vethlab.frames.fields`` region, by the part of its name before the dot.
+#: Colour of a ``vethlab.wire.frames.fields`` region, by the part of its name before the dot.
 FIELD_LAYER_COLORS = MappingProxyType({
     "eth": COLORS["link_header"],
     "arp": COLORS["network_header"],
@@ -131,7 +131,7 @@ def color(name: str) -> str:
 
 
 def field_color(field_name: str) -> str:
-    """The colour of a frame field named like ``vethlab.frames.fields`` does (``ipv4.ttl``)."""
+    """The colour of a frame field named like ``vethlab.wire.frames.fields`` does (``ipv4.ttl``)."""
     if field_name == "eth.padding":
         return COLORS["padding"]
     return FIELD_LAYER_COLORS.get(field_name.split(".", 1)[0], COLORS["frame"])

@@ -16,12 +16,12 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch, Rectangle
 from matplotlib.path import Path
 from matplotlib.ticker import FuncFormatter
 
-from ..ioreturn import IOReturnName
-from ..question_app import GetPacketRecord
-from ..structs import GET_PACKET_DATA_SIZE, GET_PACKET_OUTPUT_SIZE
-from ..userclient import USER_CLIENT_MOVES, Trace, UserClientState
-from .legend import add_provenance_notes
-from .style import COLORS, FONT_SIZE, MONO_FONT, PROVENANCE_COLORS
+from vethlab.driverkit.userclient import USER_CLIENT_MOVES, Trace, UserClientState
+from vethlab.handoff.stack_slot import GetPacketRecord
+from vethlab.handoff.structs import GET_PACKET_DATA_SIZE, GET_PACKET_OUTPUT_SIZE
+from vethlab.ioreturn import IOReturnName
+from vethlab.pictures.legend import add_provenance_notes
+from vethlab.pictures.style import COLORS, FONT_SIZE, MONO_FONT, PROVENANCE_COLORS
 
 __all__ = [
     "draw_state_machine",
@@ -258,7 +258,7 @@ def draw_output_struct(ax, record: GetPacketRecord, *, rules: bool = True,
 
 
 def draw_design_comparison(ax, result: dict, *, title: str = "frames per second, by design"):
-    """Horizontal bars of ``result`` (``vethlab.bench_userclient.measure``'s JSON): each
+    """Horizontal bars of ``result`` (``vethlab.bench.userclient.measure``'s JSON): each
     design's frames per second and its share of the bare copy loop, with the goals marked.
     ``ax.vethlab``: bars (name -> pps), goals (name -> pps needed), value_labels_at (name -> x
     where its number starts: past the bar and past its goal tick)."""

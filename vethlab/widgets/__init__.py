@@ -10,12 +10,12 @@ move a control like a learner would and check the result without a browser.
 ``queues``          a burst of pings through the four queues, one dispatch block at a time (06)
 """
 
-from .buffer_anatomy import buffer_anatomy  # noqa: F401
-from .mapping_explorer import mapping_explorer  # noqa: F401
-from .pool_explorer import pool_explorer  # noqa: F401
-from .question import question_sliders  # noqa: F401
-from .queues import queue_stepper  # noqa: F401
-from .userclient import leak_explorer, struct_explorer  # noqa: F401
+from vethlab.widgets.buffer_anatomy import buffer_anatomy
+from vethlab.widgets.mapping_explorer import mapping_explorer
+from vethlab.widgets.pool_explorer import pool_explorer
+from vethlab.widgets.question import question_sliders
+from vethlab.widgets.queues import queue_stepper
+from vethlab.widgets.userclient import leak_explorer, struct_explorer
 
 __all__ = [
     "buffer_anatomy",

@@ -23,12 +23,12 @@ import html
 
 import ipywidgets as widgets
 
-from ..host import native_flow_data_offset
-from ..ioreturn import IOReturnError
-from ..memory import Mac
-from ..question import QuestionDext
-from ..pictures.anatomy import draw_buffer_anatomy
-from .canvas import FigureImage, finish
+from vethlab.ioreturn import IOReturnError
+from vethlab.model.memory import Mac
+from vethlab.pictures.anatomy import draw_buffer_anatomy
+from vethlab.question.scenario import QuestionDext
+from vethlab.widgets.canvas import FigureImage, finish
+from vethlab.wire.host import native_flow_data_offset
 
 __all__ = ["buffer_anatomy", "FLOW_OPTIONS"]
 

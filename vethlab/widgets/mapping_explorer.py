@@ -2,7 +2,7 @@
 what a mapping really gives a task.
 
 ``mapping_explorer()`` returns an ipywidgets box. Every change builds the scene again from the
-model (a :class:`~vethlab.memory.Mac`, a pool made with ``CreateWithOptions``, a
+model (a :class:`~vethlab.model.memory.Mac`, a pool made with ``CreateWithOptions``, a
 ``CreateMapping`` of its descriptor into the app) and draws it with
 :func:`vethlab.pictures.mappings.draw_mappings`:
 
@@ -27,16 +27,17 @@ import html
 
 import ipywidgets as widgets
 
-from ..ioreturn import IOReturnError
-from ..memory import Mac, kIOMemoryMapFixedAddress
-from ..pool import (
+from vethlab.driverkit.memory import kIOMemoryMapFixedAddress
+from vethlab.driverkit.service import IOService
+from vethlab.ioreturn import IOReturnError
+from vethlab.model.memory import Mac
+from vethlab.networkingdriverkit.pool import (
     IOUserNetworkPacketBufferPool,
     IOUserNetworkPacketBufferPoolOptions,
     PoolFlagMapToDext,
 )
-from ..service import IOService
-from ..pictures.mappings import draw_mappings
-from .canvas import FigureImage, finish, watch
+from vethlab.pictures.mappings import draw_mappings
+from vethlab.widgets.canvas import FigureImage, finish, watch
 
 __all__ = ["mapping_explorer", "build_scene", "ASSUMED_PAGE_SIZE", "PAGE_OPTIONS"]
 

@@ -27,12 +27,11 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Bbox
 
-from ..frames import mixed_frames
-from ..host import HostStack
-from ..ioreturn import BadArgument, IOReturnError
-from ..machine import PROFILES, SEGMENT_SIZES
-from ..memory import Mac
-from ..pictures.memory_map import (
+from vethlab.ioreturn import BadArgument, IOReturnError
+from vethlab.model.machine import PROFILES, SEGMENT_SIZES
+from vethlab.model.memory import Mac
+from vethlab.networkingdriverkit.pool import IOUserNetworkPacketBufferPool
+from vethlab.pictures.memory_map import (
     KIND_COLORS,
     KIND_LABELS,
     REGION_KINDS,
@@ -40,11 +39,18 @@ from ..pictures.memory_map import (
     memory_map_rules,
     read_right,
 )
-from ..pictures.offsets import draw_offset_errors
-from ..pictures.style import COLORS, PROVENANCE_COLORS
-from ..pool import IOUserNetworkPacketBufferPool
-from .canvas import escape, finish, render_png, watch
-from ..question import METHODS, QuestionDext, fill_pool, frame_room, read_packet
+from vethlab.pictures.offsets import draw_offset_errors
+from vethlab.pictures.style import COLORS, PROVENANCE_COLORS
+from vethlab.question.scenario import (
+    METHODS,
+    QuestionDext,
+    fill_pool,
+    frame_room,
+    read_packet,
+)
+from vethlab.widgets.canvas import escape, finish, render_png, watch
+from vethlab.wire.frames import mixed_frames
+from vethlab.wire.host import HostStack
 
 __all__ = [
     "pool_explorer",
@@ -67,7 +73,7 @@ PACKET_CHOICES = tuple(2 ** k for k in range(13))
 #: Buffer counts: up to 65,536, where the memory map draws groups of buffers per row.
 BUFFER_CHOICES = tuple(2 ** k for k in range(17))
 #: The largest requested size the slider offers: past a 9000-byte jumbo frame, with room to
-#: spare (the model accepts up to ``vethlab.layout.MAX_BUFFER_SIZE``; the slider stays fine).
+#: spare (the model accepts up to ``vethlab.model.layout.MAX_BUFFER_SIZE``; the slider stays fine).
 BUFFER_SIZE_MAX = 16384
 #: TX headroom of the explorer's packets: 8, as Apple's sample sets with SetTxPacketHeadroom.
 EXPLORER_HEADROOM = 8

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from ..machine import PROFILES, SEGMENT_SIZES
-from .canvas import escape, finish, watch
-from .pool_explorer import EXPLORER_HEADROOM, ExplorerFigure, legend_html
+from vethlab.model.machine import PROFILES, SEGMENT_SIZES
+from vethlab.widgets.canvas import escape, finish, watch
+from vethlab.widgets.pool_explorer import EXPLORER_HEADROOM, ExplorerFigure, legend_html
 
 __all__ = ["question_sliders", "QUESTION_PACKETS", "slots_text"]
 

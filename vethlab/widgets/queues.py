@@ -3,7 +3,7 @@
 ``queue_stepper()`` returns an ipywidgets box. Choose the burst, the queues' capacity, how many
 packets the dext takes per doorbell and whether it looks again before returning; then move the
 step slider. Every position is a replay of the simulation up to that step
-(:func:`vethlab.responder.ping_burst`), drawn with :func:`vethlab.pictures.queues.draw_queues`:
+(:func:`vethlab.ping.link.ping_burst`), drawn with :func:`vethlab.pictures.queues.draw_queues`:
 what you see is the model's own state, not an animation.
 
 Everything drawn is in ``box.vethlab_state`` for tests.
@@ -15,10 +15,10 @@ import html
 
 import ipywidgets as widgets
 
-from ..pictures.queues import draw_queues
-from ..queues import QueueKind
-from ..responder import ping_burst
-from .canvas import FigureImage, finish
+from vethlab.networkingdriverkit.queues import QueueKind
+from vethlab.pictures.queues import draw_queues
+from vethlab.ping.link import ping_burst
+from vethlab.widgets.canvas import FigureImage, finish
 
 __all__ = ["queue_stepper"]
 

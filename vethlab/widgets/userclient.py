@@ -7,7 +7,7 @@ and the leak of stale bytes between two frames.
 ``leak_explorer()``    a frame, then a shorter one, through GetPacket: the stale bytes of the first
                        that travel to the app with the second.
 
-Each runs a fresh simulated Mac per change (``vethlab.question_app.deliver``), draws the last
+Each runs a fresh simulated Mac per change (``vethlab.question.runs.deliver``), draws the last
 GetPacket record with ``draw_output_struct`` and shows it as a PNG. ``widget.vethlab_state``
 keeps what the last redraw found; ``widget.vethlab_controls`` names the controls.
 """
@@ -18,11 +18,13 @@ import ipywidgets as widgets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ..ioreturn import IOReturnName
-from ..pictures.userclient import draw_output_struct
-from ..question_app import DEFAULT_GUARD, GET_PACKET_VARIANTS, deliver, frame_of_length
-from ..structs import GET_PACKET_DATA_SIZE
-from .canvas import escape, finish, render_png, watch
+from vethlab.handoff.get_packet import GET_PACKET_VARIANTS
+from vethlab.handoff.stack_slot import DEFAULT_GUARD
+from vethlab.handoff.structs import GET_PACKET_DATA_SIZE
+from vethlab.ioreturn import IOReturnName
+from vethlab.pictures.userclient import draw_output_struct
+from vethlab.question.runs import deliver, frame_of_length
+from vethlab.widgets.canvas import escape, finish, render_png, watch
 
 __all__ = ["struct_explorer", "leak_explorer", "struct_text", "leak_text"]
 

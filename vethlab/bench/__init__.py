@@ -1,0 +1,34 @@
+"""``vethlab bench WHAT``: the benchmarks, one command, one module each.
+
+    vethlab bench redraw      [--repeat N] [--json]   pool explorer: slider change -> PNG
+    vethlab bench userclient  [--repeat N] [--json]   (when vethlab.bench.userclient exists)
+
+Each benchmark lives in ``vethlab.bench.<what>`` and provides:
+
+* ``run(args) -> (text, json_obj)``: measure, and return a readable report and the JSON;
+* ``add_arguments(parser)`` (optional): its own options. Options are shared by every benchmark
+  on one parser, so give them names no other benchmark uses; ``--repeat`` is common to all
+  (``None`` when not given: the benchmark's own default).
+
+A benchmark only prints figures, next to a baseline measured in the same run; no test checks a
+time.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+__all__ = ["BENCHMARKS", "available"]
+
+#: Benchmark name -> module. A module that is not installed is not offered.
+BENCHMARKS = {
+    "redraw": "vethlab.bench.redraw",
+    "userclient": "vethlab.bench.userclient",
+}
+
+
+def available() -> dict[str, str]:
+    """The benchmarks whose module can be imported, by name."""
+    return {name: module for name, module in BENCHMARKS.items()
+            if importlib.util.find_spec(module) is not None}

@@ -1,0 +1,12 @@
+"""vethlab's own model of the Mac and its kernel: not Apple API.
+
+=============  =============================================================================
+``machine``    machine profiles (page size, cache line) and boots (the segment size drawn)
+``layout``     ALL pool arithmetic: XNU's size rule, segments, buffer offsets (ASCII map)
+``memory``     :class:`Mac`, tasks, address spaces, simulated faults
+``scheduler``  serial queues of blocks and the one scheduler per Mac that runs them
+=============  =============================================================================
+
+Apple's objects (DriverKit, NetworkingDriverKit, IOKit) are built on this layer; nothing here
+imports them.
+"""
