@@ -180,6 +180,7 @@ plt.show()
 # capitalised getters return their value through a pointer (`packet_buffer_addr` is the
 # address `Map` gave the pool's memory in the dext):
 #
+# <!-- cpp: fragment needs: IOUserNetworkPacket *packet; uint64_t packet_buffer_addr; -->
 # ```cpp
 # uint64_t packet_offset = 0;
 # uint8_t  packet_head = 0;
@@ -205,6 +206,7 @@ print("every frame read byte for byte:", fix.all_match)
 # Apple's sample driver does, and what driver authors measured (**observed**): the address does
 # not include the data offset. No mapping of your own, and no pointers to fill:
 #
+# <!-- cpp: fragment needs: IOUserNetworkPacket *packet; -->
 # ```cpp
 # const uint8_t *frame = (const uint8_t *)(uintptr_t)packet->getDataVirtualAddress()
 #                        + packet->getDataOffset();

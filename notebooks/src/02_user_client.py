@@ -232,10 +232,29 @@ leaks
 # The safe version checks the length first and refuses a frame that does not fit with a clear
 # code, `kIOReturnMessageTooLarge` (the frame is dropped: a choice of this dext), clears the
 # struct, copies only the frame and sets `packet_size`. Nothing after the frame is anything but
-# zero. As a dispatch-table function in a dext (`getPacket()` is the provider's own helper, as in
-# the question; so is `completePacket()`, which hands the packet back: on a real interface with
-# `EnqueuePacket` on the TX completion queue, in vethlab by freeing it to the pool):
+# zero. The two codes below are real, but Apple's header gives them other meanings:
+# `kIOReturnNoFrames` is "no DMA frames enqueued" and `kIOReturnMessageTooLarge` "oversized msg
+# received on interrupt port". Using them for "no packet waiting" and "the frame does not fit"
+# is vethlab's choice (**modelled**). As a dispatch-table function in a dext (`getPacket()` is
+# the provider's own helper, as in the question; so is `completePacket()`, which hands the
+# packet back: on a real interface with `EnqueuePacket` on the TX completion queue, in vethlab
+# by freeing it to the pool):
 #
+# <!-- cpp: needs:
+# struct GetPacket_Output { uint8_t packet_data[1600]; uint32_t packet_size; };
+# class FooDriver : public IOUserNetworkEthernet {
+# public:
+#     IOUserNetworkPacket *getPacket();                  // the provider's own helpers
+#     void completePacket(IOUserNetworkPacket *packet);
+# };
+# struct FooUserClient_IVars { FooDriver *provider; };
+# class FooUserClient : public IOUserClient {
+# public:
+#     static kern_return_t StaticGetPacket(OSObject *target, void *reference,
+#                                          IOUserClientMethodArguments *arguments);
+#     FooUserClient_IVars *ivars;                        // iig declares it in the real class
+# };
+# -->
 # ```cpp
 # // Dispatch entry for kGetPacket: checkStructureOutputSize = sizeof(GetPacket_Output), so a
 # // caller whose output buffer has another size gets kIOReturnBadArgument before this runs.

@@ -99,8 +99,11 @@ show_readings(packet)
 # by the pool byte each address shows.
 #
 # In a dext, today's formula reads like this (a pool made with `PoolFlagMapToDext`; `dst` is
-# where the frame goes and holds `dstSize` bytes):
+# where the frame goes and holds `dstSize` bytes). Apple's header says `kIOReturnMessageTooLarge`
+# means "oversized msg received on interrupt port"; using it for a frame too long for `dst` is
+# vethlab's choice (**modelled**).
 #
+# <!-- cpp: fragment needs: IOUserNetworkPacket *packet; uint8_t *dst; uint32_t dstSize; -->
 # ```cpp
 # const uint8_t *base = (const uint8_t *)(uintptr_t)packet->getDataVirtualAddress();
 # const uint8_t *frame = base + packet->getDataOffset();   // not base + headroom
