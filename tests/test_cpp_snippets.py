@@ -184,7 +184,7 @@ def _method_expressions():
 
 
 def _get_packet_output_declaration():
-    from vethlab.structs import GetPacket_Output, c_declaration
+    from vethlab.handoff.structs import GetPacket_Output, c_declaration
 
     return [("c_declaration(GetPacket_Output)", c_declaration(GetPacket_Output, "GetPacket_Output"))]
 
@@ -204,7 +204,7 @@ PRINTED = [
      "IOMemoryMap *map; IOUserNetworkPacket *packet; "
      "uint64_t packet_buffer_addr; uint64_t packet_offset; uint8_t packet_head;"),
     # notebook 02
-    ("printed:vethlab.structs.c_declaration", _get_packet_output_declaration, "file", ""),
+    ("printed:vethlab.handoff.structs.c_declaration", _get_packet_output_declaration, "file", ""),
     # notebook 05's mapping explorer
     ("printed:vethlab.widgets.mapping_explorer", _mapping_explorer_calls, "expression",
      "IOMemoryDescriptor *pool_md; IOMemoryMap *map;"),
