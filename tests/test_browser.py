@@ -14,11 +14,10 @@ VETHLAB_REQUIRE_ALL=1 and that skip becomes a failure.
 
 import shutil
 
+import browser_support as bs
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-
-import browser_support as bs
 
 pytestmark = pytest.mark.browser
 

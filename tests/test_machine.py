@@ -2,7 +2,7 @@
 
 import pytest
 
-from vethlab.ioreturn import kIOReturnBadArgument, IOReturnError
+from vethlab.ioreturn import IOReturnError, kIOReturnBadArgument
 from vethlab.machine import APPLE_SILICON, INTEL, SEGMENT_SIZES, Boot, profile_named
 
 

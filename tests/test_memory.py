@@ -1,10 +1,14 @@
 """Tasks, descriptors, mappings and simulated faults."""
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
-from vethlab.ioreturn import IOReturnError, kIOReturnBadArgument, kIOReturnNotAligned, kIOReturnNoSpace
+from vethlab.ioreturn import (
+    IOReturnError,
+    kIOReturnBadArgument,
+    kIOReturnNoSpace,
+    kIOReturnNotAligned,
+)
 from vethlab.memory import (
     IOBufferMemoryDescriptor,
     IOMemoryDescriptor,

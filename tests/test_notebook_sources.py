@@ -110,7 +110,7 @@ def test_notebooks_match_their_sources():
         have = [(c.cell_type, c.source, tags(c)) for c in nb.cells]
         if want == have:
             return []
-        index = next((i for i, (w, h) in enumerate(zip(want, have)) if w != h), min(len(want), len(have)))
+        index = next((i for i, (w, h) in enumerate(zip(want, have, strict=False)) if w != h), min(len(want), len(have)))
         return [
             f"differs from src/{source.name} at cell {index} "
             f"(edit the source and run tools/build_notebooks.py, never the .ipynb): "

@@ -4,9 +4,11 @@ import pytest
 
 from vethlab.ioreturn import IOReturnError, kIOReturnBadArgument
 from vethlab.memory import Mac
-from vethlab.pool import IOUserNetworkPacketBufferPool as Pool
-from vethlab.pool import IOUserNetworkPacketBufferPoolOptions as Options
-from vethlab.pool import PoolFlagMapToDext
+from vethlab.pool import (
+    IOUserNetworkPacketBufferPool as Pool,
+    IOUserNetworkPacketBufferPoolOptions as Options,
+    PoolFlagMapToDext,
+)
 from vethlab.service import IOService
 
 

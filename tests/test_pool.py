@@ -1,8 +1,7 @@
 """IOUserNetworkPacketBufferPool: creation, memory, allocation."""
 
 import pytest
-from hypothesis import settings
-from hypothesis import strategies as st
+from hypothesis import settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from vethlab.ioreturn import IOReturnError, kIOReturnBadArgument, kIOReturnNoResources

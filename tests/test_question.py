@@ -1,8 +1,7 @@
 """The question scenario: three ways to find a frame."""
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from vethlab.ioreturn import BadArgument
 from vethlab.question import run_method, run_question

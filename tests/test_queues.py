@@ -2,8 +2,7 @@
 the deterministic dispatch."""
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from vethlab.ethernet import IOUserNetworkEthernet
 from vethlab.ioreturn import (
@@ -27,9 +26,9 @@ from vethlab.queues import (
     QUEUE_CLASSES,
     QUEUE_MOVES,
     REFUSED_MOVES,
+    IllegalMove,
     IODataQueueDispatchSource,
     IODispatchQueue,
-    IllegalMove,
     IOUserNetworkPacketQueue,
     IOUserNetworkTxSubmissionQueue,
     OSAction,
@@ -332,7 +331,7 @@ def test_enqueue_packets_stops_at_the_first_refusal_and_counts():
     for _ in range(3):
         rig.stock_rx()
     filled = rig.q[RXS].DequeuePackets(3)
-    packets = filled[:2] + [rig.pool.allocatePacket(), filled[2]]  # the third is refused
+    packets = [*filled[:2], rig.pool.allocatePacket(), filled[2]]  # the third is refused
     assert rig.q[RXC].EnqueuePackets(packets) == 2
     assert [place_of(p) for p in packets] == [Place.RX_COMPLETION] * 2 + [Place.DEXT, Place.DEXT_RX]
 

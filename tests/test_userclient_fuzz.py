@@ -7,10 +7,8 @@ Under HYPOTHESIS_PROFILE=ci each property runs 2,000 examples; elsewhere 200.
 import os
 
 import numpy as np
-from hypothesis import HealthCheck, event, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, event, given, settings, strategies as st
 
-from vethlab.ioreturn import IORETURN_CODES, IOReturnError, kIOReturnSuccess
 from vethlab.iokit import (
     App,
     IOConnectCallAsyncMethod,
@@ -24,6 +22,7 @@ from vethlab.iokit import (
     kIOAsyncCalloutFuncIndex,
     kOSAsyncRef64Count,
 )
+from vethlab.ioreturn import IORETURN_CODES, IOReturnError, kIOReturnSuccess
 from vethlab.memory import Mac
 from vethlab.question_app import PacketDext, kGetPacket, kGetPackets
 from vethlab.service import OSData
@@ -146,7 +145,7 @@ def test_iokit_calls_end_in_a_code_never_an_exception(first, ops, entitled):
             outcomes[(selector, kr)] = outcomes.get((selector, kr), 0) + 1
             _check_safe_output(dext, selector, out_count, out_size, kr, scalars_out, out)
         elif op[0] == "map":
-            kr, address, size = IOConnectMapMemory64(connect, op[1], app, 0x9_0000_0000, op[2])
+            kr, address, _size = IOConnectMapMemory64(connect, op[1], app, 0x9_0000_0000, op[2])
             assert kr in CODES
             if kr == kIOReturnSuccess:
                 assert IOConnectUnmapMemory64(connect, op[1], app, address) == kIOReturnSuccess
@@ -159,7 +158,7 @@ def test_iokit_calls_end_in_a_code_never_an_exception(first, ops, entitled):
     if connect.state is not UserClientState.CLOSED:
         assert IOServiceClose(connect) == kIOReturnSuccess
     assert dext.pool.free_count == PACKETS - len(dext.pending)
-    for (selector, kr), n in outcomes.items():
+    for selector, kr in outcomes:
         event(f"selector {selector if selector < 7 else 'other'}: "
               f"{'success' if kr == kIOReturnSuccess else 'error'}")
 
