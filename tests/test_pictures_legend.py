@@ -12,10 +12,13 @@ from vethlab.pictures.legend import (
 from vethlab.pictures.style import PROVENANCE, PROVENANCE_COLORS
 
 
-def test_the_four_labels_in_order():
-    """documented, observed, reported, modelled: MODEL.md's order."""
-    assert PROVENANCE == ("documented", "observed", "reported", "modelled")
-    assert [h.get_label() for h in provenance_handles()] == list(PROVENANCE)
+def test_handles_show_each_label_in_its_colour_in_order():
+    """The legend handles: documented, observed, reported, modelled, each in its colour."""
+    handles = provenance_handles()
+    assert [h.get_label() for h in handles] == ["documented", "observed", "reported", "modelled"]
+    assert [h.get_facecolor() for h in handles] == [
+        plt.matplotlib.colors.to_rgba(PROVENANCE_COLORS[h.get_label()]) for h in handles
+    ]
 
 
 def test_unknown_label_is_refused_naming_the_allowed_ones():

@@ -9,6 +9,7 @@ from vethlab.ioreturn import (
     BadArgument,
     IOReturnError,
     kIOReturnBadArgument,
+    kIOReturnBusy,
     kIOReturnNotPermitted,
     kIOReturnNotReady,
     kIOReturnOverrun,
@@ -19,6 +20,7 @@ from vethlab.packet import kIOUserNetworkPacketDirectionRx, kIOUserNetworkPacket
 from vethlab.pool import (
     IOUserNetworkPacketBufferPool,
     IOUserNetworkPacketBufferPoolOptions,
+    PacketOnQueue,
     PoolFlagMapToDext,
 )
 from vethlab.queues import (
@@ -312,6 +314,20 @@ def test_a_tx_packet_cannot_complete_on_rx_completion():
     with pytest.raises(IllegalMove, match="TX completion"):
         rig.q[RXC].EnqueuePacket(packet)
     assert place_of(packet) is Place.DEXT_TX
+
+
+def test_the_dext_cannot_free_a_packet_a_queue_holds():
+    """A packet completed onto TX completion is the kernel's until it dequeues it: freeing it
+    is PacketOnQueue (kIOReturnBusy), naming the queue, and nothing changes."""
+    rig = Rig()
+    rig.submit_tx()
+    packet = rig.q[TXS].DequeuePacket()
+    rig.q[TXC].EnqueuePacket(packet)
+    before = rig.state()
+    with pytest.raises(PacketOnQueue, match=r"still on <IOUserNetworkTxCompletionQueue ") as err:
+        rig.pool.DeallocatePacket(packet)
+    assert err.value.code == kIOReturnBusy
+    assert rig.state() == before and place_of(packet) is Place.TX_COMPLETION
 
 
 def test_a_packet_of_another_pool_is_a_bad_argument():
