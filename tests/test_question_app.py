@@ -299,7 +299,7 @@ def test_the_trace_tells_the_call_sequence():
 
 
 def test_records_are_kept_only_when_asked():
-    """keep_records=0 keeps no GetPacket record and skips the byte bookkeeping."""
+    """keep_records=0 keeps no GetPacket record; the frames still arrive through the slot."""
     dext = PacketDext(Mac(), buffer_size=2048, packets=4, keep_records=0)
     dext.Start()
     app = QuestionApp(dext)
@@ -307,5 +307,4 @@ def test_records_are_kept_only_when_asked():
     dext.transmit(STANDARD[:2])
     app.run()
     assert app.received == STANDARD[:2] and len(dext.records) == 0
-    assert not dext.slot.track and (dext.slot.owner[:GET_PACKET_OUTPUT_SIZE] == -1).all()
     assert np.count_nonzero(dext.slot.memory[:60]) > 0
