@@ -21,6 +21,7 @@ collected at the top so that an upgrade that renames a class breaks one place.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -168,9 +169,9 @@ class LabServer:
         """The page of one notebook, in a fresh workspace (no tabs restored from earlier)."""
         return f"{self.base_url}/lab/tree/{notebook}?reset&token={self.token}"
 
-    def start(self, timeout: float = 60.0, attempts: int = 3) -> "LabServer":
+    def start(self, timeout: float = 60.0, attempts: int = 3) -> LabServer:
         """Start the server and wait until its API answers; on a port lost to a race, retry."""
-        for attempt in range(attempts):
+        for _ in range(attempts):
             try:
                 return self._start(timeout)
             except PortTaken:
@@ -178,7 +179,7 @@ class LabServer:
                 self.port = free_port()
         raise RuntimeError(f"JupyterLab found no free port in {attempts} attempts; see {self.log_path}")
 
-    def _start(self, timeout: float) -> "LabServer":
+    def _start(self, timeout: float) -> LabServer:
         env = isolated_env(self.home)
         write_lab_settings(env)
         command = [
@@ -194,7 +195,7 @@ class LabServer:
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             command.append("--allow-root")  # containers and CI run as root
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = open(self.log_path, "wb")
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 (open while the server runs; stop() closes it)
         self.process = subprocess.Popen(
             command, cwd=self.root_dir, env=env, stdin=subprocess.DEVNULL,
             stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
@@ -239,10 +240,9 @@ class LabServer:
         if self.process is None:
             return
         if self.process.poll() is None:
-            try:
+            # On an error the server's own SIGTERM handler shuts down what is left.
+            with contextlib.suppress(urllib.error.URLError, OSError):
                 self.shutdown_kernels()
-            except (urllib.error.URLError, OSError):
-                pass  # the server's own SIGTERM handler shuts down what is left
             self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout)
@@ -442,10 +442,7 @@ def exercise_dashboard(page, output, board: Dashboard, timeout_s: float = 30.0) 
         if _traceback_count(text) > tracebacks_before:
             board.tracebacks.append(_last_traceback(text))
             return
-        if before["figures"]:
-            changed = after["figures"] != before["figures"]
-        else:
-            changed = after != before
+        changed = after["figures"] != before["figures"] if before["figures"] else after != before
         if changed:
             board.changed, board.moved = True, label
             return

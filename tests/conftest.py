@@ -13,9 +13,9 @@ import matplotlib
 
 matplotlib.use("Agg")  # before pyplot is imported anywhere: tests never open a window
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-from hypothesis import settings  # noqa: E402
+import matplotlib.pyplot as plt
+import pytest
+from hypothesis import settings
 
 settings.register_profile("dev")
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)

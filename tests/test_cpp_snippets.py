@@ -178,7 +178,7 @@ SNIPPETS, MARKER_PROBLEMS = collect()
 
 
 def _method_expressions():
-    from vethlab.question import METHODS
+    from vethlab.question.scenario import METHODS
 
     return [(f"METHODS[{key!r}].cpp", spec.cpp) for key, spec in METHODS.items()]
 

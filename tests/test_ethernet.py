@@ -5,12 +5,7 @@ import itertools
 
 import pytest
 
-from vethlab.ioreturn import (
-    BadArgument,
-    kIOReturnInvalid,
-    kIOReturnNotReady,
-    kIOReturnUnderrun,
-)
+from vethlab.ioreturn import BadArgument, kIOReturnInvalid, kIOReturnNotReady, kIOReturnUnderrun
 from vethlab.model.memory import Mac
 from vethlab.model.scheduler import scheduler_of
 from vethlab.networkingdriverkit.ethernet import (
@@ -89,7 +84,7 @@ def test_calls_made_too_early_are_not_ready():
         dext.SetInterfaceEnable(True)
     assert err.value.code == kIOReturnNotReady
     assert dext.interface_state is InterfaceState.CREATED
-    dext2, pool, queues = started()
+    dext2, _pool, queues = started()
     before = snapshot(dext2, queues)
     with pytest.raises(IllegalMove) as err:
         dext2.SetInterfaceEnable(True)
@@ -150,7 +145,7 @@ def test_registration_checks_address_pool_and_queue_pools():
         dext.RegisterEthernetInterface(HOST_MAC, None, queues)
     foreign = IOUserNetworkRxCompletionQueue.Create(other_pool, dext, 4, 0, queues[0].dispatchQueue)
     with pytest.raises(BadArgument, match="created with pool"):
-        dext.RegisterEthernetInterface(HOST_MAC, pool, queues[:3] + [foreign])
+        dext.RegisterEthernetInterface(HOST_MAC, pool, [*queues[:3], foreign])
     assert snapshot(dext, queues) == before
     dext.RegisterEthernetInterface("02:00:00:00:00:01", pool, queues)
     assert dext.mac_address == HOST_MAC

@@ -98,7 +98,7 @@ def test_up_enables_the_interface_and_stocks_rx_submission():
 
 def test_sending_while_down_is_dropped_and_counted():
     """A frame offered to a disabled interface is dropped as "interface down"."""
-    dext, host = rig(up=False)
+    _dext, host = rig(up=False)
     record = host.send(frames.arp_request(frames.HOST, frames.APP.ipv4))
     assert (record.dropped, record.packet, record.submitted) == ("interface down", None, False)
     assert host.drops == {"interface down": 1} and host.capture == []
@@ -167,7 +167,7 @@ def udp(i):
 
 def test_drops_when_tx_submission_is_full():
     """Frames beyond TX submission's capacity, while the dext has not run, are dropped."""
-    dext, host = rig(packets=32, capacity=4)
+    _dext, host = rig(packets=32, capacity=4)
     results = [host.send(udp(i)).dropped for i in range(6)]
     assert results == [None] * 4 + ["TX submission full"] * 2
     assert host.drops == {"TX submission full": 2} and len(host.capture) == 4

@@ -13,8 +13,7 @@ Runs at least 500 examples when HYPOTHESIS_PROFILE=ci (as CI sets it).
 import os
 from collections import Counter
 
-from hypothesis import HealthCheck, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from vethlab.networkingdriverkit.queues import Place, QueueKind, where

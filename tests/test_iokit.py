@@ -146,7 +146,7 @@ def test_every_call_on_a_closed_connection_is_not_open():
 ])
 def test_arguments_c_could_not_pass_are_refused_app_side(kwargs):
     """IOKitLib refuses them with kIOReturnBadArgument before the dext sees anything."""
-    dext, app, connect = opened()
+    _dext, app, connect = opened()
     calls = app.trace.count
     assert IOConnectCallMethod(connect, kGetPacket, **kwargs) == (kIOReturnBadArgument, [], b"")
     assert app.trace.count == calls
@@ -242,7 +242,7 @@ def test_map_the_pool_read_only_at_the_apps_own_address():
 
 def test_map_at_a_fixed_address_and_unmap():
     """Without kIOMapAnywhere the pool lands at atAddress; unmapping removes it, twice is refused."""
-    dext, app, connect = opened()
+    _dext, app, connect = opened()
     at = 0x7_0000_0000
     kr, address, _ = IOConnectMapMemory64(connect, kPoolMemoryType, app, at, kIOMapReadOnly)
     assert (kr, address) == (kIOReturnSuccess, at)
@@ -254,7 +254,7 @@ def test_map_at_a_fixed_address_and_unmap():
 
 def test_map_refusals():
     """An unknown memory type, unknown options or a bad task are refused; nothing is mapped."""
-    dext, app, connect = opened()
+    _dext, app, connect = opened()
     before = len(app.task.space.mappings)
     assert IOConnectMapMemory64(connect, 7, app) == (kIOReturnBadArgument, 0, 0)
     assert IOConnectMapMemory64(connect, kPoolMemoryType, app, 0, 0x4)[0] == kIOReturnBadArgument
@@ -280,7 +280,7 @@ def test_frames_arrive_as_pairs_through_the_shared_mapping():
     got = []
 
     def frames_ready(refcon, result, args, count):
-        for offset, length in zip(args[::2], args[1::2]):
+        for offset, length in zip(args[::2], args[1::2], strict=True):
             got.append(app.task.read(address + offset, length))
 
     frames = [bytes([i]) * (60 + i) for i in range(8)]
@@ -297,7 +297,7 @@ def test_frames_arrive_as_pairs_through_the_shared_mapping():
 
 def test_complete_frames_recycles_the_oldest_lent_frames_first():
     """CompleteFrames(3) then (5): the first three packets lent come back first, then the rest."""
-    dext, app, connect = opened()
+    dext, _app, connect = opened()
     port = IONotificationPortCreate()
     IONotificationPortSetDispatchQueue(port, dispatch_queue_create("frames"))
     assert IOConnectCallAsyncScalarMethod(connect, kRegisterFrameCallback, port,
@@ -338,8 +338,11 @@ def test_the_batch_selector_fills_an_out_of_line_buffer():
 
 # -- nothing raises, whatever Python passes ------------------------------------------------
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import (  # noqa: E402
+    given,
+    settings,
+    strategies as st,
+)
 
 from vethlab.ioreturn import IORETURN_CODES
 

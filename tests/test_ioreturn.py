@@ -55,7 +55,7 @@ def test_error_carries_code_and_name():
     err = IOReturnError(ioreturn.kIOReturnNoSpace, "queue full")
     assert err.code == ioreturn.kIOReturnNoSpace
     assert err.name == "kIOReturnNoSpace"
-    assert "kIOReturnNoSpace (0xe00002db): queue full" == str(err)
+    assert str(err) == "kIOReturnNoSpace (0xe00002db): queue full"
 
 
 def test_bad_argument_is_a_value_error():

@@ -1,46 +1,35 @@
-"""vethlab.lab: where the shipped notebooks are found, and copies that never overwrite an edit."""
+"""vethlab.lab: where the shipped notebooks are found, and copies that never overwrite a file."""
 
-import json
 import os
 import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
-from vethlab import cli, lab
-from vethlab.ioreturn import (
-    BadArgument,
-    IOReturnError,
-    kIOReturnNotFound,
-    kIOReturnNotWritable,
-)
+from vethlab import lab
+from vethlab.ioreturn import BadArgument, IOReturnError, kIOReturnNotFound, kIOReturnNotWritable
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def make_source(folder: Path, files: dict[str, bytes]) -> lab.NotebookSource:
-    """A shipped-notebooks folder holding files; returns it as a 'package' source."""
+    """A shipped-notebooks folder holding exactly files; returns it as a 'package' source."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name in list(folder.glob("*.ipynb")):
-        name.unlink()
+    for old in folder.glob("*.ipynb"):
+        old.unlink()
     for name, data in files.items():
         (folder / name).write_bytes(data)
     return lab.NotebookSource("package", folder, tuple(sorted(files)))
 
 
-def make_checkout(root: Path, project: str = "vethlab", notebooks: dict[str, bytes] | None = None) -> Path:
-    """A fake source checkout: pyproject.toml naming project, and notebooks/."""
+def make_checkout(root: Path, notebooks: dict[str, bytes]) -> Path:
+    """A fake source checkout: a pyproject.toml and notebooks/."""
     (root / "notebooks").mkdir(parents=True)
-    (root / "pyproject.toml").write_text(f'[project]\nname = "{project}"\nversion = "0"\n')
-    for name, data in (notebooks or {}).items():
+    (root / "pyproject.toml").write_text('[project]\nname = "vethlab"\n')
+    for name, data in notebooks.items():
         (root / "notebooks" / name).write_bytes(data)
     return root
-
-
-def manifest(folder: Path) -> dict:
-    return json.loads((folder / lab.MANIFEST).read_text())
 
 
 def actions(report) -> dict[str, str]:
@@ -50,64 +39,64 @@ def actions(report) -> dict[str, str]:
 # --- finding the notebooks ---------------------------------------------------------------------
 
 
-def test_checkout_notebooks_come_first(tmp_path):
-    """A vethlab checkout's notebooks/ wins over the package data folder."""
-    checkout = make_checkout(tmp_path / "repo", notebooks={"01_a.ipynb": b"a", "02_b.ipynb": b"b"})
+def test_package_notebooks_come_first(tmp_path):
+    """The package data (what a wheel installs) wins over a checkout's notebooks/."""
     package = make_source(tmp_path / "pkg", {"09_z.ipynb": b"z"}).folder
-    source = lab.find_notebooks(checkout, package)
-    assert source == lab.NotebookSource("checkout", checkout / "notebooks", ("01_a.ipynb", "02_b.ipynb"))
+    checkout = make_checkout(tmp_path / "repo", {"01_a.ipynb": b"a"})
+    assert lab.find_notebooks(package, checkout) == lab.NotebookSource(
+        "package", package, ("09_z.ipynb",)
+    )
 
 
-def test_package_notebooks_when_not_a_vethlab_checkout(tmp_path):
-    """Another project's checkout, or one without notebooks, falls through to the package data."""
-    other = make_checkout(tmp_path / "other", project="something-else", notebooks={"01_a.ipynb": b"a"})
-    empty = make_checkout(tmp_path / "empty")
-    package = make_source(tmp_path / "pkg", {"09_z.ipynb": b"z"}).folder
-    for checkout in (other, empty, tmp_path / "missing"):
-        assert lab.find_notebooks(checkout, package) == lab.NotebookSource("package", package, ("09_z.ipynb",))
+def test_checkout_notebooks_without_package_data(tmp_path):
+    """An editable install has no package data: the checkout's notebooks/ are used."""
+    checkout = make_checkout(tmp_path / "repo", {"02_b.ipynb": b"b", "01_a.ipynb": b"a"})
+    assert lab.find_notebooks(tmp_path / "missing", checkout) == lab.NotebookSource(
+        "checkout", checkout / "notebooks", ("01_a.ipynb", "02_b.ipynb")
+    )
 
 
 def test_no_notebooks_anywhere_is_not_found(tmp_path):
-    """With no notebooks in either place the error is kIOReturnNotFound and names both places."""
+    """No notebooks, or a notebooks/ folder without a pyproject.toml beside it: kIOReturnNotFound
+    naming both places."""
+    (tmp_path / "repo" / "notebooks").mkdir(parents=True)
+    (tmp_path / "repo" / "notebooks" / "01_a.ipynb").write_bytes(b"a")  # not a checkout
     with pytest.raises(IOReturnError) as caught:
-        lab.find_notebooks(tmp_path / "repo", tmp_path / "pkg")
+        lab.find_notebooks(tmp_path / "pkg", tmp_path / "repo")
     assert caught.value.code == kIOReturnNotFound
-    assert str(tmp_path / "repo" / "notebooks") in caught.value.message
     assert str(tmp_path / "pkg") in caught.value.message
+    assert str(tmp_path / "repo" / "notebooks") in caught.value.message
 
 
 def test_this_repo_is_found_as_the_checkout():
-    """Imported from this source checkout, lab looks in this repo's notebooks/ first."""
-    assert lab._CHECKOUT == REPO
-    assert lab._is_checkout(REPO)
+    """Imported from this source checkout (editable install), lab finds this repo's notebooks."""
+    source = lab.find_notebooks()
+    assert source.kind == "checkout" and source.folder == REPO / "notebooks"
+    assert source.names == tuple(sorted(p.name for p in (REPO / "notebooks").glob("*.ipynb")))
 
 
 # --- copying -----------------------------------------------------------------------------------
 
 
-def test_first_run_copies_everything_and_records_hashes(tmp_path):
-    """Into an empty folder every notebook is copied, byte for byte, and its hash recorded."""
+def test_first_run_copies_everything(tmp_path):
+    """Into a new folder every notebook is copied byte for byte, and nothing else is written."""
     source = make_source(tmp_path / "pkg", {"01_a.ipynb": b"one", "02_b.ipynb": b"two"})
     report = lab.sync_notebooks(tmp_path / "mine", source)
     assert actions(report) == {"01_a.ipynb": lab.COPIED, "02_b.ipynb": lab.COPIED}
     assert (tmp_path / "mine" / "01_a.ipynb").read_bytes() == b"one"
     assert (tmp_path / "mine" / "02_b.ipynb").read_bytes() == b"two"
-    assert manifest(tmp_path / "mine") == {"format": 1, "files": {
-        "01_a.ipynb": lab._sha256(b"one"), "02_b.ipynb": lab._sha256(b"two")}}
-    assert sorted(p.name for p in (tmp_path / "mine").iterdir()) == [lab.MANIFEST, "01_a.ipynb", "02_b.ipynb"]
+    assert sorted(p.name for p in (tmp_path / "mine").iterdir()) == ["01_a.ipynb", "02_b.ipynb"]
 
 
-def test_second_run_changes_nothing(tmp_path):
+def test_second_run_writes_nothing(tmp_path):
     """Run again with nothing changed: all up to date, no file rewritten."""
     source = make_source(tmp_path / "pkg", {"01_a.ipynb": b"one"})
     mine = tmp_path / "mine"
     lab.sync_notebooks(mine, source)
-    stamps = {p.name: p.stat().st_mtime_ns for p in mine.iterdir()}
-    os.utime(mine / "01_a.ipynb", ns=(1, 1))  # an mtime a rewrite would change
+    os.utime(mine / "01_a.ipynb", ns=(1, 1))  # an mtime that a rewrite would change
     report = lab.sync_notebooks(mine, source)
     assert actions(report) == {"01_a.ipynb": lab.UP_TO_DATE}
     assert (mine / "01_a.ipynb").stat().st_mtime_ns == 1
-    assert (mine / lab.MANIFEST).stat().st_mtime_ns == stamps[lab.MANIFEST]
 
 
 def test_a_missing_notebook_is_copied_again(tmp_path):
@@ -121,73 +110,58 @@ def test_a_missing_notebook_is_copied_again(tmp_path):
     assert (mine / "02_b.ipynb").read_bytes() == b"two"
 
 
-def test_an_untouched_copy_is_updated_when_a_new_version_ships(tmp_path):
-    """Shipped notebook changed, learner's copy untouched: it is replaced and the record follows."""
+def test_a_copy_that_differs_is_kept_and_listed(tmp_path):
+    """An edited copy, or one from an older release, is never overwritten; the report lists it
+    and says how to get the shipped one."""
     mine = tmp_path / "mine"
-    lab.sync_notebooks(mine, make_source(tmp_path / "pkg", {"01_a.ipynb": b"v1"}))
-    report = lab.sync_notebooks(mine, make_source(tmp_path / "pkg", {"01_a.ipynb": b"v2"}))
-    assert actions(report) == {"01_a.ipynb": lab.UPDATED}
-    assert (mine / "01_a.ipynb").read_bytes() == b"v2"
-    assert manifest(mine)["files"] == {"01_a.ipynb": lab._sha256(b"v2")}
-
-
-def test_an_edited_copy_is_kept_and_the_report_says_so(tmp_path):
-    """Learner edited, new version shipped: their bytes stay, the record stays, the report says why."""
-    mine = tmp_path / "mine"
-    lab.sync_notebooks(mine, make_source(tmp_path / "pkg", {"01_a.ipynb": b"v1"}))
-    (mine / "01_a.ipynb").write_bytes(b"v1 + my notes")
-    report = lab.sync_notebooks(mine, make_source(tmp_path / "pkg", {"01_a.ipynb": b"v2"}))
-    assert report.files == [lab.FileAction(
-        "01_a.ipynb", lab.KEPT, "you changed it, and a newer version ships: rename or delete yours to get it")]
-    assert (mine / "01_a.ipynb").read_bytes() == b"v1 + my notes"
-    assert manifest(mine)["files"] == {"01_a.ipynb": lab._sha256(b"v1")}
-    assert "kept" in report.text() and "you changed it" in report.text()
-
-
-def test_an_edited_copy_is_kept_even_when_nothing_new_ships(tmp_path):
-    """Learner edited, shipped unchanged: kept (an edit is never mistaken for an old version)."""
-    source = make_source(tmp_path / "pkg", {"01_a.ipynb": b"v1"})
-    mine = tmp_path / "mine"
-    lab.sync_notebooks(mine, source)
-    (mine / "01_a.ipynb").write_bytes(b"mine")
-    assert lab.sync_notebooks(mine, source).files == [lab.FileAction("01_a.ipynb", lab.KEPT, "you changed it")]
-    assert (mine / "01_a.ipynb").read_bytes() == b"mine"
-
-
-def test_a_file_vethlab_never_wrote_is_kept_unless_identical(tmp_path):
-    """Without a record, a differing file is kept and an identical one is adopted."""
-    mine = tmp_path / "mine"
-    mine.mkdir()
-    (mine / "01_a.ipynb").write_bytes(b"someone's own")
-    (mine / "02_b.ipynb").write_bytes(b"two")
-    source = make_source(tmp_path / "pkg", {"01_a.ipynb": b"one", "02_b.ipynb": b"two"})
-    report = lab.sync_notebooks(mine, source)
-    assert report.files[0] == lab.FileAction(
-        "01_a.ipynb", lab.KEPT, "vethlab did not write this copy; rename or delete it to get the shipped one")
-    assert actions(report)["02_b.ipynb"] == lab.UP_TO_DATE
-    assert (mine / "01_a.ipynb").read_bytes() == b"someone's own"
-    assert manifest(mine)["files"] == {"02_b.ipynb": lab._sha256(b"two")}
+    lab.sync_notebooks(
+        mine, make_source(tmp_path / "pkg", {"01_a.ipynb": b"v1", "02_b.ipynb": b"b"})
+    )
+    (mine / "02_b.ipynb").write_bytes(b"b + my notes")
+    report = lab.sync_notebooks(
+        mine, make_source(tmp_path / "pkg", {"01_a.ipynb": b"v2", "02_b.ipynb": b"b"})
+    )
+    assert report.files == [
+        lab.FileAction("01_a.ipynb", lab.KEPT, lab.DIFFERS),
+        lab.FileAction("02_b.ipynb", lab.KEPT, lab.DIFFERS),
+    ]
+    assert (mine / "01_a.ipynb").read_bytes() == b"v1"
+    assert (mine / "02_b.ipynb").read_bytes() == b"b + my notes"
+    assert "  kept  02_b.ipynb  (differs from the shipped one: rename or delete" in report.text()
 
 
 def test_a_notebook_no_longer_shipped_is_left_alone(tmp_path):
-    """A notebook dropped from the package stays in the folder and is reported as not shipped."""
+    """A notebook dropped from the package stays in the folder, and the report is about the
+    shipped ones only."""
     mine = tmp_path / "mine"
-    lab.sync_notebooks(mine, make_source(tmp_path / "pkg", {"01_a.ipynb": b"a", "02_old.ipynb": b"old"}))
+    lab.sync_notebooks(
+        mine, make_source(tmp_path / "pkg", {"01_a.ipynb": b"a", "02_old.ipynb": b"old"})
+    )
     report = lab.sync_notebooks(mine, make_source(tmp_path / "pkg", {"01_a.ipynb": b"a"}))
-    assert actions(report) == {"01_a.ipynb": lab.UP_TO_DATE, "02_old.ipynb": lab.NOT_SHIPPED}
+    assert actions(report) == {"01_a.ipynb": lab.UP_TO_DATE}
     assert (mine / "02_old.ipynb").read_bytes() == b"old"
 
 
-def test_an_unreadable_manifest_keeps_every_differing_notebook(tmp_path):
-    """A corrupt manifest counts as no record: differing files are kept, the report says why."""
-    mine = tmp_path / "mine"
-    lab.sync_notebooks(mine, make_source(tmp_path / "pkg", {"01_a.ipynb": b"v1"}))
-    (mine / lab.MANIFEST).write_text("{not json")
-    report = lab.sync_notebooks(mine, make_source(tmp_path / "pkg", {"01_a.ipynb": b"v2"}))
-    assert actions(report) == {"01_a.ipynb": lab.KEPT}
-    assert (mine / "01_a.ipynb").read_bytes() == b"v1"
-    assert report.manifest_note.startswith(f"{lab.MANIFEST} unreadable")
-    assert manifest(mine) == {"format": 1, "files": {}}
+def test_the_report_as_json():
+    """to_json: the folder, where the notebooks came from, and one entry per notebook."""
+    source = lab.NotebookSource("package", Path("/pkg"), ("01_a.ipynb", "02_b.ipynb"))
+    report = lab.SyncReport(
+        Path("/mine"),
+        source,
+        [
+            lab.FileAction("01_a.ipynb", lab.COPIED),
+            lab.FileAction("02_b.ipynb", lab.KEPT, lab.DIFFERS),
+        ],
+    )
+    assert report.to_json() == {
+        "folder": str(Path("/mine")),
+        "source": str(Path("/pkg")),
+        "source_kind": "package",
+        "files": [
+            {"name": "01_a.ipynb", "action": "copied", "note": ""},
+            {"name": "02_b.ipynb", "action": "kept", "note": lab.DIFFERS},
+        ],
+    }
 
 
 def test_dir_that_is_a_file_is_a_bad_argument(tmp_path):
@@ -203,125 +177,68 @@ def test_dir_that_is_a_file_is_a_bad_argument(tmp_path):
 
 def test_a_refused_write_is_not_writable(tmp_path, monkeypatch):
     """A PermissionError while writing becomes kIOReturnNotWritable naming the folder."""
+
     def refuse(path, data):
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(lab, "_write_atomically", refuse)
+    monkeypatch.setattr(lab, "_write_new", refuse)
     with pytest.raises(IOReturnError) as caught:
         lab.sync_notebooks(tmp_path / "mine", make_source(tmp_path / "pkg", {"01_a.ipynb": b"a"}))
     assert caught.value.code == kIOReturnNotWritable
     assert str(tmp_path / "mine") in caught.value.message
 
 
-def test_an_interrupted_update_leaves_the_old_file(tmp_path, monkeypatch):
-    """If the final rename fails, the copy and the record are as before and no temp file is left."""
+def test_an_interrupted_copy_leaves_no_file(tmp_path, monkeypatch):
+    """If the final rename fails, neither a half-written notebook nor a temporary file is left,
+    so the next run copies it again."""
     mine = tmp_path / "mine"
-    lab.sync_notebooks(mine, make_source(tmp_path / "pkg", {"01_a.ipynb": b"v1"}))
-    before = sorted(p.name for p in mine.iterdir())
+    source = make_source(tmp_path / "pkg", {"01_a.ipynb": b"a"})
 
     def fail(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(lab.os, "replace", fail)
-    with pytest.raises(OSError):
-        lab.sync_notebooks(mine, make_source(tmp_path / "pkg", {"01_a.ipynb": b"v2"}))
-    assert (mine / "01_a.ipynb").read_bytes() == b"v1"
-    assert manifest(mine)["files"] == {"01_a.ipynb": lab._sha256(b"v1")}
-    assert sorted(p.name for p in mine.iterdir()) == before
+    with monkeypatch.context() as patch:
+        patch.setattr(lab.os, "replace", fail)
+        with pytest.raises(OSError):
+            lab.sync_notebooks(mine, source)
+    assert list(mine.iterdir()) == []
+    assert actions(lab.sync_notebooks(mine, source)) == {"01_a.ipynb": lab.COPIED}
 
 
 # The learner's moves between two runs, and the package's: edit, delete, or a new version ships.
-_STEP = st.tuples(st.sampled_from(["edit", "delete", "ship", "sync"]), st.sampled_from(["01_a.ipynb", "02_b.ipynb"]))
+_NAMES = ["01_a.ipynb", "02_b.ipynb"]
+_STEP = st.tuples(st.sampled_from(["edit", "delete", "ship", "sync"]), st.sampled_from(_NAMES))
 
 
 @settings(max_examples=60, deadline=None)
 @given(steps=st.lists(_STEP, max_size=12))
-def test_no_sequence_of_edits_and_releases_loses_an_edit(steps):
-    """After any history, a sync leaves every edited copy byte for byte, and every other copy current."""
+def test_no_sequence_of_edits_and_releases_overwrites_a_file(steps):
+    """After any history, a sync changes no file that exists, copies every missing one, and
+    lists as kept exactly the ones that differ from the shipped version."""
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         mine, shipped = tmp / "mine", {"01_a.ipynb": b"a0", "02_b.ipynb": b"b0"}
-        edited: dict[str, bytes] = {}  # learner's bytes that no sync may overwrite
         lab.sync_notebooks(mine, make_source(tmp / "pkg", shipped))
         for number, (step, name) in enumerate(steps):
             if step == "edit":
-                edited[name] = f"edit {number}".encode()
-                (mine / name).write_bytes(edited[name])
+                (mine / name).write_bytes(f"edit {number}".encode())
             elif step == "delete" and (mine / name).exists():
                 (mine / name).unlink()
-                edited.pop(name, None)
             elif step == "ship":
                 shipped[name] = f"{name} v{number}".encode()
             elif step == "sync":
                 lab.sync_notebooks(mine, make_source(tmp / "pkg", shipped))
+        before = {name: (mine / name).read_bytes() for name in _NAMES if (mine / name).exists()}
         report = lab.sync_notebooks(mine, make_source(tmp / "pkg", shipped))
         for name, data in shipped.items():
-            if name in edited and edited[name] != data:
-                assert (mine / name).read_bytes() == edited[name]
-                assert actions(report)[name] == lab.KEPT
+            if name in before:
+                assert (mine / name).read_bytes() == before[name]
+                assert actions(report)[name] == (
+                    lab.UP_TO_DATE if before[name] == data else lab.KEPT
+                )
             else:
                 assert (mine / name).read_bytes() == data
-                assert actions(report)[name] != lab.KEPT
-
-
-# --- the command -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def shipped(tmp_path, monkeypatch):
-    """Make the command find two notebooks in a temporary 'package' folder."""
-    source = make_source(tmp_path / "pkg", {"01_a.ipynb": b"one", "02_b.ipynb": b"two"})
-    monkeypatch.setattr(lab, "find_notebooks", lambda: source)
-    return source
-
-
-def test_cli_no_open_copies_and_prints_json(tmp_path, shipped, monkeypatch, capsys):
-    """`vethlab lab --no-open --json` copies, prints the report as JSON, and starts nothing."""
-    monkeypatch.setattr(lab, "open_lab", lambda *a: pytest.fail("JupyterLab must not start"))
-    assert cli.main(["lab", "--no-open", "--dir", str(tmp_path / "mine"), "--json"]) == 0
-    out = json.loads(capsys.readouterr().out)
-    assert out == {
-        "folder": str((tmp_path / "mine").resolve()),
-        "source": str(shipped.folder),
-        "source_kind": "package",
-        "files": [{"name": "01_a.ipynb", "action": "copied", "note": ""},
-                  {"name": "02_b.ipynb", "action": "copied", "note": ""}],
-        "opened": False,
-    }
-    assert (tmp_path / "mine" / "02_b.ipynb").read_bytes() == b"two"
-
-
-def test_cli_default_folder_is_vethlab_notebooks_here(tmp_path, shipped, monkeypatch, capsys):
-    """Without --dir the copies go to ./vethlab-notebooks; the text report lists each file."""
-    monkeypatch.chdir(tmp_path)
-    assert cli.main(["lab", "--no-open"]) == 0
-    text = capsys.readouterr().out
-    assert (tmp_path / "vethlab-notebooks" / "01_a.ipynb").read_bytes() == b"one"
-    assert f"into {(tmp_path / 'vethlab-notebooks').resolve()}" in text
-    assert "  copied  01_a.ipynb" in text and "  copied  02_b.ipynb" in text
-
-
-def test_cli_opens_jupyterlab_after_saying_what_it_copied(tmp_path, shipped, monkeypatch, capsys):
-    """Without --no-open the report is printed first, then JupyterLab runs in the folder with the extra args."""
-    calls = []
-
-    def fake_open(folder, extra):
-        calls.append((folder, list(extra), capsys.readouterr().out))
-        return 0
-
-    monkeypatch.setattr(lab, "open_lab", fake_open)
-    assert cli.main(["lab", "--dir", str(tmp_path / "mine"), "--", "--port", "8899"]) == 0
-    [(folder, extra, printed_before)] = calls
-    assert folder == (tmp_path / "mine").resolve() and extra == ["--port", "8899"]
-    assert "copied  01_a.ipynb" in printed_before
-    assert capsys.readouterr().out.strip() in ("", "running as root: JupyterLab needs `vethlab lab -- --allow-root`")
-
-
-def test_cli_reports_a_failed_jupyterlab(tmp_path, shipped, monkeypatch, capsys):
-    """A JupyterLab that exits with an error makes `vethlab lab` exit 2 and say so."""
-    monkeypatch.setattr(lab, "open_lab", lambda folder, extra: 1)
-    assert cli.main(["lab", "--dir", str(tmp_path / "mine")]) == 2
-    assert "JupyterLab exited with status 1" in capsys.readouterr().err
+                assert actions(report)[name] == lab.COPIED
 
 
 def test_jupyterlab_command_runs_this_python_in_the_folder(tmp_path):

@@ -3,13 +3,7 @@
 import pytest
 
 from vethlab.ioreturn import IOReturnError, kIOReturnBadArgument
-from vethlab.model.machine import (
-    APPLE_SILICON,
-    INTEL,
-    SEGMENT_SIZES,
-    Boot,
-    profile_named,
-)
+from vethlab.model.machine import APPLE_SILICON, INTEL, SEGMENT_SIZES, Boot, profile_named
 
 
 def test_profiles():

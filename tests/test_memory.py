@@ -1,8 +1,7 @@
 """Tasks, descriptors, mappings and simulated faults."""
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from vethlab.driverkit.memory import (
     IOBufferMemoryDescriptor,

@@ -10,6 +10,7 @@ import importlib.util
 import re
 from pathlib import Path
 
+import jupytext
 import nbformat
 
 REPO = Path(__file__).resolve().parent.parent
@@ -52,50 +53,36 @@ def check_all(check):
     assert not problems, "\n".join(problems)
 
 
-# --- the percent-format parser --------------------------------------------------------------
+# --- the build: jupytext reads, the script makes the result deterministic ---------------------
 
 
-def test_cells_from_source_reads_percent_format():
-    """The parser splits cells at '# %%', reads markdown comments and tags, trims blank lines."""
+def test_build_keeps_tags_and_gives_content_ids(tmp_path):
+    """A source becomes cells with their tags only, ids derived from content, no jupytext record."""
+    source = tmp_path / "src" / "01_x.py"
+    source.parent.mkdir()
     text = (
         "# %% [markdown]\n"
         "# # Title\n"
-        "#\n"
-        "# Some *text*.\n"
         "\n"
         "# %%\n"
         "%matplotlib inline\n"
-        "import vethlab\n"
+        "x = 1\n"
         "\n"
-        "\n"
-        "# %% tags=[\"nbval-ignore-output\", \"x\"]\n"
-        "# a comment in code\n"
-        "display(w)\n"
+        '# %% tags=["nbval-ignore-output"]\n'
+        "def f():\n"
+        "    return x\n"
     )
-    cells = build_notebooks.cells_from_source(text)
-    assert [(c.cell_type, c.source, tags(c)) for c in cells] == [
-        ("markdown", "# Title\n\nSome *text*.", []),
-        ("code", "%matplotlib inline\nimport vethlab", []),
-        ("code", "# a comment in code\ndisplay(w)", ["nbval-ignore-output", "x"]),
+    source.write_text(text)
+    nb = build_notebooks.build_notebook(source)
+    assert [(c.cell_type, c.source, dict(c.metadata)) for c in nb.cells] == [
+        ("markdown", "# Title", {}),
+        ("code", "%matplotlib inline\nx = 1", {}),
+        ("code", "def f():\n    return x", {"tags": ["nbval-ignore-output"]}),
     ]
-    assert len({c.id for c in cells}) == 3
-
-
-def test_cells_from_source_rejects_what_it_cannot_read():
-    """Text before the first marker, unknown markers and non-comment markdown lines are errors."""
-    bad_sources = [
-        "import os\n# %%\nx = 1\n",
-        "# %% [raw]\nx\n",
-        "# %% tags=nbval-skip\nx\n",
-        "# %% [markdown]\nnot a comment\n",
-    ]
-    for text in bad_sources:
-        try:
-            build_notebooks.cells_from_source(text)
-        except ValueError as error:
-            assert "line " in str(error), error
-        else:
-            raise AssertionError(f"accepted {text!r}")
+    assert set(nb.metadata) == {"kernelspec", "language_info"}
+    assert [c.id for c in nb.cells] == [c.id for c in build_notebooks.build_notebook(source).cells]
+    assert len({c.id for c in nb.cells}) == 3
+    assert build_notebooks.output_path(source) == tmp_path / "01_x.ipynb"
 
 
 # --- (a) every notebook is its source, built ------------------------------------------------
@@ -118,12 +105,12 @@ def test_notebooks_match_their_sources():
         source = SOURCES / f"{path.stem}.py"
         if not source.exists():
             return []  # reported by the pairing test
-        built = build_notebooks.build_notebook(source)
+        built = jupytext.read(source, fmt="py:percent")
         want = [(c.cell_type, c.source, tags(c)) for c in built.cells]
         have = [(c.cell_type, c.source, tags(c)) for c in nb.cells]
         if want == have:
             return []
-        index = next((i for i, (w, h) in enumerate(zip(want, have)) if w != h), min(len(want), len(have)))
+        index = next((i for i, (w, h) in enumerate(zip(want, have, strict=False)) if w != h), min(len(want), len(have)))
         return [
             f"differs from src/{source.name} at cell {index} "
             f"(edit the source and run tools/build_notebooks.py, never the .ipynb): "

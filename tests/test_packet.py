@@ -5,11 +5,11 @@ import pytest
 from vethlab.driverkit.service import IOService
 from vethlab.ioreturn import IOReturnError, kIOReturnBadArgument
 from vethlab.model.memory import Mac
-from vethlab.networkingdriverkit.pool import IOUserNetworkPacketBufferPool as Pool
 from vethlab.networkingdriverkit.pool import (
+    IOUserNetworkPacketBufferPool as Pool,
     IOUserNetworkPacketBufferPoolOptions as Options,
+    PoolFlagMapToDext,
 )
-from vethlab.networkingdriverkit.pool import PoolFlagMapToDext
 
 
 def packet(flags=0, quirk=False, size=2048, count=32, index=0):

@@ -20,7 +20,7 @@ from vethlab.wire.pcap import SNAPLEN, read_pcap, timestamps, write_pcap
 def _frames():
     batch = mixed_frames(8, seed=1, max_len=9018)
     ping = icmp_echo_request(HOST, APP, 0x1234, 1, 56)
-    return batch + [icmp_echo_reply(ping, APP), arp_reply(batch[0], APP)]
+    return [*batch, icmp_echo_reply(ping, APP), arp_reply(batch[0], APP)]
 
 
 def test_round_trip_through_a_file(tmp_path):
@@ -40,7 +40,7 @@ def test_round_trip_through_an_open_file():
     write_pcap(buffer, _frames())
     assert not buffer.closed
     buffer.seek(0)
-    assert read_pcap(buffer) == list(zip(timestamps(len(_frames())), _frames()))
+    assert read_pcap(buffer) == list(zip(timestamps(len(_frames())), _frames(), strict=True))
 
 
 def test_same_frames_same_file(tmp_path):

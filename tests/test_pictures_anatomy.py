@@ -1,8 +1,9 @@
 """One buffer's anatomy: regions from the packet's accessors, and where the three formulas land."""
 
+import itertools
+
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
@@ -184,4 +185,4 @@ def test_todays_api_always_lands_on_the_frame(headroom, extra, length, index):
     assert rec["landings"]["question_fix"].error == -extra
     bounds = [(lo, hi) for _, lo, hi in rec["regions"]]
     assert bounds[0][0] == 0 and bounds[-1][1] == 2048
-    assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(bounds))

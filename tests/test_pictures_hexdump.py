@@ -98,7 +98,7 @@ def test_no_junk_when_every_read_is_right():
 def test_draw_hexdump_colours_every_byte(first_attempt):
     """One cell per byte, one hex text per byte, the kinds recorded, marks kept."""
     junk, _ = reading_dumps(first_attempt, 7, 40)
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     draw_hexdump(ax, junk)
     rec = ax.vethlab
     assert rec["rows"] == 3 and rec["bytes"] == 40
@@ -112,9 +112,9 @@ def test_draw_hexdump_colours_every_byte(first_attempt):
 def test_hexdump_unpacks_into_data_regions_address():
     """draw_hexdump(ax, *dump) works as well as draw_hexdump(ax, dump)."""
     dump = HexDump(b"ab", [Region(0, 2, "stale")], 0x10)
-    data, regions, base = dump
+    data, _regions, base = dump
     assert (data, base) == (b"ab", 0x10)
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     draw_hexdump(ax, *dump)
     assert ax.vethlab["kinds"] == ["stale", "stale"]
 

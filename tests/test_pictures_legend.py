@@ -12,24 +12,27 @@ from vethlab.pictures.legend import (
 from vethlab.pictures.style import PROVENANCE, PROVENANCE_COLORS
 
 
-def test_the_four_labels_in_order():
-    """documented, observed, reported, modelled: MODEL.md's order."""
-    assert PROVENANCE == ("documented", "observed", "reported", "modelled")
-    assert [h.get_label() for h in provenance_handles()] == list(PROVENANCE)
+def test_handles_show_each_label_in_its_colour_in_order():
+    """The legend handles: documented, observed, reported, modelled, each in its colour."""
+    handles = provenance_handles()
+    assert [h.get_label() for h in handles] == ["documented", "observed", "reported", "modelled"]
+    assert [h.get_facecolor() for h in handles] == [
+        plt.matplotlib.colors.to_rgba(PROVENANCE_COLORS[h.get_label()]) for h in handles
+    ]
 
 
 def test_unknown_label_is_refused_naming_the_allowed_ones():
     """A typo in a label is an error, never a silent fifth colour."""
     with pytest.raises(ValueError, match="documented, observed, reported, modelled"):
         check_label("guessed")
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     with pytest.raises(ValueError):
         add_provenance_notes(ax, [("guessed", "x")])
 
 
 def test_notes_are_a_second_legend_in_the_label_colours():
     """Notes keep the axes' own legend and show each rule with its label's colour."""
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     ax.plot([0, 1], label="data")
     ax.legend()
     rules = add_provenance_notes(ax, [("observed", "1600 becomes 2048"),
@@ -46,13 +49,13 @@ def test_notes_are_a_second_legend_in_the_label_colours():
 
 def test_no_rules_draw_nothing():
     """An empty list of rules adds no artist."""
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     assert add_provenance_notes(ax, []) == [] and len(ax.artists) == 0
 
 
 def test_key_lists_each_label_with_its_meaning():
     """The key draws one square per label, and the label's meaning beside it."""
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     draw_provenance_key(ax)
     assert ax.vethlab == {"labels": list(PROVENANCE)}
     texts = [t.get_text() for t in ax.texts]

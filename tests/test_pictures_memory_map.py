@@ -1,10 +1,11 @@
 """The pool's memory map: what each byte of each buffer holds, and what the picture drew."""
 
+import itertools
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from vethlab.driverkit.service import IOService
 from vethlab.model.memory import Mac
@@ -102,8 +103,8 @@ def test_runs_tile_every_buffer_and_frames_add_up(events):
     for index in range(pool.layout.buffer_count):
         r = runs(regions, index)
         assert r[0][0] == 0 and r[-1][1] == pool.layout.buffer_size
-        assert all(a[1] == b[0] for a, b in zip(r, r[1:]))
-        assert all(a[2] != b[2] for a, b in zip(r, r[1:]))  # neighbours of one kind are merged
+        assert all(a[1] == b[0] for a, b in itertools.pairwise(r))
+        assert all(a[2] != b[2] for a, b in itertools.pairwise(r))  # neighbours of one kind are merged
     totals = regions.bytes_by_kind()
     assert sum(totals.values()) == pool.layout.buffer_count * pool.layout.buffer_size
     assert totals["frame"] + totals["link_header"] == sum(p.getDataLength() for p in pool.in_use())
@@ -116,7 +117,7 @@ def test_runs_tile_every_buffer_and_frames_add_up(events):
 def test_question_map_draws_one_row_per_buffer_and_marks_every_wrong_read(first_attempt):
     """32 buffers: one row each, every packet of the first attempt marked wrong."""
     m = first_attempt
-    fig, ax = plt.subplots(figsize=(9, 6))
+    _fig, ax = plt.subplots(figsize=(9, 6))
     draw_memory_map(ax, m.pool, mapping=m.dext.pool_map, host=m.host, readings=m.readings)
     rec = ax.vethlab
     assert rec["mode"] == "buffers" and not rec["aggregated"]
@@ -131,7 +132,7 @@ def test_question_map_draws_one_row_per_buffer_and_marks_every_wrong_read(first_
 def test_map_labels_rows_with_addresses_in_the_given_mapping(first_attempt):
     """Row labels are the buffer index and its base address in the mapping, in hex."""
     m = first_attempt
-    fig, ax = plt.subplots(figsize=(9, 6))
+    _fig, ax = plt.subplots(figsize=(9, 6))
     draw_memory_map(ax, m.pool, mapping=m.dext.pool_map, readings=m.readings)
     first = ax.vethlab["labels"][0]
     assert first == f"0  0x{m.dext.pool_map.address_of(0):x}"
@@ -144,7 +145,7 @@ def test_map_without_mapping_labels_pool_offsets():
     """Without any mapping of the pool the labels are pool offsets."""
     pool, host = make_pool(packets=4)
     pool.dext_mapping = None
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     draw_memory_map(ax, pool, host=host, max_rows=10)
     assert ax.vethlab["labels"][0] == "0  +0x0"
 
@@ -152,7 +153,7 @@ def test_map_without_mapping_labels_pool_offsets():
 def test_right_reads_are_green_and_leave_no_error(first_attempt):
     """Today's API reads every frame: no error rows, and the status column is all right."""
     m = run_method("current_api", segment_size=65536)
-    fig, ax = plt.subplots(figsize=(9, 6))
+    _fig, ax = plt.subplots(figsize=(9, 6))
     draw_memory_map(ax, m.pool, host=m.host, readings=m.readings)
     assert ax.vethlab["errors"] == [] and ax.vethlab["error_rows"] == []
     assert ax.vethlab["read_pieces"] == 32
@@ -161,10 +162,10 @@ def test_right_reads_are_green_and_leave_no_error(first_attempt):
 def test_highlight_adds_one_outline_and_is_recorded(first_attempt):
     """highlight outlines one buffer and says which."""
     m = first_attempt
-    fig, ax = plt.subplots(figsize=(9, 6))
+    _fig, ax = plt.subplots(figsize=(9, 6))
     draw_memory_map(ax, m.pool, readings=m.readings)
     plain = ax.vethlab["rects"]
-    fig, ax = plt.subplots(figsize=(9, 6))
+    _fig, ax = plt.subplots(figsize=(9, 6))
     draw_memory_map(ax, m.pool, readings=m.readings, highlight=3)
     assert ax.vethlab["highlight"] == 3 and ax.vethlab["rects"] == plain + 1
 
@@ -172,7 +173,7 @@ def test_highlight_adds_one_outline_and_is_recorded(first_attempt):
 def test_segment_boundaries_are_lines_between_rows():
     """64 buffers of 2048 in 64 KiB segments: one segment line, before buffer 32."""
     pool, host = make_pool(packets=64)
-    fig, ax = plt.subplots(figsize=(9, 8))
+    _fig, ax = plt.subplots(figsize=(9, 8))
     draw_memory_map(ax, pool, host=host, max_rows=64)
     assert ax.vethlab["segment_lines"] == [32]
     assert not ax.vethlab["segment_lines_skipped"]
@@ -181,12 +182,12 @@ def test_segment_boundaries_are_lines_between_rows():
 def test_page_boundaries_fall_between_rows_or_inside_them():
     """4 KiB pages: between every two 2048-byte buffers; inside 10240-byte buffers."""
     pool, _ = make_pool(packets=8, profile="intel")
-    fig, ax = plt.subplots(figsize=(9, 6))
+    _fig, ax = plt.subplots(figsize=(9, 6))
     draw_memory_map(ax, pool)
     assert ax.vethlab["page_lines"] == 8 * 2048 // 4096 - 1
     pool, _ = make_pool(packets=2, buffer_size=9000, profile="intel", segment_size=81920)
     assert pool.layout.buffer_size == 10240
-    fig, ax = plt.subplots(figsize=(9, 6))
+    _fig, ax = plt.subplots(figsize=(9, 6))
     draw_memory_map(ax, pool)
     assert ax.vethlab["page_lines"] == 2 * 10240 // 4096 - 1  # 4 of them inside buffer rows
 
@@ -195,7 +196,7 @@ def test_rules_carry_their_provenance(first_attempt):
     """The size rule is observed, the segment placement modelled, the quirk reported."""
     labels = [label for label, _ in memory_map_rules(first_attempt.pool)]
     assert labels == ["observed", "modelled", "reported"]
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     draw_memory_map(ax, first_attempt.pool)
     assert [label for label, _ in ax.vethlab["provenance"]] == labels
     pool, _ = make_pool(packets=2)
@@ -210,7 +211,7 @@ def test_many_buffers_are_aggregated_into_power_of_two_rows(buffers):
     """Thousands of buffers: rows of 2^k buffers, one image, errors still marked."""
     explored = explore_pool(buffers=buffers, packets=64)
     readings = explored.readings("question_fix")
-    fig, ax = plt.subplots(figsize=(9, 6), dpi=80)
+    _fig, ax = plt.subplots(figsize=(9, 6), dpi=80)
     draw_memory_map(ax, explored.pool, host=explored.host, readings=readings)
     rec = ax.vethlab
     per = rec["buffers_per_row"]
@@ -227,7 +228,7 @@ def test_many_buffers_are_aggregated_into_power_of_two_rows(buffers):
 def test_aggregated_image_blends_by_byte_fractions():
     """A row of free, never-written buffers is pure white; a row of full buffers is not."""
     explored = explore_pool(buffers=4096, packets=32)
-    fig, ax = plt.subplots(figsize=(9, 6), dpi=80)
+    _fig, ax = plt.subplots(figsize=(9, 6), dpi=80)
     draw_memory_map(ax, explored.pool, host=explored.host)
     image = np.asarray(ax.images[0].get_array())
     assert np.allclose(image[-1], 1.0)  # the last row: buffers nobody used
@@ -253,6 +254,6 @@ def test_a_read_across_a_buffer_end_is_cut_in_two_and_a_segment_tail_is_skipped(
     across = Reading(0, 0, 2000, 8, 1992, 100, False)
     tail = Reading(1, 0, 4090, 2056, 2034, 100, False)
     packet, buffer, start, end, right = _read_pieces(pool.layout, [across, tail])
-    pieces = sorted(zip(packet.tolist(), buffer.tolist(), start.tolist(), end.tolist()))
+    pieces = sorted(zip(packet.tolist(), buffer.tolist(), start.tolist(), end.tolist(), strict=True))
     assert pieces == [(0, 0, 2000, 2048), (0, 1, 0, 52), (1, 1, 2042, 2048)]
     assert not right.any()

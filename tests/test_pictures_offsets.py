@@ -3,8 +3,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from vethlab.pictures.offsets import draw_offset_errors, exact_line, series_of
 from vethlab.question.scenario import Reading, run_question
@@ -41,7 +40,7 @@ def test_exact_line_needs_two_distinct_x():
 
 def test_question_report_gives_three_series_and_their_lines(report):
     """First attempt: error = −448 i − 8; the fix and today's API: 0 everywhere."""
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     draw_offset_errors(ax, report)
     series = ax.vethlab["series"]
     assert list(series) == [m.spec.title for m in report.methods.values()]
@@ -58,7 +57,7 @@ def test_question_report_gives_three_series_and_their_lines(report):
 def test_native_flow_breaks_the_fix_by_two_bytes():
     """Headroom 0, data offset 2: the fix is 2 bytes early for every packet."""
     report = run_question(segment_size=65536, headroom=0, data_offset=2)
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     draw_offset_errors(ax, {k: m for k, m in report.methods.items() if k != "first_attempt"})
     fix, current = ax.vethlab["series"].values()
     assert fix["line"] == (0, -2) and fix["wrong"] == list(range(32))
@@ -67,7 +66,7 @@ def test_native_flow_breaks_the_fix_by_two_bytes():
 
 def test_offsets_view_joins_frame_and_read(report):
     """show='offsets' draws one joining line per packet, as long as its error."""
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     draw_offset_errors(ax, report.methods["first_attempt"], show="offsets")
     assert ax.vethlab["show"] == "offsets"
     segments = ax.collections[-1].get_segments()
@@ -77,7 +76,7 @@ def test_offsets_view_joins_frame_and_read(report):
 
 def test_unknown_view_is_refused(report):
     """show must be 'error' or 'offsets'."""
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     with pytest.raises(ValueError, match="'error', 'offsets'"):
         draw_offset_errors(ax, report, show="bytes")
 
@@ -86,7 +85,7 @@ def test_reads_outside_the_pool_are_listed():
     """A reading whose address is not in the pool is drawn as a cross and listed."""
     readings = [Reading(0, 0xDEAD000, None, 8, None, 60, False),
                 Reading(1, 0x1000, 0, 2056, -2056, 60, False)]
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     draw_offset_errors(ax, readings)
     (series,) = ax.vethlab["series"].values()
     assert series["outside_pool"] == [0] and series["errors"] == [None, -2056]
@@ -96,7 +95,7 @@ def test_reads_outside_the_pool_are_listed():
 def test_many_segments_mark_where_each_segment_starts():
     """A pool of two segments: a dotted line where packet 32 starts the second one."""
     explored = explore_pool(buffers=64, packets=64, segment_size=65536)
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     draw_offset_errors(ax, {"fix": explored.readings("question_fix")}, pool=explored.pool)
     assert ax.vethlab["series"]["fix"]["line"] is None  # trap 4 bends it
     assert ax.vethlab["segment_starts"] == [32]
@@ -114,7 +113,7 @@ def test_series_of_accepts_results_dicts_and_lists(report):
 
 def test_limits_follow_the_data_on_a_reused_axes(report):
     """Drawn twice on one axes, the limits are the new data's, not the old ones'."""
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     draw_offset_errors(ax, report.methods["first_attempt"])
     big = ax.get_ylim()
     ax.clear()

@@ -13,12 +13,7 @@ from vethlab.networkingdriverkit.queues import (
     QueueState,
     where,
 )
-from vethlab.pictures.queues import (
-    PLACE_BOXES,
-    draw_occupancy,
-    draw_queues,
-    draw_states,
-)
+from vethlab.pictures.queues import PLACE_BOXES, draw_occupancy, draw_queues, draw_states
 from vethlab.ping.link import VirtualLink
 from vethlab.wire import frames
 

@@ -3,13 +3,7 @@
 import pytest
 from matplotlib.colors import to_rgb
 
-from vethlab.pictures.style import (
-    COLORS,
-    PROVENANCE_COLORS,
-    color,
-    field_color,
-    origin_color,
-)
+from vethlab.pictures.style import COLORS, PROVENANCE_COLORS, color, field_color, origin_color
 
 REQUIRED = ("headroom", "link_header", "payload", "frame", "tailroom", "stale", "zero",
             "wrong_read", "right_read", "segment_boundary", "page_boundary")

@@ -68,7 +68,7 @@ def test_the_pcap_holds_every_frame_that_crossed(tmp_path):
     assert kinds[:3] == [["ARP", "who-has", "192.0.2.2"], ["ARP", "192.0.2.2", "is-at"],
                          ["UDP", "192.0.2.1:49152", "→"]]
     assert all(frames.validate(f) == [] for f in got)
-    for request, reply in zip(got[3::2], got[4::2]):
+    for request, reply in zip(got[3::2], got[4::2], strict=True):
         assert frames.is_reply_to(reply, request)
 
 
@@ -92,7 +92,7 @@ def tshark(path):
         cmd += ["-e", name]
     done = subprocess.run(cmd, capture_output=True, text=True, check=True)
     rows = [line.split("|") for line in done.stdout.splitlines()]
-    return [dict(zip(TSHARK_FIELDS, row)) for row in rows]
+    return [dict(zip(TSHARK_FIELDS, row, strict=True)) for row in rows]
 
 
 @pytest.mark.parametrize("flow", ["bsd", "native"])
@@ -106,7 +106,7 @@ def test_tshark_agrees_with_every_frame(tmp_path, flow):
     ours = [frame for _, frame in read_pcap(path)]
     rows = tshark(path)
     assert len(rows) == len(ours) == report.frames == 3 + 2 * count
-    for row, frame in zip(rows, ours):
+    for row, frame in zip(rows, ours, strict=True):
         eth = dpkt.ethernet.Ethernet(frame)
         assert int(row["frame.len"]) == len(frame)
         assert (row["eth.src"], row["eth.dst"]) == (frames.format_mac(eth.src),
@@ -119,7 +119,7 @@ def test_tshark_agrees_with_every_frame(tmp_path, flow):
     assert rows[2]["frame.protocols"] == "eth:ethertype:ip:udp:data"
     assert (rows[2]["udp.dstport"], rows[2]["udp.checksum.status"]) == ("9", "1")
     requests, replies = rows[3::2], rows[4::2]
-    for seq, (request, reply) in enumerate(zip(requests, replies), start=1):
+    for seq, (request, reply) in enumerate(zip(requests, replies, strict=True), start=1):
         assert (request["icmp.type"], reply["icmp.type"]) == ("8", "0")
         assert request["icmp.ident"] == reply["icmp.ident"] == str(PING_IDENT)
         assert request["icmp.seq"] == reply["icmp.seq"] == str(seq)

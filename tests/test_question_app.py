@@ -117,7 +117,8 @@ def test_frames_up_to_1600_bytes_are_delivered_even_by_the_question_code():
     (1700, 4, [(1600, 1604, "packet_size"), (1604, 1700, "after the struct")]),
 ])
 def test_a_long_frame_overwrites_packet_size_and_the_stack_after_the_struct(length, size_bytes, overwritten):
-    """Copying getDataLength() bytes: packet_size becomes frame bytes; the guard bytes after the struct are overwritten."""
+    """Copying getDataLength() bytes: packet_size becomes frame bytes, and the guard bytes after
+    the struct are overwritten."""
     frame = frame_of_length(length)
     run = deliver([frame], "per_packet", get_packet="question", close=False)
     record = run.dext.records[-1]
@@ -200,7 +201,7 @@ def test_the_question_address_methods_run_through_the_user_client():
     attempt = deliver(frames, "per_packet", address_method="first_attempt", quirk=True,
                       buffer_size=1600)
     assert attempt.received[0] != frames[0]  # even packet 0 misses: the headroom is not added
-    assert sum(r == f for r, f in zip(attempt.received, frames)) == 0
+    assert sum(r == f for r, f in zip(attempt.received, frames, strict=True)) == 0
     assert deliver(frames, "per_packet", address_method="question_fix", quirk=True,
                    buffer_size=2048).identical
     for design in DESIGNS:
@@ -290,7 +291,7 @@ def test_the_trace_tells_the_call_sequence():
 
 
 def test_records_are_kept_only_when_asked():
-    """keep_records=0 keeps no GetPacket record; the frames still arrive."""
+    """keep_records=0 keeps no GetPacket record; the frames still arrive through the slot."""
     dext = PacketDext(Mac(), buffer_size=2048, packets=4, keep_records=0)
     dext.Start()
     app = QuestionApp(dext)

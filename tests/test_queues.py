@@ -2,8 +2,7 @@
 the deterministic dispatch."""
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from vethlab.driverkit.dispatch import IODataQueueDispatchSource, IODispatchQueue
 from vethlab.driverkit.service import OSAction
@@ -11,6 +10,7 @@ from vethlab.ioreturn import (
     BadArgument,
     IOReturnError,
     kIOReturnBadArgument,
+    kIOReturnBusy,
     kIOReturnNotPermitted,
     kIOReturnNotReady,
     kIOReturnOverrun,
@@ -26,6 +26,7 @@ from vethlab.networkingdriverkit.packet import (
 from vethlab.networkingdriverkit.pool import (
     IOUserNetworkPacketBufferPool,
     IOUserNetworkPacketBufferPoolOptions,
+    PacketOnQueue,
     PoolFlagMapToDext,
 )
 from vethlab.networkingdriverkit.queues import (
@@ -317,6 +318,20 @@ def test_a_tx_packet_cannot_complete_on_rx_completion():
     assert place_of(packet) is Place.DEXT_TX
 
 
+def test_the_dext_cannot_free_a_packet_a_queue_holds():
+    """A packet completed onto TX completion is the kernel's until it dequeues it: freeing it
+    is PacketOnQueue (kIOReturnBusy), naming the queue, and nothing changes."""
+    rig = Rig()
+    rig.submit_tx()
+    packet = rig.q[TXS].DequeuePacket()
+    rig.q[TXC].EnqueuePacket(packet)
+    before = rig.state()
+    with pytest.raises(PacketOnQueue, match=r"still on <IOUserNetworkTxCompletionQueue ") as err:
+        rig.pool.DeallocatePacket(packet)
+    assert err.value.code == kIOReturnBusy
+    assert rig.state() == before and place_of(packet) is Place.TX_COMPLETION
+
+
 def test_a_packet_of_another_pool_is_a_bad_argument():
     """A queue takes only packets of its own pool."""
     rig, other = Rig(), Rig()
@@ -334,7 +349,7 @@ def test_enqueue_packets_stops_at_the_first_refusal_and_counts():
     for _ in range(3):
         rig.stock_rx()
     filled = rig.q[RXS].DequeuePackets(3)
-    packets = filled[:2] + [rig.pool.allocatePacket(), filled[2]]  # the third is refused
+    packets = [*filled[:2], rig.pool.allocatePacket(), filled[2]]  # the third is refused
     assert rig.q[RXC].EnqueuePackets(packets) == 2
     assert [place_of(p) for p in packets] == [Place.RX_COMPLETION] * 2 + [Place.DEXT, Place.DEXT_RX]
 

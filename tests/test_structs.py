@@ -2,12 +2,10 @@
 
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from vethlab.handoff.structs import (
     BATCH_ALIGNMENT,
-    FRAMES_PER_NOTIFICATION,
     GET_PACKET_DATA_SIZE,
     GET_PACKET_OUTPUT_SIZE,
     BatchRecord,
@@ -107,11 +105,6 @@ def test_parse_batch_refuses_records_past_the_buffer_and_a_wrong_used_count():
     out[0:4] = np.frombuffer((100).to_bytes(4, "little"), np.uint8)
     with pytest.raises(ValueError, match="record 0 of 100 bytes"):
         parse_batch(out, 1)
-
-
-def test_sixteen_async_values_carry_eight_frames():
-    """kIOUserClientAsyncArgumentsCountMax (16) values are 8 (offset, length) pairs."""
-    assert FRAMES_PER_NOTIFICATION == 8
 
 
 @given(st.lists(st.binary(max_size=300), max_size=12))

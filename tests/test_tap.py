@@ -77,8 +77,7 @@ def test_cli_ping_over_tap(capsys):
 def test_a_tap_device_cleans_up_even_when_its_body_fails():
     """Leaving the with block through an exception still deletes the namespace."""
     tap = TapDevice()
-    with pytest.raises(RuntimeError):
-        with tap:
-            assert tap.namespace in namespaces()
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), tap:
+        assert tap.namespace in namespaces()
+        raise RuntimeError("boom")
     assert tap.namespace not in namespaces() and tap.fd is None

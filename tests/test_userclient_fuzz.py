@@ -7,8 +7,7 @@ Under HYPOTHESIS_PROFILE=ci each property runs 2,000 examples; elsewhere 200.
 import os
 
 import numpy as np
-from hypothesis import HealthCheck, event, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, event, given, settings, strategies as st
 
 from vethlab.driverkit.service import OSData
 from vethlab.driverkit.userclient import (
@@ -19,11 +18,7 @@ from vethlab.driverkit.userclient import (
     UserClientState,
     client_buffer,
 )
-from vethlab.handoff.structs import (
-    GET_PACKET_DATA_SIZE,
-    GET_PACKET_OUTPUT_SIZE,
-    parse_batch,
-)
+from vethlab.handoff.structs import GET_PACKET_DATA_SIZE, GET_PACKET_OUTPUT_SIZE, parse_batch
 from vethlab.handoff.user_client import kGetPacket, kGetPackets
 from vethlab.iokit import (
     App,
@@ -151,7 +146,7 @@ def test_iokit_calls_end_in_a_code_never_an_exception(first, ops, entitled):
             outcomes[(selector, kr)] = outcomes.get((selector, kr), 0) + 1
             _check_safe_output(dext, selector, out_count, out_size, kr, scalars_out, out)
         elif op[0] == "map":
-            kr, address, size = IOConnectMapMemory64(connect, op[1], app, 0x9_0000_0000, op[2])
+            kr, address, _size = IOConnectMapMemory64(connect, op[1], app, 0x9_0000_0000, op[2])
             assert kr in CODES
             if kr == kIOReturnSuccess:
                 assert IOConnectUnmapMemory64(connect, op[1], app, address) == kIOReturnSuccess
@@ -164,7 +159,7 @@ def test_iokit_calls_end_in_a_code_never_an_exception(first, ops, entitled):
     if connect.state is not UserClientState.CLOSED:
         assert IOServiceClose(connect) == kIOReturnSuccess
     assert dext.pool.free_count == PACKETS - len(dext.pending)
-    for (selector, kr), n in outcomes.items():
+    for selector, kr in outcomes:
         event(f"selector {selector if selector < 7 else 'other'}: "
               f"{'success' if kr == kIOReturnSuccess else 'error'}")
 

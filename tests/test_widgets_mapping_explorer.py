@@ -1,10 +1,6 @@
 """The mapping explorer: PoolFlagMapToDext, the app's CreateMapping, and 4 KiB vs 16 KiB pages."""
 
-from vethlab.widgets.mapping_explorer import (
-    ASSUMED_PAGE_SIZE,
-    build_scene,
-    mapping_explorer,
-)
+from vethlab.widgets.mapping_explorer import ASSUMED_PAGE_SIZE, build_scene, mapping_explorer
 
 
 def probes(box):

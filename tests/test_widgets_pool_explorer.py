@@ -1,5 +1,7 @@
 """The pool explorer: move its controls like a learner would and check what it drew."""
 
+import itertools
+
 import matplotlib.pyplot as plt
 import pytest
 
@@ -111,7 +113,7 @@ def test_choices_are_powers_of_two_up_to_the_limits():
     """Packets up to 4096 (XNU's TX minimum), buffers up to 65,536."""
     assert PACKET_CHOICES[0] == 1 and PACKET_CHOICES[-1] == 4096
     assert BUFFER_CHOICES[-1] == 65536
-    assert all(b == 2 * a for a, b in zip(BUFFER_CHOICES, BUFFER_CHOICES[1:]))
+    assert all(b == 2 * a for a, b in itertools.pairwise(BUFFER_CHOICES))
 
 
 def test_explore_pool_fills_twice_and_reads_lazily():
@@ -135,7 +137,7 @@ def test_explore_pool_refuses_what_create_refuses():
 
 def test_clear_axes_keeps_ticks_and_drops_drawings():
     """clear_axes removes collections, lines, texts, images and the legend, not the ticks."""
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     ax.plot([0, 1], label="x")
     ax.scatter([0], [0])
     ax.text(0, 0, "t")

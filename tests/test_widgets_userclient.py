@@ -1,11 +1,6 @@
 """The user-client dashboards: move a control as a learner would, check what was drawn."""
 
-from vethlab.widgets.userclient import (
-    leak_explorer,
-    leak_text,
-    struct_explorer,
-    struct_text,
-)
+from vethlab.widgets.userclient import leak_explorer, leak_text, struct_explorer, struct_text
 
 
 def test_struct_explorer_follows_the_frame_length():

@@ -1,29 +1,20 @@
 """Regenerate the notebooks from their sources: the one way notebooks are made.
 
-Each notebook has a source ``notebooks/src/NN_topic.py`` in jupytext's "percent" format::
-
-    # %% [markdown]
-    # # A title
-    #
-    # Markdown lines start with "# " (or are a bare "#").
-
-    # %%
-    %matplotlib inline
-    import vethlab
-
-    # %% tags=["nbval-ignore-output"]
-    display(some_widget)
-
-This script turns each source into ``notebooks/NN_topic.ipynb`` (a source ``<dir>/src/X.py``
-always becomes ``<dir>/X.ipynb``), runs it with nbclient in the Python environment that runs
-this script (working directory: the notebook's folder), and writes it with its outputs::
+Each notebook has a source ``notebooks/src/NN_topic.py`` in jupytext's "percent" format
+(``# %%`` starts a code cell, ``# %% [markdown]`` a markdown cell, ``tags=[...]`` after
+either sets the cell's tags). jupytext reads it, nbclient runs it in the Python environment
+that runs this script (working directory: the notebook's folder), and the notebook is
+written with its outputs to ``notebooks/NN_topic.ipynb`` (``<dir>/src/X.py`` always becomes
+``<dir>/X.ipynb``)::
 
     python tools/build_notebooks.py               # every source in notebooks/src
     python tools/build_notebooks.py 02_pool       # only these (name, file name or path)
 
-Everything that would change from one run to the next without a change of source is made
-deterministic (cell ids, kernel metadata without the Python version, no timing metadata,
-widget model ids), so regenerating an unchanged notebook gives no diff.
+What this script adds to jupytext and nbclient: everything that would change from one run
+to the next without a change of source is made deterministic (cell ids derived from the
+cells, kernel metadata without the Python version, no jupytext or timing metadata, adjacent
+stream outputs merged, widget model ids derived from the notebook's name), so regenerating
+an unchanged notebook gives no diff.
 """
 
 from __future__ import annotations
@@ -36,11 +27,11 @@ import sys
 from pathlib import Path
 
 import ipykernel.kernelspec
+import jupytext
 import nbformat
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from traitlets import default
 
 REPO = Path(__file__).resolve().parent.parent
@@ -60,71 +51,22 @@ LANGUAGE_INFO = {
     "nbconvert_exporter": "python",
 }
 
-# "# %%", "# %% [markdown]", optionally followed by tags=[...] (a JSON list of strings).
-_MARKER = re.compile(r"^# %%(?P<kind>\s+\[markdown\])?(?:\s+tags=(?P<tags>\[.*\]))?\s*$")
 _MODEL_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
-def cells_from_source(text: str) -> list[nbformat.NotebookNode]:
-    """Parse percent-format text into notebook cells (code or markdown, with their tags).
+def build_notebook(source_path: str | Path) -> nbformat.NotebookNode:
+    """Return the (unexecuted) notebook that a percent-format source describes.
 
-    Blank lines around a cell's body are dropped. Raises ValueError, naming the line, for
-    text before the first marker, a marker it does not understand, or a markdown line that
-    is not a comment.
+    Cells keep only their tags: jupytext's layout hints (``lines_to_next_cell``) and its
+    notebook metadata describe the .py file, not the notebook.
     """
-    cells: list[nbformat.NotebookNode] = []
-    kind = tags = None
-    body: list[str] = []
-    start = 0
-
-    def flush() -> None:
-        if kind is None:
-            return
-        lines = list(body)
-        while lines and not lines[0].strip():
-            lines.pop(0)
-        while lines and not lines[-1].strip():
-            lines.pop()
-        if kind == "markdown":
-            for offset, line in enumerate(lines):
-                if line and line != "#" and not line.startswith("# "):
-                    raise ValueError(
-                        f"line {start + offset + 1}: a markdown line must start with '# ' "
-                        f"or be a bare '#', got {line!r}"
-                    )
-            lines = [line[2:] if line.startswith("# ") else "" for line in lines]
-            cell = new_markdown_cell("\n".join(lines))
-        else:
-            cell = new_code_cell("\n".join(lines))
-        if tags:
-            cell.metadata["tags"] = tags
-        cells.append(cell)
-
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.startswith("# %%"):
-            match = _MARKER.match(line)
-            if match is None:
-                raise ValueError(
-                    f"line {number}: cannot read cell marker {line!r}; expected '# %%' or "
-                    "'# %% [markdown]', optionally followed by tags=[\"...\"]"
-                )
-            flush()
-            kind = "markdown" if match["kind"] else "code"
-            try:
-                tags = json.loads(match["tags"]) if match["tags"] else []
-            except json.JSONDecodeError:
-                tags = None
-            if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
-                raise ValueError(f"line {number}: tags must be a JSON list of strings, got {match['tags']}")
-            body, start = [], number
-        elif kind is None:
-            if line.strip():
-                raise ValueError(f"line {number}: text before the first '# %%' marker: {line!r}")
-        else:
-            body.append(line)
-    flush()
-    _assign_cell_ids(cells)
-    return cells
+    nb = jupytext.read(source_path, fmt="py:percent")
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags")
+        cell.metadata = nbformat.NotebookNode({"tags": tags} if tags else {})
+    _assign_cell_ids(nb.cells)
+    _set_metadata(nb)
+    return nb
 
 
 def _assign_cell_ids(cells: list[nbformat.NotebookNode]) -> None:
@@ -136,15 +78,9 @@ def _assign_cell_ids(cells: list[nbformat.NotebookNode]) -> None:
         cell.id = digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"
 
 
-def build_notebook(source_path: str | Path) -> nbformat.NotebookNode:
-    """Return the (unexecuted) notebook that a percent-format source describes."""
-    text = Path(source_path).read_text(encoding="utf-8")
-    nb = new_notebook(cells=cells_from_source(text))
-    _set_metadata(nb)
-    return nb
-
-
 def _set_metadata(nb: nbformat.NotebookNode) -> None:
+    """The kernel and language, without what changes between machines; no jupytext record."""
+    nb.metadata.pop("jupytext", None)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
     nb.metadata["language_info"] = json.loads(json.dumps(LANGUAGE_INFO))
 
@@ -168,7 +104,9 @@ class _ThisInterpreterKernelManager(AsyncKernelManager):
         return _ThisInterpreterSpecs(data_dir=self.data_dir)
 
 
-def execute_notebook(nb: nbformat.NotebookNode, cwd: str | Path, name: str) -> nbformat.NotebookNode:
+def execute_notebook(
+    nb: nbformat.NotebookNode, cwd: str | Path, name: str
+) -> nbformat.NotebookNode:
     """Run every cell of nb in a fresh kernel of this interpreter; return nb with outputs."""
     client = NotebookClient(
         nb,
@@ -189,15 +127,20 @@ def _merge_streams(nb: nbformat.NotebookNode) -> None:
     """Join a cell's adjacent stream outputs of the same name (stdout after stdout): how the
     kernel happened to flush them is timing, and would otherwise show up as noise in diffs."""
     for cell in nb.cells:
+        if "outputs" not in cell:
+            continue
         merged = []
-        for out in cell.get("outputs", []):
-            if (merged and out.output_type == "stream" and merged[-1].output_type == "stream"
-                    and merged[-1].name == out.name):
-                merged[-1].text += out.text
+        for out in cell.outputs:
+            previous = merged[-1] if merged else None
+            if (
+                previous is not None
+                and out.output_type == previous.output_type == "stream"
+                and out.name == previous.name
+            ):
+                previous.text += out.text
             else:
                 merged.append(out)
-        if "outputs" in cell:
-            cell.outputs = merged
+        cell.outputs = merged
 
 
 def _renumber_widget_models(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
@@ -233,9 +176,11 @@ def _resolve(name: str) -> Path:
     path = Path(name)
     if path.suffix == ".py" and path.exists():
         return path
-    candidate = SOURCES / f"{Path(name).stem}.py"
+    candidate = SOURCES / f"{path.stem}.py"
     if not candidate.exists():
-        raise SystemExit(f"no notebook source for {name!r} (looked for {candidate.relative_to(REPO)})")
+        raise SystemExit(
+            f"no notebook source for {name!r} (looked for {candidate.relative_to(REPO)})"
+        )
     return candidate
 
 

@@ -15,7 +15,7 @@
 # let you change the requested size, the Mac and its segment size.
 
 # %%
-%matplotlib inline
+# %matplotlib inline
 import matplotlib.pyplot as plt
 
 import vethlab

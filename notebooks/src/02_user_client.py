@@ -16,7 +16,7 @@
 # Two dashboards let you change the frame lengths.
 
 # %%
-%matplotlib inline
+# %matplotlib inline
 import matplotlib.pyplot as plt
 
 import vethlab

@@ -13,7 +13,7 @@
 # **modelled** (vethlab's own choice where nobody knows).
 
 # %%
-%matplotlib inline
+# %matplotlib inline
 import matplotlib.pyplot as plt
 
 import vethlab

@@ -17,7 +17,7 @@
 # **modelled** (vethlab's choice where nobody knows).
 
 # %%
-%matplotlib inline
+# %matplotlib inline
 import matplotlib.pyplot as plt
 
 import vethlab

@@ -15,7 +15,7 @@
 # lands, the guard page after it and which error a refused mapping gives are **modelled**.
 
 # %%
-%matplotlib inline
+# %matplotlib inline
 import matplotlib.pyplot as plt
 
 import vethlab

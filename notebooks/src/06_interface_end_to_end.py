@@ -22,7 +22,7 @@
 # pictures is coloured by its label.
 
 # %%
-%matplotlib inline
+# %matplotlib inline
 import matplotlib.pyplot as plt
 
 import vethlab

@@ -8,7 +8,7 @@ import os
 from vethlab import lab
 from vethlab.ioreturn import IORETURN_CODES, IOReturnError
 
-HELP = "copy the notebooks into a folder of yours (never over your edits) and open JupyterLab there"
+HELP = "copy the notebooks into a folder of yours (never over a file there) and open JupyterLab there"
 
 
 def add_arguments(p):

@@ -15,6 +15,7 @@ out-parameters become return values.
 from __future__ import annotations
 
 import enum
+
 from vethlab.ioreturn import BadArgument
 
 __all__ = [
