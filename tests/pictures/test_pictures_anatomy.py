@@ -108,10 +108,10 @@ def test_question_pool_with_the_quirk_and_without_map_to_dext():
     today = rec["landings"]["current_api"]
     assert today.pool_offset is None and today.fault and today.address == 5 * 2048 + 8
     labels = {label for label, _ in rec["notes"]}
-    assert {"reported", "observed", "documented"} <= labels
+    assert {"reported", "source", "observed", "documented"} <= labels
     assert ("observed", "without PoolFlagMapToDext the address is a pool offset") in rec["notes"]
-    assert ("observed", "bufferSize 1600 → 2048 by XNU's size rule (that DriverKit uses it: "
-                        "inferred)") in rec["notes"]
+    assert ("source", "bufferSize 1600 → 2048 by XNU's size rule (that DriverKit pools "
+                      "use it is undocumented)") in rec["notes"]
     assert "the real offset is 10240" in ax.get_title(loc="left")
 
 

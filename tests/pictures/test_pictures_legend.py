@@ -1,4 +1,4 @@
-"""Provenance: every rule a figure states carries one of the four labels, in its colour."""
+"""Provenance: every rule a figure states carries one of the five labels, in its colour."""
 
 import matplotlib.pyplot as plt
 import pytest
@@ -13,9 +13,10 @@ from vethlab.pictures.style import PROVENANCE, PROVENANCE_COLORS
 
 
 def test_handles_show_each_label_in_its_colour_in_order():
-    """The legend handles: documented, observed, reported, modelled, each in its colour."""
+    """The legend handles: documented, source, observed, reported, modelled, each in its colour."""
     handles = provenance_handles()
-    assert [h.get_label() for h in handles] == ["documented", "observed", "reported", "modelled"]
+    assert [h.get_label() for h in handles] == [
+        "documented", "source", "observed", "reported", "modelled"]
     assert [h.get_facecolor() for h in handles] == [
         plt.matplotlib.colors.to_rgba(PROVENANCE_COLORS[h.get_label()]) for h in handles
     ]
@@ -23,7 +24,7 @@ def test_handles_show_each_label_in_its_colour_in_order():
 
 def test_unknown_label_is_refused_naming_the_allowed_ones():
     """A typo in a label is an error, never a silent fifth colour."""
-    with pytest.raises(ValueError, match="documented, observed, reported, modelled"):
+    with pytest.raises(ValueError, match="documented, source, observed, reported, modelled"):
         check_label("guessed")
     _fig, ax = plt.subplots()
     with pytest.raises(ValueError):
@@ -60,5 +61,11 @@ def test_key_lists_each_label_with_its_meaning():
     assert ax.vethlab == {"labels": list(PROVENANCE)}
     texts = [t.get_text() for t in ax.texts]
     assert texts[0::2] == list(PROVENANCE)
-    assert texts[5] == "the question reports it; nothing else confirms it"
-    assert len(ax.patches) == 4
+    assert texts[7] == "only the question says so; nothing else confirms it"
+    assert len(ax.patches) == 5
+
+
+def test_every_colour_is_its_own():
+    """No two labels share a colour, and every label has one."""
+    assert set(PROVENANCE_COLORS) == set(PROVENANCE)
+    assert len(set(PROVENANCE_COLORS.values())) == len(PROVENANCE)

@@ -193,9 +193,9 @@ def test_page_boundaries_fall_between_rows_or_inside_them():
 
 
 def test_rules_carry_their_provenance(first_attempt):
-    """The size rule is observed, the segment placement modelled, the quirk reported."""
+    """The size rule is XNU's source, the segment placement modelled, the quirk reported."""
     labels = [label for label, _ in memory_map_rules(first_attempt.pool)]
-    assert labels == ["observed", "modelled", "reported"]
+    assert labels == ["source", "modelled", "reported"]
     _fig, ax = plt.subplots()
     draw_memory_map(ax, first_attempt.pool)
     assert [label for label, _ in ax.vethlab["provenance"]] == labels

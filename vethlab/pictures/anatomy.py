@@ -139,9 +139,9 @@ def anatomy_notes(packet: IOUserNetworkPacket, landings: list[Landing]) -> list[
         ("documented", "data offset counts from the buffer's start, headroom included"),
     ]
     if layout.buffer_size != layout.requested_buffer_size:
-        notes.append(("observed", f"bufferSize {layout.requested_buffer_size} → "
+        notes.append(("source", f"bufferSize {layout.requested_buffer_size} → "
                                   f"{layout.buffer_size} by XNU's size rule "
-                                  "(that DriverKit uses it: inferred)"))
+                                  "(that DriverKit pools use it is undocumented)"))
     if packet.getDataOffset() == native_flow_data_offset(packet.GetHeadroom()):
         notes.append(("observed", "native flows: the frame starts 2 bytes past the headroom"))
     if packet.pool.reported_stride and layout.stride_error:

@@ -1,13 +1,7 @@
 """Where each rule comes from: the provenance labels every vethlab figure carries.
 
-vethlab labels every behaviour it simulates (MODEL.md):
-
-==========  =====================================================
-documented  Apple's documentation or SDK headers say so
-observed    driver authors measured it, or XNU's source shows it
-reported    the question reports it; nothing else confirms it
-modelled    vethlab's choice where the truth is unknown
-==========  =====================================================
+vethlab labels every behaviour it simulates with one of five labels (documented, source,
+observed, reported, modelled), defined once in :mod:`vethlab.model.provenance`.
 
 A figure that shows a rule (a buffer size rounded up, an offset with the wrong stride, segments
 laid end to end) states the rule under the axes with its label, in the label's colour, through
@@ -21,6 +15,7 @@ from matplotlib.legend import Legend
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.transforms import offset_copy
 
+from vethlab.model.provenance import check_label
 from vethlab.pictures.style import (
     COLORS,
     FONT_SIZE,
@@ -32,13 +27,6 @@ from vethlab.pictures.style import (
 __all__ = ["add_provenance_notes", "draw_provenance_key", "provenance_handles", "check_label"]
 
 
-def check_label(label: str) -> str:
-    """``label`` if it is one of the four provenance labels; a ValueError naming them if not."""
-    if label not in PROVENANCE_COLORS:
-        raise ValueError(f"provenance label {label!r} is unknown; allowed: {', '.join(PROVENANCE)}")
-    return label
-
-
 def provenance_handles(labels=PROVENANCE) -> list[Patch]:
     """One coloured legend patch per label, named after it."""
     return [Patch(facecolor=PROVENANCE_COLORS[check_label(lab)], label=lab) for lab in labels]
@@ -46,7 +34,7 @@ def provenance_handles(labels=PROVENANCE) -> list[Patch]:
 
 def add_provenance_notes(ax, rules, *, below_points: float = 30.0) -> list[tuple[str, str]]:
     """State ``rules`` (``(label, text)`` pairs) under ``ax``, each with a square in its label's
-    colour and the label spelled out: ``■ observed: bufferSize 1600 → 2048 by XNU's size rule``.
+    colour and the label spelled out: ``■ source: bufferSize 1600 → 2048 by XNU's size rule``.
 
     The notes are a second legend, ``below_points`` points under the axes (below the x label),
     so they do not replace a legend the figure already has. Returns the rules as drawn (also in

@@ -159,7 +159,7 @@ def draw_mappings(ax, descriptor_or_pool, *tasks: Task, buffer: int | None = Non
     # -- provenance, first: it sets the y limits the labels are placed in --------------------
     notes = [
         ("documented", "CreateMapping / Map give a descriptor an address in one task"),
-        ("observed", f"pages of {page} bytes ({mac.boot.profile.name})"),
+        ("source", f"pages of {page} bytes ({mac.boot.profile.name})"),
         ("modelled", "where mappings land; a guard page between them"),
     ]
     if any(p.faulted and p.address < length for p in probes):

@@ -283,8 +283,8 @@ def memory_map_rules(pool) -> list[tuple[str, str]]:
     lay = pool.layout
     rules = []
     if lay.buffer_size != lay.requested_buffer_size:
-        rules.append(("observed", f"bufferSize {lay.requested_buffer_size} → {lay.buffer_size} "
-                                  "by XNU's size rule (that DriverKit uses it: inferred)"))
+        rules.append(("source", f"bufferSize {lay.requested_buffer_size} → {lay.buffer_size} "
+                                  "by XNU's size rule (that DriverKit pools use it is undocumented)"))
     rules.append(("modelled", "segments end to end in one descriptor; packet i owns buffer i"))
     if getattr(pool, "reported_stride", False) and lay.stride_error:
         rules.append(("reported", f"segment offsets use the requested stride "

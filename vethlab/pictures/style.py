@@ -28,12 +28,14 @@ name                      what it colours
 ``unused``                the tail of a segment no buffer fits in
 ========================  ==========================================================
 
-Provenance labels (``PROVENANCE``) come from MODEL.md: documented, observed, reported, modelled.
+Provenance labels (``PROVENANCE``) are :mod:`vethlab.model.provenance`'s five.
 """
 
 from __future__ import annotations
 
 from types import MappingProxyType
+
+from vethlab.model.provenance import LABELS, MEANING
 
 __all__ = [
     "OKABE_ITO",
@@ -87,22 +89,18 @@ COLORS = MappingProxyType({
     "muted_text": "#6E6E6E",
 })
 
-#: The four provenance labels, in order of strength (MODEL.md).
-PROVENANCE = ("documented", "observed", "reported", "modelled")
+#: The five provenance labels, in order (:mod:`vethlab.model.provenance`).
+PROVENANCE = LABELS
 
 PROVENANCE_COLORS = MappingProxyType({
     "documented": "#0072B2",  # blue: Apple says so
-    "observed": "#009E73",  # green: measured on real machines / read in XNU
+    "source": "#56B4E9",  # sky blue: the system's own source code does it
+    "observed": "#009E73",  # green: measured on real Macs
     "reported": "#E69F00",  # orange: only the question says so
     "modelled": "#CC79A7",  # purple: vethlab's own choice
 })
 
-PROVENANCE_MEANING = MappingProxyType({
-    "documented": "Apple's documentation or SDK headers say so",
-    "observed": "driver authors measured it, or XNU's source shows it",
-    "reported": "the question reports it; nothing else confirms it",
-    "modelled": "vethlab's choice where the truth is unknown",
-})
+PROVENANCE_MEANING = MappingProxyType(MEANING)
 
 #: Colour of a ``vethlab.wire.frames.fields`` region, by the part of its name before the dot.
 FIELD_LAYER_COLORS = MappingProxyType({
