@@ -148,8 +148,8 @@ def run(args) -> tuple[str, dict]:
              f"Python {result['python']}; every design delivered the frames "
              + ("byte for byte" if result["identical"] else "WITH DIFFERENCES"),
              "",
-             f"{'design':<16}{'frames/s':>12}{'of bare':>10}   counted per frame: "
-             f"{'calls':>6}{'copies':>7}{'bytes':>8}{'notif.':>7}"]
+             (f"{'design':<16}{'frames/s':>12}{'of bare':>10}   counted per frame: "
+              f"{'calls':>6}{'copies':>7}{'bytes':>8}{'notif.':>7}")]
     for name in (*DESIGNS, "bare_copy"):
         value = result[f"{name}_pps"]
         ratio = value / result["bare_copy_pps"] if result["bare_copy_pps"] else 0.0

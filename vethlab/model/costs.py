@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-__all__ = ["Costs", "PER_FRAME_KEYS"]
+__all__ = ["PER_FRAME_KEYS", "Costs"]
 
 #: The keys of :meth:`Costs.per_frame`, in order.
 PER_FRAME_KEYS = ("calls_per_frame", "copies_per_frame", "bytes_copied_per_frame",
