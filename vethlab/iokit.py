@@ -181,6 +181,7 @@ class IONotificationPort:
         if not callable(callback):
             self.undeliverable += 1
             return
+        action.client.mac.costs.count_notification()
         trace = action.trace
         if trace is not None:
             if len(trace.events) >= trace.limit:  # full: count it, build no event
@@ -426,6 +427,7 @@ def IOConnectUnmapMemory64(connect: IOConnection, memoryType: int, fromTask: App
             or not _uint(memoryType, _UINT32) or not _uint(atAddress, _UINT64)):
         return kIOReturnBadArgument
     memoryType, atAddress = int(memoryType), int(atAddress)
+    connect.app.mac.costs.count_crossing()
     if connect.state is UserClientState.CLOSED:
         return kIOReturnNotOpen
     mapping = connect.mappings.get((memoryType, atAddress))

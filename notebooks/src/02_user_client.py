@@ -33,7 +33,7 @@ from vethlab.pictures import (
 )
 from vethlab.question.dext import PacketDext
 from vethlab.handoff.app import QuestionApp
-from vethlab.question.runs import compare_designs, deliver, frame_of_length
+from vethlab.question.runs import compare_designs, deliver, design_costs, frame_of_length
 from vethlab.handoff.structs import GetPacket_Output, c_declaration
 from vethlab.driverkit.userclient import ENTITLEMENT_USERCLIENT_ACCESS, USER_CLIENT_MOVES
 from vethlab.widgets import leak_explorer, struct_explorer
@@ -317,6 +317,39 @@ for design, run in runs.items():
     notes = [e for e in run.app.trace.events if e.kind == "notify"]
     print(f"{design:<15} identical: {run.identical}  calls: {len(calls):>3}  notifications: {len(notes)}")
 
+# %% [markdown]
+# ## What each design costs, counted
+#
+# Instead of timing the designs, vethlab counts what each one does for every frame it delivers,
+# from opening the app to closing it (the counting is **modelled**: which events count, and that
+# each costs the same, is vethlab's choice; the numbers are the same on every machine):
+#
+# * **calls** are calls that enter the kernel: `IOServiceOpen`, every `IOConnectCall…Method`
+#   (the empty `GetPacket` that ends each round too), `IOConnectMapMemory64`, `IOServiceClose`.
+# * **copies** are the times a frame's bytes are copied from one buffer or address space to
+#   another: `GetPacket`'s `memcpy` into the struct on the dext's stack, the kernel's copy of the
+#   struct out to the app (`OSData::withBytes` and the reply counted as one), a batch record
+#   written into the app's buffer, the app's copy of a frame out of its mapping of the pool.
+# * **bytes copied** adds up the bytes of those copies: the per-packet design sends all 1604
+#   bytes of the struct for every frame, whatever its length.
+# * **notifications** are the `AsyncCompletion` messages that ran the app's callback: one per
+#   round for "packets available", one per 8 frames for the shared mapping's pairs.
+#
+# The same 64 frames as above, in one round:
+
+# %%
+costs = design_costs(frames, get_packet="safe", packets=64)
+print(f"{'per frame':<15}{'calls':>7}{'copies':>8}{'bytes copied':>14}{'notifications':>15}")
+for design, row in costs.items():
+    print(f"{design:<15}{row['calls_per_frame']:>7.3f}{row['copies_per_frame']:>8.2f}"
+          f"{row['bytes_copied_per_frame']:>14,.1f}{row['notifications_per_frame']:>15.3f}")
+print(f"mean frame length: {sum(len(f) for f in frames) / len(frames):.1f} bytes")
+
+# %% [markdown]
+# Per packet, every frame costs a call, two copies and the whole struct; the batch and the
+# shared mapping cost a few calls per round, whatever the round's size, and copy each frame
+# once. The shared mapping pays in notifications instead: 16 values carry only 8 frames.
+
 # %%
 shared = runs["shared_mapping"]
 print(shared.dext.pool)
@@ -337,10 +370,9 @@ for design, run in compare_designs(jumbo, get_packet="safe").items():
 # %% [markdown]
 # How fast? The benchmark below times each design on this machine, and beside them, the limit:
 # a bare loop that copies the same frames out of a numpy buffer with no simulation at all
-# (`vethlab bench userclient` prints the same). These are speeds of vethlab's simulation in
-# Python, not of macOS, and the purple ticks are vethlab's own speed targets for it. Timings
-# change from run to run, so this cell's output is not checked; the counts of calls above are
-# what makes the difference.
+# (`vethlab bench userclient` prints the same, with the counted costs beside). These are speeds
+# of vethlab's simulation in Python, not of macOS. Timings change from run to run, so this
+# cell's output is not checked; the counted costs above are what the lesson is about.
 
 # %% tags=["nbval-ignore-output"]
 result = measure(frames_per_round=256, repeat=10)
@@ -365,6 +397,8 @@ print({name: f"{share:.0%}" for name, share in result["ratios"].items()}, "of th
 #   buffer_size=1600)`: the whole user client works, and every frame the app gets is junk.
 # * Give the app no entitlement (`QuestionApp(dext, entitlements={})`), then give the dext
 #   `allow_any_app=True` instead.
+# * Count the costs of rounds of 8 frames instead of 64 (`design_costs(frames, packets=8)`):
+#   which figures change, and for which design?
 # * Time small rounds against the default 256 frames (`measure(frames_per_round=32)` here, or
 #   `vethlab bench userclient --userclient-frames 32` in a terminal): which design suffers most,
 #   and why?

@@ -467,6 +467,7 @@ def may_open(app_entitlements: dict, service: IOService) -> tuple[bool, str]:
 def kernel_open(service: IOService, app_entitlements: dict, type: int,
                 trace: Trace | None = None) -> tuple[int, IOUserClient | None]:
     """IOServiceOpen's kernel half: check entitlements, then ``NewUserClient(type)``."""
+    service.mac.costs.count_crossing()
     allowed, why = may_open(app_entitlements, service)
     if not allowed:
         if trace is not None:
@@ -515,6 +516,7 @@ def _external_method(client: IOUserClient, selector: int, scalar_input: tuple,
             args.structureInputDescriptor = client_buffer(client, len(struct_input), struct_input)
         else:
             args.structureInput = OSData(struct_input)
+            client.mac.costs.count_copy(len(struct_input))  # the inline copy-in
     out_md = None
     if struct_output_size > IO_STRUCT_INBAND_MAX:
         out_md = args.structureOutputDescriptor = client_buffer(client, struct_output_size)
@@ -536,6 +538,7 @@ def _external_method(client: IOUserClient, selector: int, scalar_input: tuple,
         if len(out) > struct_output_size:
             raise BadArgument(f"the dext returned {len(out)} bytes; the caller's buffer "
                               f"holds {struct_output_size}")
+        client.mac.costs.count_copy(len(out))  # the inline copy-out to the app
     elif out_md is not None:
         out = bytes(out_md.bytes_at(0, struct_output_size))
     else:
@@ -553,6 +556,7 @@ def kernel_external_method(client: IOUserClient, selector: int, scalar_input: tu
     ``(kern_return_t, scalar outputs, structure output bytes)``; on failure the outputs are
     empty.
     """
+    client.mac.costs.count_crossing()
     kr, result = _enter_dext(client.provider, client, _external_method, client, selector,
                              scalar_input, struct_input, scalar_output_count,
                              struct_output_size, completion)
@@ -572,6 +576,7 @@ def kernel_map(client: IOUserClient, memory_type: int, task, map_options: int,
     """IOConnectMapMemory64's kernel half: ``CopyClientMemoryForType`` then map the memory into
     ``task``; ``map_options`` are ``IOMemoryDescriptor`` map options (read-only is added when
     the dext asks for it)."""
+    client.mac.costs.count_crossing()
 
     def work():
         client.move("CopyClientMemoryForType")
@@ -590,6 +595,7 @@ def kernel_map(client: IOUserClient, memory_type: int, task, map_options: int,
 def kernel_close(client: IOUserClient, trace: Trace | None = None) -> int:
     """IOServiceClose's kernel half: stop the client. A dead dext runs no code: then the kernel
     alone tears the connection down."""
+    client.mac.costs.count_crossing()
     service = client.provider
     if service.crash is None:
         def work():

@@ -200,6 +200,7 @@ class QuestionApp:
                 self.rejected += 1
                 pairs -= 1
             else:
+                self.app.mac.costs.count_copy(length)  # out of the app's mapping
                 deliver(view[offset:end].tobytes())
         self._count += pairs
         self._unacknowledged += count // 2

@@ -102,6 +102,7 @@ class FrameHandoff:
                     break
                 frame = self.task.view(self.frame_address(packet), length, "read")
                 used = pack_batch_record(out, used, frame)
+                self.mac.costs.count_copy(length)  # the frame into its record
                 done.append(self.pending.popleft())
         finally:
             self.recycle_many(done)

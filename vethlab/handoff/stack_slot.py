@@ -102,6 +102,7 @@ class OutputSlot:
         room = min(length, self.size)
         self.memory[:room] = data[:room]
         self.owner[:room] = serial
+        self.task.mac.costs.count_copy(room)
         if length > room:
             raise SimulatedFault(self.task, self.end, length - room, "write",
                                  f"memcpy of {length} bytes into packet_data[{GET_PACKET_DATA_SIZE}] "

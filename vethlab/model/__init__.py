@@ -5,6 +5,7 @@
 ``layout``     ALL pool arithmetic: XNU's size rule, segments, buffer offsets (ASCII map)
 ``memory``     :class:`Mac`, tasks, address spaces, simulated faults
 ``scheduler``  serial queues of blocks and the one scheduler per Mac that runs them
+``costs``      the counted costs of handing frames to an app: crossings, copies, notifications
 =============  =============================================================================
 
 Apple's objects (DriverKit, NetworkingDriverKit, IOKit) are built on this layer; nothing here

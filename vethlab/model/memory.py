@@ -25,6 +25,7 @@ from typing import Protocol
 import numpy as np
 
 from vethlab.ioreturn import BadArgument, IOReturnError, kIOReturnNoSpace
+from vethlab.model.costs import Costs
 from vethlab.model.layout import round_up
 from vethlab.model.machine import Boot, MachineProfile
 
@@ -90,6 +91,8 @@ class Mac:
         self.requested_stride_quirk = bool(requested_stride_quirk)
         self.tasks: dict[str, Task] = {}
         self.kernel = self.task("kernel", base=_KERNEL_BASE)
+        #: crossings, copies and notifications counted on this Mac (modelled)
+        self.costs = Costs()
 
     @property
     def page_size(self) -> int:

@@ -21,7 +21,7 @@ from vethlab.handoff.stack_slot import GetPacketRecord
 from vethlab.handoff.structs import GET_PACKET_DATA_SIZE, GET_PACKET_OUTPUT_SIZE
 from vethlab.ioreturn import IOReturnName
 from vethlab.pictures.legend import add_provenance_notes
-from vethlab.pictures.style import COLORS, FONT_SIZE, MONO_FONT, PROVENANCE_COLORS
+from vethlab.pictures.style import COLORS, FONT_SIZE, MONO_FONT
 
 __all__ = [
     "draw_state_machine",
@@ -259,9 +259,8 @@ def draw_output_struct(ax, record: GetPacketRecord, *, rules: bool = True,
 
 def draw_design_comparison(ax, result: dict, *, title: str = "frames per second, by design"):
     """Horizontal bars of ``result`` (``vethlab.bench.userclient.measure``'s JSON): each
-    design's frames per second and its share of the bare copy loop, with the goals marked.
-    ``ax.vethlab``: bars (name -> pps), goals (name -> pps needed), value_labels_at (name -> x
-    where its number starts: past the bar and past its goal tick)."""
+    design's frames per second and its share of the bare copy loop. ``ax.vethlab``: bars
+    (name -> pps), value_labels_at (name -> x where its number starts: the end of its bar)."""
     names = ["per_packet", "batch", "shared_mapping", "bare_copy"]
     values = [result[f"{name}_pps"] for name in names]
     bare = result["bare_copy_pps"] or 1.0
@@ -270,23 +269,16 @@ def draw_design_comparison(ax, result: dict, *, title: str = "frames per second,
     ax.barh(ys, values, color=colors)
     ax.set_yticks(list(ys), [n.replace("_", " ") for n in names], fontsize=FONT_SIZE)
     ax.invert_yaxis()
-    goals = {}
-    for name, share in result.get("goals", {}).items():
-        y = names.index(name)
-        goals[name] = share * bare
-        ax.plot([share * bare] * 2, [y - 0.4, y + 0.4], color=PROVENANCE_COLORS["modelled"],
-                linewidth=2)
     labels = {}
     for name, y, value in zip(names, ys, values):
-        # after the bar, or after its goal tick when the bar falls short of it
-        labels[name] = max(value, goals.get(name, 0.0))
+        labels[name] = value  # just after the bar
         ax.text(labels[name], y, f"  {value:,.0f} ({value / bare:.0%})", va="center",
                 fontsize=FONT_SIZE - 1, color=COLORS["text"])
     ax.set_xlim(0, bare * 1.35)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
     ax.tick_params(axis="x", labelsize=FONT_SIZE - 1)
-    ax.set_xlabel("frames per second (purple tick: the goal)", fontsize=FONT_SIZE)
+    ax.set_xlabel("frames per second", fontsize=FONT_SIZE)
     if title:
         ax.set_title(title, fontsize=FONT_SIZE + 2)
-    ax.vethlab = {"bars": dict(zip(names, values)), "goals": goals, "value_labels_at": labels}
+    ax.vethlab = {"bars": dict(zip(names, values)), "value_labels_at": labels}
     return ax

@@ -19,6 +19,7 @@ __all__ = [
     "Delivery",
     "deliver",
     "compare_designs",
+    "design_costs",
 ]
 
 _UDP_OVERHEAD = 14 + 20 + 8  # Ethernet, IPv4 and UDP headers
@@ -55,6 +56,13 @@ class Delivery:
         """Every frame arrived, in order, byte for byte."""
         return self.received == self.sent
 
+    @property
+    def costs(self) -> dict[str, float | None]:
+        """The run's counted costs per frame delivered (``vethlab.model.costs``, modelled):
+        ``calls_per_frame``, ``copies_per_frame``, ``bytes_copied_per_frame``,
+        ``notifications_per_frame``, from opening the app to closing it."""
+        return self.dext.mac.costs.per_frame(len(self.received))
+
 
 def deliver(frames=None, design: str = "per_packet", *, get_packet: str = "safe",
             address_method: str = "current_api", profile="apple-silicon", segment_size=None,
@@ -88,3 +96,10 @@ def deliver(frames=None, design: str = "per_packet", *, get_packet: str = "safe"
 def compare_designs(frames=None, **options) -> dict[str, Delivery]:
     """The same frames through the three designs (``deliver`` options apply to each)."""
     return {design: deliver(frames, design, **options) for design in DESIGNS}
+
+
+def design_costs(frames=None, **options) -> dict[str, dict[str, float | None]]:
+    """The counted costs per frame delivered of each design, for the same ``frames`` (default:
+    64 mixed frames of standard sizes) and ``deliver`` options: ``{design: {calls_per_frame,
+    copies_per_frame, bytes_copied_per_frame, notifications_per_frame}}``. Deterministic."""
+    return {design: run.costs for design, run in compare_designs(frames, **options).items()}
