@@ -462,7 +462,7 @@ class SampleEthernetDext(IOUserNetworkEthernet):
         super().__init__(mac, task_name)
         self.buffer_size = buffer_size
         self.packet_count = packets
-        if isinstance(capacities, int):
+        if not isinstance(capacities, dict):  # one capacity for all four (Create checks it)
             capacities = {kind: capacities for kind in QUEUE_CLASSES}
         self.capacities = dict(capacities)
         self.headroom = headroom
