@@ -13,6 +13,9 @@ C. Two rules turn C into Python:
   of an output (``outputCnt``, ``outputStructCnt``) is passed as a number, and the output comes
   back as long as the dext made it.
 
+Every integer argument follows :mod:`vethlab.model.cint`: a Python or numpy integer within
+its C type's range; a bool, a float or anything else is ``kIOReturnBadArgument``.
+
 The task an app opens from is an :class:`App`: its address space (``app.task``), bundle
 identifier and entitlements (in C: ``mach_task_self()`` and the code signature). Notifications
 arrive on an :class:`IONotificationPort`; with ``IONotificationPortSetDispatchQueue`` they run
