@@ -13,6 +13,9 @@ C. Two rules turn C into Python:
   of an output (``outputCnt``, ``outputStructCnt``) is passed as a number, and the output comes
   back as long as the dext made it.
 
+Every integer argument follows :mod:`vethlab.model.cint`: a Python or numpy integer within
+its C type's range; a bool, a float or anything else is ``kIOReturnBadArgument``.
+
 The task an app opens from is an :class:`App`: its address space (``app.task``), bundle
 identifier and entitlements (in C: ``mach_task_self()`` and the code signature). Notifications
 arrive on an :class:`IONotificationPort`; with ``IONotificationPortSetDispatchQueue`` they run
@@ -52,11 +55,13 @@ from vethlab.driverkit.userclient import (
     kIOUserClientScalarArrayCountMax,
 )
 from vethlab.ioreturn import (
+    BadArgument,
     IOReturnError,
     kIOReturnBadArgument,
     kIOReturnNotOpen,
     kIOReturnSuccess,
 )
+from vethlab.model.cint import UINT32_MAX, c_int, uint32, uint64
 from vethlab.model.memory import Mac, Task
 from vethlab.model.scheduler import SerialQueue
 
@@ -106,9 +111,6 @@ kIOAsyncCalloutFuncIndex = 1
 kIOAsyncCalloutRefconIndex = 2
 kIOAsyncCalloutCount = 3
 kOSAsyncRef64Count = 8
-
-_UINT64 = 1 << 64
-_UINT32 = 1 << 32
 
 
 class App:
@@ -184,11 +186,8 @@ class IONotificationPort:
         action.client.mac.costs.count_notification()
         trace = action.trace
         if trace is not None:
-            if len(trace.events) >= trace.limit:  # full: count it, build no event
-                trace.count += 1
-            else:
-                trace.record("deliver", getattr(callback, "__name__", "callback"), result,
-                             f"{len(values)} value{'s' * (len(values) != 1)}")
+            trace.record("deliver", getattr(callback, "__name__", "callback"), result,
+                         f"{len(values)} value{'s' * (len(values) != 1)}")
         callback(refcon, result, list(values), len(values))
 
 
@@ -244,12 +243,6 @@ class _Refused(Exception):
         self.code = code
 
 
-def _uint(value, bits_max: int) -> bool:
-    if type(value) is int:
-        return 0 <= value < bits_max
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and 0 <= value < bits_max
-
-
 def _connection(connection) -> IOConnection:
     if not isinstance(connection, IOConnection):
         raise _Refused(kIOReturnBadArgument)
@@ -263,9 +256,9 @@ def _scalars(values) -> tuple:
         values = tuple(values)
     except TypeError:
         raise _Refused(kIOReturnBadArgument) from None
-    if len(values) > kIOUserClientScalarArrayCountMax or not all(_uint(v, _UINT64) for v in values):
+    if len(values) > kIOUserClientScalarArrayCountMax:
         raise _Refused(kIOReturnBadArgument)
-    return tuple(int(v) for v in values)
+    return tuple(uint64(f"input[{i}]", v) for i, v in enumerate(values))
 
 
 def _struct(data) -> bytes | None:
@@ -274,15 +267,9 @@ def _struct(data) -> bytes | None:
     if not isinstance(data, (bytes, bytearray, memoryview, np.ndarray)):
         raise _Refused(kIOReturnBadArgument)
     data = bytes(data)
-    if len(data) >= _UINT32:
+    if len(data) > UINT32_MAX:
         raise _Refused(kIOReturnBadArgument)
     return data or None
-
-
-def _count(value, limit: int) -> int:
-    if not _uint(value, limit + 1):
-        raise _Refused(kIOReturnBadArgument)
-    return int(value)
 
 
 # -- opening and closing ------------------------------------------------------------------
@@ -291,12 +278,16 @@ def IOServiceOpen(service: IOService, owningTask: App, type: int) -> tuple[int, 
     """Open a connection to ``service``: the dext's ``NewUserClient(type)`` runs, after the
     kernel checked the app's entitlements (``kIOReturnNotPermitted`` without them).
     Returns ``(kr, connect)``."""
-    if not isinstance(service, IOService) or not isinstance(owningTask, App) or not _uint(type, _UINT32):
+    if not isinstance(service, IOService) or not isinstance(owningTask, App):
         return kIOReturnBadArgument, None
-    kr, client = kernel_open(service, owningTask.entitlements, int(type), owningTask.trace)
+    try:
+        type = uint32("type", type)
+    except BadArgument as err:
+        return err.code, None
+    kr, client = kernel_open(service, owningTask.entitlements, type, owningTask.trace)
     if kr != kIOReturnSuccess:
         return kr, None
-    return kr, IOConnection(owningTask, service, client, int(type))
+    return kr, IOConnection(owningTask, service, client, type)
 
 
 def IOServiceClose(connect: IOConnection) -> int:
@@ -323,19 +314,13 @@ def IOConnectCallAsyncMethod(connection: IOConnection, selector: int, wake_port,
     ``kIOAsyncCalloutRefconIndex`` its refcon). Returns ``(kr, scalar outputs, structure
     output)``."""
     try:
-        # The common case (a connection, plain ints in range, no scalars, no structure) is
-        # checked inline; anything else goes to the helpers, which refuse it or convert it.
-        conn = connection if type(connection) is IOConnection else _connection(connection)
-        if not (type(selector) is int and 0 <= selector < _UINT32 or _uint(selector, _UINT32)):
-            raise _Refused(kIOReturnBadArgument)
-        scalars = () if type(input) is tuple and not input else _scalars(input)
-        struct_in = None if inputStruct is None else _struct(inputStruct)
-        out_count = outputCnt
-        if not (type(outputCnt) is int and 0 <= outputCnt <= kIOUserClientScalarArrayCountMax):
-            out_count = _count(outputCnt, kIOUserClientScalarArrayCountMax)
-        out_size = outputStructCnt
-        if not (type(outputStructCnt) is int and 0 <= outputStructCnt < _UINT32):
-            out_size = _count(outputStructCnt, _UINT32 - 1)
+        conn = _connection(connection)
+        selector = uint32("selector", selector)
+        scalars = _scalars(input)
+        struct_in = _struct(inputStruct)
+        out_count = c_int("outputCnt", outputCnt, 0, kIOUserClientScalarArrayCountMax,
+                          ctype="uint32_t")
+        out_size = uint32("outputStructCnt", outputStructCnt)
         completion = None
         if wake_port is not None:
             if not isinstance(wake_port, IONotificationPort):
@@ -349,9 +334,9 @@ def IOConnectCallAsyncMethod(connection: IOConnection, selector: int, wake_port,
             if not ref:  # IOKitLib substitutes a one-element dummy reference
                 ref = (0,)
             completion = OSAction.ForAsyncCall(wake_port, ref, conn.client, conn.app.trace)
-    except _Refused as refused:
+    except (_Refused, BadArgument) as refused:
         return refused.code, [], b""
-    return kernel_external_method(conn.client, int(selector), scalars, struct_in, out_count,
+    return kernel_external_method(conn.client, selector, scalars, struct_in, out_count,
                                   out_size, completion, conn.app.trace)
 
 
@@ -404,29 +389,36 @@ def IOConnectMapMemory64(connect: IOConnection, memoryType: int, intoTask: App,
     ``intoTask``: anywhere with ``kIOMapAnywhere``, else at ``atAddress``; read-only with
     ``kIOMapReadOnly`` or when the dext says ``kIOUserClientMemoryReadOnly``.
     Returns ``(kr, address, size)``."""
-    if (not isinstance(connect, IOConnection) or not isinstance(intoTask, App)
-            or not _uint(memoryType, _UINT32) or not _uint(atAddress, _UINT64)
-            or not _uint(options, _UINT32) or options & ~_MAP_OPTIONS_ALLOWED):
+    if not isinstance(connect, IOConnection) or not isinstance(intoTask, App):
+        return kIOReturnBadArgument, 0, 0
+    try:
+        memoryType, atAddress = uint32("memoryType", memoryType), uint64("atAddress", atAddress)
+        options = uint32("options", options)
+    except BadArgument as err:
+        return err.code, 0, 0
+    if options & ~_MAP_OPTIONS_ALLOWED:
         return kIOReturnBadArgument, 0, 0
     map_options = 0 if options & kIOMapAnywhere else kIOMemoryMapFixedAddress
     if options & kIOMapReadOnly:
         map_options |= kIOMemoryMapReadOnly
-    address = 0 if options & kIOMapAnywhere else int(atAddress)
-    kr, mapping = kernel_map(connect.client, int(memoryType), intoTask.task, map_options, address,
+    address = 0 if options & kIOMapAnywhere else atAddress
+    kr, mapping = kernel_map(connect.client, memoryType, intoTask.task, map_options, address,
                              connect.app.trace)
     if kr != kIOReturnSuccess:
         return kr, 0, 0
-    connect.mappings[(int(memoryType), mapping.GetAddress())] = mapping
+    connect.mappings[(memoryType, mapping.GetAddress())] = mapping
     return kr, mapping.GetAddress(), mapping.GetLength()
 
 
 def IOConnectUnmapMemory64(connect: IOConnection, memoryType: int, fromTask: App,
                            atAddress: int) -> int:
     """Undo ``IOConnectMapMemory64`` of ``memoryType`` at ``atAddress``."""
-    if (not isinstance(connect, IOConnection) or not isinstance(fromTask, App)
-            or not _uint(memoryType, _UINT32) or not _uint(atAddress, _UINT64)):
+    if not isinstance(connect, IOConnection) or not isinstance(fromTask, App):
         return kIOReturnBadArgument
-    memoryType, atAddress = int(memoryType), int(atAddress)
+    try:
+        memoryType, atAddress = uint32("memoryType", memoryType), uint64("atAddress", atAddress)
+    except BadArgument as err:
+        return err.code
     connect.app.mac.costs.count_crossing()
     if connect.state is UserClientState.CLOSED:
         return kIOReturnNotOpen

@@ -370,7 +370,8 @@ def test_async_completion_checks_each_value_is_a_uint64():
     client.AsyncCompletion(action, kIOReturnSuccess, [0, top, np.uint64(top), np.int32(7)], 4)
     assert port.messages == [(kIOReturnSuccess, (0, top, top, 7))]
     for bad in (True, 1.0, np.int64(-1), np.bool_(True), None):
-        with pytest.raises(IOReturnError, match="not a uint64_t") as err:
+        with pytest.raises(IOReturnError, match=r"asyncData\[1\] .*allowed: 0\.\.0xffffffffffffffff "
+                                                r"\(uint64_t\)") as err:
             client.AsyncCompletion(action, kIOReturnSuccess, [1, bad], 2)
         assert err.value.code == kIOReturnBadArgument
     assert len(port.messages) == 1

@@ -69,7 +69,7 @@ def test_fresh_packet_offset_follows_headroom():
     ("setDataOffsetAndLength", (2000, 100), "2000 + length 100 = 2100"),
     ("SetHeadroom", (256,), "0..255"),
     ("setLinkHeaderLength", (300,), "0..255"),
-    ("setDataLength", (1.5,), "out of range"),
+    ("setDataLength", (1.5,), "data length 1.5 is not an integer"),
 ])
 def test_setters_refuse_outside_buffer(call, args, fragment):
     """Offsets and lengths outside the buffer are refused and nothing changes."""

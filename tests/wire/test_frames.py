@@ -307,13 +307,13 @@ def test_endpoint_text():
         (lambda: Endpoint("x", b"\x02\x00", HOST.ipv4, HOST.ipv6), "mac must be 6 bytes, got 2"),
         (lambda: frames.parse_mac("02:00"), "'02:00'"),
         (lambda: arp_request(HOST, b"\xc0\x00\x02"), "target_ipv4 must be 4 bytes, got 3"),
-        (lambda: icmp_echo_request(HOST, APP, 1, 1, 9000), "payload_len=9000"),
-        (lambda: icmp_echo_request(HOST, APP, 0x10000, 1), "ident=65536"),
-        (lambda: udp_datagram(HOST, APP, 1, 9, bytes(8977)), "len(payload)=8977"),
+        (lambda: icmp_echo_request(HOST, APP, 1, 1, 9000), "payload_len 9000 is out of range"),
+        (lambda: icmp_echo_request(HOST, APP, 0x10000, 1), "ident 65536 is out of range"),
+        (lambda: udp_datagram(HOST, APP, 1, 9, bytes(8977)), "len(payload) 8977 is out of range"),
         (lambda: mixed_frames(0), "count=0"),
         (lambda: mixed_frames(-3), "count=-3"),
-        (lambda: mixed_frames(4, max_len=9019), "max_len=9019"),
-        (lambda: mixed_frames(4, max_len=60), "max_len=60"),
+        (lambda: mixed_frames(4, max_len=9019), "max_len 9019 is out of range"),
+        (lambda: mixed_frames(4, max_len=60), "max_len 60 is out of range"),
     ],
 )
 def test_bad_input_raises_value_error_naming_the_value(make, words):

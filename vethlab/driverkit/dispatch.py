@@ -14,6 +14,7 @@ from typing import Callable
 
 from vethlab.driverkit.service import OSAction, OSObject
 from vethlab.ioreturn import BadArgument
+from vethlab.model.cint import uint64
 from vethlab.model.scheduler import SerialQueue, scheduler_of
 
 __all__ = ["IODispatchQueue", "IODataQueueDispatchSource"]
@@ -76,8 +77,7 @@ class IODataQueueDispatchSource(OSObject):
                ) -> "IODataQueueDispatchSource":
         """``IODataQueueDispatchSource::Create(queueByteCount, queue, &source)``: a doorbell
         not attached to a packet queue (vethlab's packet queues make their own)."""
-        if not isinstance(queueByteCount, int) or queueByteCount <= 0:
-            raise BadArgument(f"queueByteCount {queueByteCount!r} must be a positive integer")
+        uint64("queueByteCount", queueByteCount, 1)
         return cls(None, dispatchQueue)
 
     def SetDataAvailableHandler(self, action: OSAction) -> None:

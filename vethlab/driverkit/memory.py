@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vethlab.ioreturn import BadArgument, IOReturnError, kIOReturnNotAligned
+from vethlab.model.cint import uint64
 from vethlab.model.layout import round_up
 from vethlab.model.memory import SimulatedFault, Task
 
@@ -105,6 +106,9 @@ class IOMemoryDescriptor:
         only with ``kIOMemoryMapFixedAddress``; ``alignment`` must be 0 (documented: "Specify
         only 0").
         """
+        options, address = uint64("options", options), uint64("address", address)
+        offset, length = uint64("offset", offset), uint64("length", length)
+        alignment = uint64("alignment", alignment)
         if options & ~_MAP_OPTIONS:
             raise BadArgument(
                 f"options 0x{options:x} has unknown bits 0x{options & ~_MAP_OPTIONS:x}; allowed "
@@ -122,9 +126,11 @@ class IOMemoryDescriptor:
         ``alignment`` may be 0 or a power of two (drivers pass ``IOVMPageSize``). Documented
         as private in the DriverKit header, but called by real dexts and by the question's fix.
         """
+        options, address = uint64("options", options), uint64("address", address)
+        length, alignment = uint64("length", length), uint64("alignment", alignment)
         if options & ~_MAP_OPTIONS:
             raise BadArgument(f"options 0x{options:x} has unknown bits 0x{options & ~_MAP_OPTIONS:x}")
-        if alignment < 0 or alignment & (alignment - 1):
+        if alignment & (alignment - 1):
             raise BadArgument(f"alignment {alignment} is not 0 or a power of two")
         mapping = self._map(options, address, 0, length, alignment, self.task)
         return mapping.GetAddress(), mapping.GetLength()
@@ -133,10 +139,12 @@ class IOMemoryDescriptor:
     def CreateSubMemoryDescriptor(cls, options: int, offset: int, length: int,
                                   ofDescriptor: "IOMemoryDescriptor") -> "IOMemoryDescriptor":
         """A descriptor for ``length`` bytes at ``offset`` of ``ofDescriptor``."""
+        options = uint64("options", options)
+        offset, length = uint64("offset", offset), uint64("length", length)
         if options & ~_DIRECTIONS:
             raise BadArgument(f"options 0x{options:x} has unknown bits; allowed: direction bits")
         total = ofDescriptor.GetLength()
-        if offset < 0 or length <= 0 or offset + length > total:
+        if length == 0 or offset + length > total:
             raise BadArgument(
                 f"offset {offset} + length {length} does not fit the descriptor's {total} bytes"
             )
@@ -148,7 +156,8 @@ class IOMemoryDescriptor:
     # -- vethlab's own ----------------------------------------------------------------------
     def bytes_at(self, offset: int, size: int) -> np.ndarray:
         """The descriptor's bytes ``[offset, offset+size)`` as a numpy view (no address)."""
-        if offset < 0 or size < 0 or offset + size > self._length:
+        offset, size = uint64("offset", offset), uint64("size", size)
+        if offset + size > self._length:
             raise BadArgument(
                 f"range {offset}+{size} is outside the descriptor's {self._length} bytes"
             )
@@ -202,13 +211,14 @@ class IOBufferMemoryDescriptor(IOMemoryDescriptor):
         calling process is implicit). The initial length is ``capacity``, as Apple's docs say
         (XNU's header says 0 until ``SetLength``: a documented conflict; vethlab follows the docs).
         """
+        options = uint64("options", options)
+        capacity = uint64("capacity", capacity, 1, 1 << 31)
+        alignment = uint64("alignment", alignment)
         if options & ~_DIRECTIONS:
             raise BadArgument(
                 f"options 0x{options:x} has unknown bits; allowed: kIOMemoryDirection… bits"
             )
-        if not isinstance(capacity, (int, np.integer)) or capacity <= 0 or capacity > 1 << 31:
-            raise BadArgument(f"capacity {capacity!r} is out of range; allowed: 1..{1 << 31}")
-        if alignment < 0 or alignment & (alignment - 1):
+        if alignment & (alignment - 1):
             raise BadArgument(f"alignment {alignment} is not 0 or a power of two")
         memory = np.zeros(round_up(capacity, task.mac.page_size), dtype=np.uint8)
         md = cls(task, memory, 0, capacity, options & kIOMemoryDirectionInOut, "buffer")
@@ -217,7 +227,8 @@ class IOBufferMemoryDescriptor(IOMemoryDescriptor):
 
     def SetLength(self, length: int) -> None:
         """Set the valid length; it may not exceed the capacity (documented)."""
-        if not 0 <= length <= self._capacity:
+        length = uint64("length", length)
+        if length > self._capacity:
             raise BadArgument(f"length {length} exceeds the capacity {self._capacity}")
         self._length = length
 

@@ -43,7 +43,6 @@ illegal moves, the crash handling above, and the trace of calls kept for the pic
 from __future__ import annotations
 
 import enum
-import struct
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -68,6 +67,7 @@ from vethlab.ioreturn import (
     kIOReturnSuccess,
     kIOReturnUnsupported,
 )
+from vethlab.model.cint import UINT32_MAX, UINT64_MAX, c_int, uint64
 from vethlab.model.layout import round_up
 
 __all__ = [
@@ -115,26 +115,6 @@ IO_STRUCT_INBAND_MAX = 4096
 ENTITLEMENT_DRIVERKIT = "com.apple.developer.driverkit"
 ENTITLEMENT_USERCLIENT_ACCESS = "com.apple.developer.driverkit.userclient-access"
 ENTITLEMENT_ALLOW_ANY_USERCLIENT_ACCESS = "com.apple.developer.driverkit.allow-any-userclient-access"
-
-_UINT64 = 1 << 64
-_PLAIN_INT = frozenset({int})
-#: ``uint64_t[n]`` for the counts AsyncCompletion sends (0 .. 16), compiled once.
-_UINT64_ARRAYS = [struct.Struct(f"<{n}Q") for n in range(kIOUserClientAsyncArgumentsCountMax + 1)]
-
-
-def _all_uint64(values) -> bool:
-    """Whether every value is an int (Python or numpy, not bool) in 0 .. 2**64 - 1."""
-    types = set(map(type, values))
-    if not types <= _PLAIN_INT and not all(issubclass(t, (int, np.integer)) and t is not bool
-                                           for t in types):
-        return False
-    n = len(values)
-    try:  # the range, checked in C: packing refuses any value a uint64_t cannot hold
-        (_UINT64_ARRAYS[n] if n < len(_UINT64_ARRAYS) else struct.Struct(f"<{n}Q")).pack(*values)
-    except struct.error:
-        return False
-    return True
-
 
 # =========================================================================================
 # The state machine
@@ -265,11 +245,6 @@ class Trace:
         self.events: list[TraceEvent] = []
         self.count = 0
 
-    @property
-    def full(self) -> bool:
-        """No room for more events: callers may skip building one (``count`` still counts)."""
-        return len(self.events) >= self.limit
-
     def record(self, kind: str, name: str, kr: int | None = None, detail: str = "") -> None:
         if len(self.events) < self.limit:
             self.events.append(TraceEvent(self.count, kind, name, kr, detail))
@@ -366,29 +341,22 @@ class IOUserClient(IOService):
         if action.retain_count <= 0:
             raise RuntimeError("AsyncCompletion on an OSAction nobody retained: a use-after-free "
                                "(retain arguments->completion to keep it; modelled as a crash)")
-        if not isinstance(asyncDataCount, int) or not 0 <= asyncDataCount <= kIOUserClientAsyncArgumentsCountMax:
-            raise BadArgument(f"asyncDataCount {asyncDataCount!r} is out of range; allowed: "
-                              f"0..{kIOUserClientAsyncArgumentsCountMax}")
+        asyncDataCount = c_int("asyncDataCount", asyncDataCount, 0,
+                               kIOUserClientAsyncArgumentsCountMax, ctype="uint32_t")
         values = tuple(asyncData[:asyncDataCount])
         if len(values) != asyncDataCount:
             raise BadArgument(f"asyncDataCount {asyncDataCount} but only {len(values)} values given")
-        if values and not _all_uint64(values):
-            bad = next(v for v in values if not _all_uint64((v,)))
-            raise BadArgument(f"async value {bad!r} is not a uint64_t")
-        if not isinstance(status, (int, np.integer)) or not 0 <= status < 1 << 32:
-            raise BadArgument(f"status {status!r} is not a kern_return_t")
+        values = tuple(uint64(f"asyncData[{i}]", v) for i, v in enumerate(values))
+        status = c_int("status", status, 0, UINT32_MAX, ctype="kern_return_t")
         client = action.client
         if not client.can("AsyncCompletion"):
             client.notifications_dropped += 1
             return
         trace = action.trace
         if trace is not None:
-            if len(trace.events) >= trace.limit:  # full: count it, build no event
-                trace.count += 1
-            else:
-                trace.record("notify", "AsyncCompletion", int(status),
-                             f"{asyncDataCount} value{'s' * (asyncDataCount != 1)}")
-        action.port.post(action, int(status), values)
+            trace.record("notify", "AsyncCompletion", status,
+                         f"{asyncDataCount} value{'s' * (asyncDataCount != 1)}")
+        action.port.post(action, status, values)
 
     def CopyClientMemoryForType(self, type: int) -> tuple[int, IOMemoryDescriptor]:
         """``CopyClientMemoryForType(type, &options, &memory)``: the memory an app may map
@@ -504,13 +472,15 @@ def _external_method(client: IOUserClient, selector: int, scalar_input: tuple,
     marshal the arguments, call ``ExternalMethod``, check the outputs. Returns
     ``(scalar outputs, structure output bytes)``."""
     client.move("ExternalMethod")
-    args = IOUserClientMethodArguments(  # in field order, as a C initializer (keywords cost)
-        selector, completion,
-        scalar_input, len(scalar_input),  # scalarInput, scalarInputCount
-        None, None,  # structureInput, structureInputDescriptor: set below if any
-        [0] * scalar_output_count, scalar_output_count,  # scalarOutput, scalarOutputCount
-        None, None,  # structureOutput (the dext sets it), structureOutputDescriptor
-        struct_output_size)  # structureOutputMaximumSize
+    args = IOUserClientMethodArguments(
+        selector=selector,
+        completion=completion,
+        scalarInput=scalar_input,
+        scalarInputCount=len(scalar_input),
+        scalarOutput=[0] * scalar_output_count,
+        scalarOutputCount=scalar_output_count,
+        structureOutputMaximumSize=struct_output_size,
+    )
     if struct_input:
         if len(struct_input) > IO_STRUCT_INBAND_MAX:
             args.structureInputDescriptor = client_buffer(client, len(struct_input), struct_input)
@@ -525,11 +495,9 @@ def _external_method(client: IOUserClient, selector: int, scalar_input: tuple,
     finally:
         if completion is not None:
             completion.release()  # the kernel's reference ends with the call
-    count = args.scalarOutputCount
-    if not isinstance(count, int) or not 0 <= count <= scalar_output_count:
-        raise BadArgument(f"the dext set scalarOutputCount {count!r}; the caller allowed "
-                          f"0..{scalar_output_count}")
-    scalars = [int(v) % _UINT64 for v in args.scalarOutput[:count]] if count else []
+    count = c_int("the dext's scalarOutputCount", args.scalarOutputCount, 0, scalar_output_count,
+                  ctype="uint32_t")
+    scalars = [int(v) & UINT64_MAX for v in args.scalarOutput[:count]]  # stored as uint64_t
     if args.structureOutput is not None:
         if out_md is not None:
             raise BadArgument("the dext set structureOutput although the caller's buffer "
@@ -561,11 +529,8 @@ def kernel_external_method(client: IOUserClient, selector: int, scalar_input: tu
                              scalar_input, struct_input, scalar_output_count,
                              struct_output_size, completion)
     if trace is not None:
-        if len(trace.events) >= trace.limit:  # full: count the call, build no event
-            trace.count += 1
-        else:
-            trace.record("call", client.selector_name(selector), kr,
-                         "async" if completion is not None else "")
+        trace.record("call", client.selector_name(selector), kr,
+                     "async" if completion is not None else "")
     if kr != kIOReturnSuccess:
         return kr, [], b""
     return kr, result[0], result[1]

@@ -26,9 +26,9 @@ from vethlab.handoff.structs import (
     unpack_get_packet_output,
 )
 from vethlab.ioreturn import (
-    BadArgument,
     kIOReturnSuccess,
 )
+from vethlab.model.cint import c_int
 from vethlab.model.layout import round_up
 from vethlab.model.memory import SimulatedFault
 
@@ -65,8 +65,8 @@ class OutputSlot:
     of the stack's mapping (a write past it faults)."""
 
     def __init__(self, task, guard: int = DEFAULT_GUARD) -> None:
-        if not isinstance(guard, int) or guard < 0:
-            raise BadArgument(f"guard {guard!r} is not a byte count; allowed: 0 or more")
+        # the whole stack is one IOBufferMemoryDescriptor, at most 2 GiB
+        guard = c_int("guard", guard, 0, (1 << 31) - GET_PACKET_OUTPUT_SIZE)
         self.task = task
         self.guard = guard
         self.size = GET_PACKET_OUTPUT_SIZE + guard

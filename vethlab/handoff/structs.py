@@ -31,6 +31,8 @@ import struct
 
 import numpy as np
 
+from vethlab.model.layout import round_up
+
 __all__ = [
     "GetPacket_Output",
     "GET_PACKET_DATA_SIZE",
@@ -127,7 +129,7 @@ def frame_of_output(raw: bytes) -> bytes:
 
 def batch_record_size(length: int) -> int:
     """Bytes a batch record of a ``length``-byte frame takes, padding included."""
-    return BatchRecord.itemsize + -(-length // BATCH_ALIGNMENT) * BATCH_ALIGNMENT
+    return BatchRecord.itemsize + round_up(length, BATCH_ALIGNMENT)
 
 
 def pack_batch_record(out: np.ndarray, position: int, frame) -> int:
@@ -153,7 +155,7 @@ def parse_batch(buffer, count: int, used: int | None = None) -> list[bytes]:
         if header_end > total:
             raise ValueError(f"record {i} at byte {position} runs past the {total}-byte buffer")
         n = int.from_bytes(data[position : position + 4], "little")
-        end = header_end + -(-n // align) * align
+        end = header_end + round_up(n, align)
         if end > total:
             raise ValueError(f"record {i} of {n} bytes at byte {position} runs past the buffer")
         frames.append(data[header_end : header_end + n])

@@ -1,6 +1,7 @@
 """vethlab's own model of the Mac and its kernel: not Apple API.
 
 =============  =============================================================================
+``cint``       the one check for a C integer crossing in (Python or numpy, within a range)
 ``machine``    machine profiles (page size, cache line) and boots (the segment size drawn)
 ``layout``     ALL pool arithmetic: XNU's size rule, segments, buffer offsets (ASCII map)
 ``memory``     :class:`Mac`, tasks, address spaces, simulated faults

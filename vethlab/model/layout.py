@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vethlab.ioreturn import BadArgument
+from vethlab.model.cint import c_int, uint32
 from vethlab.model.machine import SKMEM_MIN_SEG_SIZE, Boot
 
 __all__ = [
@@ -113,15 +114,15 @@ class PoolLayout:
         """
         if buffer_count is None:
             buffer_count = packet_count
-        _check_int("packetCount", packet_count, 1, MAX_BUFFER_COUNT)
-        _check_int("bufferCount", buffer_count, 1, MAX_BUFFER_COUNT)
+        packet_count = uint32("packetCount", packet_count, 1, MAX_BUFFER_COUNT)
+        buffer_count = uint32("bufferCount", buffer_count, 1, MAX_BUFFER_COUNT)
         if buffer_count < packet_count:
             raise BadArgument(
                 f"bufferCount {buffer_count} is smaller than packetCount {packet_count}; "
                 "Apple requires bufferCount >= packetCount"
             )
-        _check_int("bufferSize", buffer_size, 1, MAX_BUFFER_SIZE)
-        _check_int("memorySegmentSize", memory_segment_size, 0, 1 << 30)
+        buffer_size = uint32("bufferSize", buffer_size, 1, MAX_BUFFER_SIZE)
+        memory_segment_size = uint32("memorySegmentSize", memory_segment_size, 0, 1 << 30)
         segment = boot.segment_size
         if memory_segment_size:
             segment = round_up(memory_segment_size, SKMEM_MIN_SEG_SIZE)
@@ -193,9 +194,7 @@ class PoolLayout:
 
     def segment_start(self, segment: int) -> int:
         """Pool offset of segment ``segment``'s first byte."""
-        if not 0 <= segment < self.segment_count:
-            raise BadArgument(f"segment {segment} is outside 0..{self.segment_count - 1}")
-        return segment * self.segment_size
+        return c_int("segment", segment, 0, self.segment_count - 1) * self.segment_size
 
     def buffer_index(self, pool_offset: int) -> int | None:
         """The buffer that contains ``pool_offset``, or None (past the end, or in the unused
@@ -239,13 +238,4 @@ class PoolLayout:
         }
 
     def _index(self, index: int) -> int:
-        if not 0 <= index < self.buffer_count:
-            raise BadArgument(f"buffer index {index} is outside 0..{self.buffer_count - 1}")
-        return int(index)
-
-
-def _check_int(name: str, value, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise BadArgument(f"{name} {value!r} is not an integer; allowed: {low}..{high}")
-    if not low <= value <= high:
-        raise BadArgument(f"{name} {value} is out of range; allowed: {low}..{high}")
+        return c_int("buffer index", index, 0, self.buffer_count - 1)

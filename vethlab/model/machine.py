@@ -24,6 +24,7 @@ import random
 from dataclasses import dataclass
 
 from vethlab.ioreturn import BadArgument
+from vethlab.model.cint import uint32
 
 __all__ = [
     "MachineProfile",
@@ -91,11 +92,14 @@ class Boot:
             draw = random.Random(self.seed).randrange(1 << 32)
             size = SKMEM_DRV_BUF_SEG_SIZE + 16 * KiB * (draw % SKMEM_DRV_BUF_SEG_MULTIPLIER)
             object.__setattr__(self, "segment_size", size)
-        elif self.segment_size not in SEGMENT_SIZES:
-            raise BadArgument(
-                f"segment size {self.segment_size} is not one XNU draws at boot; "
-                f"allowed: {', '.join(str(s) for s in SEGMENT_SIZES)} (64 KiB or 80 KiB)"
-            )
+        else:
+            size = uint32("segment size", self.segment_size)
+            if size not in SEGMENT_SIZES:
+                raise BadArgument(
+                    f"segment size {size} is not one XNU draws at boot; "
+                    f"allowed: {', '.join(str(s) for s in SEGMENT_SIZES)} (64 KiB or 80 KiB)"
+                )
+            object.__setattr__(self, "segment_size", size)
 
     @property
     def page_size(self) -> int:

@@ -24,7 +24,8 @@ from typing import Protocol
 
 import numpy as np
 
-from vethlab.ioreturn import BadArgument, IOReturnError, kIOReturnNoSpace
+from vethlab.ioreturn import IOReturnError, kIOReturnNoSpace
+from vethlab.model.cint import uint64
 from vethlab.model.costs import Costs
 from vethlab.model.layout import round_up
 from vethlab.model.machine import Boot, MachineProfile
@@ -195,8 +196,7 @@ class AddressSpace:
         )
 
     def view(self, address: int, size: int, access: str) -> np.ndarray:
-        if size < 0:
-            raise BadArgument(f"size {size} is negative; allowed: 0 or more")
+        address, size = uint64("address", address), uint64("size", size)
         mapping = self.find(address)
         if mapping is None:
             raise SimulatedFault(self.task, address, size, access, "address not mapped")

@@ -44,6 +44,7 @@ from vethlab.ioreturn import (
     kIOReturnInvalid,
     kIOReturnNotReady,
 )
+from vethlab.model.cint import UINT8_MAX, c_int, uint16, uint32
 from vethlab.networkingdriverkit.packet import IOUserNetworkPacket
 from vethlab.networkingdriverkit.pool import (
     IOUserNetworkPacketBufferPool,
@@ -261,17 +262,14 @@ class IOUserNetworkEthernet(IOService):
         """Reserve ``numBytes`` at the front of every new TX packet: sets the pool's headroom
         (at registration, or now if already registered). Limited to 0..255 because vethlab
         keeps it in the packet's legacy uint8 headroom field (modelled)."""
-        if isinstance(numBytes, bool) or not isinstance(numBytes, int) or not 0 <= numBytes <= 255:
-            raise BadArgument(f"TX headroom {numBytes!r} is out of range; allowed: 0..255")
+        numBytes = c_int("TX headroom", numBytes, 0, UINT8_MAX, ctype="uint16_t")
         if self.pool is not None:
             self._check_fits(self.pool, self.max_packet_size or self.GetMaxTransferUnit(), numBytes)
             self.pool.headroom = numBytes
         self.tx_headroom = numBytes
 
     def SetTxPacketTailroom(self, numBytes: int) -> None:
-        if isinstance(numBytes, bool) or not isinstance(numBytes, int) or not 0 <= numBytes <= 0xFFFF:
-            raise BadArgument(f"TX tailroom {numBytes!r} is out of range; allowed: 0..65535")
-        self.tx_tailroom = numBytes
+        self.tx_tailroom = uint16("TX tailroom", numBytes)
 
     def getTxDataOffset(self) -> int:
         """Where TX frames start past the headroom for BSD sockets (documented default 0)."""
@@ -279,8 +277,9 @@ class IOUserNetworkEthernet(IOService):
 
     def ReportAvailableMediaTypes(self, mediaTypes: Sequence[int], count: int | None = None) -> None:
         """The media this interface can do; Apple recommends including Auto."""
-        media = list(mediaTypes)
+        media = [uint32("media type", m) for m in mediaTypes]
         if count is not None:
+            count = uint32("count", count)
             if count != len(media):
                 raise BadArgument(f"count {count} does not match the {len(media)} media types given")
         if not media:
@@ -326,7 +325,7 @@ class IOUserNetworkEthernet(IOService):
         if not isinstance(pool, IOUserNetworkPacketBufferPool):
             raise BadArgument(f"pool {pool!r} is not an IOUserNetworkPacketBufferPool")
         queues = list(queues)
-        count = len(queues) if queueCount is None else queueCount
+        count = len(queues) if queueCount is None else uint32("queueCount", queueCount)
         if count != 4 or len(queues) != 4:
             raise BadArgument(f"queueCount {count} with {len(queues)} queues given; allowed: "
                               "exactly 4 (one each of TX/RX submission and completion)")
@@ -387,7 +386,7 @@ class IOUserNetworkEthernet(IOService):
         """The multicast groups to receive (IPv6 neighbour discovery needs its solicited-node
         group: a driver that ignores this call breaks IPv6, observed)."""
         groups = [mac_bytes(a) for a in addresses]
-        if count is not None and count != len(groups):
+        if count is not None and uint32("count", count) != len(groups):
             raise BadArgument(f"count {count} does not match the {len(groups)} addresses given")
         for g in groups:
             if not _is_multicast(g):
@@ -401,9 +400,7 @@ class IOUserNetworkEthernet(IOService):
         """Set the MTU; at most ``GetMaxTransferUnit()`` (larger is refused above the driver,
         observed), at least 68 (modelled)."""
         high = self.GetMaxTransferUnit()
-        if isinstance(mtu, bool) or not isinstance(mtu, int) or not MIN_MTU <= mtu <= high:
-            raise BadArgument(f"MTU {mtu!r} is out of range; allowed: {MIN_MTU}..{high}")
-        self.mtu = mtu
+        self.mtu = uint32("MTU", mtu, MIN_MTU, high)
 
     def GetMaxTransferUnit(self) -> int:
         """The largest MTU the driver supports (read once, at registration: observed)."""
@@ -435,8 +432,6 @@ class IOUserNetworkEthernet(IOService):
 
 
 def _is_media_type(value) -> bool:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        return False
     subtype = value & kIOUserNetworkMediaEthernetMask
     options = value & ~kIOUserNetworkMediaEthernetMask
     return subtype in MEDIA_TYPES.values() and not options & ~_MEDIA_OPTIONS
@@ -467,7 +462,7 @@ class SampleEthernetDext(IOUserNetworkEthernet):
         super().__init__(mac, task_name)
         self.buffer_size = buffer_size
         self.packet_count = packets
-        if isinstance(capacities, int):
+        if not isinstance(capacities, dict):  # one capacity for all four (Create checks it)
             capacities = {kind: capacities for kind in QUEUE_CLASSES}
         self.capacities = dict(capacities)
         self.headroom = headroom

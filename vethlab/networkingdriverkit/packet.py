@@ -17,6 +17,7 @@ from __future__ import annotations
 import enum
 
 from vethlab.ioreturn import BadArgument
+from vethlab.model.cint import uint8, uint16, uint32
 
 __all__ = [
     "IOUserNetworkPacket",
@@ -125,17 +126,14 @@ class IOUserNetworkPacket:
 
     def setDataOffset(self, offset: int) -> None:
         """Move the frame's start; ``offset + dataLength`` must fit the buffer."""
-        self._check_fit(offset, self._data_length, 0xFFFF)
-        self._data_offset = offset
+        self._data_offset, _ = self._check_fit(offset, self._data_length)
 
     def setDataLength(self, length: int) -> None:
         """Set the frame's length; ``dataOffset + length`` must fit the buffer."""
-        self._check_fit(self._data_offset, length, 0xFFFFFFFF)
-        self._data_length = length
+        _, self._data_length = self._check_fit(self._data_offset, length)
 
     def setDataOffsetAndLength(self, offset: int, length: int) -> None:
-        self._check_fit(offset, length, 0xFFFF)
-        self._data_offset, self._data_length = offset, length
+        self._data_offset, self._data_length = self._check_fit(offset, length)
 
     SetDataOffset = setDataOffset
     SetDataLength = setDataLength
@@ -151,8 +149,7 @@ class IOUserNetworkPacket:
     def SetHeadroom(self, headroom: int) -> None:
         """Reserve ``headroom`` bytes (uint8). A packet holding no data yet moves its data
         offset along, so a fresh packet's data offset equals its headroom (modelled)."""
-        if isinstance(headroom, bool) or not isinstance(headroom, int) or not 0 <= headroom <= 0xFF:
-            raise BadArgument(f"headroom {headroom!r} is out of range; allowed: 0..255 (uint8_t)")
+        headroom = uint8("headroom", headroom)
         if headroom >= self.buffer_size:
             raise BadArgument(f"headroom {headroom} does not fit a {self.buffer_size}-byte buffer")
         self._headroom = headroom
@@ -165,9 +162,7 @@ class IOUserNetworkPacket:
     GetLinkHeaderLength = getLinkHeaderLength
 
     def setLinkHeaderLength(self, length: int) -> None:
-        if isinstance(length, bool) or not isinstance(length, int) or not 0 <= length <= 0xFF:
-            raise BadArgument(f"link header length {length!r} is out of range; allowed: 0..255")
-        self._link_header_length = length
+        self._link_header_length = uint8("link header length", length)
 
     SetLinkHeaderLength = setLinkHeaderLength
 
@@ -203,15 +198,16 @@ class IOUserNetworkPacket:
         """The frame, read by pool offset (the truth every address method is checked against)."""
         return bytes(self.pool.CopyMemoryDescriptor().bytes_at(self.frame_offset(), self._data_length))
 
-    def _check_fit(self, offset, length, offset_max: int) -> None:
-        for name, value, high in (("offset", offset, offset_max), ("length", length, 0xFFFFFFFF)):
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= high:
-                raise BadArgument(f"data {name} {value!r} is out of range; allowed: 0..{high}")
+    def _check_fit(self, offset, length) -> tuple[int, int]:
+        """``(offset, length)`` as ints, if they are a uint16 and a uint32 that fit the buffer."""
+        offset = uint16("data offset", offset)
+        length = uint32("data length", length)
         if offset + length > self.buffer_size:
             raise BadArgument(
                 f"data offset {offset} + length {length} = {offset + length} does not fit the "
                 f"packet's {self.buffer_size}-byte buffer; allowed: offset + length <= {self.buffer_size}"
             )
+        return offset, length
 
     def __repr__(self) -> str:
         return (f"<IOUserNetworkPacket {self.index}: offset {self._data_offset}, "

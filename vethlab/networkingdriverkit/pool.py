@@ -17,7 +17,7 @@ first-in-first-out recycling, and the error codes for exhaustion and double free
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
@@ -34,6 +34,7 @@ from vethlab.ioreturn import (
     kIOReturnBusy,
     kIOReturnNoResources,
 )
+from vethlab.model.cint import uint32
 from vethlab.model.layout import PoolLayout, round_up
 from vethlab.networkingdriverkit.packet import IOUserNetworkPacket, PacketState
 
@@ -127,7 +128,7 @@ class IOUserNetworkPacketBufferPool(OSObject):
 
     def __init__(self, owner: IOService, name: str, options: IOUserNetworkPacketBufferPoolOptions):
         _check_name(name)
-        _check_options(options)
+        options = _check_options(options)
         self.owner = owner
         self.mac = owner.mac
         self.name = name
@@ -277,7 +278,11 @@ def _check_name(name) -> None:
         )
 
 
-def _check_options(options: IOUserNetworkPacketBufferPoolOptions) -> None:
+def _check_options(options: IOUserNetworkPacketBufferPoolOptions
+                   ) -> IOUserNetworkPacketBufferPoolOptions:
+    """A copy of ``options`` whose ``uint32_t`` fields are checked and plain ints."""
+    options = replace(options, **{f.name: uint32(f.name, getattr(options, f.name))
+                                   for f in fields(options) if f.name != "dmaSpecification"})
     if options.poolFlags & ~PoolFlagMask:
         raise BadArgument(
             f"poolFlags 0x{options.poolFlags:x} has unknown bits "
@@ -288,3 +293,4 @@ def _check_options(options: IOUserNetworkPacketBufferPoolOptions) -> None:
             f"maxBuffersPerPacket {options.maxBuffersPerPacket} is not supported; allowed: 1 "
             "(every real driver uses 1; XNU refuses more without buffer-on-demand)"
         )
+    return options

@@ -74,6 +74,7 @@ from vethlab.ioreturn import (
     kIOReturnOverrun,
     kIOReturnUnderrun,
 )
+from vethlab.model.cint import uint32
 from vethlab.networkingdriverkit.packet import (
     IOUserNetworkPacket,
     PacketState,
@@ -363,9 +364,7 @@ class IOUserNetworkPacketQueue(OSObject):
     def __init__(self, pool, owner, capacity, queueId, dispatchQueue) -> None:
         if not isinstance(pool, IOUserNetworkPacketBufferPool):
             raise BadArgument(f"pool {pool!r} must be an IOUserNetworkPacketBufferPool (not NULL)")
-        for name, value in (("capacity", capacity), ("queueId", queueId)):
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 0xFFFFFFFF:
-                raise BadArgument(f"{name} {value!r} is out of range; allowed: 0..0xffffffff (uint32_t)")
+        capacity, queueId = uint32("capacity", capacity), uint32("queueId", queueId)
         if capacity == 0:
             raise BadArgument("capacity 0: a queue must hold at least one packet; allowed: 1..0xffffffff")
         if not isinstance(dispatchQueue, IODispatchQueue):
@@ -512,8 +511,7 @@ class IOUserNetworkPacketQueue(OSObject):
         with the caller (check ``packet.state``, or enqueue one at a time)."""
         packets = list(packets)
         if count is not None:
-            if count < 0 or count > len(packets):
-                raise BadArgument(f"count {count} is outside 0..{len(packets)}")
+            count = uint32("count", count, 0, len(packets))
             packets = packets[:count]
         if packets and self.EnqueuePackets(packets) == 0:
             raise IllegalMove(kIOReturnOverrun,
@@ -535,9 +533,7 @@ class IOUserNetworkPacketQueue(OSObject):
     def DequeuePackets(self, maxDequeueCount: int) -> list[IOUserNetworkPacket]:
         """Up to ``maxDequeueCount`` packets, as many as there are (documented). A disabled
         queue gives none."""
-        if isinstance(maxDequeueCount, bool) or not isinstance(maxDequeueCount, int) \
-                or maxDequeueCount < 0:
-            raise BadArgument(f"maxDequeueCount {maxDequeueCount!r} must be 0 or more")
+        maxDequeueCount = uint32("maxDequeueCount", maxDequeueCount)
         self._check_side(Actor.DEXT, enqueue=False)
         if not self.enabled:
             return []

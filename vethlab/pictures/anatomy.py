@@ -38,6 +38,7 @@ import numpy as np
 from matplotlib.patches import Rectangle
 
 from vethlab.ioreturn import BadArgument
+from vethlab.model.layout import round_up
 from vethlab.networkingdriverkit.packet import IOUserNetworkPacket
 from vethlab.pictures.legend import add_provenance_notes
 from vethlab.pictures.style import COLORS, FONT_SIZE, MONO_FONT
@@ -110,7 +111,7 @@ def _zoom_end(packet: IOUserNetworkPacket, landings: list[Landing]) -> int:
     interesting += [lnd.within for lnd in landings
                     if lnd.buffer == packet.index and lnd.within is not None and lnd.within < 512]
     end = max(interesting) + 16
-    return -(-end // 16) * 16
+    return round_up(end, 16)
 
 
 def _landings(dext: QuestionDext | None, packet: IOUserNetworkPacket) -> list[Landing]:

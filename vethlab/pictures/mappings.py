@@ -34,6 +34,7 @@ from matplotlib.patches import Polygon, Rectangle
 
 from vethlab.driverkit.memory import IOMemoryDescriptor, IOMemoryMap
 from vethlab.ioreturn import BadArgument
+from vethlab.model.layout import round_up
 from vethlab.model.memory import SimulatedFault, Task
 from vethlab.networkingdriverkit.pool import IOUserNetworkPacketBufferPool
 from vethlab.pictures.anatomy import fresh_axes, notes_under
@@ -116,7 +117,7 @@ def _windows(items: list[tuple[int, int]], page: int) -> list[tuple[int, int]]:
             groups[-1][1] = max(groups[-1][1], hi)
         else:
             groups.append([lo, hi])
-    return [(max(lo // page * page - page, 0), -(-hi // page) * page + page) for lo, hi in groups]
+    return [(max(lo // page * page - page, 0), round_up(hi, page) + page) for lo, hi in groups]
 
 
 def draw_mappings(ax, descriptor_or_pool, *tasks: Task, buffer: int | None = None,

@@ -9,6 +9,7 @@ from vethlab.ioreturn import (
     IOReturnName,
     kIOReturnSuccess,
 )
+from vethlab.model.cint import UINT16_MAX, c_int
 from vethlab.model.memory import Mac
 from vethlab.model.scheduler import scheduler_of
 from vethlab.networkingdriverkit.queues import Place, place_of, where
@@ -123,8 +124,7 @@ def ping_burst(burst: int, steps: int | None = None, **link_options
     """A fresh link, ``burst`` echo requests sent at once, then ``steps`` single steps (all of
     them when None). Returns the link as it is then and what each step ran. The same
     arguments always give the same state: a picture of step k is a replay up to k."""
-    if not isinstance(burst, int) or burst < 0:
-        raise ValueError(f"burst {burst!r} must be a whole number of frames")
+    burst = c_int("burst", burst, 0, UINT16_MAX)  # sequence numbers 1..burst are 16 bits
     link = VirtualLink(**link_options)
     for seq in range(1, burst + 1):
         link.host.send(_frames.icmp_echo_request(_frames.HOST, link.responder.me, 0x7668, seq))

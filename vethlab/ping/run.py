@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from vethlab.model.cint import UINT16_MAX, c_int
 from vethlab.ping.link import VirtualLink
 from vethlab.wire import frames as _frames
 from vethlab.wire.frames import APP, HOST
@@ -60,8 +61,7 @@ def run_ping(count: int = 4, *, pcap: str | None = None, design: str = "per_pack
              flow: str = "bsd", seed: int = 0, profile: str = "apple-silicon",
              packets: int = 64, capacity: int = 16, payload_len: int = 56) -> PingReport:
     """Ping the app ``count`` times through the simulated dext; see the module docstring."""
-    if not isinstance(count, int) or count < 0 or count > 0xFFFF:
-        raise ValueError(f"count {count!r} is out of range; allowed: 0..65535")
+    count = c_int("count", count, 0, UINT16_MAX)  # the ICMP sequence number is 16 bits
     link = VirtualLink(profile=profile, seed=seed, packets=packets, capacities=capacity,
                        design=design)
     host = link.host

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from vethlab.handoff.app import DESIGNS, QuestionApp
 from vethlab.handoff.stack_slot import DEFAULT_GUARD
 from vethlab.ioreturn import (
-    BadArgument,
     kIOReturnSuccess,
 )
+from vethlab.model.cint import c_int
 from vethlab.model.memory import Mac
 from vethlab.question.dext import PacketDext
 from vethlab.wire.frames import APP, HOST, MAX_FRAME_LEN, mixed_frames, udp_datagram
@@ -29,8 +29,7 @@ _MIN_FRAME = 60  # Ethernet's minimum without the FCS
 def frame_of_length(length: int, index: int = 0) -> bytes:
     """A real UDP frame (host to app) of exactly ``length`` bytes (60 .. 9018), its payload
     repeating ``"frame <index> "`` so that stale copies show whose they were."""
-    if isinstance(length, bool) or not isinstance(length, int) or not _MIN_FRAME <= length <= MAX_FRAME_LEN:
-        raise BadArgument(f"frame length {length!r} is out of range; allowed: {_MIN_FRAME}..{MAX_FRAME_LEN}")
+    length = c_int("frame length", length, _MIN_FRAME, MAX_FRAME_LEN)
     unit = f"frame {index} ".encode()
     size = length - _UDP_OVERHEAD
     frame = udp_datagram(HOST, APP, 5000 + index % 1000, 5000, (unit * (size // len(unit) + 1))[:size])

@@ -55,6 +55,7 @@ from dpkt.ip import IP, IP_PROTO_ICMP, IP_PROTO_ICMP6, IP_PROTO_UDP
 from dpkt.ip6 import IP6
 from dpkt.udp import UDP
 
+from vethlab.model.cint import c_int, uint16
 from vethlab.networkingdriverkit.ethernet import parse_mac
 
 __all__ = [
@@ -205,13 +206,8 @@ def _as_bytes(value: bytes | bytearray | memoryview, what: str = "frame") -> byt
     return bytes(value)
 
 
-def _check_int(what: str, value: int, low: int, high: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise ValueError(f"{what}={value!r} is outside the allowed range {low}..{high}")
-
-
-def _check_payload(what: str, size: int, overhead: int) -> None:
-    _check_int(what, size, 0, MAX_FRAME_LEN - overhead)
+def _check_payload(what: str, size: int, overhead: int) -> int:
+    return c_int(what, size, 0, MAX_FRAME_LEN - overhead)
 
 
 def _finish(eth: Ethernet) -> bytes:
@@ -271,9 +267,8 @@ def icmp_echo_request(
     src: Endpoint, dst: Endpoint, ident: int, seq: int, payload_len: int = 56
 ) -> bytes:
     """An IPv4 ping from ``src`` to ``dst``; the payload counts up 00 01 02 ... (56: ping's default)."""
-    _check_int("ident", ident, 0, 0xFFFF)
-    _check_int("seq", seq, 0, 0xFFFF)
-    _check_payload("payload_len", payload_len, _ICMP_ECHO_OVERHEAD)
+    ident, seq = uint16("ident", ident), uint16("seq", seq)
+    payload_len = _check_payload("payload_len", payload_len, _ICMP_ECHO_OVERHEAD)
     echo = ICMP.Echo(id=ident, seq=seq, data=_echo_payload(payload_len))
     return _icmp_echo(src.mac, dst.mac, src.ipv4, dst.ipv4, ICMP_ECHO, echo)
 
@@ -298,8 +293,7 @@ def udp_datagram(
     src: Endpoint, dst: Endpoint, sport: int, dport: int, payload: bytes, *, ipv6: bool = False
 ) -> bytes:
     """A UDP datagram from ``src`` to ``dst``, over IPv4 or (``ipv6=True``) IPv6."""
-    _check_int("sport", sport, 0, 0xFFFF)
-    _check_int("dport", dport, 0, 0xFFFF)
+    sport, dport = uint16("sport", sport), uint16("dport", dport)
     payload = _as_bytes(payload, "payload")
     overhead = _IPV6_UDP_OVERHEAD if ipv6 else _IPV4_UDP_OVERHEAD
     _check_payload("len(payload)", len(payload), overhead)
@@ -351,7 +345,7 @@ def mixed_frames(count: int, seed: int = 0, max_len: int = STANDARD_MAX_FRAME_LE
     """
     if not isinstance(count, int) or isinstance(count, bool) or count < 1:
         raise ValueError(f"count={count!r} must be a whole number of frames, at least 1")
-    _check_int("max_len", max_len, NEIGHBOR_SOLICITATION_LEN, MAX_FRAME_LEN)
+    max_len = c_int("max_len", max_len, NEIGHBOR_SOLICITATION_LEN, MAX_FRAME_LEN)
     rng = random.Random(seed)
     ident = rng.randrange(0x10000)  # one ping process, as `ping` uses one id per run
     sport = rng.randrange(49152, 0x10000)  # one ephemeral port (RFC 6335 dynamic range)
