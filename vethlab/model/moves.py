@@ -180,7 +180,7 @@ class MoveTable:
         return the move. A move the table does not hold raises :class:`IllegalMove` with
         ``code`` (default: the table's) and changes nothing."""
         move = self.check(thing, action, target, code=code)
-        setattr(thing, self.attribute, move.target)  # the one place a state is written
+        setattr(thing, self.attribute, move.target)  # the one place a move changes a state
         return move
 
     # -- the refusal --------------------------------------------------------------------------
@@ -242,7 +242,6 @@ USER_CLIENT_MOVES = MoveTable(
              "the kernel tears down the connection of a dead dext"),
     ),
     code=lambda source, action: ILLEGAL_MOVE_CODES[source],
-    describe=lambda client: "the user client",
 )
 
 
@@ -326,7 +325,6 @@ INTERFACE_MOVES = MoveTable(
     ),
     attribute="interface_state",
     code=_interface_code,
-    describe=lambda interface: "the interface",
 )
 
 
