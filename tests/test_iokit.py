@@ -46,7 +46,7 @@ from vethlab.ioreturn import (
     kIOReturnSuccess,
 )
 from vethlab.model.memory import Mac, SimulatedFault
-from vethlab.networkingdriverkit.packet import PacketState
+from vethlab.model.moves import Place
 from vethlab.question.dext import PacketDext
 
 ENTITLED = {ENTITLEMENT_USERCLIENT_ACCESS: ["com.example.FooDriver"]}
@@ -304,9 +304,9 @@ def test_complete_frames_recycles_the_oldest_lent_frames_first():
                                           reference_to(lambda *a: None))[0] == kIOReturnSuccess
     packets = dext.transmit([bytes([i]) * 60 for i in range(8)])
     assert IOConnectCallScalarMethod(connect, kCompleteFrames, [3]) == (kIOReturnSuccess, [])
-    assert [p.state for p in packets] == [PacketState.FREE] * 3 + [PacketState.APP] * 5
+    assert [p.place for p in packets] == [Place.POOL] * 3 + [Place.APP] * 5
     assert IOConnectCallScalarMethod(connect, kCompleteFrames, [5]) == (kIOReturnSuccess, [])
-    assert all(p.state is PacketState.FREE for p in packets) and dext.pool.free_count == 8
+    assert all(p.place is Place.POOL for p in packets) and dext.pool.free_count == 8
 
 
 def test_a_full_trace_still_counts_deliveries():

@@ -18,7 +18,8 @@ The map of the package, layer by layer from the top; a layer imports only layers
 ``driverkit/``             Apple's DriverKit: services, memory descriptors and maps,
                            dispatch queues, ``IOUserClient``
 ``model/``                 vethlab's own model of the Mac (not Apple API): machine and boot,
-                           XNU's pool arithmetic, tasks and faults, the scheduler
+                           XNU's pool arithmetic, tasks and faults, the scheduler, the
+                           state machines (one move-table type and its four tables)
 ``ioreturn``               ``kern_return_t`` codes with their real values; ``IOReturnError``
 =========================  ==================================================================
 

@@ -143,19 +143,32 @@ def call(client, selector, scalars=(), struct=None, out_count=0, out_size=0, com
 # -- the state machine -------------------------------------------------------------------
 
 
+#: The legal moves that take a new client to each state.
+PATH_TO = {
+    UserClientState.CREATED: (),
+    UserClientState.OPEN: ("Start",),
+    UserClientState.CRASHED: ("Start", "crash"),
+    UserClientState.CLOSED: ("Start", "Stop"),
+}
+
+
 @pytest.mark.parametrize("state", list(UserClientState))
 @pytest.mark.parametrize("move", MOVES)
 def test_every_move_in_every_state_follows_the_one_table(state, move):
     """A legal move goes where the table says; an illegal one raises its state's code and changes nothing."""
     client = ToyClient(ToyDext(Mac()))
-    client.state = state
-    if (state, move) in USER_CLIENT_MOVES:
-        assert client.move(move) is USER_CLIENT_MOVES[(state, move)]
-        assert client.state is USER_CLIENT_MOVES[(state, move)]
+    for step in PATH_TO[state]:
+        client.move(step)
+    assert client.state is state
+    legal = USER_CLIENT_MOVES.find(state, move)
+    if legal is not None:
+        assert client.move(move) is legal.target
+        assert client.state is legal.target
     else:
         with pytest.raises(IOReturnError) as err:
             client.move(move)
         assert err.value.code == ILLEGAL_MOVE_CODES[state]
+        assert f"is {state.name}: {move} is refused" in err.value.message
         assert client.state is state
 
 
@@ -164,12 +177,12 @@ def test_the_table_reaches_every_state_from_created():
     reached, frontier = {UserClientState.CREATED}, [UserClientState.CREATED]
     while frontier:
         state = frontier.pop()
-        for (s, _), t in USER_CLIENT_MOVES.items():
-            if s is state and t not in reached:
-                reached.add(t)
-                frontier.append(t)
+        for move in USER_CLIENT_MOVES.allowed(state):
+            if move.target not in reached:
+                reached.add(move.target)
+                frontier.append(move.target)
     assert reached == set(UserClientState)
-    assert not [m for (s, m) in USER_CLIENT_MOVES if s is UserClientState.CLOSED]
+    assert USER_CLIENT_MOVES.allowed(UserClientState.CLOSED) == []
     assert ILLEGAL_MOVE_CODES[UserClientState.CLOSED] == kIOReturnNotOpen
     assert ILLEGAL_MOVE_CODES[UserClientState.OPEN] == kIOReturnStillOpen
 

@@ -20,7 +20,7 @@ from vethlab.ioreturn import (
     kIOReturnSuccess,
 )
 from vethlab.model.memory import Mac, SimulatedFault
-from vethlab.networkingdriverkit.packet import PacketState
+from vethlab.model.moves import Place
 from vethlab.question.dext import PacketDext
 from vethlab.question.runs import compare_designs, deliver, frame_of_length
 from vethlab.wire.frames import mixed_frames
@@ -96,7 +96,7 @@ def test_closing_takes_back_lent_packets():
     app.open()
     dext.transmit(STANDARD[:3])
     client = app.connect.client
-    assert [p.state for p in client.lent] == [PacketState.APP] * 3 and dext.pool.free_count == 1
+    assert [p.place for p in client.lent] == [Place.APP] * 3 and dext.pool.free_count == 1
     app.close()
     assert dext.pool.free_count == 4 and dext.clients == []
 

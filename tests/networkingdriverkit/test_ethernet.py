@@ -35,7 +35,6 @@ from vethlab.networkingdriverkit.queues import (
     QueueKind,
     QueueState,
     kernel_allocate,
-    place_of,
     where,
 )
 from vethlab.wire import frames
@@ -83,6 +82,8 @@ def test_calls_made_too_early_are_not_ready():
     with pytest.raises(IllegalMove) as err:
         dext.SetInterfaceEnable(True)
     assert err.value.code == kIOReturnNotReady
+    assert err.value.message == ("the interface is CREATED: SetInterfaceEnable(true) is refused; "
+                                 "allowed from CREATED: Start -> STARTED")
     assert dext.interface_state is InterfaceState.CREATED
     dext2, _pool, queues = started()
     before = snapshot(dext2, queues)
@@ -123,8 +124,7 @@ def test_the_four_queues_may_come_in_any_order(order):
     ([0, 0, 0, 0], 4, "missing"),
 ])
 def test_anything_but_one_queue_of_each_kind_is_a_bad_argument(pick, count, fragment):
-    """Three queues, five, a wrong count or a kind twice: kIOReturnBadArgument, nothing
-    registered (the interface stays STARTED, the queues UNREGISTERED)."""
+    """Not exactly one queue of each kind: kIOReturnBadArgument, and nothing is registered."""
     dext, pool, queues = started()
     before = snapshot(dext, queues)
     with pytest.raises(BadArgument, match=fragment):
@@ -170,8 +170,7 @@ def test_registration_refuses_an_mtu_the_buffers_cannot_hold():
 
 
 def test_tx_headroom_becomes_the_pools_headroom_for_new_packets():
-    """SetTxPacketHeadroom before registration applies at registration, after it at once; a
-    new TX packet starts with that headroom and data offset."""
+    """SetTxPacketHeadroom becomes the pool's headroom (at registration, or at once after it)."""
     dext, pool, queues = started()
     dext.SetTxPacketHeadroom(8)
     assert pool.headroom == 0
@@ -188,8 +187,7 @@ def test_tx_headroom_becomes_the_pools_headroom_for_new_packets():
 
 
 def test_media_types_must_be_known_and_reported_before_use():
-    """ReportAvailableMediaTypes checks its values; ReportLinkStatus and SelectMediaType take
-    only reported media (documented)."""
+    """Media types must be known, and reported before ReportLinkStatus or SelectMediaType."""
     dext = IOUserNetworkEthernet(Mac())
     dext.Start()
     with pytest.raises(BadArgument, match="not reported"):
@@ -252,8 +250,7 @@ def test_mac_bytes_reads_text_and_bytes():
 
 
 def test_sample_dext_starts_like_apples_sample():
-    """Start builds a MapToDext pool, four disabled queues, media, headroom 8, and registers;
-    SetInterfaceEnable(true) enables the queues and reports the link active."""
+    """Start and SetInterfaceEnable(true) do what Apple's sample does, in the same order."""
     dext = SampleEthernetDext(Mac(), packets=16, capacities=8)
     dext.Start()
     assert dext.interface_state is InterfaceState.REGISTERED
@@ -278,8 +275,7 @@ def _submit(dext, n):
 
 @pytest.mark.parametrize("redrain, left", [(False, 3), (True, 0)])
 def test_one_batch_per_doorbell_strands_packets_unless_the_dext_redrains(redrain, left):
-    """With an edge-triggered doorbell, taking one batch of 2 out of 5 leaves 3 waiting for a
-    bell that does not come; redraining takes them all."""
+    """One batch per edge-triggered doorbell strands packets; redraining takes them all."""
     dext = SampleEthernetDext(Mac(), packets=16, capacities=8, tx_batch=2, redrain=redrain)
     dext.Start()
     dext.SetInterfaceEnable(True)
@@ -303,7 +299,7 @@ def test_receive_frame_fills_an_empty_rx_packet_at_its_data_offset():
     dext.rxs.kernel_enqueue(empty)
     frame = frames.arp_request(frames.APP, frames.HOST.ipv4)
     packet = dext.receive_frame(frame)
-    assert packet is empty and place_of(packet) is Place.RX_COMPLETION
+    assert packet is empty and packet.place is Place.RX_COMPLETION
     assert (packet.getDataLength(), packet.getLinkHeaderLength()) == (len(frame), 14)
     assert packet.frame_bytes() == frame
 

@@ -7,7 +7,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from vethlab.driverkit.service import IOService
 from vethlab.ioreturn import IOReturnError, kIOReturnBadArgument, kIOReturnNoResources
 from vethlab.model.memory import Mac
-from vethlab.networkingdriverkit.packet import PacketState
+from vethlab.model.moves import Place
 from vethlab.networkingdriverkit.pool import (
     IOUserNetworkPacketBufferPool as Pool,
     IOUserNetworkPacketBufferPoolOptions as Options,
@@ -19,6 +19,11 @@ from vethlab.networkingdriverkit.pool import (
 
 def dext(**mac):
     return IOService(Mac(**mac))
+
+
+def whole_state(pool):
+    """What a free or an allocation can change: each packet's place, and how many are free."""
+    return [p.place for p in pool.packets], pool.free_count
 
 
 def test_create_rounds_1600_to_2048_and_keeps_request():
@@ -91,7 +96,7 @@ def test_exhaustion_changes_nothing():
     with pytest.raises(PoolExhausted) as info:
         pool.allocatePacket()
     assert info.value.code == kIOReturnNoResources and "all 2 are in use" in str(info.value)
-    assert pool.free_count == 0 and all(p.state is PacketState.DRIVER for p in held)
+    assert pool.free_count == 0 and all(p.place is Place.DEXT for p in held)
 
 
 def test_double_free_changes_nothing():
@@ -99,22 +104,24 @@ def test_double_free_changes_nothing():
     pool = Pool.Create(dext(), "p", 2, 2, 2048)
     p = pool.allocatePacket()
     pool.DeallocatePacket(p)
+    before = whole_state(pool)
     with pytest.raises(PacketNotAllocated, match="double free") as info:
         pool.DeallocatePacket(p)
-    assert info.value.code == kIOReturnBadArgument and pool.free_count == 2
+    assert info.value.code == kIOReturnBadArgument and whole_state(pool) == before
 
 
 def test_deallocate_packets_is_all_or_nothing():
-    """DeallocatePackets with one bad packet recycles none."""
+    """DeallocatePackets with one bad packet (or one packet twice) recycles none."""
     pool = Pool.Create(dext(), "p", 3, 3, 2048)
     a, b = pool.allocatePacket(), pool.allocatePacket()
     pool.DeallocatePacket(b)
+    before = whole_state(pool)
     with pytest.raises(PacketNotAllocated):
         pool.DeallocatePackets([a, b])
-    assert a.state is PacketState.DRIVER and pool.free_count == 2
+    assert whole_state(pool) == before and a.place is Place.DEXT
     with pytest.raises(PacketNotAllocated, match="twice"):
         pool.DeallocatePackets([a, a])
-    assert a.state is PacketState.DRIVER
+    assert whole_state(pool) == before
 
 
 def test_foreign_packet_refused():
@@ -126,13 +133,21 @@ def test_foreign_packet_refused():
 
 
 def test_freeing_recycles_in_order():
-    """One packet or a batch: each goes to the back of the free list."""
+    """One packet or a batch: each goes to the back of the free list (first in, first out)."""
     pool = Pool.Create(dext(), "p", 4, 4, 2048)
     a, b, c, d = (pool.allocatePacket() for _ in range(4))
     pool.DeallocatePacket(c)
     pool.DeallocatePackets([a, d, b])
-    assert all(p.state is PacketState.FREE for p in (a, b, c, d))
+    assert all(p.place is Place.POOL for p in (a, b, c, d))
     assert [pool.allocatePacket() for _ in range(4)] == [c, a, d, b]
+
+
+def test_a_packet_keeps_its_address_for_the_pools_life():
+    """Allocating and freeing never moves a packet's buffer: same offset, same dext address."""
+    pool = Pool.CreateWithOptions(dext(), "p", Options(2, 2, 2048, poolFlags=PoolFlagMapToDext))
+    first = {p.index: (p.buffer_offset, p.getDataVirtualAddress()) for p in pool.packets}
+    pool.DeallocatePackets([pool.allocatePacket(), pool.allocatePacket()])
+    assert {p.index: (p.buffer_offset, p.getDataVirtualAddress()) for p in pool.packets} == first
 
 
 def test_recycled_buffers_keep_stale_bytes():
@@ -147,37 +162,67 @@ def test_recycled_buffers_keep_stale_bytes():
 
 
 class AllocFree(RuleBasedStateMachine):
-    """Random allocate/free sequences conserve packets."""
+    """Random allocations and frees, single or batched, keep the pool whole and FIFO."""
 
     def __init__(self):
         super().__init__()
         self.pool = Pool.Create(dext(), "p", 6, 6, 2048)
         self.held = []
+        self.free_order = list(self.pool.packets)  # the model of the free list, oldest first
 
     @precondition(lambda self: self.pool.free_count > 0)
     @rule()
     def allocate(self):
-        self.held.append(self.pool.allocatePacket())
+        packet = self.pool.allocatePacket()
+        assert packet is self.free_order.pop(0)
+        self.held.append(packet)
 
     @precondition(lambda self: self.pool.free_count == 0)
     @rule()
     def allocate_empty(self):
+        before = whole_state(self.pool)
         with pytest.raises(PoolExhausted):
             self.pool.allocatePacket()
+        assert whole_state(self.pool) == before
 
     @precondition(lambda self: self.held)
     @rule(data=st.data())
     def free(self, data):
         p = self.held.pop(data.draw(st.integers(0, len(self.held) - 1)))
         self.pool.DeallocatePacket(p)
+        self.free_order.append(p)
+        before = whole_state(self.pool)
         with pytest.raises(PacketNotAllocated):
             self.pool.DeallocatePacket(p)
+        assert whole_state(self.pool) == before
+
+    @precondition(lambda self: self.held)
+    @rule(data=st.data())
+    def free_batch(self, data):
+        batch = data.draw(st.lists(st.sampled_from(self.held), min_size=1,
+                                   max_size=len(self.held), unique_by=id))
+        self.pool.DeallocatePackets(batch)
+        self.held = [p for p in self.held if p not in batch]
+        self.free_order.extend(batch)
+
+    @precondition(lambda self: self.held and self.free_order)
+    @rule(data=st.data())
+    def free_batch_with_one_bad_packet(self, data):
+        batch = data.draw(st.lists(st.sampled_from(self.held), max_size=len(self.held),
+                                   unique_by=id))
+        bad = data.draw(st.sampled_from(self.free_order))  # a free packet: a double free
+        batch.insert(data.draw(st.integers(0, len(batch))), bad)
+        before = whole_state(self.pool)
+        with pytest.raises(PacketNotAllocated, match="double free"):
+            self.pool.DeallocatePackets(batch)
+        assert whole_state(self.pool) == before
 
     @invariant()
     def conserved(self):
         assert self.pool.free_count + len(self.held) == 6
         assert len({id(p) for p in self.held}) == len(self.held)
         assert sorted(p.index for p in self.pool.in_use()) == sorted(p.index for p in self.held)
+        assert all(p.place is Place.DEXT for p in self.held)
 
 
 TestAllocFree = AllocFree.TestCase

@@ -17,6 +17,7 @@ from vethlab.ioreturn import (
     kIOReturnUnderrun,
 )
 from vethlab.model.memory import Mac
+from vethlab.model.moves import PROVENANCES
 from vethlab.model.scheduler import scheduler_of
 from vethlab.networkingdriverkit.ethernet import IOUserNetworkEthernet
 from vethlab.networkingdriverkit.packet import (
@@ -42,7 +43,6 @@ from vethlab.networkingdriverkit.queues import (
     QueueState,
     kernel_allocate,
     kernel_free,
-    place_of,
     where,
 )
 
@@ -79,9 +79,11 @@ class Rig:
         return packet
 
     def state(self):
-        """The whole state: every place's packets and every queue's state."""
+        """The whole state: every place's packets (queues in order), every queue's state and
+        counters, and the pool's free count."""
         places = {place: ids for place, ids in where(self.pool).items() if ids}
-        return places, {kind: q.state for kind, q in self.q.items()}
+        queues = {kind: (q.state, q.enqueued, q.dequeued) for kind, q in self.q.items()}
+        return places, queues, self.pool.free_count
 
 
 def occupied(pool):
@@ -112,8 +114,7 @@ def test_queues_are_born_unregistered_and_disabled(kind):
     (dict(dispatchQueue=None), "dispatchQueue"),
 ])
 def test_create_refuses_bad_arguments(change, fragment):
-    """Create with a NULL pool, a zero or oversized capacity, a bad id or no dispatch queue
-    is kIOReturnBadArgument naming the value."""
+    """A NULL pool, a bad capacity or id, no dispatch queue: kIOReturnBadArgument naming it."""
     rig = Rig(enable=False)
     args = dict(pool=rig.pool, owner=rig.dext, capacity=4, queueId=0, dispatchQueue=rig.dispatch)
     args.update(change)
@@ -133,8 +134,7 @@ def test_the_base_class_cannot_be_created():
 
 
 def test_set_enable_before_registration_is_not_ready_and_changes_nothing():
-    """SetEnable(true) on a queue no interface registered fails with kIOReturnNotReady
-    (observed: drivers that enable in Start) and the queue stays UNREGISTERED."""
+    """SetEnable(true) before registration: kIOReturnNotReady, the queue stays UNREGISTERED."""
     rig = Rig(enable=False)
     queue = IOUserNetworkTxSubmissionQueue.Create(rig.pool, rig.dext, 4, 0, rig.dispatch)
     with pytest.raises(IllegalMove) as err:
@@ -172,15 +172,14 @@ def test_a_registered_queue_cannot_be_registered_again():
 
 
 def test_tx_round_trip_moves_a_packet_through_every_place():
-    """Submit, dequeue, complete, reclaim: the packet visits STACK, TX submission, dext (TX),
-    TX completion and goes back to the pool; nothing else moves."""
+    """Submit, dequeue, complete, reclaim: the packet visits each TX place and returns to the pool."""
     rig = Rig(packets=4)
     packet = kernel_allocate(rig.pool, kIOUserNetworkPacketDirectionTx)
     assert occupied(rig.pool) == {Place.POOL: [1, 2, 3], Place.STACK: [0]}
     rig.q[TXS].kernel_enqueue(packet)
     assert occupied(rig.pool) == {Place.POOL: [1, 2, 3], Place.TX_SUBMISSION: [0]}
     got = rig.q[TXS].DequeuePacket()
-    assert got is packet and place_of(packet) is Place.DEXT_TX
+    assert got is packet and packet.place is Place.DEXT_TX
     rig.q[TXC].EnqueuePacket(packet)
     assert occupied(rig.pool) == {Place.POOL: [1, 2, 3], Place.TX_COMPLETION: [0]}
     kernel_free(rig.q[TXC].kernel_dequeue())
@@ -195,10 +194,10 @@ def test_rx_round_trip_recycles_to_rx_submission():
     packet = rig.stock_rx()
     assert packet.GetHeadroom() == 0 and packet.getDataOffset() == 0
     assert rig.q[RXS].DequeuePacket() is packet
-    assert place_of(packet) is Place.DEXT_RX
+    assert packet.place is Place.DEXT_RX
     rig.q[RXC].EnqueuePacket(packet)
     delivered = rig.q[RXC].kernel_dequeue()
-    assert place_of(delivered) is Place.STACK
+    assert delivered.place is Place.STACK
     rig.q[RXS].kernel_enqueue(delivered)
     assert occupied(rig.pool) == {Place.POOL: [1, 2, 3], Place.RX_SUBMISSION: [0]}
 
@@ -215,8 +214,7 @@ def test_queues_keep_fifo_order():
 
 
 def test_dext_calls_on_a_disabled_queue_are_not_ready():
-    """EnqueuePacket and DequeuePacket on a disabled queue: kIOReturnNotReady, no change;
-    DequeuePackets gives nothing."""
+    """Enqueue or dequeue on a disabled queue: kIOReturnNotReady, no change; a batch gets none."""
     rig = Rig()
     packet = rig.submit_tx()
     rig.q[TXS].DequeuePacket()
@@ -305,7 +303,7 @@ def test_rx_completion_refuses_a_packet_that_was_never_submitted():
     with pytest.raises(IllegalMove, match="never submitted") as err:
         rig.q[RXC].EnqueuePacket(packet)
     assert err.value.code == kIOReturnBadArgument
-    assert rig.state() == before and place_of(packet) is Place.DEXT
+    assert rig.state() == before and packet.place is Place.DEXT
 
 
 def test_a_tx_packet_cannot_complete_on_rx_completion():
@@ -315,21 +313,34 @@ def test_a_tx_packet_cannot_complete_on_rx_completion():
     packet = rig.q[TXS].DequeuePacket()
     with pytest.raises(IllegalMove, match="TX completion"):
         rig.q[RXC].EnqueuePacket(packet)
-    assert place_of(packet) is Place.DEXT_TX
+    assert packet.place is Place.DEXT_TX
+
+
+def test_a_queued_packet_cannot_be_freed():
+    """Freeing a queued packet, alone or in a batch: PacketOnQueue (kIOReturnBusy), nothing freed."""
+    rig = Rig()
+    queued = rig.submit_tx()
+    mine = rig.pool.allocatePacket()
+    before = rig.state()
+    with pytest.raises(PacketOnQueue, match="still on the TX submission queue") as err:
+        rig.pool.DeallocatePacket(queued)
+    assert err.value.code == kIOReturnBusy
+    with pytest.raises(PacketOnQueue):
+        rig.pool.DeallocatePackets([mine, queued])
+    assert rig.state() == before and mine.place is Place.DEXT
 
 
 def test_the_dext_cannot_free_a_packet_a_queue_holds():
-    """A packet completed onto TX completion is the kernel's until it dequeues it: freeing it
-    is PacketOnQueue (kIOReturnBusy), naming the queue, and nothing changes."""
+    """A packet on TX completion is the kernel's: freeing it is kIOReturnBusy; nothing changes."""
     rig = Rig()
     rig.submit_tx()
     packet = rig.q[TXS].DequeuePacket()
     rig.q[TXC].EnqueuePacket(packet)
     before = rig.state()
-    with pytest.raises(PacketOnQueue, match=r"still on <IOUserNetworkTxCompletionQueue ") as err:
+    with pytest.raises(PacketOnQueue, match="still on the TX completion queue") as err:
         rig.pool.DeallocatePacket(packet)
     assert err.value.code == kIOReturnBusy
-    assert rig.state() == before and place_of(packet) is Place.TX_COMPLETION
+    assert rig.state() == before and packet.place is Place.TX_COMPLETION
 
 
 def test_a_packet_of_another_pool_is_a_bad_argument():
@@ -351,7 +362,7 @@ def test_enqueue_packets_stops_at_the_first_refusal_and_counts():
     filled = rig.q[RXS].DequeuePackets(3)
     packets = [*filled[:2], rig.pool.allocatePacket(), filled[2]]  # the third is refused
     assert rig.q[RXC].EnqueuePackets(packets) == 2
-    assert [place_of(p) for p in packets] == [Place.RX_COMPLETION] * 2 + [Place.DEXT, Place.DEXT_RX]
+    assert [p.place for p in packets] == [Place.RX_COMPLETION] * 2 + [Place.DEXT, Place.DEXT_RX]
 
 
 def test_lowercase_enqueue_packets_is_overrun_only_when_nothing_fits():
@@ -364,11 +375,11 @@ def test_lowercase_enqueue_packets_is_overrun_only_when_nothing_fits():
         rig.submit_tx()
     held = rig.q[TXS].DequeuePackets(4)
     assert rig.q[TXC].enqueuePackets(held) is None  # 2 taken, 2 silently left
-    assert [place_of(p) for p in held] == [Place.TX_COMPLETION] * 2 + [Place.DEXT_TX] * 2
+    assert [p.place for p in held] == [Place.TX_COMPLETION] * 2 + [Place.DEXT_TX] * 2
     with pytest.raises(IllegalMove) as err:
         rig.q[TXC].enqueuePackets(held[2:])
     assert err.value.code == kIOReturnOverrun
-    assert [place_of(p) for p in held[2:]] == [Place.DEXT_TX] * 2
+    assert [p.place for p in held[2:]] == [Place.DEXT_TX] * 2
 
 
 def test_dequeue_packets_returns_as_many_as_there_are():
@@ -399,8 +410,7 @@ class Recorder:
 
 
 def test_the_doorbell_rings_on_the_empty_to_non_empty_edge_only():
-    """First arrival rings (once, however many follow before the handler runs); arrivals
-    while packets wait ring nothing; after the queue is drained the next arrival rings."""
+    """The doorbell rings when the queue goes from empty to non-empty, and only then."""
     rig = Rig(packets=8, capacity=8)
     recorder = Recorder(rig.q[TXS], take=1)
     source = rig.q[TXS].CopyDataQueue()
@@ -495,13 +505,11 @@ def test_dispatch_sync_runs_now_and_names_are_checked():
 
 
 def test_the_move_tables_are_consistent():
-    """Every legal move changes place; no refused move is legal; every place is reachable
-    from the pool and leads back to it."""
+    """Legal moves change place, none is also refused, and every place is reachable both ways."""
     legal = {(m.source, m.target) for m in PACKET_MOVES}
     assert all(m.source is not m.target for m in PACKET_MOVES)
     assert not legal & {(m.source, m.target) for m in REFUSED_MOVES}
-    assert all(m.provenance in ("documented", "observed", "reported", "modelled")
-               for m in PACKET_MOVES + REFUSED_MOVES)
+    assert all(m.provenance in PROVENANCES for m in PACKET_MOVES.moves + REFUSED_MOVES)
     reach, frontier = {Place.POOL}, [Place.POOL]
     while frontier:
         here = frontier.pop()
@@ -534,46 +542,52 @@ def test_purge_returns_submission_packets_to_the_pool_and_reports_them():
 
 # --- a property: random operations never lose or duplicate a packet -----------------------------
 
-OPS = st.lists(st.sampled_from(["submit", "stock", "dq_tx", "dq_rx", "complete_tx", "complete_rx",
-                                "reclaim", "deliver", "free_held", "toggle"]), max_size=60)
+OPS = st.lists(st.sampled_from(["allocate", "submit", "stock", "kernel_free", "dq_tx", "dq_rx",
+                                "complete_tx", "complete_rx", "cross_complete", "reclaim",
+                                "deliver", "free_held", "toggle"]), max_size=60)
 
 
 @settings(max_examples=200)
 @given(ops=OPS, capacity=st.integers(1, 6), packets=st.integers(1, 10))
 def test_random_operations_keep_every_packet_in_exactly_one_place(ops, capacity, packets):
-    """Whatever legal or refused operations happen, each packet is in exactly one place, no
-    queue holds more than its capacity, and the pool's free count matches."""
+    """Random moves keep each packet in one place, queues within capacity; refusals change nothing."""
     rig = Rig(packets=packets, capacity=capacity)
-    held: list = []
+    stack: list = []  # packets the kernel holds
+    held: list = []  # packets the dext dequeued
     for op in ops:
+        before = rig.state()
         try:
-            if op == "submit":
-                rig.submit_tx()
-            elif op == "stock":
-                rig.stock_rx()
-            elif op == "dq_tx":
-                held.append(rig.q[TXS].DequeuePacket())
-            elif op == "dq_rx":
-                held.append(rig.q[RXS].DequeuePacket())
-            elif op in ("complete_tx", "complete_rx") and held:
-                queue = rig.q[TXC if op == "complete_tx" else RXC]
-                queue.EnqueuePacket(held[0])
+            if op == "allocate":
+                stack.append(kernel_allocate(rig.pool, kIOUserNetworkPacketDirectionTx))
+            elif op in ("submit", "stock") and stack:
+                rig.q[TXS if op == "submit" else RXS].kernel_enqueue(stack[0])
+                stack.pop(0)
+            elif op == "kernel_free" and stack:
+                kernel_free(stack[0])
+                stack.pop(0)
+            elif op in ("dq_tx", "dq_rx"):
+                held.append(rig.q[TXS if op == "dq_tx" else RXS].DequeuePacket())
+            elif op in ("complete_tx", "complete_rx", "cross_complete") and held:
+                if op == "cross_complete":  # the other completion queue: always refused
+                    kind = RXC if held[0].place is Place.DEXT_TX else TXC
+                else:
+                    kind = TXC if op == "complete_tx" else RXC
+                rig.q[kind].EnqueuePacket(held[0])
                 held.pop(0)
-            elif op == "reclaim":
-                kernel_free(rig.q[TXC].kernel_dequeue())
-            elif op == "deliver":
-                kernel_free(rig.q[RXC].kernel_dequeue())
+            elif op in ("reclaim", "deliver"):
+                stack.append(rig.q[TXC if op == "reclaim" else RXC].kernel_dequeue())
             elif op == "free_held" and held:
-                rig.pool.DeallocatePacket(held.pop())
+                rig.pool.DeallocatePacket(held[-1])
+                held.pop()
             elif op == "toggle":
                 rig.q[TXS].SetEnable(not rig.q[TXS].enabled)
         except IOReturnError:
-            # a refused move: the packet allocated for it (if any) is back with the kernel
-            for packet in rig.pool.packets:
-                if place_of(packet) is Place.STACK:
-                    kernel_free(packet)
+            assert rig.state() == before
         places = where(rig.pool)
         seen = [i for ids in places.values() for i in ids]
         assert sorted(seen) == list(range(packets))
+        assert sorted(places[Place.STACK]) == sorted(p.index for p in stack)
+        assert sorted(places[Place.DEXT_TX] + places[Place.DEXT_RX]) \
+            == sorted(p.index for p in held)
         assert len(places[Place.POOL]) == rig.pool.free_count
         assert all(q.count <= q.capacity for q in rig.q.values())

@@ -47,7 +47,7 @@ def test_every_move_of_the_table_is_an_arrow():
     """One arrow per legal move (with its call and provenance), one dashed per refused move."""
     _, ax = plt.subplots()
     draw_queues(ax, link_with_traffic(1))
-    assert ax.vethlab["arrows"] == [(m.source.name, m.target.name, m.api, m.provenance)
+    assert ax.vethlab["arrows"] == [(m.source.name, m.target.name, m.action, m.provenance)
                                     for m in PACKET_MOVES]
     assert [r[:2] for r in ax.vethlab["refused"]] == [(m.source.name, m.target.name)
                                                      for m in REFUSED_MOVES]

@@ -23,7 +23,7 @@ def test_state_machine_is_drawn_from_the_table():
     draw_state_machine(ax, UserClientState.CRASHED)
     drawn = ax.vethlab
     assert drawn["states"] == [s.name for s in UserClientState]
-    assert sorted(m for _, _, moves in drawn["edges"] for m in moves) == sorted(m for _, m in USER_CLIENT_MOVES)
+    assert sorted(m for _, _, moves in drawn["edges"] for m in moves) == sorted(m.action for m in USER_CLIENT_MOVES)
     assert ("OPEN", "OPEN", ["ExternalMethod", "AsyncCompletion", "CopyClientMemoryForType"]) in drawn["edges"]
     assert drawn["current"] == "CRASHED"
 
@@ -32,7 +32,7 @@ def test_state_machine_labels_stay_off_their_arrows():
     """A self-loop's label starts above the loop; a slanted edge's label is beside its line."""
     _, ax = plt.subplots(figsize=(6, 3))
     labels = draw_state_machine(ax).vethlab["labels"]
-    assert {(a, b) for a, b, *_ in labels} == {(a.name, b.name) for (a, _), b in USER_CLIENT_MOVES.items()}
+    assert {(a, b) for a, b, *_ in labels} == {(m.source.name, m.target.name) for m in USER_CLIENT_MOVES}
     box = {t.get_text(): t.get_position() for t in ax.texts}  # each state's name sits in its box
     slanted = 0
     for src, dst, x, y, ha, loop_top in labels:

@@ -27,8 +27,9 @@ into the app's return code in exactly one place, :func:`_enter_dext`; nothing el
   and kept in ``service.crash`` for whoever wants to look.
 
 The user client is a state machine: :class:`UserClientState` and ONE table of legal moves,
-:data:`USER_CLIENT_MOVES`. An illegal move raises (and so becomes a return code at the
-boundary: ``kIOReturnNotOpen`` on a closed connection) and leaves the state unchanged.
+:data:`USER_CLIENT_MOVES` (both in :mod:`vethlab.model.moves`, importable from here too). An
+illegal move raises (and so becomes a return code at the boundary: ``kIOReturnNotOpen`` on a
+closed connection) and leaves the state unchanged.
 
 Provenance. Documented (DriverKit ``IOUserClient.iig``, Apple's user-client sample, IOKitLib):
 the argument structure and its fields, the dispatch checks (counts and sizes must match unless
@@ -42,7 +43,6 @@ illegal moves, the crash handling above, and the trace of calls kept for the pic
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -59,16 +59,15 @@ from vethlab.ioreturn import (
     IOReturnError,
     IOReturnName,
     kIOReturnNoCompletion,
-    kIOReturnNotOpen,
     kIOReturnNotPermitted,
     kIOReturnNotReady,
     kIOReturnNotResponding,
-    kIOReturnStillOpen,
     kIOReturnSuccess,
     kIOReturnUnsupported,
 )
 from vethlab.model.cint import UINT32_MAX, UINT64_MAX, c_int, uint64
 from vethlab.model.layout import round_up
+from vethlab.model.moves import ILLEGAL_MOVE_CODES, USER_CLIENT_MOVES, UserClientState
 
 __all__ = [
     "IOUserClient",
@@ -115,45 +114,6 @@ IO_STRUCT_INBAND_MAX = 4096
 ENTITLEMENT_DRIVERKIT = "com.apple.developer.driverkit"
 ENTITLEMENT_USERCLIENT_ACCESS = "com.apple.developer.driverkit.userclient-access"
 ENTITLEMENT_ALLOW_ANY_USERCLIENT_ACCESS = "com.apple.developer.driverkit.allow-any-userclient-access"
-
-# =========================================================================================
-# The state machine
-# =========================================================================================
-
-class UserClientState(enum.Enum):
-    """Where a user client (and so the app's connection) is in its life."""
-
-    CREATED = "created by NewUserClient, not started yet"
-    OPEN = "started: serving the app's calls"
-    CLOSED = "closed: the app called IOServiceClose, the client was stopped"
-    CRASHED = "the dext died serving a call (modelled)"
-
-    # Members are singletons compared by identity; hash them by identity too. (Enum's own
-    # __hash__ is Python code, and every state-machine move hashes the state.)
-    __hash__ = object.__hash__
-
-
-_S = UserClientState
-
-#: THE table of legal moves: ``(state, move) -> next state``. Everything else is illegal.
-USER_CLIENT_MOVES: dict[tuple[UserClientState, str], UserClientState] = {
-    (_S.CREATED, "Start"): _S.OPEN,
-    (_S.OPEN, "ExternalMethod"): _S.OPEN,
-    (_S.OPEN, "AsyncCompletion"): _S.OPEN,
-    (_S.OPEN, "CopyClientMemoryForType"): _S.OPEN,
-    (_S.OPEN, "crash"): _S.CRASHED,
-    (_S.OPEN, "Stop"): _S.CLOSED,
-    (_S.CRASHED, "Stop"): _S.CLOSED,
-}
-
-#: The code an illegal move raises, by the state it was tried in (modelled).
-ILLEGAL_MOVE_CODES: dict[UserClientState, int] = {
-    _S.CREATED: kIOReturnNotReady,
-    _S.OPEN: kIOReturnStillOpen,
-    _S.CLOSED: kIOReturnNotOpen,
-    _S.CRASHED: kIOReturnNotResponding,
-}
-
 
 # =========================================================================================
 # Arguments, dispatch entries, actions
@@ -275,29 +235,22 @@ class IOUserClient(IOService):
     def __init__(self, provider: IOService) -> None:
         super().__init__(provider.mac, provider.task.name)
         self.provider = provider
-        self.state = UserClientState.CREATED
+        USER_CLIENT_MOVES.start(self)
         #: AsyncCompletion calls made while the client was not open: dropped, as messages to a
         #: dead port are (the C function returns nothing).
         self.notifications_dropped = 0
 
-    # -- the state machine ----------------------------------------------------------------
+    # -- the state machine (USER_CLIENT_MOVES) -----------------------------------------------
     def can(self, move: str) -> bool:
-        return (self.state, move) in USER_CLIENT_MOVES
+        return USER_CLIENT_MOVES.find(self.state, move) is not None
 
     def move(self, move: str) -> UserClientState:
-        """Make ``move``; an illegal one raises ``IOReturnError`` and changes nothing."""
-        try:
-            self.state = USER_CLIENT_MOVES[(self.state, move)]
-        except KeyError:
-            raise IOReturnError(
-                ILLEGAL_MOVE_CODES[self.state],
-                f"{move} is not allowed on a user client that is {self.state.name} "
-                f"({self.state.value}); allowed moves: {', '.join(self.legal_moves()) or 'none'}",
-            ) from None
-        return self.state
+        """Make ``move``; an illegal one raises ``IllegalMove`` (an ``IOReturnError`` with the
+        code of ``ILLEGAL_MOVE_CODES``) and changes nothing."""
+        return USER_CLIENT_MOVES.fire(self, move).target
 
     def legal_moves(self) -> list[str]:
-        return [m for (s, m) in USER_CLIENT_MOVES if s is self.state]
+        return [m.action for m in USER_CLIENT_MOVES.allowed(self.state)]
 
     def selector_name(self, selector: int) -> str:
         return self.SELECTOR_NAMES.get(selector, f"selector {selector}")

@@ -40,7 +40,8 @@ from vethlab.ioreturn import (
     kIOReturnNoSpace,
     kIOReturnSuccess,
 )
-from vethlab.networkingdriverkit.packet import IOUserNetworkPacket, PacketState
+from vethlab.model.moves import PACKET_MOVES, Place
+from vethlab.networkingdriverkit.packet import IOUserNetworkPacket
 
 __all__ = [
     "kRegisterCallback",
@@ -209,13 +210,13 @@ class PacketUserClient(IOUserClient):
         if self.state is not UserClientState.OPEN or not dext.pending:
             return
         if self.frame_callback is not None:
-            pending, offset_of, lent_state = dext.pending, dext.frame_pool_offset, PacketState.APP
+            pending, offset_of = dext.pending, dext.frame_pool_offset
             action, per = self.frame_callback, FRAMES_PER_NOTIFICATION
             while pending:
                 chunk = [pending.popleft() for _ in range(min(per, len(pending)))]
                 values = []
                 for packet in chunk:
-                    packet.state = lent_state
+                    PACKET_MOVES.fire(packet, "lend to the app", Place.APP)
                     values += (offset_of(packet), packet.getDataLength())
                 self.lent.extend(chunk)
                 self.AsyncCompletion(action, kIOReturnSuccess, values, len(values))

@@ -7,6 +7,8 @@
 ``memory``     :class:`Mac`, tasks, address spaces, simulated faults
 ``scheduler``  serial queues of blocks and the one scheduler per Mac that runs them
 ``costs``      the counted costs of handing frames to an app: crossings, copies, notifications
+``moves``      the state machines: one move-table type, one way to fire a move, and the tables
+               of the user client, the queues, the interface and the packets
 =============  =============================================================================
 
 Apple's objects (DriverKit, NetworkingDriverKit, IOKit) are built on this layer; nothing here

@@ -4,15 +4,10 @@ A NetworkingDriverKit Ethernet driver subclasses ``IOUserNetworkEthernet``. In `
 creates its pool and its four queues, reports its media types, sets its TX headroom and
 registers the interface; the system later calls ``SetInterfaceEnable(true)``, where the
 driver enables its queues and reports its link. The interface's life is a state machine, one
-table (:data:`INTERFACE_MOVES`)::
+table (:data:`INTERFACE_MOVES`, drawn in :mod:`vethlab.model.moves`): CREATED, STARTED,
+REGISTERED, ENABLED.
 
-    CREATED --Start--> STARTED --RegisterEthernetInterface--> REGISTERED
-                                                                |     ^
-                                         SetInterfaceEnable(true)     SetInterfaceEnable(false)
-                                                                v     |
-                                                                ENABLED
-
-A call the table does not allow raises :class:`~vethlab.networkingdriverkit.queues.IllegalMove` and changes
+A call the table does not allow raises :class:`~vethlab.model.moves.IllegalMove` and changes
 nothing: ``kIOReturnNotReady`` when it comes too early, ``kIOReturnInvalid`` otherwise
 (modelled codes).
 
@@ -31,9 +26,7 @@ headroom limits checked at registration, and the error codes are modelled.
 
 from __future__ import annotations
 
-import enum
 from collections import Counter
-from dataclasses import dataclass
 from typing import Sequence
 
 from vethlab.driverkit.dispatch import IODispatchQueue
@@ -41,10 +34,9 @@ from vethlab.driverkit.service import IOService, OSAction
 from vethlab.ioreturn import (
     BadArgument,
     IOReturnError,
-    kIOReturnInvalid,
-    kIOReturnNotReady,
 )
 from vethlab.model.cint import UINT8_MAX, c_int, uint16, uint32
+from vethlab.model.moves import INTERFACE_MOVES, InterfaceState
 from vethlab.networkingdriverkit.packet import IOUserNetworkPacket
 from vethlab.networkingdriverkit.pool import (
     IOUserNetworkPacketBufferPool,
@@ -53,7 +45,6 @@ from vethlab.networkingdriverkit.pool import (
 )
 from vethlab.networkingdriverkit.queues import (
     QUEUE_CLASSES,
-    IllegalMove,
     IOUserNetworkPacketQueue,
     QueueKind,
 )
@@ -62,7 +53,6 @@ __all__ = [
     "IOUserNetworkEthernet",
     "SampleEthernetDext",
     "InterfaceState",
-    "InterfaceMove",
     "INTERFACE_MOVES",
     "ETHER_HEADER_LEN",
     "MIN_MTU",
@@ -136,45 +126,6 @@ __all__ += [name for name in list(globals()) if name.startswith("kIOUserNetwork"
             and name not in __all__]
 
 
-# --- the interface's state machine -------------------------------------------------------------
-
-
-class InterfaceState(enum.Enum):
-    CREATED = "created"
-    STARTED = "started"
-    REGISTERED = "registered (interface down)"
-    ENABLED = "enabled (interface up)"
-
-
-_ORDER = list(InterfaceState)
-
-
-@dataclass(frozen=True)
-class InterfaceMove:
-    source: InterfaceState
-    action: str
-    target: InterfaceState
-    provenance: str
-
-
-#: Every legal move of an interface (the system never enables an enabled interface; vethlab
-#: lets a repeated enable or disable do nothing).
-INTERFACE_MOVES: tuple[InterfaceMove, ...] = (
-    InterfaceMove(InterfaceState.CREATED, "Start", InterfaceState.STARTED, "documented"),
-    InterfaceMove(InterfaceState.STARTED, "RegisterEthernetInterface",
-                  InterfaceState.REGISTERED, "documented"),
-    InterfaceMove(InterfaceState.REGISTERED, "SetInterfaceEnable(true)",
-                  InterfaceState.ENABLED, "documented"),
-    InterfaceMove(InterfaceState.ENABLED, "SetInterfaceEnable(false)",
-                  InterfaceState.REGISTERED, "documented"),
-    InterfaceMove(InterfaceState.ENABLED, "SetInterfaceEnable(true)",
-                  InterfaceState.ENABLED, "modelled"),
-    InterfaceMove(InterfaceState.REGISTERED, "SetInterfaceEnable(false)",
-                  InterfaceState.REGISTERED, "modelled"),
-)
-_INTERFACE_LEGAL = {(m.source, m.action): m.target for m in INTERFACE_MOVES}
-
-
 def parse_mac(text: str) -> bytes:
     """``"02:00:00:00:00:01"`` as 6 bytes; ValueError for anything else."""
     parts = text.split(":")
@@ -211,7 +162,7 @@ class IOUserNetworkEthernet(IOService):
 
     def __init__(self, mac, task_name: str = "dext") -> None:
         super().__init__(mac, task_name)
-        self.interface_state = InterfaceState.CREATED
+        INTERFACE_MOVES.start(self)
         self.mac_address: bytes | None = None
         self.pool: IOUserNetworkPacketBufferPool | None = None
         self.queues: dict[QueueKind, IOUserNetworkPacketQueue] = {}
@@ -230,25 +181,12 @@ class IOUserNetworkEthernet(IOService):
         self.hardware_assists = 0
         self._dispatch_queues: dict[str, IODispatchQueue] = {}
 
-    # -- the state machine ------------------------------------------------------------------
-    def _interface_move(self, action: str) -> InterfaceState:
-        """The state ``action`` leads to; raises IllegalMove (nothing changed) if none."""
-        target = _INTERFACE_LEGAL.get((self.interface_state, action))
-        if target is None:
-            sources = [m.source for m in INTERFACE_MOVES if m.action == action]
-            early = all(_ORDER.index(self.interface_state) < _ORDER.index(s) for s in sources)
-            allowed = " or ".join(s.name for s in sources)
-            raise IllegalMove(
-                kIOReturnNotReady if early else kIOReturnInvalid,
-                f"{action} needs the interface {allowed}; it is {self.interface_state.name}",
-            )
-        return target
-
+    # -- the state machine (INTERFACE_MOVES) ---------------------------------------------------
     def Start(self, provider=None) -> None:
         """``Start``: subclasses call this first, then build pool and queues."""
-        target = self._interface_move("Start")
+        INTERFACE_MOVES.check(self, "Start")
         super().Start(provider)
-        self.interface_state = target
+        INTERFACE_MOVES.fire(self, "Start")
 
     def CopyDispatchQueue(self, name: str = "Default") -> IODispatchQueue:
         """The dext's dispatch queue called ``name`` (one per name, made on first use)."""
@@ -318,7 +256,7 @@ class IOUserNetworkEthernet(IOService):
         """Register the interface with its MAC address, pool and exactly four queues, one
         of each kind, in any order (documented). Anything else: kIOReturnBadArgument, and
         nothing is registered."""
-        target = self._interface_move("RegisterEthernetInterface")
+        INTERFACE_MOVES.check(self, "RegisterEthernetInterface")
         address = mac_bytes(macAddress)
         if _is_multicast(address):
             raise BadArgument(f"MAC address {address.hex(':')} is a multicast address")
@@ -354,7 +292,7 @@ class IOUserNetworkEthernet(IOService):
         self.mac_address = address
         self.max_packet_size = max_mtu
         pool.headroom = self.tx_headroom
-        self.interface_state = target
+        INTERFACE_MOVES.fire(self, "RegisterEthernetInterface")
 
     def _check_fits(self, pool, mtu: int, headroom: int) -> None:
         need = headroom + ETHER_HEADER_LEN + mtu
@@ -369,8 +307,7 @@ class IOUserNetworkEthernet(IOService):
         """Called by the system to bring the interface up or down. Subclasses enable or
         disable their four queues and report the link, then chain here (observed: a driver
         that does not chain to super stays down)."""
-        self.interface_state = self._interface_move(
-            "SetInterfaceEnable(true)" if isEnable else "SetInterfaceEnable(false)")
+        INTERFACE_MOVES.fire(self, _enable_action(isEnable))
 
     setInterfaceEnable = SetInterfaceEnable
 
@@ -429,6 +366,10 @@ class IOUserNetworkEthernet(IOService):
         if _is_multicast(destination):
             return self.all_multicast or destination in self.multicast_addresses
         return False
+
+
+def _enable_action(isEnable: bool) -> str:
+    return "SetInterfaceEnable(true)" if isEnable else "SetInterfaceEnable(false)"
 
 
 def _is_media_type(value) -> bool:
@@ -494,8 +435,7 @@ class SampleEthernetDext(IOUserNetworkEthernet):
                                        [self.txs, self.txc, self.rxs, self.rxc], 4)
 
     def SetInterfaceEnable(self, isEnable: bool) -> None:
-        self._interface_move("SetInterfaceEnable(true)" if isEnable else
-                             "SetInterfaceEnable(false)")  # check first: change nothing if illegal
+        INTERFACE_MOVES.check(self, _enable_action(isEnable))  # change nothing if illegal
         for q in (self.txc, self.txs, self.rxc, self.rxs):  # the sample's order
             q.SetEnable(isEnable)
         if isEnable:

@@ -14,14 +14,12 @@ out-parameters become return values.
 
 from __future__ import annotations
 
-import enum
-
 from vethlab.ioreturn import BadArgument
 from vethlab.model.cint import uint8, uint16, uint32
+from vethlab.model.moves import PACKET_MOVES
 
 __all__ = [
     "IOUserNetworkPacket",
-    "PacketState",
     "kIOUserNetworkPacketDirectionNone",
     "kIOUserNetworkPacketDirectionTx",
     "kIOUserNetworkPacketDirectionRx",
@@ -32,16 +30,6 @@ kIOUserNetworkPacketDirectionTx = 1
 kIOUserNetworkPacketDirectionRx = 2
 
 
-class PacketState(enum.Enum):
-    """Who holds a packet (vethlab's bookkeeping; the queues add their own)."""
-
-    FREE = "free in the pool"
-    HOST = "held by the host network stack"
-    DRIVER = "held by the dext"
-    QUEUED = "on a queue"
-    APP = "lent to the app"
-
-
 class IOUserNetworkPacket:
     """One packet of a pool. You do not create packets; the pool and the queues hand them out."""
 
@@ -49,10 +37,9 @@ class IOUserNetworkPacket:
         """Packet ``index`` of ``pool`` (an ``IOUserNetworkPacketBufferPool``)."""
         self.pool = pool
         self.index = index  # packet i owns buffer i (modelled)
-        self.state = PacketState.FREE
-        # The queue holding it when state is QUEUED; while the dext holds it (DRIVER), the
-        # submission queue it was dequeued from, or None (vethlab.networkingdriverkit.queues reads this).
-        self.queue = None
+        #: Where the packet is (a ``vethlab.model.moves.Place``), its one record of it: born in
+        #: the pool; only ``PACKET_MOVES.fire`` moves it (the pool and the queues call it).
+        PACKET_MOVES.start(self)
         self.direction = kIOUserNetworkPacketDirectionNone
         # Fixed for the pool's life (its layout and mappings never move), so asked once.
         self._buffer_offset = pool.layout.buffer_offset(index)
@@ -67,7 +54,6 @@ class IOUserNetworkPacket:
         self._link_header_length = 0
         self._completion_status = 0
         self._timestamp = None
-        self.queue = None  # a packet (re)allocated from the pool came from no queue
 
     # -- where the buffer is ----------------------------------------------------------------
     @property
@@ -211,4 +197,4 @@ class IOUserNetworkPacket:
 
     def __repr__(self) -> str:
         return (f"<IOUserNetworkPacket {self.index}: offset {self._data_offset}, "
-                f"length {self._data_length}, headroom {self._headroom}, {self.state.name}>")
+                f"length {self._data_length}, headroom {self._headroom}, {self.place.name}>")

@@ -36,7 +36,8 @@ from vethlab.ioreturn import (
 )
 from vethlab.model.cint import uint32
 from vethlab.model.layout import PoolLayout, round_up
-from vethlab.networkingdriverkit.packet import IOUserNetworkPacket, PacketState
+from vethlab.model.moves import PACKET_MOVES, QUEUE_PLACES, Place
+from vethlab.networkingdriverkit.packet import IOUserNetworkPacket
 
 __all__ = [
     "IOUserNetworkPacketBufferPool",
@@ -65,10 +66,6 @@ PoolFlagMask = (
 POOL_NAME_MAX = 1023
 #: Where device (IOVA) addresses of pools start when ``PoolFlagMapToDevice`` is set (modelled).
 _IOVA_BASE = 0x8_0000_0000
-# The states the free paths test, read once: Enum classes have a ``__getattr__``, which sends
-# every ``PacketState.FREE`` down Python's slow attribute path (about 50 ns), and freeing is
-# on every frame's path.
-_FREE, _QUEUED = PacketState.FREE, PacketState.QUEUED
 
 
 @dataclass
@@ -141,7 +138,6 @@ class IOUserNetworkPacketBufferPool(OSObject):
         self.reported_stride = self.mac.requested_stride_quirk
         #: Headroom new packets get (set by the interface's SetTxPacketHeadroom).
         self.headroom = 0
-        self.generation = 0  # bumped on every allocate/free, for pictures that cache
         # Memory: zeroed, page multiple (segments always are), shared by every mapping.
         length = self.layout.length
         memory = np.zeros(round_up(length, self.mac.page_size), dtype=np.uint8)
@@ -154,7 +150,12 @@ class IOUserNetworkPacketBufferPool(OSObject):
         if self.flags & PoolFlagMapToDext:
             self.dext_mapping = self._memory.CreateMapping(into=owner.task)
         self.packets = [IOUserNetworkPacket(self, i) for i in range(self.layout.packet_count)]
+        #: The free packets, oldest first: a freed packet joins the back, allocation takes
+        #: the front (first in, first out: modelled). Exactly the packets whose place is POOL.
         self._free = deque(self.packets)
+        #: The queues created on this pool (vethlab's: ``where`` lists queued packets in their
+        #: queues' order).
+        self.packet_queues: list = []
 
     # -- creation (C out-parameters become return values) -------------------------------
     @classmethod
@@ -190,55 +191,53 @@ class IOUserNetworkPacketBufferPool(OSObject):
 
     def allocatePacket(self, options: int = 0) -> IOUserNetworkPacket:
         """A free packet, headroom and data offset set to the pool's headroom, length 0."""
-        if not self._free:
-            raise PoolExhausted(
-                f"pool {self.name!r} has no free packet: all {len(self.packets)} are in use"
-            )
-        packet = self._free.popleft()
-        packet._reset(self.headroom)
-        packet.state = PacketState.DRIVER
-        self.generation += 1
-        return packet
+        return self.take("allocatePacket")
 
     def DeallocatePacket(self, packet: IOUserNetworkPacket) -> None:
         """Recycle ``packet``. Its buffer keeps its bytes (nothing clears them)."""
-        state = packet.state if type(packet) is IOUserNetworkPacket and packet.pool is self else None
-        if state is None or state is _FREE or state is _QUEUED:
-            self._check_in_use(packet)  # the slow path: raises, saying what is wrong
-        packet.state = _FREE  # as _recycle, without its call
-        self._free.append(packet)
-        self.generation += 1
+        self.put_back([packet], "DeallocatePacket")
 
     def DeallocatePackets(self, packets) -> None:
-        """Recycle every packet of ``packets``; if one is not in use, none is recycled."""
-        packets = list(packets)
-        free, queued, packet_type = _FREE, _QUEUED, IOUserNetworkPacket
-        for p in packets:  # the common case in one pass; the first bad one explains itself
-            if type(p) is not packet_type or p.pool is not self or p.state is free \
-                    or p.state is queued:
-                self._check_in_use(p)
-        if len(set(map(id, packets))) != len(packets):
-            raise PacketNotAllocated("the same packet appears twice in one DeallocatePackets call")
-        for p in packets:
-            p.state = free
-        self._free.extend(packets)
-        self.generation += len(packets)
-
-    def _recycle(self, packet: IOUserNetworkPacket) -> None:
-        packet.state = PacketState.FREE
-        self._free.append(packet)
-        self.generation += 1
+        """Recycle every packet of ``packets``, in order; if one is refused, none is."""
+        self.put_back(packets, "DeallocatePacket")
 
     deallocatePacket = DeallocatePacket
     deallocatePackets = DeallocatePackets
 
     # -- vethlab's own ----------------------------------------------------------------------
+    def take(self, action: str) -> IOUserNetworkPacket:
+        """Move the oldest free packet out of the pool by ``action`` (a move of
+        :data:`~vethlab.model.moves.PACKET_MOVES` from POOL: ``allocatePacket`` for the dext,
+        ``allocate (kernel)`` for the kernel) and reset its metadata."""
+        if not self._free:
+            raise PoolExhausted(
+                f"pool {self.name!r} has no free packet: all {len(self.packets)} are in use"
+            )
+        packet = self._free[0]
+        PACKET_MOVES.fire(packet, action)
+        self._free.popleft()
+        packet._reset(self.headroom)
+        return packet
+
+    def put_back(self, packets, action: str) -> None:
+        """Move ``packets`` back into the pool by ``action`` (``DeallocatePacket``, or one of
+        the kernel's moves to POOL), in order, to the back of the free list. All or nothing:
+        every packet is checked before any moves."""
+        packets = list(packets)
+        for packet in packets:
+            self._check_free(packet, action)
+        if len({id(p) for p in packets}) != len(packets):
+            raise PacketNotAllocated("the same packet appears twice in one DeallocatePackets call")
+        for packet in packets:
+            PACKET_MOVES.fire(packet, action, Place.POOL)
+            self._free.append(packet)
+
     @property
     def free_count(self) -> int:
         return len(self._free)
 
     def in_use(self) -> list[IOUserNetworkPacket]:
-        return [p for p in self.packets if p.state is not PacketState.FREE]
+        return [p for p in self.packets if p.place is not Place.POOL]
 
     def buffer_bytes(self, index: int) -> np.ndarray:
         """The bytes of buffer ``index`` (a view; no address involved)."""
@@ -248,18 +247,20 @@ class IOUserNetworkPacketBufferPool(OSObject):
         """Where the device sees the pool (with PoolFlagMapToDevice), else 0 (modelled)."""
         return _IOVA_BASE if self.flags & PoolFlagMapToDevice else 0
 
-    def _check_in_use(self, packet: IOUserNetworkPacket) -> None:
+    def _check_free(self, packet: IOUserNetworkPacket, action: str) -> None:
+        """Raise unless ``action`` may move ``packet`` into this pool; changes nothing."""
         if not isinstance(packet, IOUserNetworkPacket) or packet.pool is not self:
             raise PacketNotAllocated(f"{packet!r} does not belong to pool {self.name!r}")
-        if packet.state is PacketState.FREE:
+        if packet.place is Place.POOL:
             raise PacketNotAllocated(
                 f"packet {packet.index} of pool {self.name!r} is already free (double free)"
             )
-        if packet.state is PacketState.QUEUED:
+        if packet.place in QUEUE_PLACES and PACKET_MOVES.find(packet.place, action) is None:
             raise PacketOnQueue(
-                f"packet {packet.index} of pool {self.name!r} is still on {packet.queue!r}; "
-                "dequeue it before freeing it"
+                f"packet {packet.index} of pool {self.name!r} is still on the "
+                f"{packet.place.value} queue; dequeue it before freeing it"
             )
+        PACKET_MOVES.check(packet, action, Place.POOL)
 
     def __repr__(self) -> str:
         lay = self.layout

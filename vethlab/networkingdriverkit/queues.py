@@ -1,35 +1,15 @@
 r"""The four packet queues of a NetworkingDriverKit interface, and the dispatch machinery that
 runs their handlers.
 
-Where a packet can be, and who moves it (one table, :data:`PACKET_MOVES`, drives the code,
-the errors and the pictures)::
-
-      kernel side (network stack, Skywalk)      :      dext side
-                                                :
-                 +--submit--> [TX submission] --:--DequeuePacket--> DEXT_TX
-                 |                              :                      | sent
-     POOL        +<-reclaim-- [TX completion] <-:--EnqueuePacket-------+
-      |  ^       |                              :
-      |  +-free--+                              :
-      +-alloc--> STACK                          :
-                 +--stock---> [RX submission] --:--DequeuePacket--> DEXT_RX
-                 |                              :                      | filled
-                 +<-deliver-- [RX completion] <-:--EnqueuePacket-------+
-                                                :
-     POOL --allocatePacket--> DEXT --DeallocatePacket--> POOL   (DEXT_TX, DEXT_RX may free too)
-
-The kernel handles packets through STACK, its own hands: a reclaimed TX packet goes back to
-the pool from there, a delivered RX packet goes back to RX submission (recycled) or to the
-pool.
-
-A packet's place is read off the packet itself (``state`` and ``queue``), never kept in a
-second record that could disagree: a queued packet's ``queue`` is the queue holding it, a
-packet the dext holds remembers the submission queue it came from.
+Where a packet can be and who moves it is one table, :data:`PACKET_MOVES` (its diagram is in
+:mod:`vethlab.model.moves`); it drives the code, the errors and the pictures. A packet's place
+is read off the packet itself (``packet.place``), its one record of it; a queue holds its
+packets in order, and only the table's moves put them there or take them off.
 
 Each queue is also a small state machine (:data:`QUEUE_MOVES`): born ``UNREGISTERED`` and
 disabled, ``DISABLED`` once ``RegisterEthernetInterface`` took it, ``ENABLED`` after
-``SetEnable(true)``, which belongs in ``SetInterfaceEnable(true)``. An illegal move raises an
-:class:`~vethlab.ioreturn.IOReturnError` and changes nothing.
+``SetEnable(true)``, which belongs in ``SetInterfaceEnable(true)``. An illegal move raises
+:class:`~vethlab.model.moves.IllegalMove` (an ``IOReturnError``) and changes nothing.
 
 Dispatch is deterministic: every :class:`IODispatchQueue` of a Mac belongs to one
 :class:`Scheduler` that runs queued blocks one at a time, round robin, when asked
@@ -60,7 +40,6 @@ from __future__ import annotations
 
 import enum
 from collections import deque
-from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from vethlab.driverkit.dispatch import IODataQueueDispatchSource, IODispatchQueue
@@ -68,16 +47,23 @@ from vethlab.driverkit.service import OSObject
 from vethlab.ioreturn import (
     BadArgument,
     IOReturnError,
-    kIOReturnBadArgument,
     kIOReturnNotPermitted,
     kIOReturnNotReady,
     kIOReturnOverrun,
     kIOReturnUnderrun,
 )
 from vethlab.model.cint import uint32
+from vethlab.model.moves import (
+    PACKET_MOVES,
+    QUEUE_MOVES,
+    QUEUE_PLACES,
+    REFUSED_MOVES,
+    IllegalMove,
+    Place,
+    QueueState,
+)
 from vethlab.networkingdriverkit.packet import (
     IOUserNetworkPacket,
-    PacketState,
     kIOUserNetworkPacketDirectionRx,
     kIOUserNetworkPacketDirectionTx,
 )
@@ -86,11 +72,9 @@ from vethlab.networkingdriverkit.pool import IOUserNetworkPacketBufferPool
 __all__ = [
     "Place",
     "Actor",
-    "PacketMove",
     "PACKET_MOVES",
     "REFUSED_MOVES",
     "QueueState",
-    "QueueMove",
     "QUEUE_MOVES",
     "QueueKind",
     "IllegalMove",
@@ -100,30 +84,13 @@ __all__ = [
     "IOUserNetworkRxSubmissionQueue",
     "IOUserNetworkRxCompletionQueue",
     "QUEUE_CLASSES",
-    "place_of",
     "where",
     "kernel_allocate",
     "kernel_free",
-    "check_move",
 ]
 
 
-# --- where a packet can be -------------------------------------------------------------------
-
-
-class Place(enum.Enum):
-    """Where a packet is. The value is what a picture writes in the box."""
-
-    POOL = "pool (free)"
-    STACK = "network stack"
-    TX_SUBMISSION = "TX submission"
-    DEXT_TX = "dext (TX)"
-    TX_COMPLETION = "TX completion"
-    RX_SUBMISSION = "RX submission"
-    DEXT_RX = "dext (RX)"
-    RX_COMPLETION = "RX completion"
-    DEXT = "dext (allocated)"
-    APP = "lent to the app"
+# --- who is who ------------------------------------------------------------------------------
 
 
 class Actor(enum.Enum):
@@ -133,124 +100,13 @@ class Actor(enum.Enum):
     DEXT = "dext"
 
 
-@dataclass(frozen=True)
-class PacketMove:
-    """One legal move of a packet: from ``source`` to ``target``, made by ``actor`` calling
-    ``api``; ``provenance`` says where the rule comes from (MODEL.md)."""
-
-    source: Place
-    target: Place
-    actor: Actor
-    api: str
-    provenance: str
-    note: str = ""
-
-
-_K, _D = Actor.KERNEL, Actor.DEXT
-
-#: Every legal move of a packet. Nothing moves a packet except through this table.
-PACKET_MOVES: tuple[PacketMove, ...] = (
-    # TX: the stack fills a packet, the dext sends it, the kernel takes it back.
-    PacketMove(Place.POOL, Place.STACK, _K, "allocate (kernel)", "modelled",
-               "the stack takes a free packet, for a frame to send or to stock RX submission"),
-    PacketMove(Place.STACK, Place.TX_SUBMISSION, _K, "submit (kernel)", "documented",
-               "the stack hands a frame to the driver"),
-    PacketMove(Place.TX_SUBMISSION, Place.DEXT_TX, _D, "DequeuePacket(s)", "documented"),
-    PacketMove(Place.DEXT_TX, Place.TX_COMPLETION, _D, "EnqueuePacket(s)", "documented",
-               "sent: hand it back so that the system can reclaim it"),
-    PacketMove(Place.TX_COMPLETION, Place.STACK, _K, "reclaim (kernel)", "documented"),
-    PacketMove(Place.STACK, Place.POOL, _K, "free (kernel)", "modelled",
-               "a reclaimed TX packet, a frame the stack could not submit, or a received "
-               "packet RX submission has no room for"),
-    PacketMove(Place.TX_SUBMISSION, Place.POOL, _K, "purgePackets / disable (kernel)",
-               "modelled", "frames the dext never took are dropped"),
-    # RX: the kernel stocks empty packets, the dext fills them, the kernel delivers them.
-    PacketMove(Place.STACK, Place.RX_SUBMISSION, _K, "stock / recycle (kernel)", "documented",
-               "an empty packet for the dext to fill; delivered packets come back here"),
-    PacketMove(Place.RX_SUBMISSION, Place.DEXT_RX, _D, "DequeuePacket(s)", "documented",
-               "an empty packet to fill"),
-    PacketMove(Place.DEXT_RX, Place.RX_COMPLETION, _D, "EnqueuePacket(s)", "documented",
-               "filled: hand it to the stack"),
-    PacketMove(Place.RX_COMPLETION, Place.STACK, _K, "deliver (kernel)", "documented",
-               "the frame goes up the stack"),
-    PacketMove(Place.RX_SUBMISSION, Place.POOL, _K, "unstock on disable (kernel)", "modelled"),
-    # The dext's own packets, and dropping.
-    PacketMove(Place.POOL, Place.DEXT, _D, "allocatePacket", "documented"),
-    PacketMove(Place.DEXT, Place.POOL, _D, "DeallocatePacket", "documented"),
-    PacketMove(Place.DEXT_TX, Place.POOL, _D, "DeallocatePacket", "observed",
-               "Apple's sample frees a TX packet its completion queue refused"),
-    PacketMove(Place.DEXT_RX, Place.POOL, _D, "DeallocatePacket", "observed",
-               "drivers free RX packets they could not complete"),
-    # Lending a TX packet to the app (the shared-mapping design of vethlab.handoff).
-    PacketMove(Place.DEXT_TX, Place.APP, _D, "lend to the app", "modelled",
-               "the app reads the frame from its own read-only mapping of the pool"),
-    PacketMove(Place.APP, Place.DEXT_TX, _D, "CompleteFrames", "modelled",
-               "the app is done with it; the dext completes it"),
-)
-
-#: Moves a driver might try that the model refuses, with the reason (drawn crossed out).
-REFUSED_MOVES: tuple[PacketMove, ...] = (
-    PacketMove(Place.DEXT, Place.RX_COMPLETION, _D, "EnqueuePacket(s)", "observed",
-               "refused: the packet was never submitted (SMSC95xx disassembly); other "
-               "drivers enqueue allocated RX packets, so this is uncertain"),
-    PacketMove(Place.DEXT_TX, Place.RX_COMPLETION, _D, "EnqueuePacket(s)", "modelled",
-               "refused: a TX packet completes on TX completion"),
-    PacketMove(Place.DEXT_RX, Place.TX_COMPLETION, _D, "EnqueuePacket(s)", "modelled",
-               "refused: an RX packet completes on RX completion"),
-)
-
-_LEGAL: dict[tuple[Place, Place], PacketMove] = {(m.source, m.target): m for m in PACKET_MOVES}
-
-
-class IllegalMove(IOReturnError):
-    """A move the tables do not allow; nothing was changed. ``.code`` says why (see the
-    module docstring for which code means what)."""
-
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(code, message)
-
-    def __reduce__(self):
-        return (type(self), (self.code, self.message))
-
-
-# --- the queues' own state machine -------------------------------------------------------------
-
-
-class QueueState(enum.Enum):
-    UNREGISTERED = "created, not yet registered with an interface (disabled)"
-    DISABLED = "registered, disabled"
-    ENABLED = "registered, enabled"
-
-
-@dataclass(frozen=True)
-class QueueMove:
-    source: QueueState
-    action: str
-    target: QueueState
-    provenance: str
-
-
-#: Every legal move of a queue. SetEnable(true) on an UNREGISTERED queue is refused with
-#: kIOReturnNotReady: drivers that enabled their queues in Start() saw that code (observed, for
-#: TX submission and RX completion); tying it to registration, on all four, is modelled.
-QUEUE_MOVES: tuple[QueueMove, ...] = (
-    QueueMove(QueueState.UNREGISTERED, "register", QueueState.DISABLED, "documented"),
-    QueueMove(QueueState.UNREGISTERED, "SetEnable(false)", QueueState.UNREGISTERED, "modelled"),
-    QueueMove(QueueState.DISABLED, "SetEnable(true)", QueueState.ENABLED, "documented"),
-    QueueMove(QueueState.DISABLED, "SetEnable(false)", QueueState.DISABLED, "modelled"),
-    QueueMove(QueueState.ENABLED, "SetEnable(true)", QueueState.ENABLED, "modelled"),
-    QueueMove(QueueState.ENABLED, "SetEnable(false)", QueueState.DISABLED, "documented"),
-)
-_QUEUE_LEGAL = {(m.source, m.action): m.target for m in QUEUE_MOVES}
-
-
 class QueueKind(enum.Enum):
     """The four kinds, with the place their packets occupy and who feeds / empties them."""
 
-    TX_SUBMISSION = (Place.TX_SUBMISSION, Actor.KERNEL, Actor.DEXT, Place.DEXT_TX)
-    TX_COMPLETION = (Place.TX_COMPLETION, Actor.DEXT, Actor.KERNEL, None)
-    RX_SUBMISSION = (Place.RX_SUBMISSION, Actor.KERNEL, Actor.DEXT, Place.DEXT_RX)
-    RX_COMPLETION = (Place.RX_COMPLETION, Actor.DEXT, Actor.KERNEL, None)
+    TX_SUBMISSION = (Place.TX_SUBMISSION, Actor.KERNEL, Actor.DEXT)
+    TX_COMPLETION = (Place.TX_COMPLETION, Actor.DEXT, Actor.KERNEL)
+    RX_SUBMISSION = (Place.RX_SUBMISSION, Actor.KERNEL, Actor.DEXT)
+    RX_COMPLETION = (Place.RX_COMPLETION, Actor.DEXT, Actor.KERNEL)
 
     @property
     def place(self) -> Place:
@@ -265,11 +121,6 @@ class QueueKind(enum.Enum):
         return self.value[2]
 
     @property
-    def held_place(self) -> Place | None:
-        """Where a packet the dext dequeued from this queue is (submission queues only)."""
-        return self.value[3]
-
-    @property
     def title(self) -> str:
         return self.place.value
 
@@ -277,64 +128,34 @@ class QueueKind(enum.Enum):
         return f"<QueueKind.{self.name}>"
 
 
+#: The kernel's move of PACKET_MOVES onto a submission queue, off a completion queue, and
+#: from a submission queue back to the pool when it is purged.
+_KERNEL_ENQUEUE = {QueueKind.TX_SUBMISSION: "submit (kernel)",
+                   QueueKind.RX_SUBMISSION: "stock / recycle (kernel)"}
+_KERNEL_DEQUEUE = {QueueKind.TX_COMPLETION: "reclaim (kernel)",
+                   QueueKind.RX_COMPLETION: "deliver (kernel)"}
+_KERNEL_PURGE = {QueueKind.TX_SUBMISSION: "purgePackets / disable (kernel)",
+                 QueueKind.RX_SUBMISSION: "unstock on disable (kernel)"}
+
+
 # --- where each packet is ---------------------------------------------------------------------
-
-
-def place_of(packet: IOUserNetworkPacket) -> Place:
-    """Where ``packet`` is, read off its ``state`` and ``queue``."""
-    state = packet.state
-    if state is PacketState.FREE:
-        return Place.POOL
-    if state is PacketState.HOST:
-        return Place.STACK
-    if state is PacketState.APP:
-        return Place.APP
-    queue = packet.queue
-    if state is PacketState.QUEUED:
-        return queue.kind.place
-    # DRIVER: dequeued from a submission queue, or allocated by the dext itself.
-    if isinstance(queue, IOUserNetworkPacketQueue) and queue.kind.held_place is not None:
-        return queue.kind.held_place
-    return Place.DEXT
 
 
 def where(pool: IOUserNetworkPacketBufferPool) -> dict[Place, list[int]]:
     """Every place, with the indices of the packets in it (queues in queue order)."""
     out: dict[Place, list[int]] = {place: [] for place in Place}
-    queued: dict[int, IOUserNetworkPacketQueue] = {}
     for packet in pool.packets:
-        place = place_of(packet)
-        if packet.state is PacketState.QUEUED:
-            queued[id(packet.queue)] = packet.queue
-        else:
-            out[place].append(packet.index)
-    for queue in queued.values():  # queue order, not index order
-        out[queue.kind.place].extend(p.index for p in queue._packets)
+        if packet.place not in QUEUE_PLACES:
+            out[packet.place].append(packet.index)
+    for queue in pool.packet_queues:  # queue order, not index order
+        out[queue.kind.place].extend(queue.contents())
     return out
-
-
-def check_move(packet: IOUserNetworkPacket, target: Place) -> PacketMove:
-    """Check that ``packet`` may move from where it is to ``target`` (:data:`PACKET_MOVES`);
-    return the move, or raise IllegalMove. Changes nothing: the caller makes the move."""
-    source = place_of(packet)
-    move = _LEGAL.get((source, target))
-    if move is None:
-        refused = next((m for m in REFUSED_MOVES if (m.source, m.target) == (source, target)), None)
-        why = f" ({refused.note})" if refused else ""
-        allowed = ", ".join(m.target.name for m in PACKET_MOVES if m.source is source) or "none"
-        raise IllegalMove(
-            kIOReturnBadArgument,
-            f"packet {packet.index} is in {source.name}; it cannot move to {target.name}{why}; "
-            f"allowed from {source.name}: {allowed}",
-        )
-    return move
 
 
 def kernel_allocate(pool: IOUserNetworkPacketBufferPool, direction: int) -> IOUserNetworkPacket:
     """The kernel takes a free packet (POOL to STACK). Raises ``PoolExhausted`` when none is
     free. An RX packet gets no headroom: received frames start at data offset 0 (observed)."""
-    packet = pool.allocatePacket()
-    packet.state = PacketState.HOST
+    packet = pool.take("allocate (kernel)")
     packet.direction = direction
     if direction == kIOUserNetworkPacketDirectionRx:
         packet.SetHeadroom(0)
@@ -343,8 +164,7 @@ def kernel_allocate(pool: IOUserNetworkPacketBufferPool, direction: int) -> IOUs
 
 def kernel_free(packet: IOUserNetworkPacket) -> None:
     """The kernel returns a packet it holds to the pool (STACK to POOL)."""
-    check_move(packet, Place.POOL)
-    packet.pool.DeallocatePacket(packet)
+    packet.pool.put_back([packet], "free (kernel)")
 
 
 # --- the queues -------------------------------------------------------------------------------
@@ -374,7 +194,7 @@ class IOUserNetworkPacketQueue(OSObject):
         self.capacity = capacity
         self.queueId = queueId
         self.dispatchQueue = dispatchQueue
-        self.state = QueueState.UNREGISTERED
+        QUEUE_MOVES.start(self)
         self.direction = (kIOUserNetworkPacketDirectionTx if self.kind.name.startswith("TX")
                           else kIOUserNetworkPacketDirectionRx)
         self._packets: deque[IOUserNetworkPacket] = deque()
@@ -382,6 +202,7 @@ class IOUserNetworkPacketQueue(OSObject):
         self.on_purge: Callable[[list[IOUserNetworkPacket], str], None] | None = None
         self.enqueued = 0  # packets that ever entered, for pictures and tests
         self.dequeued = 0
+        pool.packet_queues.append(self)
 
     @classmethod
     def Create(cls, pool, owner, capacity: int, queueId: int, dispatchQueue
@@ -391,27 +212,18 @@ class IOUserNetworkPacketQueue(OSObject):
             raise BadArgument("create one of the four subclasses, not the base class")
         return cls(pool, owner, capacity, queueId, dispatchQueue)
 
-    # -- the queue's own state machine -----------------------------------------------------
-    def _queue_move(self, action: str, code: int, why: str) -> None:
-        target = _QUEUE_LEGAL.get((self.state, action))
-        if target is None:
-            raise IllegalMove(code, f"{self.kind.title} queue is {self.state.name}: {action} {why}")
-        self.state = target
-
+    # -- the queue's own state machine (QUEUE_MOVES) ------------------------------------------
     def SetEnable(self, isEnable: bool) -> None:
         """``SetEnable(isEnable)``: before the interface is registered this fails with
         kIOReturnNotReady (the code is observed from drivers enabling queues in ``Start()``; the
         moment is modelled); enable in ``SetInterfaceEnable(true)``."""
-        action = "SetEnable(true)" if isEnable else "SetEnable(false)"
-        self._queue_move(action, kIOReturnNotReady,
-                         "is refused before RegisterEthernetInterface (kIOReturnNotReady: enable "
-                         "the queues in SetInterfaceEnable(true), not in Start)")
+        QUEUE_MOVES.fire(self, "SetEnable(true)" if isEnable else "SetEnable(false)")
 
     setEnable = SetEnable
 
     def _register(self) -> None:
-        self._queue_move("register", kIOReturnBadArgument,
-                         "is refused: the queue is already registered with an interface")
+        """RegisterEthernetInterface took this queue (kIOReturnBadArgument if already taken)."""
+        QUEUE_MOVES.fire(self, "register")
 
     @property
     def enabled(self) -> bool:
@@ -466,16 +278,20 @@ class IOUserNetworkPacketQueue(OSObject):
                               f"{self.kind.title} queue is full: {self.capacity} of "
                               f"{self.capacity} packets")
 
-    def _push(self, packet: IOUserNetworkPacket) -> None:
+    def _push(self, packet: IOUserNetworkPacket, action: str) -> None:
+        """Move ``packet`` onto this queue by ``action``, after every check passed."""
         was_empty = not self._packets
-        packet.state = PacketState.QUEUED
-        packet.queue = self
+        PACKET_MOVES.fire(packet, action, self.kind.place)
         self._packets.append(packet)
         self.enqueued += 1
         self._source._arrived(was_empty)
 
-    def _pop(self) -> IOUserNetworkPacket:
-        packet = self._packets.popleft()
+    def _pop(self, action: str) -> IOUserNetworkPacket:
+        """Move the oldest packet off this queue by ``action`` (the caller checked it is not
+        empty); a refused move leaves it on the queue."""
+        packet = self._packets[0]
+        PACKET_MOVES.fire(packet, action)
+        self._packets.popleft()
         self.dequeued += 1
         return packet
 
@@ -487,9 +303,9 @@ class IOUserNetworkPacketQueue(OSObject):
         self._check_packet(packet)
         self._check_side(Actor.DEXT, enqueue=True)
         self._check_ready()
-        check_move(packet, self.kind.place)
+        PACKET_MOVES.check(packet, "EnqueuePacket(s)", self.kind.place)
         self._check_room()
-        self._push(packet)
+        self._push(packet, "EnqueuePacket(s)")
 
     def EnqueuePackets(self, packets: Iterable[IOUserNetworkPacket]) -> int:
         """Enqueue in order, stopping at the first packet refused; return how many were
@@ -508,7 +324,7 @@ class IOUserNetworkPacketQueue(OSObject):
                        options: int = 0) -> None:
         """The lowercase wrapper (observed): kIOReturnOverrun only when not one packet was
         taken; a partial accept is a success, and the packets after it are silently left
-        with the caller (check ``packet.state``, or enqueue one at a time)."""
+        with the caller (check ``packet.place``, or enqueue one at a time)."""
         packets = list(packets)
         if count is not None:
             count = uint32("count", count, 0, len(packets))
@@ -525,10 +341,7 @@ class IOUserNetworkPacketQueue(OSObject):
         self._check_ready()
         if not self._packets:
             raise IllegalMove(kIOReturnUnderrun, f"{self.kind.title} queue is empty")
-        packet = self._pop()
-        packet.state = PacketState.DRIVER
-        packet.queue = self  # remembered: where the dext got it
-        return packet
+        return self._pop("DequeuePacket(s)")
 
     def DequeuePackets(self, maxDequeueCount: int) -> list[IOUserNetworkPacket]:
         """Up to ``maxDequeueCount`` packets, as many as there are (documented). A disabled
@@ -552,9 +365,10 @@ class IOUserNetworkPacketQueue(OSObject):
         self._check_packet(packet)
         self._check_side(Actor.KERNEL, enqueue=True)
         self._check_ready()
-        check_move(packet, self.kind.place)
+        action = _KERNEL_ENQUEUE[self.kind]
+        PACKET_MOVES.check(packet, action, self.kind.place)
         self._check_room()
-        self._push(packet)
+        self._push(packet, action)
 
     def kernel_dequeue(self) -> IOUserNetworkPacket:
         """The kernel takes the oldest packet off this completion queue (it must then
@@ -562,11 +376,7 @@ class IOUserNetworkPacketQueue(OSObject):
         self._check_side(Actor.KERNEL, enqueue=False)
         if not self._packets:
             raise IllegalMove(kIOReturnUnderrun, f"{self.kind.title} queue is empty")
-        check_move(self._packets[0], Place.STACK)
-        packet = self._pop()
-        packet.state = PacketState.HOST
-        packet.queue = None
-        return packet
+        return self._pop(_KERNEL_DEQUEUE[self.kind])
 
     def kernel_purge(self, reason: str) -> list[IOUserNetworkPacket]:
         """Return every packet of this submission queue to the pool; ``on_purge`` hears
@@ -575,12 +385,8 @@ class IOUserNetworkPacketQueue(OSObject):
         packets = list(self._packets)
         if self.on_purge is not None and packets:
             self.on_purge(packets, reason)
-        for packet in packets:
-            check_move(packet, Place.POOL)
+        self.pool.put_back(packets, _KERNEL_PURGE[self.kind])  # all or nothing
         self._packets.clear()
-        for packet in packets:
-            packet.state = PacketState.DRIVER  # the pool frees only packets in use
-            self.pool.DeallocatePacket(packet)
         return packets
 
     def __repr__(self) -> str:

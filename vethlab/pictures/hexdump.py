@@ -24,7 +24,7 @@ import numpy as np
 from matplotlib.collections import PolyCollection
 from matplotlib.patches import Patch
 
-from vethlab.networkingdriverkit.packet import PacketState
+from vethlab.model.moves import Place
 from vethlab.pictures.style import COLORS, FIELD_LAYER_COLORS, FONT_SIZE, MONO_FONT
 from vethlab.wire.frames import fields
 
@@ -149,7 +149,7 @@ def _unwritten(pool, s: int, e: int) -> list[Region]:
         base = pos - within
         stop = min(e, base + layout.buffer_size)
         packet = pool.packets[index] if index < len(pool.packets) else None
-        if packet is None or packet.state is PacketState.FREE:
+        if packet is None or packet.place is Place.POOL:
             out.append(Region(pos, stop, "zero", f"zero, in free buffer {index}", index))
         else:
             frame_start = base + packet.getDataOffset()

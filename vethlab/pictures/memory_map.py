@@ -34,7 +34,7 @@ import numpy as np
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.colors import to_rgb
 
-from vethlab.networkingdriverkit.packet import PacketState
+from vethlab.model.moves import Place
 from vethlab.pictures.legend import add_provenance_notes
 from vethlab.pictures.style import COLORS, FONT_SIZE, MONO_FONT
 from vethlab.wire.frames import fields
@@ -119,7 +119,7 @@ def buffer_regions(pool, host=None, *, link_headers: bool = False) -> BufferRegi
     base = layout.buffer_offsets()
     claims: list[tuple[np.ndarray, ...]] = []  # (buffer, start, end, kind) arrays
 
-    in_use = [p for p in pool.packets if p.state is not PacketState.FREE]
+    in_use = [p for p in pool.packets if p.place is not Place.POOL]
     used = np.array([p.index for p in in_use], dtype=np.int64)
     everyone = np.arange(n, dtype=np.int64)
     background = np.full(n, _PRIORITY["zero"], dtype=np.int64)

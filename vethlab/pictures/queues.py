@@ -57,7 +57,7 @@ _PACKET_COLORS = {"tx": COLORS["network_header"], "rx": COLORS["transport_header
 #: drawing of the pool, on the dext's side, so that their arrows cross nothing.
 POOL_ALIAS_BOX = (11.3, 3.8, 12.8, 5.2)
 _P = Place
-# Each move's arrow: start point, end point, curvature (picture units).
+# Each move's arrow: start point, end point, curvature (picture units)[, where its label goes].
 _ANCHORS = {
     (_P.POOL, _P.STACK): ((2.0, 4.9), (2.7, 4.9), 0.0),
     (_P.STACK, _P.POOL): ((2.7, 4.1), (2.0, 4.1), 0.0),
@@ -77,6 +77,8 @@ _ANCHORS = {
     (_P.DEXT, _P.POOL): ((10.6, 4.25), (11.3, 4.25), 0.0),
     (_P.DEXT_TX, _P.POOL): ((10.4, 6.3), (11.8, 5.2), 0.2),
     (_P.DEXT_RX, _P.POOL): ((10.4, 2.7), (11.8, 3.8), -0.2),
+    (_P.DEXT, _P.APP): ((10.6, 5.05), (11.5, 6.3), 0.0, (11.9, 6.05)),
+    (_P.APP, _P.POOL): ((12.5, 6.3), (12.5, 5.2), 0.0),
     (_P.DEXT, _P.RX_COMPLETION): ((9.2, 3.8), (8.1, 1.5), 0.0),
     (_P.DEXT_TX, _P.RX_COMPLETION): ((9.0, 6.5), (8.1, 1.6), 0.15),
     (_P.DEXT_RX, _P.TX_COMPLETION): ((9.0, 2.5), (8.1, 5.4), 0.15),
@@ -151,7 +153,7 @@ def draw_queues(ax, source, *, highlight: int | None = None, labels: bool = True
             va="center", fontsize=FONT_SIZE - 2, color=COLORS["muted_text"])
     for move in PACKET_MOVES:
         _arrow(ax, move, labels, dashed=False)
-        record["arrows"].append((move.source.name, move.target.name, move.api, move.provenance))
+        record["arrows"].append((move.source.name, move.target.name, move.action, move.provenance))
     if refused:
         for move in REFUSED_MOVES:
             _arrow(ax, move, False, dashed=True)
@@ -233,7 +235,7 @@ def _draw_packets(ax, box, ids, pool, place, highlight) -> int:
 
 
 def _arrow(ax, move, label: bool, dashed: bool) -> None:
-    start, end, rad = _ANCHORS.get((move.source, move.target), (
+    start, end, rad, *label_at = _ANCHORS.get((move.source, move.target), (
         _box_centre(move.source), _box_centre(move.target), 0.15))
     colour = COLORS["wrong_read"] if dashed else PROVENANCE_COLORS[move.provenance]
     ax.annotate("", xy=end, xytext=start,
@@ -242,10 +244,12 @@ def _arrow(ax, move, label: bool, dashed: bool) -> None:
                                 connectionstyle=f"arc3,rad={rad}", mutation_scale=7), zorder=2)
     (xa, ya), (xb, yb) = start, end
     mx, my = (xa + xb) / 2 + rad * (yb - ya) / 2, (ya + yb) / 2 - rad * (xb - xa) / 2
+    if label_at:
+        mx, my = label_at[0]
     if dashed:
         ax.text(mx, my, "×", ha="center", va="center", color=colour, fontsize=FONT_SIZE + 2, zorder=4)
     elif label:
-        ax.text(mx, my, move.api.replace(" (kernel)", ""), ha="center", va="center",
+        ax.text(mx, my, move.action.replace(" (kernel)", ""), ha="center", va="center",
                 fontsize=max(FONT_SIZE - 3, 4), color=colour, zorder=4,
                 bbox=dict(boxstyle="round,pad=0.1", facecolor="white", edgecolor="none", alpha=0.85))
 

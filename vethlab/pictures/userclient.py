@@ -70,8 +70,8 @@ def draw_state_machine(ax, state: UserClientState | None = None, *, moves=USER_C
     labels (from, to, x, y, alignment, top of a self-loop or None), current."""
     state = getattr(state, "state", state)
     edges: dict[tuple, list[str]] = {}
-    for (src, move), dst in moves.items():
-        edges.setdefault((src, dst), []).append(move)
+    for move in moves:
+        edges.setdefault((move.source, move.target), []).append(move.action)
     ax.set_xlim(-0.45, 2.45)
     ax.set_ylim(-0.3, 2.1)
     ax.set_axis_off()

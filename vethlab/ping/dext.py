@@ -46,9 +46,9 @@ from vethlab.ioreturn import (
     kIOReturnUnderrun,
 )
 from vethlab.model.memory import Mac
+from vethlab.model.moves import PACKET_MOVES, Place
 from vethlab.networkingdriverkit.ethernet import SampleEthernetDext
-from vethlab.networkingdriverkit.packet import IOUserNetworkPacket, PacketState
-from vethlab.networkingdriverkit.queues import Place, check_move
+from vethlab.networkingdriverkit.packet import IOUserNetworkPacket
 
 __all__ = [
     "kPutPacket",
@@ -139,9 +139,8 @@ class VirtualEthernetDext(FrameHandoff, SampleEthernetDext):
 
     def recycle(self, packet: IOUserNetworkPacket) -> None:
         """The app has the frame: complete the packet on TX completion (free it if refused)."""
-        if packet.state is PacketState.APP:  # back from the app (shared mapping)
-            check_move(packet, Place.DEXT_TX)
-            packet.state = PacketState.DRIVER
+        if packet.place is Place.APP:  # back from the app (shared mapping)
+            PACKET_MOVES.fire(packet, "CompleteFrames", Place.DEXT_TX)
         try:
             self.txc.EnqueuePacket(packet)
         except IOReturnError:

@@ -11,8 +11,9 @@ from vethlab.ioreturn import (
 )
 from vethlab.model.cint import UINT16_MAX, c_int
 from vethlab.model.memory import Mac
+from vethlab.model.moves import Place
 from vethlab.model.scheduler import scheduler_of
-from vethlab.networkingdriverkit.queues import Place, place_of, where
+from vethlab.networkingdriverkit.queues import where
 from vethlab.ping.app import Responder
 from vethlab.ping.dext import VirtualEthernetDext
 from vethlab.wire import frames as _frames
@@ -87,7 +88,7 @@ class VirtualLink:
 
     def leaked(self) -> list[int]:
         """Packets not back in the pool (meaningful after ``shutdown``)."""
-        return [p.index for p in self.pool.packets if place_of(p) is not Place.POOL]
+        return [p.index for p in self.pool.packets if p.place is not Place.POOL]
 
     def in_flight(self) -> dict[str, int]:
         """Frames somewhere between the two ends right now, by where they are."""

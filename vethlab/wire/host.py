@@ -32,9 +32,9 @@ import dpkt
 from vethlab.driverkit.dispatch import IODispatchQueue
 from vethlab.driverkit.service import OSAction
 from vethlab.ioreturn import IOReturnError, kIOReturnNotReady, kIOReturnOverrun
+from vethlab.model.moves import Place
 from vethlab.networkingdriverkit.packet import (
     IOUserNetworkPacket,
-    PacketState,
     kIOUserNetworkPacketDirectionRx,
     kIOUserNetworkPacketDirectionTx,
 )
@@ -151,7 +151,6 @@ class HostStack:
             self.pool.DeallocatePacket(packet)
             raise
         packet.direction = kIOUserNetworkPacketDirectionTx
-        packet.state = PacketState.DRIVER
         return packet
 
     def store(self, packet: IOUserNetworkPacket, frame: bytes) -> None:
@@ -165,7 +164,7 @@ class HostStack:
     def current_frames(self) -> dict[int, FrameWrite]:
         """The frame each in-use packet holds now, by packet index."""
         return {i: w for i, w in self._current.items()
-                if self.pool.packets[i].state is not PacketState.FREE}
+                if self.pool.packets[i].place is not Place.POOL}
 
     def origin(self, start: int, end: int) -> list[tuple[int, int, str, int | None]]:
         """Who owns each byte of pool range ``[start, end)``: a list of
