@@ -79,7 +79,7 @@ def test_a_pool_whose_segments_hold_too_few_buffers_is_refused():
     (dict(buffer_size=1600, packet_count=32, buffer_count=16), "bufferCount 16 is smaller"),
     (dict(buffer_size=0, packet_count=32), "bufferSize 0"),
     (dict(buffer_size=1 << 32, packet_count=32), f"bufferSize {1 << 32}"),
-    (dict(buffer_size=1 << 20, packet_count=1024), f"at most {MAX_REGION_BYTES} bytes"),
+    (dict(buffer_size=1 << 20, packet_count=4096), f"at most {MAX_REGION_BYTES} bytes"),
     (dict(buffer_size=1600, packet_count=32, memory_segment_size=-1), "memorySegmentSize -1"),
     (dict(buffer_size=1600.5, packet_count=32), "not an integer"),
     (dict(buffer_size=1600, packet_count=True), "not an integer"),

@@ -85,8 +85,9 @@ KiB = 1024
 #: Most buffers one pool may have (modelled: keeps the simulated pool's Python objects few).
 MAX_BUFFER_COUNT = 1 << 17
 #: Most bytes of simulated memory one pool's buffer region may take: every segment, end to end
-#: (modelled: keeps the simulation in memory; XNU has no such limit of its own here).
-MAX_REGION_BYTES = 256 * 1024 * KiB
+#: (modelled: keeps the simulation in memory, whose untouched pages cost nothing; enough for
+#: the pool explorer's largest pool, 65,536 buffers of 16 KiB; XNU has no such limit here).
+MAX_REGION_BYTES = 2 * 1024 * 1024 * KiB
 #: Largest ``memorySegmentSize`` the model accepts, in bytes (modelled, like the above).
 MAX_MEMORY_SEGMENT_SIZE = 1 << 30
 #: Largest ``bufferSize`` the model accepts: ``uint32_t`` in the options struct (documented);
