@@ -8,7 +8,8 @@ from vethlab.model.machine import APPLE_SILICON, INTEL, SEGMENT_SIZES, Boot, pro
 
 def test_profiles():
     """Page size, cache line and (modelled) CPU count of both profiles."""
-    assert (APPLE_SILICON.page_size, APPLE_SILICON.cache_line, APPLE_SILICON.ncpu) == (16384, 128, 8)
+    silicon = APPLE_SILICON
+    assert (silicon.page_size, silicon.cache_line, silicon.ncpu) == (16384, 128, 8)
     assert (INTEL.page_size, INTEL.cache_line, INTEL.ncpu) == (4096, 64, 4)
     assert Boot(INTEL, 65536).ncpu == 4
 

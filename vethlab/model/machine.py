@@ -122,7 +122,8 @@ class Boot:
 
     def _apply_boot_arg(self) -> None:
         arg = self.boot_arg_segment_size
-        if isinstance(arg, bool) or not isinstance(arg, int) or not 0 <= arg <= MAX_BOOT_ARG_SEGMENT_SIZE:
+        integer = isinstance(arg, int) and not isinstance(arg, bool)
+        if not integer or not 0 <= arg <= MAX_BOOT_ARG_SEGMENT_SIZE:
             raise BadArgument(
                 f"boot-arg skmem_drv_buf_seg_size {arg!r} is not allowed; allowed: integers "
                 f"0..{MAX_BOOT_ARG_SEGMENT_SIZE} bytes of simulated memory (modelled limit)"

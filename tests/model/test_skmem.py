@@ -12,8 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from vethlab.ioreturn import IOReturnError, kIOReturnNoMemory
 from vethlab.model.layout import (
@@ -26,7 +25,7 @@ from vethlab.model.layout import (
 )
 from vethlab.model.machine import APPLE_SILICON, INTEL, SEGMENT_SIZES, Boot
 
-GOLDEN = Path(__file__).parent / "data" / "xnu_skmem_golden.csv.gz"
+GOLDEN = Path(__file__).parents[1] / "data" / "xnu_skmem_golden.csv.gz"
 COLUMNS = ("buf_size", "count", "cache_line", "seg_caller", "seg_request", "ncpu",
            "obj_size", "seg_size", "objs_per_seg", "seg_count", "obj_count", "seg_unused")
 PROFILE_OF_LINE = {128: APPLE_SILICON, 64: INTEL}
@@ -67,7 +66,8 @@ def check_rows(rows) -> int:
             wrong.append((row, got))
             if len(wrong) == 5:
                 break
-    assert not wrong, "\n".join(f"{dict(zip(COLUMNS, row))} -> vethlab {got}" for row, got in wrong)
+    lines = [f"{dict(zip(COLUMNS, row, strict=True))} -> vethlab {got}" for row, got in wrong]
+    assert not wrong, "\n".join(lines)
     return len(rows)
 
 
@@ -202,7 +202,8 @@ def test_small_powers_of_two_are_kept(line, kept):
 def test_no_cap_on_buffer_size():
     """A buffer larger than 64 KiB grows the segment (one buffer per segment here)."""
     lay = PoolLayout.plan(Boot(APPLE_SILICON, 65536), 100_000, 4)
-    assert lay.buffer_size == 100_096 and lay.buffers_per_segment * lay.buffer_size <= lay.segment_size
+    assert lay.buffer_size == 100_096
+    assert lay.buffers_per_segment * lay.buffer_size <= lay.segment_size
     assert lay.region_buffer_count >= 4
 
 
@@ -240,7 +241,7 @@ def test_region_invariants(size, count, line, boot_segment, caller, ncpu):
     r = buffer_region(size, count, cache_line=line, ncpu=ncpu, boot_segment_size=boot_segment,
                       memory_segment_size=caller)
     assert r.segment_size % 16384 == 0 or r.buffer_size > 16384
-    assert 1 <= r.buffers_per_segment
+    assert r.buffers_per_segment >= 1
     assert r.buffers_per_segment * r.buffer_size <= r.segment_size
     assert r.segment_unused_bytes < r.buffer_size
     assert r.object_count >= count + r.magazine_allowance
