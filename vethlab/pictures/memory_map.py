@@ -291,6 +291,9 @@ def memory_map_rules(pool) -> list[tuple[str, str]]:
     if lay.buffer_size != lay.requested_buffer_size:
         rules.append(("source", f"bufferSize {lay.requested_buffer_size} → {lay.buffer_size} "
                                   "by XNU's size rule (that DriverKit pools use it is undocumented)"))
+    if lay.segment_size != lay.start_segment_size:
+        rules.append(("source", f"segment {lay.start_segment_size} → {lay.segment_size}: "
+                                "XNU resizes it to the pool's buffers"))
     rules.append(("modelled", "segments end to end in one descriptor; packet i owns buffer i"))
     if getattr(pool, "reported_stride", False) and lay.stride_error:
         rules.append(("reported", f"segment offsets use the requested stride "
