@@ -98,8 +98,9 @@ _MAX_UINT32 = (1 << 32) - 1
 #: on, the buffer region gets XNU's per-CPU magazine allowance (``pbufpool.c:451-458``).
 KERN_BUF_MIN_STRIDING_SIZE = 32 * KiB
 
-#: XNU's LP64 magazine types (``skmem_cache.c:191-208``): (magazine size, smallest chunk that
-#: uses the type, largest chunk that uses the type), smallest objects first.
+#: XNU's LP64 magazine types (``skmem_cache.c:191-208``) as (``mt_magsize``: objects per
+#: magazine, ``mt_minbuf``: "all smaller bufs qualify", ``mt_maxbuf``: "no larger bufs
+#: qualify"), largest magazines (for the smallest objects) first.
 _MAGAZINE_TYPES = (
     (14, 128, 512), (30, 96, 256), (46, 64, 128), (62, 32, 64),
     (94, 16, 32), (126, 8, 16), (142, 0, 8), (158, 0, 0),
@@ -118,14 +119,15 @@ def round_up(value: int, multiple: int) -> int:
 
 
 def p2_round_up(value: int, align: int) -> int:
-    """XNU's ``P2ROUNDUP(x, align)`` (``mcache.h:80-81``): ``-(-x & -align)``.
+    """XNU's ``P2ROUNDUP(x, align)`` (``mcache.h:80-81``), ``-(-x & -align)``.
 
-    Only a power-of-two ``align`` gives a rounded value (then it equals :func:`round_up`); for
-    any other ``align`` XNU's bit trick gives something else, so the model refuses it.
+    For a power-of-two ``align`` the bit trick is the same operation as :func:`round_up`, which
+    is what runs here; for any other ``align`` it gives something else (not a multiple of
+    ``align``), so the model refuses it rather than imitate that.
     """
     if align <= 0 or align & (align - 1):
         raise ValueError(f"P2ROUNDUP needs a power-of-two align, not {align}")
-    return -(-value & -align)
+    return round_up(value, align)
 
 
 # -- XNU's buffer region, step by step (source: skmem_region_params_config) ------------------
@@ -168,9 +170,9 @@ def magazine_max(chunk_size: int, ncpu: int) -> int:
     """XNU's ``skmem_cache_magazine_max``: the most objects the per-CPU magazines of a cache
     of ``chunk_size`` objects can hold (``skmem_cache.c:1784-1810``). (source)"""
     i = 0
-    while chunk_size <= _MAGAZINE_TYPES[i][1]:  # :1794, skip types for larger chunks
+    while chunk_size <= _MAGAZINE_TYPES[i][1]:  # :1794, the type a new cache starts with
         i += 1
-    while True:  # :1799-1807, the largest magazine this chunk size may use
+    while True:  # :1799-1807, the type magazine resizing can reach for this chunk size
         magazine_size = _MAGAZINE_TYPES[i][0]
         if i == len(_MAGAZINE_TYPES) - 1 or chunk_size >= _MAGAZINE_TYPES[i][2]:
             break
