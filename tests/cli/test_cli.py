@@ -94,6 +94,14 @@ def test_question_json_pattern(capsys):
         assert all(p["bytes_match"] and p["offset_error"] == 0 for p in data["methods"][key])
 
 
+def test_question_parameters_give_the_boots_segment(capsys):
+    """`vethlab question` reports the segment size the boot drew (its parameter), not the one
+    XNU resized the pool's segment to (32 × 1600 on an 80 KiB boot uses 64 KiB)."""
+    data = run_json(capsys, "question", "--segment-size", "81920")
+    assert data["parameters"]["segment_size"] == 81920
+    assert data["layouts"]["first_attempt"]["segment_size"] == 65536
+
+
 def test_question_data_offset(capsys):
     """--data-offset 2 breaks the fix, not today's API."""
     data = run_json(capsys, "question", "--data-offset", "2", "--headroom", "8")
