@@ -21,9 +21,10 @@ def test_layout_1600_says_2048(capsys, profile, segment):
     data = run_json(capsys, "layout", "--buffer-size", "1600", "--profile", profile,
                     "--segment-size", str(segment))
     assert data["requested_buffer_size"] == 1600 and data["buffer_size"] == 2048
-    assert data["segment_size"] == segment
+    # 32 buffers of 2048 need 64 KiB: an 80 KiB boot segment shrinks to it.
+    assert data["segment_size"] == 65536 and data["boot_segment_size"] == segment
     assert data["page_size"] == (16384 if profile == "apple-silicon" else 4096)
-    assert data["buffers_per_segment"] == segment // 2048
+    assert data["buffers_per_segment"] == 32 and data["segment_unused_bytes"] == 0
 
 
 def test_layout_1200(capsys):
@@ -37,7 +38,36 @@ def test_layout_counts_and_offsets(capsys):
     data = run_json(capsys, "layout", "--packets", "40", "--buffers", "50", "--segment-size", "65536",
                     "--buffer-size", "2048")
     assert (data["packet_count"], data["buffer_count"], data["segment_count"]) == (40, 50, 2)
-    assert data["buffer_offsets"][32] == 65536
+    # 50 × 2048 need 112 KiB: the 64 KiB segment grows to 96 KiB (48 buffers), in two.
+    assert (data["segment_size"], data["buffers_per_segment"]) == (98304, 48)
+    assert data["region_buffer_count"] == 96 and len(data["buffer_offsets"]) == 50
+    assert data["buffer_offsets"][48] == 98304
+
+
+def test_layout_new_keys(capsys):
+    """boot_segment_size, segment_unused_bytes and region_buffer_count: 100 × 2048 on an 80 KiB
+    Intel boot is two 128 KiB segments of 64; 1200 on an 80 KiB boot leaves 512 bytes."""
+    data = run_json(capsys, "layout", "--profile", "intel", "--segment-size", "81920",
+                    "--buffer-size", "2048", "--packets", "100")
+    assert (data["segment_size"], data["boot_segment_size"], data["segment_count"]) == (
+        131072, 81920, 2)
+    assert (data["region_buffer_count"], data["buffer_count"]) == (128, 100)
+    assert len(data["buffer_offsets"]) == 100 and data["buffer_offsets"][64] == 131072
+    data = run_json(capsys, "layout", "--segment-size", "81920", "--buffer-size", "1200")
+    assert (data["buffer_size"], data["segment_size"], data["segment_unused_bytes"]) == (
+        1280, 49152, 512)
+
+
+def test_layout_memory_segment_size(capsys):
+    """--memory-segment-size is rounded up to 16 KiB and replaces the boot's segment; 0 keeps
+    the boot's."""
+    data = run_json(capsys, "layout", "--segment-size", "81920", "--buffer-size", "1200",
+                    "--memory-segment-size", "10000")
+    assert (data["buffer_size"], data["segment_size"], data["segment_count"]) == (2048, 16384, 4)
+    assert data["boot_segment_size"] == 81920
+    data = run_json(capsys, "layout", "--segment-size", "81920", "--buffer-size", "1200",
+                    "--memory-segment-size", "0")
+    assert data["buffer_size"] == 1280
 
 
 def test_layout_text(capsys):
@@ -45,6 +75,7 @@ def test_layout_text(capsys):
     assert main(["layout", "--segment-size", "65536"]) == 0
     out = capsys.readouterr().out
     assert "1600 requested -> 2048 real (+448 bytes per slot)" in out
+    assert "segment size     65536 (resized by XNU from the boot's 65536)" in out
 
 
 def test_bad_input_is_an_error_not_a_traceback(capsys):
@@ -61,6 +92,14 @@ def test_question_json_pattern(capsys):
     assert [p["offset_error"] for p in first] == [-(i * 448 + 8) for i in range(32)]
     for key in ("question_fix", "current_api"):
         assert all(p["bytes_match"] and p["offset_error"] == 0 for p in data["methods"][key])
+
+
+def test_question_parameters_give_the_boots_segment(capsys):
+    """`vethlab question` reports the segment size the boot drew (its parameter), not the one
+    XNU resized the pool's segment to (32 × 1600 on an 80 KiB boot uses 64 KiB)."""
+    data = run_json(capsys, "question", "--segment-size", "81920")
+    assert data["parameters"]["segment_size"] == 81920
+    assert data["layouts"]["first_attempt"]["segment_size"] == 65536
 
 
 def test_question_data_offset(capsys):

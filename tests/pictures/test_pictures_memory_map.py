@@ -179,6 +179,32 @@ def test_segment_boundaries_are_lines_between_rows():
     assert not ax.vethlab["segment_lines_skipped"]
 
 
+def test_the_regions_extra_buffers_are_one_unused_row():
+    """100 × 2048 on an 80 KiB Intel boot: XNU makes two 128 KiB segments of 64. The map has
+    100 buffer rows, segment 1 before buffer 64, and one row for the 28 unused buffers."""
+    pool, host = make_pool(packets=100, profile="intel", segment_size=81920)
+    _, ax = plt.subplots(figsize=(9, 12))
+    draw_memory_map(ax, pool, host=host, max_rows=100)
+    assert ax.vethlab["rows"] == 100 and ax.vethlab["unused_buffers"] == 28
+    assert ax.vethlab["segment_lines"] == [64]
+    assert "+28 buffers of the region, unused" in [t.get_text() for t in ax.texts]
+    assert ax.get_ylim()[0] > 100
+    pool, _ = make_pool(packets=64)
+    _, ax = plt.subplots(figsize=(9, 8))
+    draw_memory_map(ax, pool, max_rows=64)
+    assert ax.vethlab["unused_buffers"] == 0 and ax.get_ylim() == (64, 0)
+
+
+def test_title_gives_the_unused_bytes_at_each_segment_end():
+    """1200 on an 80 KiB Apple-silicon boot: 1280-byte buffers, 38 in a 48 KiB segment, 512
+    bytes at its end that no buffer uses."""
+    pool, _ = make_pool(packets=32, buffer_size=1200, segment_size=81920)
+    _, ax = plt.subplots(figsize=(9, 8))
+    draw_memory_map(ax, pool)
+    assert "1 segment(s) of 49152 (512 unused at each end)" in ax.get_title(loc="left")
+    assert ax.vethlab["unused_buffers"] == 6
+
+
 def test_page_boundaries_fall_between_rows_or_inside_them():
     """4 KiB pages: between every two 2048-byte buffers; inside 10240-byte buffers."""
     pool, _ = make_pool(packets=8, profile="intel")
@@ -193,14 +219,19 @@ def test_page_boundaries_fall_between_rows_or_inside_them():
 
 
 def test_rules_carry_their_provenance(first_attempt):
-    """The size rule is XNU's source, the segment placement modelled, the quirk reported."""
+    """The size and segment rules are XNU's source, the segment placement modelled, the quirk
+    reported."""
     labels = [label for label, _ in memory_map_rules(first_attempt.pool)]
     assert labels == ["source", "modelled", "reported"]
     _fig, ax = plt.subplots()
     draw_memory_map(ax, first_attempt.pool)
     assert [label for label, _ in ax.vethlab["provenance"]] == labels
-    pool, _ = make_pool(packets=2)
+    pool, _ = make_pool(packets=64)
     assert [label for label, _ in memory_map_rules(pool)] == ["modelled"]
+    pool, _ = make_pool(packets=2)  # the 64 KiB segment shrinks to 16 KiB
+    rules = memory_map_rules(pool)
+    assert rules[0] == ("source", "segment 65536 → 16384: XNU resizes it to the pool's buffers")
+    assert [label for label, _ in rules] == ["source", "modelled"]
 
 
 # -- the picture: many buffers ----------------------------------------------------------------
@@ -250,7 +281,7 @@ def test_a_read_across_a_buffer_end_is_cut_in_two_and_a_segment_tail_is_skipped(
     from vethlab.pictures.memory_map import _read_pieces
     from vethlab.question.scenario import Reading
 
-    pool, _ = make_pool(packets=2, buffers=2)  # 2 buffers, then 60 KiB of unused segment
+    pool, _ = make_pool(packets=2, buffers=2)  # 2 buffers, then 6 unused ones of the segment
     across = Reading(0, 0, 2000, 8, 1992, 100, False)
     tail = Reading(1, 0, 4090, 2056, 2034, 100, False)
     packet, buffer, start, end, right = _read_pieces(pool.layout, [across, tail])

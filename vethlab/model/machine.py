@@ -1,11 +1,11 @@
 """Machine profiles and simulated boots: the numbers that differ between Macs.
 
-=============  ============  ==========  =========================================
-profile        IOVMPageSize  cache line  buffer segment size
-=============  ============  ==========  =========================================
-apple-silicon  16384         128         64 KiB or 80 KiB, drawn once per boot
-intel          4096          64          64 KiB or 80 KiB, drawn once per boot
-=============  ============  ==========  =========================================
+=============  ============  ==========  ====  =========================================
+profile        IOVMPageSize  cache line  CPUs  boot's buffer segment size
+=============  ============  ==========  ====  =========================================
+apple-silicon  16384         128         8     64 KiB or 80 KiB, drawn once per boot
+intel          4096          64          4     64 KiB or 80 KiB, drawn once per boot
+=============  ============  ==========  ====  =========================================
 
 Where each number comes from:
 
@@ -15,7 +15,14 @@ Where each number comes from:
 * segment size: XNU's Skywalk sets the driver buffer segment to 64 KiB + 16 KiB ×
   (random % 2) at boot (``SKMEM_DRV_BUF_SEG_SIZE``, ``SKMEM_DRV_BUF_SEG_MULTIPLIER``), so a Mac
   uses 64 KiB or 80 KiB until it reboots. That DriverKit pools go through this code is
-  inferred, not verified (IOSkywalkFamily is closed source). (observed in XNU, modelled here)
+  inferred, not verified (IOSkywalkFamily is closed source). (source: XNU
+  ``skmem_region_init``, ``skmem_region.c:338-380``; the draw itself is modelled with ``seed``)
+  The boot-arg ``skmem_drv_buf_seg_size`` replaces the draw: at least 16 KiB, rounded up to
+  16 KiB, never randomised (source: the same lines). ``Boot(boot_arg_segment_size=N)`` models it.
+  A pool whose caller passes ``memorySegmentSize`` does not use the boot's value at all
+  (``vethlab.model.layout``).
+* CPUs: the count XNU's per-CPU magazines are sized by, which matters only for buffers of
+  32 KiB or more (``vethlab.model.layout``). Macs differ; 8 and 4 are vethlab's choice. (modelled)
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ __all__ = [
     "SEGMENT_SIZES",
     "SKMEM_DRV_BUF_SEG_SIZE",
     "SKMEM_MIN_SEG_SIZE",
+    "SKMEM_SEG_SIZE",
     "Boot",
     "profile_named",
 ]
@@ -43,6 +51,11 @@ SKMEM_DRV_BUF_SEG_SIZE = 64 * KiB  #: XNU's default driver buffer segment
 SKMEM_DRV_BUF_SEG_MULTIPLIER = 2  #: boot-time randomisation: + 16 KiB × (rand % 2)
 SKMEM_MIN_SEG_SIZE = 16 * KiB  #: a requested segment size is rounded up to a multiple of this
 SEGMENT_SIZES = (64 * KiB, 80 * KiB)
+#: XNU's ``SKMEM_SEG_SIZE`` (``skmem_var.h``): the floor a ``skmem_drv_buf_seg_size`` boot-arg
+#: is raised to (``skmem_region_init``).
+SKMEM_SEG_SIZE = SKMEM_MIN_SEG_SIZE
+#: Largest boot-arg segment size the model accepts (modelled: keeps the simulation in memory).
+MAX_BOOT_ARG_SEGMENT_SIZE = 1 << 30
 
 
 @dataclass(frozen=True)
@@ -52,13 +65,15 @@ class MachineProfile:
     name: str
     page_size: int  #: IOVMPageSize
     cache_line: int
+    #: CPUs, for the size of XNU's per-CPU magazines (modelled: a typical count, see above).
+    ncpu: int = 8
 
     def __str__(self) -> str:
         return self.name
 
 
-APPLE_SILICON = MachineProfile("apple-silicon", page_size=16384, cache_line=128)
-INTEL = MachineProfile("intel", page_size=4096, cache_line=64)
+APPLE_SILICON = MachineProfile("apple-silicon", page_size=16384, cache_line=128, ncpu=8)
+INTEL = MachineProfile("intel", page_size=4096, cache_line=64, ncpu=4)
 PROFILES = {p.name: p for p in (APPLE_SILICON, INTEL)}
 
 
@@ -80,15 +95,23 @@ class Boot:
 
     ``Boot(profile, segment_size=None, seed=0)`` draws the segment size from ``seed`` the way
     XNU does (64 KiB + 16 KiB × (rand % 2)); pass ``segment_size`` to choose it.
+    ``boot_arg_segment_size`` is the ``skmem_drv_buf_seg_size`` boot-arg: it replaces the draw
+    (at least 16 KiB, rounded up to 16 KiB; source: ``skmem_region.c:338-380``).
+
+    ``segment_size`` is where a pool's buffer segment *starts*; XNU then resizes it to the pool
+    (``vethlab.model.layout``).
     """
 
     profile: MachineProfile = APPLE_SILICON
     segment_size: int | None = None
     seed: int = 0
+    boot_arg_segment_size: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "profile", profile_named(self.profile))
-        if self.segment_size is None:
+        if self.boot_arg_segment_size is not None:
+            self._apply_boot_arg()
+        elif self.segment_size is None:
             draw = random.Random(self.seed).randrange(1 << 32)
             size = SKMEM_DRV_BUF_SEG_SIZE + 16 * KiB * (draw % SKMEM_DRV_BUF_SEG_MULTIPLIER)
             object.__setattr__(self, "segment_size", size)
@@ -101,9 +124,30 @@ class Boot:
                 )
             object.__setattr__(self, "segment_size", size)
 
+    def _apply_boot_arg(self) -> None:
+        arg = self.boot_arg_segment_size
+        integer = isinstance(arg, int) and not isinstance(arg, bool)
+        if not integer or not 0 <= arg <= MAX_BOOT_ARG_SEGMENT_SIZE:
+            raise BadArgument(
+                f"boot-arg skmem_drv_buf_seg_size {arg!r} is not allowed; allowed: integers "
+                f"0..{MAX_BOOT_ARG_SEGMENT_SIZE} bytes of simulated memory (modelled limit)"
+            )
+        size = max(arg, SKMEM_SEG_SIZE)  # skmem_region.c: raised to skmem_seg_size
+        size = -(-size // SKMEM_MIN_SEG_SIZE) * SKMEM_MIN_SEG_SIZE  # P2ROUNDUP(.., 16 KiB)
+        if self.segment_size is not None and self.segment_size != size:
+            raise BadArgument(
+                f"segment size {self.segment_size} contradicts the boot-arg "
+                f"skmem_drv_buf_seg_size {arg} (which gives {size}); allowed: pass one of them"
+            )
+        object.__setattr__(self, "segment_size", size)
+
     @property
     def page_size(self) -> int:
         return self.profile.page_size
+
+    @property
+    def ncpu(self) -> int:
+        return self.profile.ncpu
 
     @property
     def cache_line(self) -> int:

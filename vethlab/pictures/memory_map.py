@@ -9,6 +9,11 @@ top to bottom in pool order, with the byte offset inside the buffer across::
     ═══════ segment 1 ═══ (pool offset = segment x segment size: a thick line)
       32    0x105050000              ...                                              wrong
              ▬▬▬▬▬▬▬▬ a band under a row: bytes some method read there (green right, red wrong)
+    ░░░░░░░ +28 buffers of the region, unused ░░░░░░░ (XNU's segments hold more than asked)
+
+Rows are the buffers the dext asked for (``buffer_count``). When XNU's whole segments hold
+more (``region_buffer_count``), one hatched row at the bottom stands for the rest, unused; the
+title gives the bytes no buffer uses at each segment's end.
 
 Everything comes from the model's state: the buffer geometry from ``pool.layout``; headroom,
 data offset and length from the packets the pool has handed out; frames and stale bytes from
@@ -77,6 +82,7 @@ _MIN_LINE_GAP_PX = 4.0  # boundary lines closer than this are not drawn (they wo
 _LABEL_GAP_PX = 20.0  # y labels at least this far apart
 _STATUS_WIDTH = 0.035  # the status column, as a fraction of the buffer width
 _AGG_COLUMNS = 512  # columns of the aggregated image (bytes are binned into them)
+_UNUSED_ROW_PX = 14.0  # the row standing for the region's unused buffers is at least this tall
 
 
 @dataclass(frozen=True)
@@ -285,6 +291,9 @@ def memory_map_rules(pool) -> list[tuple[str, str]]:
     if lay.buffer_size != lay.requested_buffer_size:
         rules.append(("source", f"bufferSize {lay.requested_buffer_size} → {lay.buffer_size} "
                                   "by XNU's size rule (that DriverKit pools use it is undocumented)"))
+    if lay.segment_size != lay.start_segment_size:
+        rules.append(("source", f"segment {lay.start_segment_size} → {lay.segment_size}: "
+                                "XNU resizes it to the pool's buffers"))
     rules.append(("modelled", "segments end to end in one descriptor; packet i owns buffer i"))
     if getattr(pool, "reported_stride", False) and lay.stride_error:
         rules.append(("reported", f"segment offsets use the requested stride "
@@ -387,9 +396,27 @@ def draw_memory_map(ax, pool, *, mapping=None, host=None, readings=None, highlig
                                          edgecolors=COLORS["text"], linewidths=1.6))
         record["rects"] += 1
 
+    # The region's buffers past those asked for: one hatched row, unused (source: XNU's
+    # segments are whole; modelled: nobody uses them).
+    extra = layout.region_buffer_count - n
+    record["unused_buffers"] = extra
+    if extra > 0:
+        # One row of the picture, and tall enough for its words (_UNUSED_ROW_PX).
+        row_h = max(float(per_row), n * _UNUSED_ROW_PX / max(1.0, height_px - _UNUSED_ROW_PX))
+        ax.add_collection(PolyCollection(_rects(0, size, n + 0.08 * row_h, n + 0.92 * row_h),
+                                         facecolors=COLORS["unused"], hatch="///",
+                                         edgecolors=COLORS["buffer_edge"], linewidths=0.5))
+        ax.text(size * 0.5, n + 0.5 * row_h, f"+{extra} buffer{'s' * (extra != 1)} of the "
+                "region, unused", ha="center", va="center", fontsize=FONT_SIZE - 1,
+                color=COLORS["muted_text"],
+                bbox={"facecolor": COLORS["unused"], "edgecolor": "none", "pad": 1.0})
+        record["rects"] += 1
+    else:
+        row_h = 0.0
+
     # Axes: buffer offsets across, buffers (and their addresses) down.
     ax.set_xlim(0, size * (1 + 2 * _STATUS_WIDTH))
-    ax.set_ylim(n, 0)
+    ax.set_ylim(n + row_h, 0)
     record["labels"] = _label_rows(ax, layout, mapping, n, per_row, height_px)
     requested = layout.requested_buffer_size
     xt = [0, size]
@@ -407,8 +434,10 @@ def draw_memory_map(ax, pool, *, mapping=None, host=None, readings=None, highlig
         ax.spines[side].set_visible(False)
     if title is None:
         title = (f"{n} buffers of {size} bytes (asked for {layout.requested_buffer_size}), "
-                 f"{layout.segment_count} segment(s) of {layout.segment_size}, "
-                 f"page {layout.page_size}")
+                 f"{layout.segment_count} segment(s) of {layout.segment_size}"
+                 + (f" ({layout.segment_unused_bytes} unused at each end)"
+                    if layout.segment_unused_bytes else "")
+                 + f", page {layout.page_size}")
         if aggregated:
             title += f"; {per_row} buffers per row"
     ax.set_title(title, fontsize=FONT_SIZE + 1, loc="left")
@@ -471,6 +500,7 @@ def _draw_boundaries(ax, layout, n, size, per_row, height_px, rows) -> dict:
 
     seg_buffers = [layout.segment_start(s) for s in range(1, layout.segment_count)]
     seg_rows = np.searchsorted(base, seg_buffers)
+    seg_rows = seg_rows[seg_rows < n]  # segments that hold only unused buffers: not drawn
     if len(seg_rows) and px_per_buffer * layout.buffers_per_segment < _MIN_LINE_GAP_PX:
         out["segment_lines_skipped"] = True
     elif len(seg_rows):

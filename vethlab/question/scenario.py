@@ -274,7 +274,7 @@ def run_question(*, profile="apple-silicon", segment_size=None, seed=0, buffer_s
                                buffer_size=buffer_size, packets=packets, headroom=headroom,
                                data_offset=data_offset, quirk=quirk, frames=frames)
                for key in METHODS}
-    params["segment_size"] = methods["first_attempt"].pool.layout.segment_size
+    params["segment_size"] = methods["first_attempt"].pool.layout.boot_segment_size
     return QuestionReport(params, methods)
 
 

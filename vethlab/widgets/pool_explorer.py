@@ -73,7 +73,7 @@ PACKET_CHOICES = tuple(2 ** k for k in range(13))
 #: Buffer counts: up to 65,536, where the memory map draws groups of buffers per row.
 BUFFER_CHOICES = tuple(2 ** k for k in range(17))
 #: The largest requested size the slider offers: past a 9000-byte jumbo frame, with room to
-#: spare (the model accepts up to ``vethlab.model.layout.MAX_BUFFER_SIZE``; the slider stays fine).
+#: spare (the model has no cap on the size itself, only ``vethlab.model.layout.MAX_REGION_BYTES``).
 BUFFER_SIZE_MAX = 16384
 #: TX headroom of the explorer's packets: 8, as Apple's sample sets with SetTxPacketHeadroom.
 EXPLORER_HEADROOM = 8
