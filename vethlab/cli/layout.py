@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from vethlab.cli import stacks
 from vethlab.cli.common import machine_options
 from vethlab.model.layout import PoolLayout
 from vethlab.model.machine import Boot
@@ -15,9 +16,12 @@ def add_arguments(p):
     p.add_argument("--packets", type=int, default=32, help="packetCount (default 32)")
     p.add_argument("--buffers", type=int, default=None, help="bufferCount (default: --packets)")
     p.add_argument("--rows", type=int, default=8, help="buffers listed in the text table (default 8)")
+    stacks.add_arguments(p)
 
 
 def run(args):
+    if (other := stacks.run(args)) is not None:  # --stack netmap, af_xdp, dpdk, skb, mbuf
+        return other
     boot = Boot(args.profile, args.segment_size, args.seed)
     lay = PoolLayout.plan(boot, args.buffer_size, args.packets, args.buffers)
     summary = {"profile": boot.profile.name, **lay.summary(),

@@ -38,6 +38,7 @@ __all__ = [
     "NAME",
     "TITLE",
     "REQUEST",
+    "BUFFER_SIZE",
     "COUNT",
     "SOURCES",
     "MODES",
@@ -58,6 +59,8 @@ __all__ = [
 NAME = "af_xdp"
 TITLE = "Linux AF_XDP (UMEM)"
 REQUEST = "chunk_size"
+#: What the stack calls the size it records for a buffer (the shared ``buffer_size``).
+BUFFER_SIZE = "chunk_size"
 COUNT = "chunk_count"
 MODES = ("aligned", "unaligned")
 

@@ -38,6 +38,7 @@ __all__ = [
     "NAME",
     "TITLE",
     "REQUEST",
+    "BUFFER_SIZE",
     "COUNT",
     "SOURCES",
     "RTE_MBUF_SIZE",
@@ -56,6 +57,8 @@ __all__ = [
 NAME = "dpdk"
 TITLE = "DPDK (rte_mempool + rte_mbuf)"
 REQUEST = "data_room_size"
+#: What the stack calls the size it records for a buffer (the shared ``buffer_size``).
+BUFFER_SIZE = "buf_len"
 COUNT = "n"
 
 RTE_MBUF_SIZE = 128  #: sizeof(struct rte_mbuf)

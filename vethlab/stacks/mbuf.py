@@ -35,6 +35,7 @@ __all__ = [
     "NAME",
     "TITLE",
     "REQUEST",
+    "BUFFER_SIZE",
     "COUNT",
     "SOURCES",
     "MbufConfig",
@@ -52,6 +53,8 @@ __all__ = [
 NAME = "mbuf"
 TITLE = "FreeBSD mbufs"
 REQUEST = "size"
+#: What the stack calls the size it records for a buffer (the shared ``buffer_size``).
+BUFFER_SIZE = "ext_size (the cluster size)"
 COUNT = "count"
 
 MSIZE = 256

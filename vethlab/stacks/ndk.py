@@ -18,6 +18,7 @@ __all__ = [
     "NAME",
     "TITLE",
     "REQUEST",
+    "BUFFER_SIZE",
     "COUNT",
     "SOURCES",
     "NdkConfig",
@@ -31,6 +32,8 @@ __all__ = [
 NAME = "ndk"
 TITLE = "NetworkingDriverKit (IOUserNetworkPacketBufferPool)"
 REQUEST = "buffer_size"
+#: What the stack calls the size it records for a buffer (the shared ``buffer_size``).
+BUFFER_SIZE = "the real buffer size (after XNU's rounding)"
 COUNT = "packet_count"
 
 S_SIZE = Source(

@@ -35,6 +35,7 @@ __all__ = [
     "NAME",
     "TITLE",
     "REQUEST",
+    "BUFFER_SIZE",
     "COUNT",
     "SOURCES",
     "NetmapConfig",
@@ -55,6 +56,8 @@ NAME = "netmap"
 TITLE = "netmap"
 #: The config field ``vethlab layout --buffer-size`` sets, and the one ``--packets`` sets.
 REQUEST = "buf_size"
+#: What the stack calls the size it records for a buffer (the shared ``buffer_size``).
+BUFFER_SIZE = "nr_buf_size"
 COUNT = "buf_num"
 
 _NM = "luigirizzo/netmap @89607e1"

@@ -40,6 +40,7 @@ __all__ = [
     "NAME",
     "TITLE",
     "REQUEST",
+    "BUFFER_SIZE",
     "COUNT",
     "SOURCES",
     "ALLOCATORS",
@@ -60,6 +61,8 @@ __all__ = [
 NAME = "skb"
 TITLE = "Linux sk_buff"
 REQUEST = "size"
+#: What the stack calls the size it records for a buffer (the shared ``buffer_size``).
+BUFFER_SIZE = "the kmalloc bucket (or fragment) size"
 COUNT = "count"
 ALLOCATORS = ("alloc_skb", "netdev_alloc_skb")
 
