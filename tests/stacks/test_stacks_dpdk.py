@@ -117,3 +117,13 @@ def test_object_sizes_and_placement(room, priv, chans, ranks, spread, n, page):
         if i:
             assert m - mbufs[i - 1] >= obj.total_size
         assert lay.buffer_offset(i) + lay.buf_len <= end  # the buffer is inside its object
+
+
+@given(st.integers(0, 300), st.integers(0, 65535))
+def test_priv_size_refused_exactly_when_unaligned(priv, room):
+    if priv % 8:
+        with pytest.raises(StackError):
+            plan(priv_size=priv, data_room_size=room, n=1)
+    else:
+        lay = plan(priv_size=priv, data_room_size=room, n=1)
+        assert lay.data_off == min(128, room) and lay.usable_size == room - lay.data_off

@@ -4,6 +4,7 @@ import dataclasses
 import pickle
 
 import pytest
+from hypothesis import given, strategies as st
 
 from vethlab.model.provenance import LABELS
 from vethlab.stacks import SHARED_KEYS, STACKS, StackError, StackLayout, plan_request
@@ -112,3 +113,13 @@ def test_stack_error_pickles():
         plan_request("af_xdp", 1600)
     copy = pickle.loads(pickle.dumps(err.value))
     assert str(copy) == str(err.value) and copy.errno == "EINVAL"
+
+
+@given(st.integers(1, 9000), st.integers(1, 100), st.integers(0, 64))
+def test_ndk_buffers_inside_the_pool(size, count, headroom):
+    """The adapter: every buffer inside the pool's memory, frame at base + dataOffset."""
+    lay = ndk_plan(buffer_size=size, packet_count=count, headroom=min(headroom, size))
+    for i in range(count):
+        assert lay.buffer_offset(i) + lay.buffer_size <= lay.memory_size
+        assert STACKS["ndk"].address(lay, i) == lay.buffer_offset(i) + lay.first_data_offset
+    assert lay.buffer_size >= size and lay.usable_size == lay.buffer_size - lay.first_data_offset

@@ -104,6 +104,13 @@ def test_kmalloc_size_roundup(size, bucket):
     assert kmalloc_size_roundup(size) == bucket
 
 
+def test_size_classes_follow_kmalloc_min_size():
+    """Where KMALLOC_MIN_SIZE is 128 (DMA alignment), there is no 96 cache and no 192 cache."""
+    assert kmalloc_size_roundup(90, kmalloc_min_size=128) == 128
+    assert kmalloc_size_roundup(150, kmalloc_min_size=128) == 256
+    assert kmalloc_size_roundup(150, kmalloc_min_size=64) == 192
+
+
 def test_too_big_is_null():
     with pytest.raises(StackError) as err:
         plan(size=5 << 20, count=1)

@@ -16,6 +16,11 @@ aligned mode, not a whole number of them) and a ``headroom`` that leaves less th
 XDP_PACKET_HEADROOM (256); it never rounds. An RX descriptor's ``addr`` already points at the
 data (chunk + headroom + 256): that offset is what the classic bug takes for the chunk.
 
+The page-size limit is xdp_umem_reg() at torvalds/linux @031616c. A 2023 series ("xsk: Support
+UMEM chunk_size > PAGE_SIZE", HugeTLB UMEMs) lifts it; whether mainline has it is unconfirmed,
+so the model keeps the limit and makes ``page_size`` a parameter. A 2026 stable posting
+(a315e022a72d) that tightens the headroom limit by the skb_shared_info size is not modelled.
+
 Chunks are handed to the kernel in fill-ring order; here chunk i is the i-th in the UMEM
 (modelled: the application chooses). In unaligned mode chunks may sit anywhere; here they
 sit end to end (modelled).

@@ -96,8 +96,9 @@ S_ROUNDUP = Source(
     f"{_SKBC} kmalloc_reserve(), __alloc_skb(); commit 12d6c1d3a2ad",
 )
 S_BUCKETS = Source(
-    "kmalloc buckets 8..8192: powers of two plus 96 and 192; above KMALLOC_MAX_CACHE_SIZE "
-    "(2 pages) PAGE_SIZE << get_order(size)",
+    "kmalloc buckets KMALLOC_MIN_SIZE..8192: powers of two plus 96 and 192 (when "
+    "KMALLOC_MIN_SIZE allows); above KMALLOC_MAX_CACHE_SIZE (2 pages) PAGE_SIZE << "
+    "get_order(size)",
     f"{_LX} include/linux/slab.h __kmalloc_index(); mm/slab_common.c kmalloc_size_roundup()",
 )
 S_NO_HEADROOM = Source("alloc_skb() leaves no headroom (data = head)", f"{_SKBC} __alloc_skb()")
@@ -171,7 +172,8 @@ class SkbConfig:
 
     Build and machine values: ``cache_line`` (SMP_CACHE_BYTES = L1_CACHE_BYTES),
     ``page_size``, ``net_ip_align`` (0 on x86), ``sizeof_shinfo``, ``sizeof_sk_buff``,
-    ``small_head_cache_size`` (0: no skb_small_head_cache, as before 6.3), ``slab_size``.
+    ``small_head_cache_size`` (0: no skb_small_head_cache, as before 6.3), ``slab_size``,
+    ``kmalloc_min_size`` (KMALLOC_MIN_SIZE: which size classes exist).
     """
 
     size: int = 1600
@@ -185,6 +187,7 @@ class SkbConfig:
     sizeof_sk_buff: int = 232
     small_head_cache_size: int = 640
     slab_size: int = 32768
+    kmalloc_min_size: int = 8
 
     @property
     def net_skb_pad(self) -> int:
@@ -192,16 +195,18 @@ class SkbConfig:
         return max(32, self.cache_line)
 
 
-def kmalloc_size_roundup(size: int, page_size: int = 4096) -> int:
-    """The kmalloc bucket for ``size`` (SLUB, x86-64: KMALLOC_MIN_SIZE 8)."""
+def kmalloc_size_roundup(size: int, page_size: int = 4096, kmalloc_min_size: int = 8) -> int:
+    """The kmalloc bucket for ``size`` (SLUB): powers of two from KMALLOC_MIN_SIZE (8 on
+    x86-64; larger where DMA alignment needs it), plus 96 if KMALLOC_MIN_SIZE <= 32 and 192 if
+    it is <= 64 (``__kmalloc_index()``); above two pages, whole pages of a power-of-two order."""
     if size <= 0:
         return 0
     if size <= 2 * page_size:  # KMALLOC_MAX_CACHE_SIZE
-        if 64 < size <= 96:
+        if kmalloc_min_size <= 32 and 64 < size <= 96:
             return 96
-        if 128 < size <= 192:
+        if kmalloc_min_size <= 64 and 128 < size <= 192:
             return 192
-        return max(8, 1 << (size - 1).bit_length())
+        return max(kmalloc_min_size, 1 << (size - 1).bit_length())
     pages = -(-size // page_size)
     return page_size << (pages - 1).bit_length()
 
@@ -328,7 +333,7 @@ def plan(config: SkbConfig | None = None, **overrides) -> SkbLayout:
     elif c.small_head_cache_size and obj <= c.small_head_cache_size:
         cache, size, slab = "skb_small_head_cache", c.small_head_cache_size, c.slab_size
     else:
-        size = kmalloc_size_roundup(obj, c.page_size)
+        size = kmalloc_size_roundup(obj, c.page_size, c.kmalloc_min_size)
         cache = f"kmalloc-{size}" if size <= 2 * c.page_size else "kmalloc (pages)"
         slab = max(c.slab_size, size) if size <= 2 * c.page_size else size
     end = size - shinfo  # SKB_WITH_OVERHEAD: the shared info at the very end
