@@ -17,6 +17,8 @@ The map of the package, layer by layer from the top; a layer imports only layers
 ``networkingdriverkit/``   Apple's NetworkingDriverKit: packet, pool, queues, Ethernet
 ``driverkit/``             Apple's DriverKit: services, memory descriptors and maps,
                            dispatch queues, ``IOUserClient``
+``stacks/``                vethlab's models of other zero-copy stacks (netmap, AF_XDP, DPDK,
+                           sk_buff, mbufs) and of the NDK pool, through one interface
 ``model/``                 vethlab's own model of the Mac (not Apple API): machine and boot,
                            XNU's pool arithmetic, tasks and faults, the scheduler, the
                            state machines (one move-table type and its four tables)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from vethlab.cli import stacks
 from vethlab.cli.common import machine_options
 from vethlab.model.layout import PoolLayout
 from vethlab.model.machine import Boot
@@ -18,9 +19,12 @@ def add_arguments(p):
                    help="the pool options' memorySegmentSize: rounded up to 16 KiB, it replaces "
                         "the boot's segment (default 0: the boot's)")
     p.add_argument("--rows", type=int, default=8, help="buffers listed in the text table (default 8)")
+    stacks.add_arguments(p)
 
 
 def run(args):
+    if (other := stacks.run(args)) is not None:  # --stack netmap, af_xdp, dpdk, skb, mbuf
+        return other
     boot = Boot(args.profile, args.segment_size, args.seed)
     lay = PoolLayout.plan(boot, args.buffer_size, args.packets, args.buffers,
                           args.memory_segment_size)

@@ -1,0 +1,211 @@
+"""What every stack model shares: the layout interface, sources, refusals and classic bugs.
+
+A stack's layout answers the question's four questions in the same words for every stack:
+
+=====================  ====================================================================
+``requested_buffer_size``  what the user asked for, in the stack's own terms
+``buffer_size``        what the stack records as the buffer's size (``nr_buf_size``,
+                       ``chunk_size``, ``buf_len``, the kmalloc bucket, the cluster size)
+``usable_size``        bytes a frame can use, from the first data byte to the buffer's end
+``stride``             distance between consecutive buffers in memory
+``headroom``           bytes the stack reserves before the data for headers to be prepended
+``first_data_offset``  bytes from a buffer's start to the first data byte of a fresh packet
+``buffer_offsets(n)``  where the first ``n`` buffers start, from the start of the stack's
+                       memory (its ``origin``: the UMEM, the mempool's memory, ...)
+=====================  ====================================================================
+
+and keeps the stack's own names for its own fields (``own_fields()``). Every value carries
+its provenance (``provenance``): "source" with the file (and line) it comes from, or
+"modelled" where no source says (the labels of :mod:`vethlab.model.provenance`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from vethlab.model.provenance import check_label
+
+__all__ = [
+    "Source",
+    "StackError",
+    "ClassicBug",
+    "BugResult",
+    "StackLayout",
+    "SHARED_KEYS",
+    "align_up",
+    "is_power_of_2",
+]
+
+#: The keys every stack's ``summary()`` has, in this order (README defines each once).
+SHARED_KEYS = (
+    "stack",
+    "requested_buffer_size",
+    "buffer_size",
+    "usable_size",
+    "stride",
+    "headroom",
+    "first_data_offset",
+    "buffer_count",
+    "memory_size",
+    "buffer_offsets",
+)
+
+
+def align_up(value: int, multiple: int) -> int:
+    """``value`` rounded up to a multiple of ``multiple`` (C's ALIGN, RTE_ALIGN_CEIL)."""
+    return -(-value // multiple) * multiple
+
+
+def is_power_of_2(value: int) -> bool:
+    """The kernel's ``is_power_of_2()``: true for 1, 2, 4, ...; false for 0."""
+    return value > 0 and value & (value - 1) == 0
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a rule comes from: ``what`` it says, ``where`` (repository @commit path:line or
+    function), and its provenance ``label`` ("source" or "modelled")."""
+
+    what: str
+    where: str
+    label: str = "source"
+
+    def __post_init__(self) -> None:
+        check_label(self.label)
+
+    def as_dict(self) -> dict:
+        return {"what": self.what, "where": self.where, "label": self.label}
+
+
+class StackError(Exception):
+    """A stack refused the request, as the stack itself would.
+
+    ``errno`` is the error's name (``"EINVAL"``), or None where the call just returns NULL;
+    ``returns`` is what the C call gives back (``"-EINVAL"``, ``"NULL"``, ``"NULL, rte_errno =
+    EINVAL"``); ``reason`` says which value was bad and what the source allows; ``source`` is
+    the check's :class:`Source`.
+    """
+
+    def __init__(
+        self,
+        stack: str,
+        call: str,
+        errno: str | None,
+        reason: str,
+        source: Source,
+        returns: str | None = None,
+    ) -> None:
+        self.stack = stack
+        self.call = call
+        self.errno = errno
+        self.reason = reason
+        self.source = source
+        self.returns = returns if returns is not None else f"-{errno}"
+        super().__init__(
+            f"{stack}: {call} returns {self.returns}: {reason} ({source.label}: {source.where})"
+        )
+
+    def __reduce__(self):
+        return (
+            type(self),
+            (self.stack, self.call, self.errno, self.reason, self.source, self.returns),
+        )
+
+
+@dataclass(frozen=True)
+class ClassicBug:
+    """A stack's classic mistake: what goes wrong, the code that does it (the stack's own
+    language, shown as that stack's code, never compiled as DriverKit C++), and the public
+    report (None, and label "modelled", where there is none)."""
+
+    stack: str
+    name: str
+    description: str
+    code: str
+    language: str
+    report: str | None
+    label: str
+
+    def __post_init__(self) -> None:
+        check_label(self.label)
+
+
+@dataclass(frozen=True)
+class BugResult:
+    """One run of a classic bug on one buffer: where the buggy code reads, where the data is."""
+
+    bug: ClassicBug
+    index: int
+    correct_offset: int
+    read_offset: int
+
+    @property
+    def offset_error(self) -> int:
+        """Bytes the buggy read is off: read − correct (negative: too early)."""
+        return self.read_offset - self.correct_offset
+
+
+class StackLayout:
+    """The interface every stack's layout has (a mixin for frozen dataclasses).
+
+    A subclass sets ``stack`` and ``origin`` and provides the shared sizes (as fields or
+    properties), ``buffer_count``, ``memory_size``, ``_buffer_offset(i)``, ``own_fields()``
+    and ``provenance`` (shared field name -> :class:`Source`).
+    """
+
+    stack: ClassVar[str] = ""
+    #: What offset 0 is, in the stack's words (e.g. "U = umem_area").
+    origin: ClassVar[str] = ""
+
+    # -- where buffers are ----------------------------------------------------------------
+    def buffer_offset(self, index: int) -> int:
+        """Offset of buffer ``index``'s first byte from the origin."""
+        return self._buffer_offset(self._check_index(index))
+
+    def buffer_offsets(self, count: int | None = None) -> list[int]:
+        """Offsets of the first ``count`` buffers (all of them by default), in index order."""
+        return [self._buffer_offset(i) for i in range(self._count(count))]
+
+    def data_offset(self, index: int) -> int:
+        """Offset of buffer ``index``'s first data byte: buffer start + first_data_offset."""
+        return self.buffer_offset(index) + self.first_data_offset
+
+    def data_offsets(self, count: int | None = None) -> list[int]:
+        """Offsets of the first data byte of the first ``count`` buffers."""
+        return [o + self.first_data_offset for o in self.buffer_offsets(count)]
+
+    # -- reports --------------------------------------------------------------------------
+    def summary(self, count: int | None = None) -> dict:
+        """The shared keys (SHARED_KEYS), then the stack's own fields under the stack's
+        name, then the provenance of each shared value."""
+        return {
+            "stack": self.stack,
+            "requested_buffer_size": self.requested_buffer_size,
+            "buffer_size": self.buffer_size,
+            "usable_size": self.usable_size,
+            "stride": self.stride,
+            "headroom": self.headroom,
+            "first_data_offset": self.first_data_offset,
+            "buffer_count": self.buffer_count,
+            "memory_size": self.memory_size,
+            "buffer_offsets": self.buffer_offsets(count),
+            "origin": self.origin,
+            self.stack: self.own_fields(count),
+            "provenance": {key: src.as_dict() for key, src in self.provenance.items()},
+        }
+
+    # -- helpers --------------------------------------------------------------------------
+    def _check_index(self, index: int) -> int:
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise TypeError(f"buffer index {index!r} is not an integer")
+        if not 0 <= index < self.buffer_count:
+            raise IndexError(f"buffer index {index} is outside 0..{self.buffer_count - 1}")
+        return index
+
+    def _count(self, count: int | None) -> int:
+        if count is None:
+            return self.buffer_count
+        if count < 0:
+            raise ValueError(f"count {count} is negative")
+        return min(count, self.buffer_count)
