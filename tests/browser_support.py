@@ -101,8 +101,11 @@ def isolated_env(home: Path) -> dict[str, str]:
     PYTHONPATH starts with the repo, so the kernels import this checkout's vethlab even when
     the package is not installed in editable mode.
     """
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("JUPYTER", "IPYTHON")) and k not in ("MPLBACKEND", "MPLCONFIGDIR")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("JUPYTER", "IPYTHON")) and k not in ("MPLBACKEND", "MPLCONFIGDIR")
+    }
     dirs = {
         "HOME": home,
         "JUPYTER_CONFIG_DIR": home / ".jupyter",
@@ -119,7 +122,9 @@ def isolated_env(home: Path) -> dict[str, str]:
     for path in dirs.values():
         path.mkdir(parents=True, exist_ok=True)
     env.update({name: str(path) for name, path in dirs.items()})
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO)] + [p for p in [os.environ.get("PYTHONPATH")] if p])
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(REPO)] + [p for p in [os.environ.get("PYTHONPATH")] if p]
+    )
     env["JUPYTER_PLATFORM_DIRS"] = "1"
     return env
 
@@ -177,13 +182,17 @@ class LabServer:
             except PortTaken:
                 self.stop()
                 self.port = free_port()
-        raise RuntimeError(f"JupyterLab found no free port in {attempts} attempts; see {self.log_path}")
+        raise RuntimeError(
+            f"JupyterLab found no free port in {attempts} attempts; see {self.log_path}"
+        )
 
     def _start(self, timeout: float) -> LabServer:
         env = isolated_env(self.home)
         write_lab_settings(env)
         command = [
-            sys.executable, "-m", "jupyterlab",
+            sys.executable,
+            "-m",
+            "jupyterlab",
             "--no-browser",
             "--ServerApp.ip=127.0.0.1",
             f"--ServerApp.port={self.port}",
@@ -197,8 +206,13 @@ class LabServer:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "wb")  # noqa: SIM115 (open while the server runs; stop() closes it)
         self.process = subprocess.Popen(
-            command, cwd=self.root_dir, env=env, stdin=subprocess.DEVNULL,
-            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+            command,
+            cwd=self.root_dir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -206,7 +220,9 @@ class LabServer:
                 self._log.flush()
                 if b"is already in use" in self.log_path.read_bytes():
                     raise PortTaken(self.port)
-                raise RuntimeError(f"JupyterLab exited with {self.process.returncode}; see {self.log_path}")
+                raise RuntimeError(
+                    f"JupyterLab exited with {self.process.returncode}; see {self.log_path}"
+                )
             try:
                 self.api("GET", "/api/status")
                 return self
@@ -218,7 +234,8 @@ class LabServer:
     def api(self, method: str, path: str, timeout: float = 10.0):
         """Call the server's REST API; return the decoded JSON (None for an empty reply)."""
         request = urllib.request.Request(
-            self.base_url + path, method=method,
+            self.base_url + path,
+            method=method,
             headers={"Authorization": f"token {self.token}"},
         )
         with urllib.request.urlopen(request, timeout=timeout) as reply:
@@ -292,7 +309,9 @@ class NotebookRun:
         for board in self.dashboards:
             where = f"dashboard in code cell {board.cell} (sliders {board.sliders})"
             if board.tracebacks:
-                found.append(f"{where}: traceback after moving a slider: {board.tracebacks[0][-300:]}")
+                found.append(
+                    f"{where}: traceback after moving a slider: {board.tracebacks[0][-300:]}"
+                )
             elif not board.changed:
                 found.append(f"{where}: no slider move changed the picture ({board.note})")
         return found
@@ -356,8 +375,11 @@ def wait_for_kernel(server: LabServer, name: str, timeout_s: float = 90.0) -> No
     while time.monotonic() < deadline:
         for session in server.api("GET", "/api/sessions"):
             kernel = session.get("kernel") or {}
-            if (session.get("path") == name and kernel.get("execution_state") == "idle"
-                    and kernel.get("connections", 0) >= 1):
+            if (
+                session.get("path") == name
+                and kernel.get("execution_state") == "idle"
+                and kernel.get("connections", 0) >= 1
+            ):
                 return
         time.sleep(0.2)
     raise TimeoutError(f"no idle kernel connected to {name} after {timeout_s:.0f} s")
@@ -405,7 +427,7 @@ def _traceback_count(text: str) -> int:
 def _last_traceback(text: str, limit: int = 2000) -> str:
     """The text from the last traceback marker on (IPython ends it with 'Name: message')."""
     start = max(text.rfind(marker) for marker in TRACEBACK_MARKERS)
-    return " ".join(text[max(0, start - 80):][:limit].split())
+    return " ".join(text[max(0, start - 80) :][:limit].split())
 
 
 def exercise_dashboard(page, output, board: Dashboard, timeout_s: float = 30.0) -> None:
@@ -459,8 +481,10 @@ def find_dashboards(page) -> list[tuple[int, object, Dashboard]]:
             output = outputs.nth(j)
             if output.locator(SLIDER).count() == 0:
                 continue
-            labels = [s.locator(".widget-label").first.text_content() or f"slider {n}"
-                      for n, s in enumerate(output.locator(SLIDER).all())]
+            labels = [
+                s.locator(".widget-label").first.text_content() or f"slider {n}"
+                for n, s in enumerate(output.locator(SLIDER).all())
+            ]
             found.append((index, output, Dashboard(cell=index, sliders=labels)))
     return found
 
@@ -481,7 +505,9 @@ def full_screenshot(page, path: Path, max_height: int = 16000) -> Path:
                     const s = p && p.querySelector('.jp-WindowedPanel-outer');
                     if (!s) return 0;
                     s.scrollTop = 0;
-                    return s.scrollHeight; }""", PANEL)
+                    return s.scrollHeight; }""",
+        PANEL,
+    )
     if height:
         page.set_viewport_size({"width": size["width"], "height": min(max_height, height + 200)})
         page.wait_for_timeout(400)
@@ -496,7 +522,9 @@ def run_notebook(browser, server: LabServer, name: str, artifacts: Path) -> Note
     run = NotebookRun(name=name)
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     console: list[str] = []
-    page.on("console", lambda m: console.append(f"{m.type}: {m.text}") if m.type == "error" else None)
+    page.on(
+        "console", lambda m: console.append(f"{m.type}: {m.text}") if m.type == "error" else None
+    )
     page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
     stem = Path(name).stem
     try:
@@ -532,8 +560,10 @@ def run_notebook(browser, server: LabServer, name: str, artifacts: Path) -> Note
 
 def report(run: NotebookRun) -> str:
     """A readable account of one run, saved beside its screenshot."""
-    lines = [f"{run.name}: {run.executed}/{run.code_cells} code cells ran, "
-             f"{len(run.errors)} unexpected error(s), {run.expected_errors} expected (raises-exception)"]
+    lines = [
+        f"{run.name}: {run.executed}/{run.code_cells} code cells ran, "
+        f"{len(run.errors)} unexpected error(s), {run.expected_errors} expected (raises-exception)"
+    ]
     lines += [f"  error: {e}" for e in run.errors]
     for board in run.dashboards:
         if board.tracebacks:
@@ -542,8 +572,10 @@ def report(run: NotebookRun) -> str:
             verdict = f"picture changed after moving {board.moved!r}"
         else:
             verdict = board.note
-        lines.append(f"  dashboard in code cell {board.cell}: sliders {board.sliders}; "
-                     f"{board.figures_before} figure(s); {verdict}")
+        lines.append(
+            f"  dashboard in code cell {board.cell}: sliders {board.sliders}; "
+            f"{board.figures_before} figure(s); {verdict}"
+        )
         lines += [f"    traceback: {t[:500]}" for t in board.tracebacks]
     lines += [f"  console {c[:300]}" for c in run.console_errors]
     problems = run.problems()

@@ -55,31 +55,48 @@ display(widgets.VBox([widgets.IntSlider(value=3, min=0, max=9, description="dead
 
 
 def _notebook(cells):
-    return new_notebook(cells=cells, metadata={
-        "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}})
+    return new_notebook(
+        cells=cells,
+        metadata={
+            "kernelspec": {
+                "name": "python3",
+                "display_name": "Python 3 (ipykernel)",
+                "language": "python",
+            }
+        },
+    )
 
 
 def write_selftest_notebooks(folder):
     """checks.ipynb: two live dashboards, a dead one, one that raises, an expected error.
     broken.ipynb: an untagged error stops Run All before the last cell."""
     folder.mkdir(parents=True, exist_ok=True)
-    checks = _notebook([
-        new_markdown_cell("# The browser suite's own check"),
-        new_code_cell(_SETUP),
-        # At its maximum, so the driver must step down.
-        new_code_cell(_DASHBOARD.format(name="live", value=6, top=6, body="pass")),
-        new_code_cell("int('not a number')", metadata={"tags": ["raises-exception"]}),
-        new_code_cell(_DEAD_DASHBOARD),
-        new_code_cell(_DASHBOARD.format(
-            name="raising", value=4, top=9,
-            body="if n != 4:\n        raise ValueError(f'no picture for {n}')")),
-        new_code_cell("print('last cell ran')"),
-    ])
-    broken = _notebook([
-        new_code_cell(_SETUP),
-        new_code_cell("raise RuntimeError('broken on purpose')"),
-        new_code_cell("print('never runs')"),
-    ])
+    checks = _notebook(
+        [
+            new_markdown_cell("# The browser suite's own check"),
+            new_code_cell(_SETUP),
+            # At its maximum, so the driver must step down.
+            new_code_cell(_DASHBOARD.format(name="live", value=6, top=6, body="pass")),
+            new_code_cell("int('not a number')", metadata={"tags": ["raises-exception"]}),
+            new_code_cell(_DEAD_DASHBOARD),
+            new_code_cell(
+                _DASHBOARD.format(
+                    name="raising",
+                    value=4,
+                    top=9,
+                    body="if n != 4:\n        raise ValueError(f'no picture for {n}')",
+                )
+            ),
+            new_code_cell("print('last cell ran')"),
+        ]
+    )
+    broken = _notebook(
+        [
+            new_code_cell(_SETUP),
+            new_code_cell("raise RuntimeError('broken on purpose')"),
+            new_code_cell("print('never runs')"),
+        ]
+    )
     nbformat.write(checks, folder / "checks.ipynb")
     nbformat.write(broken, folder / "broken.ipynb")
 
@@ -98,7 +115,9 @@ def lab(tmp_path_factory):
     root = tmp_path_factory.mktemp("lab")
     bs.copy_notebooks(bs.NOTEBOOKS, root / "notebooks")
     write_selftest_notebooks(root / "selftest")
-    server = bs.LabServer(root / ".", tmp_path_factory.mktemp("home"), bs.ARTIFACTS / "jupyterlab.log")
+    server = bs.LabServer(
+        root / ".", tmp_path_factory.mktemp("home"), bs.ARTIFACTS / "jupyterlab.log"
+    )
     server.start()
     yield server
     server.stop()
@@ -111,7 +130,8 @@ def browser(lab):
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
-            executable_path=bs.find_chromium(), headless=True,
+            executable_path=bs.find_chromium(),
+            headless=True,
             args=["--no-sandbox", "--disable-dev-shm-usage"],
         )
         yield chromium
@@ -127,7 +147,9 @@ def test_checker_sees_live_dead_and_raising_dashboards(lab, browser):
     assert (run.executed, run.code_cells, run.errors, run.expected_errors) == (6, 6, [], 1)
     boards = {board.sliders[0]: board for board in run.dashboards}
     assert sorted(boards) == ["dead", "live", "raising"]
-    assert boards["live"].changed and boards["live"].moved == "live" and not boards["live"].tracebacks
+    assert (
+        boards["live"].changed and boards["live"].moved == "live" and not boards["live"].tracebacks
+    )
     assert not boards["dead"].changed and not boards["dead"].tracebacks
     assert boards["raising"].tracebacks and "no picture for" in boards["raising"].tracebacks[0]
     problems = run.problems()
@@ -170,9 +192,19 @@ def test_server_state_stays_in_the_temporary_home(tmp_path, monkeypatch):
     monkeypatch.setenv("JUPYTER_PATH", "/somewhere/of/the/user")
     monkeypatch.setenv("MPLBACKEND", "Agg")
     env = bs.isolated_env(tmp_path)
-    names = ["HOME", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR",
-             "JUPYTERLAB_SETTINGS_DIR", "JUPYTERLAB_WORKSPACES_DIR", "IPYTHONDIR", "MPLCONFIGDIR",
-             "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"]
+    names = [
+        "HOME",
+        "JUPYTER_CONFIG_DIR",
+        "JUPYTER_DATA_DIR",
+        "JUPYTER_RUNTIME_DIR",
+        "JUPYTERLAB_SETTINGS_DIR",
+        "JUPYTERLAB_WORKSPACES_DIR",
+        "IPYTHONDIR",
+        "MPLCONFIGDIR",
+        "XDG_CACHE_HOME",
+        "XDG_CONFIG_HOME",
+        "XDG_DATA_HOME",
+    ]
     state = {name: env[name] for name in names}
     assert all(v.startswith(str(tmp_path)) for v in state.values()), state
     assert "JUPYTER_PATH" not in env and "MPLBACKEND" not in env
@@ -181,12 +213,19 @@ def test_server_state_stays_in_the_temporary_home(tmp_path, monkeypatch):
 
 def test_error_outputs_tell_expected_from_unexpected():
     """Errors in cells tagged raises-exception are counted apart; others are listed by code cell."""
-    nb = _notebook([
-        new_markdown_cell("# t"),
-        new_code_cell("1/0", metadata={"tags": ["raises-exception"]}),
-        new_code_cell("x"),
-    ])
-    error = {"output_type": "error", "ename": "NameError", "evalue": "name 'x' is not defined", "traceback": []}
+    nb = _notebook(
+        [
+            new_markdown_cell("# t"),
+            new_code_cell("1/0", metadata={"tags": ["raises-exception"]}),
+            new_code_cell("x"),
+        ]
+    )
+    error = {
+        "output_type": "error",
+        "ename": "NameError",
+        "evalue": "name 'x' is not defined",
+        "traceback": [],
+    }
     nb.cells[1].outputs = [dict(error, ename="ZeroDivisionError", evalue="division by zero")]
     nb.cells[2].outputs = [{"output_type": "stream", "name": "stderr", "text": "a warning"}, error]
     assert bs.error_outputs(nb) == (["code cell 1: NameError: name 'x' is not defined"], 1)

@@ -46,8 +46,10 @@ README = REPO / "README.md"
 CPP_LANGUAGES = ("cpp", "c++")
 FLAGS = ("fragment", "app")
 PRELUDE = {
-    "dext": ("#include <string.h>\n#include <DriverKit/DriverKit.h>\n"
-             "#include <NetworkingDriverKit/NetworkingDriverKit.h>\n"),
+    "dext": (
+        "#include <string.h>\n#include <DriverKit/DriverKit.h>\n"
+        "#include <NetworkingDriverKit/NetworkingDriverKit.h>\n"
+    ),
     "app": "#include <string.h>\n#include <IOKit/IOKitLib.h>\n",
 }
 
@@ -137,7 +139,9 @@ def find_snippets(path: Path, lines: list[tuple[int, str]]) -> tuple[list[Snippe
         closing = re.compile(rf"^ {{0,3}}{re.escape(opening[0])}{{{len(opening)},}}\s*$")
         body, j = [], i + 1
         while j < len(lines) and not closing.match(lines[j][1]):
-            body.append(lines[j][1][indent:] if lines[j][1][:indent].isspace() else lines[j][1].lstrip())
+            body.append(
+                lines[j][1][indent:] if lines[j][1][:indent].isspace() else lines[j][1].lstrip()
+            )
             j += 1
         if language in CPP_LANGUAGES:
             options = {}
@@ -157,7 +161,7 @@ def find_snippets(path: Path, lines: list[tuple[int, str]]) -> tuple[list[Snippe
 
 
 def shown_files() -> list[Path]:
-    return sorted(NOTEBOOK_SOURCES.glob("*.py")) + [README]
+    return [*sorted(NOTEBOOK_SOURCES.glob("*.py")), README]
 
 
 def collect() -> tuple[list[Snippet], list[str]]:
@@ -186,28 +190,42 @@ def _method_expressions():
 def _get_packet_output_declaration():
     from vethlab.handoff.structs import GetPacket_Output, c_declaration
 
-    return [("c_declaration(GetPacket_Output)", c_declaration(GetPacket_Output, "GetPacket_Output"))]
+    return [
+        ("c_declaration(GetPacket_Output)", c_declaration(GetPacket_Output, "GetPacket_Output"))
+    ]
 
 
 def _mapping_explorer_calls():
     from vethlab.widgets.mapping_explorer import build_scene
 
     # a fixed address aligned to 4096 is refused on 16 KiB pages, so that call is made on Intel
-    return [(f"build_scene(profile={profile!r}, fixed_4k={fixed})['call']",
-             build_scene(profile=profile, fixed_4k=fixed)["call"])
-            for profile, fixed in (("apple-silicon", False), ("intel", True))]
+    return [
+        (
+            f"build_scene(profile={profile!r}, fixed_4k={fixed})['call']",
+            build_scene(profile=profile, fixed_4k=fixed)["call"],
+        )
+        for profile, fixed in (("apple-silicon", False), ("intel", True))
+    ]
 
 
 PRINTED = [
     # notebook 01 prints them; the pictures and the pool explorer show them too
-    ("printed:vethlab.question.METHODS", _method_expressions, "expression",
-     "IOMemoryMap *map; IOUserNetworkPacket *packet; "
-     "uint64_t packet_buffer_addr; uint64_t packet_offset; uint8_t packet_head;"),
+    (
+        "printed:vethlab.question.METHODS",
+        _method_expressions,
+        "expression",
+        "IOMemoryMap *map; IOUserNetworkPacket *packet; "
+        "uint64_t packet_buffer_addr; uint64_t packet_offset; uint8_t packet_head;",
+    ),
     # notebook 02
     ("printed:vethlab.handoff.structs.c_declaration", _get_packet_output_declaration, "file", ""),
     # notebook 05's mapping explorer
-    ("printed:vethlab.widgets.mapping_explorer", _mapping_explorer_calls, "expression",
-     "IOMemoryDescriptor *pool_md; IOMemoryMap *map;"),
+    (
+        "printed:vethlab.widgets.mapping_explorer",
+        _mapping_explorer_calls,
+        "expression",
+        "IOMemoryDescriptor *pool_md; IOMemoryMap *map;",
+    ),
 ]
 
 
@@ -246,9 +264,15 @@ def translation_unit(snippet: Snippet) -> str:
     if not re.search(r"^\s*#\s*include\b", snippet.code, re.M):
         parts.append(PRELUDE["app" if snippet.app else "dext"])
     if snippet.fragment:
-        parts += ["kern_return_t vethlab_fragment()\n{\n", line_directive(1, f"needs of {snippet.id}"),
-                  snippet.needs + "\n", line_directive(snippet.line, snippet.path), snippet.code,
-                  line_directive(1, "end of the test's wrapper"), "return kIOReturnSuccess;\n}\n"]
+        parts += [
+            "kern_return_t vethlab_fragment()\n{\n",
+            line_directive(1, f"needs of {snippet.id}"),
+            snippet.needs + "\n",
+            line_directive(snippet.line, snippet.path),
+            snippet.code,
+            line_directive(1, "end of the test's wrapper"),
+            "return kIOReturnSuccess;\n}\n",
+        ]
     else:
         if snippet.needs:
             parts += [line_directive(1, f"needs of {snippet.id}"), snippet.needs + "\n"]
@@ -260,8 +284,13 @@ def printed_translation_unit(pieces: list[tuple[str, str]], wrap: str, needs: st
     parts = [PRELUDE["dext"]]
     for number, (name, code) in enumerate(pieces):
         if wrap == "expression":
-            parts += [f"void vethlab_printed_{number}()\n{{\n{needs}\n", line_directive(1, name),
-                      "(void)(", code, "\n);\n}\n"]
+            parts += [
+                f"void vethlab_printed_{number}()\n{{\n{needs}\n",
+                line_directive(1, name),
+                "(void)(",
+                code,
+                "\n);\n}\n",
+            ]
         else:
             parts += [line_directive(1, name), code, "\n"]
     return "".join(parts)
@@ -269,12 +298,23 @@ def printed_translation_unit(pieces: list[tuple[str, str]], wrap: str, needs: st
 
 def compile_ok(source: str, what: str) -> None:
     """Compile source with -fsyntax-only; fail with the compiler's messages and the source."""
-    command = [*require_compiler(), "-fsyntax-only", "-std=c++17", "-I", str(INCLUDE), "-x", "c++", "-"]
+    command = [
+        *require_compiler(),
+        "-fsyntax-only",
+        "-std=c++17",
+        "-I",
+        str(INCLUDE),
+        "-x",
+        "c++",
+        "-",
+    ]
     result = subprocess.run(command, input=source, capture_output=True, text=True, timeout=120)
     if result.returncode != 0:
         numbered = "\n".join(f"{n:4} | {line}" for n, line in enumerate(source.splitlines(), 1))
-        pytest.fail(f"{what} does not compile:\n{result.stderr}\n--- what the compiler saw ---\n"
-                    f"{numbered}", pytrace=False)
+        pytest.fail(
+            f"{what} does not compile:\n{result.stderr}\n--- what the compiler saw ---\n{numbered}",
+            pytrace=False,
+        )
 
 
 # --- the tests -------------------------------------------------------------------------------
@@ -305,7 +345,9 @@ def test_stub_headers_compile_together():
     headers = sorted(INCLUDE.rglob("*.h"))
     assert headers
     for header in headers:
-        assert "NOT Apple's header" in header.read_text(encoding="utf-8").replace("\n// ", " "), header
+        assert "NOT Apple's header" in header.read_text(encoding="utf-8").replace("\n// ", " "), (
+            header
+        )
     includes = "".join(f"#include <{h.relative_to(INCLUDE).as_posix()}>\n" for h in headers)
     compile_ok(includes, "the stub headers")
 
@@ -315,36 +357,43 @@ def test_stub_return_codes_have_vethlab_values():
     Apple's IOReturn.h, checked against each other by the compiler)."""
     from vethlab.ioreturn import IORETURN_CODES
 
-    checks = "".join(f'static_assert((unsigned){name} == 0x{value:08x}u, "{name}");\n'
-                     for name, value in sorted(IORETURN_CODES.items()))
+    checks = "".join(
+        f'static_assert((unsigned){name} == 0x{value:08x}u, "{name}");\n'
+        for name, value in sorted(IORETURN_CODES.items())
+    )
     compile_ok("#include <DriverKit/IOReturn.h>\n" + checks, "the stub's IOReturn codes")
 
 
 def test_finder_reads_markers_and_fences():
     """The finder reads fences and markers as documented, and reports markers it cannot place."""
-    lines = list(enumerate([
-        "Some text.",
-        "<!-- cpp: fragment app",
-        "     needs: int a; int b; -->",
-        "```cpp",
-        "a = b;",
-        "```",
-        "````markdown",
-        "<!-- cpp: fragment -->",
-        "```cpp",
-        "not a snippet: inside a markdown block",
-        "```",
-        "````",
-        "  ```c++ title",
-        "  int x;",
-        "  ```",
-        "<!-- cpp: fragment -->",
-        "no block follows",
-        "<!-- cpp: sideways -->",
-        "```cpp",
-        "int y;",
-        "```",
-    ], 1))
+    lines = list(
+        enumerate(
+            [
+                "Some text.",
+                "<!-- cpp: fragment app",
+                "     needs: int a; int b; -->",
+                "```cpp",
+                "a = b;",
+                "```",
+                "````markdown",
+                "<!-- cpp: fragment -->",
+                "```cpp",
+                "not a snippet: inside a markdown block",
+                "```",
+                "````",
+                "  ```c++ title",
+                "  int x;",
+                "  ```",
+                "<!-- cpp: fragment -->",
+                "no block follows",
+                "<!-- cpp: sideways -->",
+                "```cpp",
+                "int y;",
+                "```",
+            ],
+            1,
+        )
+    )
     snippets, problems = find_snippets(REPO / "example.md", lines)
     assert [(s.line, s.code, s.fragment, s.app, s.needs) for s in snippets] == [
         (5, "a = b;\n", True, True, "int a; int b;"),

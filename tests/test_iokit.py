@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from vethlab.driverkit.userclient import ENTITLEMENT_USERCLIENT_ACCESS, UserClientState
 from vethlab.handoff.structs import GET_PACKET_OUTPUT_SIZE
@@ -39,6 +40,7 @@ from vethlab.iokit import (
     kOSAsyncRef64Count,
 )
 from vethlab.ioreturn import (
+    IORETURN_CODES,
     kIOReturnBadArgument,
     kIOReturnNoFrames,
     kIOReturnNotOpen,
@@ -94,9 +96,15 @@ def test_open_without_entitlements_is_not_permitted():
     assert IOServiceOpen(allowing, App(allowing.mac, "Stranger"), 0)[0] == kIOReturnSuccess
 
 
-@pytest.mark.parametrize("service, task, type", [
-    ("not a service", None, 0), (None, "not an app", 0), (None, None, -1), (None, None, 1 << 32),
-])
+@pytest.mark.parametrize(
+    "service, task, type",
+    [
+        ("not a service", None, 0),
+        (None, "not an app", 0),
+        (None, None, -1),
+        (None, None, 1 << 32),
+    ],
+)
 def test_open_with_bad_arguments_returns_bad_argument(service, task, type):
     """Wrong objects or an out-of-range type: kIOReturnBadArgument, nothing raised."""
     dext = started_dext()
@@ -107,7 +115,10 @@ def test_open_with_bad_arguments_returns_bad_argument(service, task, type):
 def test_open_an_unknown_type_is_the_dexts_bad_argument():
     """The dext's NewUserClient refuses type 1 with kIOReturnBadArgument."""
     dext = started_dext()
-    assert IOServiceOpen(dext, App(dext.mac, entitlements=ENTITLED), 1) == (kIOReturnBadArgument, None)
+    assert IOServiceOpen(dext, App(dext.mac, entitlements=ENTITLED), 1) == (
+        kIOReturnBadArgument,
+        None,
+    )
 
 
 def test_every_call_on_a_closed_connection_is_not_open():
@@ -132,18 +143,21 @@ def test_every_call_on_a_closed_connection_is_not_open():
 # -- calls --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kwargs", [
-    dict(input=list(range(17))),  # more than 16 scalars
-    dict(input=[-1]),
-    dict(input=[1 << 64]),
-    dict(input=[True]),
-    dict(input=5),
-    dict(inputStruct="text"),
-    dict(outputCnt=17),
-    dict(outputCnt=-1),
-    dict(outputStructCnt=-1),
-    dict(outputStructCnt=1 << 32),
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(input=list(range(17))),  # more than 16 scalars
+        dict(input=[-1]),
+        dict(input=[1 << 64]),
+        dict(input=[True]),
+        dict(input=5),
+        dict(inputStruct="text"),
+        dict(outputCnt=17),
+        dict(outputCnt=-1),
+        dict(outputStructCnt=-1),
+        dict(outputStructCnt=1 << 32),
+    ],
+)
 def test_arguments_c_could_not_pass_are_refused_app_side(kwargs):
     """IOKitLib refuses them with kIOReturnBadArgument before the dext sees anything."""
     _dext, app, connect = opened()
@@ -166,7 +180,10 @@ def test_bad_connection_selector_port_and_reference():
 def test_struct_method_returns_the_code_and_the_bytes():
     """GetPacket on an empty dext: kIOReturnNoFrames and no bytes; with a frame: 1604 bytes."""
     dext, _, connect = opened(get_packet="safe")
-    assert IOConnectCallStructMethod(connect, kGetPacket, None, GET_PACKET_OUTPUT_SIZE) == (kIOReturnNoFrames, b"")
+    assert IOConnectCallStructMethod(connect, kGetPacket, None, GET_PACKET_OUTPUT_SIZE) == (
+        kIOReturnNoFrames,
+        b"",
+    )
     dext.transmit([bytes(range(60))])
     kr, out = IOConnectCallStructMethod(connect, kGetPacket, None, GET_PACKET_OUTPUT_SIZE)
     assert kr == kIOReturnSuccess and len(out) == 1604 and out[:60] == bytes(range(60))
@@ -192,9 +209,12 @@ def test_notifications_wait_on_the_port_until_a_queue_runs_them():
     def callback(refcon, result, args, count):
         seen.append((refcon, result, args, count))
 
-    kr, _ = IOConnectCallAsyncStructMethod(connect, kRegisterCallback,
-                                           IONotificationPortGetMachPort(port),
-                                           reference_to(callback, "me"))
+    kr, _ = IOConnectCallAsyncStructMethod(
+        connect,
+        kRegisterCallback,
+        IONotificationPortGetMachPort(port),
+        reference_to(callback, "me"),
+    )
     assert kr == kIOReturnSuccess
     dext.transmit([bytes(60)])
     dext.transmit([bytes(61)])
@@ -273,7 +293,9 @@ def test_closing_unmaps_the_connections_memory():
 def test_frames_arrive_as_pairs_through_the_shared_mapping():
     """RegisterFrameCallback: (offset, length) pairs; the app copies from its mapping; CompleteFrames recycles."""
     dext, app, connect = opened()
-    _, address, _ = IOConnectMapMemory64(connect, kPoolMemoryType, app, 0, kIOMapAnywhere | kIOMapReadOnly)
+    _, address, _ = IOConnectMapMemory64(
+        connect, kPoolMemoryType, app, 0, kIOMapAnywhere | kIOMapReadOnly
+    )
     port = IONotificationPortCreate()
     queue = dispatch_queue_create("frames")
     IONotificationPortSetDispatchQueue(port, queue)
@@ -284,8 +306,12 @@ def test_frames_arrive_as_pairs_through_the_shared_mapping():
             got.append(app.task.read(address + offset, length))
 
     frames = [bytes([i]) * (60 + i) for i in range(8)]
-    assert IOConnectCallAsyncScalarMethod(connect, kRegisterFrameCallback, port,
-                                          reference_to(frames_ready))[0] == kIOReturnSuccess
+    assert (
+        IOConnectCallAsyncScalarMethod(
+            connect, kRegisterFrameCallback, port, reference_to(frames_ready)
+        )[0]
+        == kIOReturnSuccess
+    )
     dext.transmit(frames)
     queue.drain()
     assert got == frames
@@ -300,8 +326,12 @@ def test_complete_frames_recycles_the_oldest_lent_frames_first():
     dext, _app, connect = opened()
     port = IONotificationPortCreate()
     IONotificationPortSetDispatchQueue(port, dispatch_queue_create("frames"))
-    assert IOConnectCallAsyncScalarMethod(connect, kRegisterFrameCallback, port,
-                                          reference_to(lambda *a: None))[0] == kIOReturnSuccess
+    assert (
+        IOConnectCallAsyncScalarMethod(
+            connect, kRegisterFrameCallback, port, reference_to(lambda *a: None)
+        )[0]
+        == kIOReturnSuccess
+    )
     packets = dext.transmit([bytes([i]) * 60 for i in range(8)])
     assert IOConnectCallScalarMethod(connect, kCompleteFrames, [3]) == (kIOReturnSuccess, [])
     assert [p.place for p in packets] == [Place.POOL] * 3 + [Place.APP] * 5
@@ -318,8 +348,9 @@ def test_a_full_trace_still_counts_deliveries():
     queue = dispatch_queue_create("frames")
     IONotificationPortSetDispatchQueue(port, queue)
     got = []
-    IOConnectCallAsyncStructMethod(connect, kRegisterCallback, port,
-                                   reference_to(lambda refcon, kr, args, n: got.append(args)))
+    IOConnectCallAsyncStructMethod(
+        connect, kRegisterCallback, port, reference_to(lambda refcon, kr, args, n: got.append(args))
+    )
     dext.transmit([bytes(60)] * 2)
     queue.drain()
     # IOServiceOpen, the RegisterCallback call, then the transmit's notify and its delivery
@@ -338,17 +369,17 @@ def test_the_batch_selector_fills_an_out_of_line_buffer():
 
 # -- nothing raises, whatever Python passes ------------------------------------------------
 
-from hypothesis import (  # noqa: E402
-    given,
-    settings,
-    strategies as st,
+
+anything = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(1 << 70), 1 << 70),
+    st.floats(),
+    st.text(max_size=4),
+    st.binary(max_size=8),
+    st.lists(st.integers(-3, 1 << 65), max_size=20),
+    st.just(object()),
 )
-
-from vethlab.ioreturn import IORETURN_CODES
-
-anything = st.one_of(st.none(), st.booleans(), st.integers(-(1 << 70), 1 << 70), st.floats(),
-                     st.text(max_size=4), st.binary(max_size=8),
-                     st.lists(st.integers(-3, 1 << 65), max_size=20), st.just(object()))
 
 
 @settings(max_examples=300, deadline=None)
@@ -358,8 +389,9 @@ def test_app_side_functions_return_codes_for_any_python_values(args, use_port):
     dext, app, connect = opened()
     port = IONotificationPortCreate() if use_port else args[2]
     codes = set(IORETURN_CODES.values())
-    kr, scalars, out = IOConnectCallAsyncMethod(connect, args[0], port, args[1], args[3], args[4],
-                                                args[5], args[6])
+    kr, scalars, out = IOConnectCallAsyncMethod(
+        connect, args[0], port, args[1], args[3], args[4], args[5], args[6]
+    )
     assert kr in codes and isinstance(scalars, list) and isinstance(out, bytes)
     assert IOConnectCallMethod(connect, args[0], args[3], args[4], args[5], args[6])[0] in codes
     assert IOConnectMapMemory64(connect, args[0], app, args[1], args[7])[0] in codes

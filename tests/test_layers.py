@@ -24,7 +24,9 @@ def test_lint_imports_keeps_every_contract():
 
 def test_importing_vethlab_does_not_import_the_command_line():
     """`import vethlab` loads the library only: no CLI module, no command registered."""
-    code = "import sys, vethlab; print(sorted(m for m in sys.modules if m.startswith('vethlab.cli')))"
+    code = (
+        "import sys, vethlab; print(sorted(m for m in sys.modules if m.startswith('vethlab.cli')))"
+    )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "[]"
 
@@ -39,8 +41,11 @@ def test_an_old_module_path_warns_and_still_gives_its_names(old):
     names = module.__all__
     assert names, f"{old} forwards no names"
     for name in names:
-        owner = next(importlib.import_module(n) for n in MOVED[old]
-                     if name in getattr(importlib.import_module(n), "__all__", ()))
+        owner = next(
+            importlib.import_module(n)
+            for n in MOVED[old]
+            if name in getattr(importlib.import_module(n), "__all__", ())
+        )
         assert getattr(module, name) is getattr(owner, name)
 
 
@@ -61,7 +66,7 @@ def test_a_name_an_old_path_never_had_is_an_attribute_error():
     sys.modules.pop("vethlab.layout", None)
     with pytest.warns(DeprecationWarning):
         module = importlib.import_module("vethlab.layout")
-    with pytest.raises(AttributeError, match="moved to vethlab.model.layout"):
+    with pytest.raises(AttributeError, match=r"moved to vethlab\.model\.layout"):
         module.no_such_name  # noqa: B018
 
 

@@ -17,7 +17,9 @@ REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO / "notebooks"
 SOURCES = NOTEBOOKS / "src"
 
-_spec = importlib.util.spec_from_file_location("build_notebooks", REPO / "tools" / "build_notebooks.py")
+_spec = importlib.util.spec_from_file_location(
+    "build_notebooks", REPO / "tools" / "build_notebooks.py"
+)
 build_notebooks = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(build_notebooks)
 
@@ -49,7 +51,11 @@ def tags(cell):
 
 def check_all(check):
     """Run check(path, nb) -> list of problems on every notebook; fail listing all of them."""
-    problems = [f"{path.name}: {problem}" for path in notebook_paths() for problem in check(path, read(path))]
+    problems = [
+        f"{path.name}: {problem}"
+        for path in notebook_paths()
+        for problem in check(path, read(path))
+    ]
     assert not problems, "\n".join(problems)
 
 
@@ -110,7 +116,10 @@ def test_notebooks_match_their_sources():
         have = [(c.cell_type, c.source, tags(c)) for c in nb.cells]
         if want == have:
             return []
-        index = next((i for i, (w, h) in enumerate(zip(want, have, strict=False)) if w != h), min(len(want), len(have)))
+        index = next(
+            (i for i, (w, h) in enumerate(zip(want, have, strict=False)) if w != h),
+            min(len(want), len(have)),
+        )
         return [
             f"differs from src/{source.name} at cell {index} "
             f"(edit the source and run tools/build_notebooks.py, never the .ipynb): "
@@ -161,24 +170,38 @@ def api_problems(nb):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if not module_allowed(alias.name):
-                        problems.append(f"{where}: import {alias.name} is not allowed in a notebook")
-                    elif alias.name == "vethlab" or (alias.name.startswith("vethlab.") and not alias.asname):
+                        problems.append(
+                            f"{where}: import {alias.name} is not allowed in a notebook"
+                        )
+                    elif alias.name == "vethlab" or (
+                        alias.name.startswith("vethlab.") and not alias.asname
+                    ):
                         vethlab_names.add(alias.asname or "vethlab")
             elif isinstance(node, ast.ImportFrom):
                 module = "." * node.level + (node.module or "")
                 for alias in node.names:
                     if alias.name == "*":
-                        problems.append(f"{where}: 'from {module} import *' hides what the notebook uses")
+                        problems.append(
+                            f"{where}: 'from {module} import *' hides what the notebook uses"
+                        )
                     elif not (module_allowed(module) or module_allowed(f"{module}.{alias.name}")):
-                        problems.append(f"{where}: from {module} import {alias.name} is not allowed")
+                        problems.append(
+                            f"{where}: from {module} import {alias.name} is not allowed"
+                        )
                     elif module.split(".")[0] == "vethlab" and alias.name.startswith("_"):
-                        problems.append(f"{where}: from {module} import {alias.name} takes a private name")
+                        problems.append(
+                            f"{where}: from {module} import {alias.name} takes a private name"
+                        )
                     elif module == "vethlab" and not name_ok(alias.name):
                         problems.append(f"{where}: vethlab.{alias.name} is not in vethlab.__all__")
             elif isinstance(node, ast.Attribute):
                 if node.attr.startswith("_"):
                     problems.append(f"{where}: .{node.attr} is a private name")
-                elif isinstance(node.value, ast.Name) and node.value.id in vethlab_names and not name_ok(node.attr):
+                elif (
+                    isinstance(node.value, ast.Name)
+                    and node.value.id in vethlab_names
+                    and not name_ok(node.attr)
+                ):
                     problems.append(f"{where}: vethlab.{node.attr} is not in vethlab.__all__")
     return problems
 
@@ -196,7 +219,9 @@ def test_first_code_cell_selects_the_inline_backend():
 
     def check(path, nb):
         cells = code_cells(nb)
-        if cells and "%matplotlib inline" in [line.strip() for line in cells[0].source.splitlines()]:
+        if cells and "%matplotlib inline" in [
+            line.strip() for line in cells[0].source.splitlines()
+        ]:
             return []
         return ["the first code cell must contain the line '%matplotlib inline'"]
 
@@ -210,7 +235,11 @@ def test_notebooks_end_with_things_to_try_and_link_their_neighbours():
     def check(path, nb):
         problems = []
         last = nb.cells[-1] if nb.cells else None
-        if not (last and last.cell_type == "markdown" and re.search(r"^#+ *Things to try", last.source, re.M)):
+        if not (
+            last
+            and last.cell_type == "markdown"
+            and re.search(r"^#+ *Things to try", last.source, re.M)
+        ):
             problems.append('the last cell must be a markdown cell headed "Things to try"')
         markdown = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "markdown")
         index = names.index(path.name)
@@ -243,8 +272,13 @@ def test_adjacent_stream_outputs_are_merged():
     _merge_streams = build_notebooks._merge_streams
 
     nb = nbf.v4.new_notebook(cells=[nbf.v4.new_code_cell("print(1); print(2)")])
-    nb.cells[0].outputs = [nbf.v4.new_output("stream", name="stdout", text="1\n"),
-                           nbf.v4.new_output("stream", name="stdout", text="2\n"),
-                           nbf.v4.new_output("stream", name="stderr", text="w\n")]
+    nb.cells[0].outputs = [
+        nbf.v4.new_output("stream", name="stdout", text="1\n"),
+        nbf.v4.new_output("stream", name="stdout", text="2\n"),
+        nbf.v4.new_output("stream", name="stderr", text="w\n"),
+    ]
     _merge_streams(nb)
-    assert [(o.name, o.text) for o in nb.cells[0].outputs] == [("stdout", "1\n2\n"), ("stderr", "w\n")]
+    assert [(o.name, o.text) for o in nb.cells[0].outputs] == [
+        ("stdout", "1\n2\n"),
+        ("stderr", "w\n"),
+    ]

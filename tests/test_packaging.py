@@ -96,10 +96,16 @@ def test_wheel_ships_the_notebooks(tmp_path):
     import sys
     import zipfile
 
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path),
-                    str(REPO)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(REPO)],
+        check=True,
+        capture_output=True,
+    )
     (wheel,) = tmp_path.glob("vethlab-*.whl")
-    shipped = {n.rsplit("/", 1)[1] for n in zipfile.ZipFile(wheel).namelist()
-               if n.startswith("vethlab/_notebooks/")}
+    shipped = {
+        n.rsplit("/", 1)[1]
+        for n in zipfile.ZipFile(wheel).namelist()
+        if n.startswith("vethlab/_notebooks/")
+    }
     assert shipped == {p.name for p in (REPO / "notebooks").glob("*.ipynb")}
     assert shipped, "no notebooks in the repo?"

@@ -58,7 +58,9 @@ def _forwarding_module(old: str, new: tuple[str, ...]) -> types.ModuleType:
         for m in modules:
             if hasattr(m, name):
                 return getattr(m, name)
-        raise AttributeError(f"module {old!r} has no attribute {name!r} (moved to {', '.join(new)})")
+        raise AttributeError(
+            f"module {old!r} has no attribute {name!r} (moved to {', '.join(new)})"
+        )
 
     module.__getattr__ = __getattr__
     module.__dir__ = lambda: sorted({n for m in modules for n in dir(m)})

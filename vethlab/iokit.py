@@ -117,8 +117,15 @@ class App:
     """A user-space process that talks to dexts: its task, bundle identifier, entitlements,
     and the trace of what it sent and received (the first ``trace_limit`` crossings)."""
 
-    def __init__(self, mac: Mac, name: str = "app", *, bundle_identifier: str = "com.example.app",
-                 entitlements: dict | None = None, trace_limit: int = 256) -> None:
+    def __init__(
+        self,
+        mac: Mac,
+        name: str = "app",
+        *,
+        bundle_identifier: str = "com.example.app",
+        entitlements: dict | None = None,
+        trace_limit: int = 256,
+    ) -> None:
         self.mac = mac
         self.name = name
         self.task: Task = mac.task(name)
@@ -126,7 +133,7 @@ class App:
         self.entitlements = dict(entitlements or {})
         self.trace = Trace(trace_limit)
 
-    def mach_task_self(self) -> "App":
+    def mach_task_self(self) -> App:
         """The calling task, as C's ``mach_task_self()`` (the app itself, here)."""
         return self
 
@@ -178,16 +185,28 @@ class IONotificationPort:
     def _callout(self, message) -> None:
         action, result, values = message
         reference = action.reference
-        callback = reference[kIOAsyncCalloutFuncIndex] if len(reference) > kIOAsyncCalloutFuncIndex else None
-        refcon = reference[kIOAsyncCalloutRefconIndex] if len(reference) > kIOAsyncCalloutRefconIndex else None
+        callback = (
+            reference[kIOAsyncCalloutFuncIndex]
+            if len(reference) > kIOAsyncCalloutFuncIndex
+            else None
+        )
+        refcon = (
+            reference[kIOAsyncCalloutRefconIndex]
+            if len(reference) > kIOAsyncCalloutRefconIndex
+            else None
+        )
         if not callable(callback):
             self.undeliverable += 1
             return
         action.client.mac.costs.count_notification()
         trace = action.trace
         if trace is not None:
-            trace.record("deliver", getattr(callback, "__name__", "callback"), result,
-                         f"{len(values)} value{'s' * (len(values) != 1)}")
+            trace.record(
+                "deliver",
+                getattr(callback, "__name__", "callback"),
+                result,
+                f"{len(values)} value{'s' * (len(values) != 1)}",
+            )
         callback(refcon, result, list(values), len(values))
 
 
@@ -230,11 +249,14 @@ class IOConnection:
         return self.client.state
 
     def __repr__(self) -> str:
-        return (f"<IOConnection {self.app.name!r} -> {self.service.__class__.__name__} "
-                f"type {self.type}: {self.state.name}>")
+        return (
+            f"<IOConnection {self.app.name!r} -> {self.service.__class__.__name__} "
+            f"type {self.type}: {self.state.name}>"
+        )
 
 
 # -- argument checks of the app side (IOKitLib and MIG) -----------------------------------
+
 
 class _Refused(Exception):
     """An argument the app side refuses before anything reaches the kernel."""
@@ -274,7 +296,10 @@ def _struct(data) -> bytes | None:
 
 # -- opening and closing ------------------------------------------------------------------
 
-def IOServiceOpen(service: IOService, owningTask: App, type: int) -> tuple[int, IOConnection | None]:
+
+def IOServiceOpen(
+    service: IOService, owningTask: App, type: int
+) -> tuple[int, IOConnection | None]:
     """Open a connection to ``service``: the dext's ``NewUserClient(type)`` runs, after the
     kernel checked the app's entitlements (``kIOReturnNotPermitted`` without them).
     Returns ``(kr, connect)``."""
@@ -305,9 +330,17 @@ def IOServiceClose(connect: IOConnection) -> int:
 
 # -- calls ------------------------------------------------------------------------------------
 
-def IOConnectCallAsyncMethod(connection: IOConnection, selector: int, wake_port, reference,
-                             input=(), inputStruct=None, outputCnt: int = 0,
-                             outputStructCnt: int = 0) -> tuple[int, list[int], bytes]:
+
+def IOConnectCallAsyncMethod(
+    connection: IOConnection,
+    selector: int,
+    wake_port,
+    reference,
+    input=(),
+    inputStruct=None,
+    outputCnt: int = 0,
+    outputStructCnt: int = 0,
+) -> tuple[int, list[int], bytes]:
     """The general call, asynchronous when ``wake_port`` is a notification port: the dext gets
     a completion (``OSAction``) that sends to ``wake_port`` with ``reference`` (at most
     ``kOSAsyncRef64Count`` values; index ``kIOAsyncCalloutFuncIndex`` holds the callback,
@@ -318,8 +351,9 @@ def IOConnectCallAsyncMethod(connection: IOConnection, selector: int, wake_port,
         selector = uint32("selector", selector)
         scalars = _scalars(input)
         struct_in = _struct(inputStruct)
-        out_count = c_int("outputCnt", outputCnt, 0, kIOUserClientScalarArrayCountMax,
-                          ctype="uint32_t")
+        out_count = c_int(
+            "outputCnt", outputCnt, 0, kIOUserClientScalarArrayCountMax, ctype="uint32_t"
+        )
         out_size = uint32("outputStructCnt", outputStructCnt)
         completion = None
         if wake_port is not None:
@@ -336,55 +370,82 @@ def IOConnectCallAsyncMethod(connection: IOConnection, selector: int, wake_port,
             completion = OSAction.ForAsyncCall(wake_port, ref, conn.client, conn.app.trace)
     except (_Refused, BadArgument) as refused:
         return refused.code, [], b""
-    return kernel_external_method(conn.client, selector, scalars, struct_in, out_count,
-                                  out_size, completion, conn.app.trace)
+    return kernel_external_method(
+        conn.client, selector, scalars, struct_in, out_count, out_size, completion, conn.app.trace
+    )
 
 
-def IOConnectCallMethod(connection: IOConnection, selector: int, input=(), inputStruct=None,
-                        outputCnt: int = 0, outputStructCnt: int = 0) -> tuple[int, list[int], bytes]:
+def IOConnectCallMethod(
+    connection: IOConnection,
+    selector: int,
+    input=(),
+    inputStruct=None,
+    outputCnt: int = 0,
+    outputStructCnt: int = 0,
+) -> tuple[int, list[int], bytes]:
     """``IOConnectCallMethod``: scalars and a structure in, scalars and a structure out.
     Structures over 4096 bytes travel out of line. Returns ``(kr, scalars, structure)``."""
-    return IOConnectCallAsyncMethod(connection, selector, None, None, input, inputStruct,
-                                    outputCnt, outputStructCnt)
+    return IOConnectCallAsyncMethod(
+        connection, selector, None, None, input, inputStruct, outputCnt, outputStructCnt
+    )
 
 
-def IOConnectCallStructMethod(connection: IOConnection, selector: int, inputStruct=None,
-                              outputStructCnt: int = 0) -> tuple[int, bytes]:
+def IOConnectCallStructMethod(
+    connection: IOConnection, selector: int, inputStruct=None, outputStructCnt: int = 0
+) -> tuple[int, bytes]:
     """``IOConnectCallStructMethod``: a structure in, a structure out. Returns ``(kr, bytes)``."""
-    kr, _, out = IOConnectCallAsyncMethod(connection, selector, None, None, (), inputStruct, 0,
-                                          outputStructCnt)
+    kr, _, out = IOConnectCallAsyncMethod(
+        connection, selector, None, None, (), inputStruct, 0, outputStructCnt
+    )
     return kr, out
 
 
-def IOConnectCallAsyncStructMethod(connection: IOConnection, selector: int, wake_port, reference,
-                                   inputStruct=None, outputStructCnt: int = 0) -> tuple[int, bytes]:
+def IOConnectCallAsyncStructMethod(
+    connection: IOConnection,
+    selector: int,
+    wake_port,
+    reference,
+    inputStruct=None,
+    outputStructCnt: int = 0,
+) -> tuple[int, bytes]:
     """``IOConnectCallAsyncStructMethod``. Returns ``(kr, bytes)``."""
-    kr, _, out = IOConnectCallAsyncMethod(connection, selector, wake_port, reference, (),
-                                          inputStruct, 0, outputStructCnt)
+    kr, _, out = IOConnectCallAsyncMethod(
+        connection, selector, wake_port, reference, (), inputStruct, 0, outputStructCnt
+    )
     return kr, out
 
 
-def IOConnectCallScalarMethod(connection: IOConnection, selector: int, input=(),
-                              outputCnt: int = 0) -> tuple[int, list[int]]:
+def IOConnectCallScalarMethod(
+    connection: IOConnection, selector: int, input=(), outputCnt: int = 0
+) -> tuple[int, list[int]]:
     """``IOConnectCallScalarMethod``: at most 16 scalars each way (more fails, documented).
     Returns ``(kr, scalars)``."""
-    kr, scalars, _ = IOConnectCallAsyncMethod(connection, selector, None, None, input, None,
-                                              outputCnt, 0)
+    kr, scalars, _ = IOConnectCallAsyncMethod(
+        connection, selector, None, None, input, None, outputCnt, 0
+    )
     return kr, scalars
 
 
-def IOConnectCallAsyncScalarMethod(connection: IOConnection, selector: int, wake_port, reference,
-                                   input=(), outputCnt: int = 0) -> tuple[int, list[int]]:
+def IOConnectCallAsyncScalarMethod(
+    connection: IOConnection, selector: int, wake_port, reference, input=(), outputCnt: int = 0
+) -> tuple[int, list[int]]:
     """``IOConnectCallAsyncScalarMethod``. Returns ``(kr, scalars)``."""
-    kr, scalars, _ = IOConnectCallAsyncMethod(connection, selector, wake_port, reference, input,
-                                              None, outputCnt, 0)
+    kr, scalars, _ = IOConnectCallAsyncMethod(
+        connection, selector, wake_port, reference, input, None, outputCnt, 0
+    )
     return kr, scalars
 
 
 # -- shared memory ------------------------------------------------------------------------
 
-def IOConnectMapMemory64(connect: IOConnection, memoryType: int, intoTask: App,
-                         atAddress: int = 0, options: int = kIOMapAnywhere) -> tuple[int, int, int]:
+
+def IOConnectMapMemory64(
+    connect: IOConnection,
+    memoryType: int,
+    intoTask: App,
+    atAddress: int = 0,
+    options: int = kIOMapAnywhere,
+) -> tuple[int, int, int]:
     """Map the memory the dext offers for ``memoryType`` (its ``CopyClientMemoryForType``) into
     ``intoTask``: anywhere with ``kIOMapAnywhere``, else at ``atAddress``; read-only with
     ``kIOMapReadOnly`` or when the dext says ``kIOUserClientMemoryReadOnly``.
@@ -402,16 +463,18 @@ def IOConnectMapMemory64(connect: IOConnection, memoryType: int, intoTask: App,
     if options & kIOMapReadOnly:
         map_options |= kIOMemoryMapReadOnly
     address = 0 if options & kIOMapAnywhere else atAddress
-    kr, mapping = kernel_map(connect.client, memoryType, intoTask.task, map_options, address,
-                             connect.app.trace)
+    kr, mapping = kernel_map(
+        connect.client, memoryType, intoTask.task, map_options, address, connect.app.trace
+    )
     if kr != kIOReturnSuccess:
         return kr, 0, 0
     connect.mappings[(memoryType, mapping.GetAddress())] = mapping
     return kr, mapping.GetAddress(), mapping.GetLength()
 
 
-def IOConnectUnmapMemory64(connect: IOConnection, memoryType: int, fromTask: App,
-                           atAddress: int) -> int:
+def IOConnectUnmapMemory64(
+    connect: IOConnection, memoryType: int, fromTask: App, atAddress: int
+) -> int:
     """Undo ``IOConnectMapMemory64`` of ``memoryType`` at ``atAddress``."""
     if not isinstance(connect, IOConnection) or not isinstance(fromTask, App):
         return kIOReturnBadArgument
@@ -430,5 +493,7 @@ def IOConnectUnmapMemory64(connect: IOConnection, memoryType: int, fromTask: App
     except (IOReturnError, ValueError):
         return kIOReturnBadArgument
     del connect.mappings[(memoryType, atAddress)]
-    connect.app.trace.record("unmap", "IOConnectUnmapMemory64", kIOReturnSuccess, f"type {memoryType}")
+    connect.app.trace.record(
+        "unmap", "IOConnectUnmapMemory64", kIOReturnSuccess, f"type {memoryType}"
+    )
     return kIOReturnSuccess

@@ -55,10 +55,14 @@ report = run_question(segment_size=65536)
 first = report.methods["first_attempt"]
 layout = first.pool.layout
 print(first.pool)
-print(f"asked for {layout.requested_buffer_size}, got {layout.buffer_size}: "
-      f"{layout.stride_error} bytes more per buffer")
-print(f"{layout.buffers_per_segment} buffers per {layout.segment_size}-byte segment, "
-      f"{layout.page_count} pages of {layout.page_size} bytes")
+print(
+    f"asked for {layout.requested_buffer_size}, got {layout.buffer_size}: "
+    f"{layout.stride_error} bytes more per buffer"
+)
+print(
+    f"{layout.buffers_per_segment} buffers per {layout.segment_size}-byte segment, "
+    f"{layout.page_count} pages of {layout.page_size} bytes"
+)
 
 # %% [markdown]
 # Where does 2048 come from? XNU's packet memory code rounds an object size up to the cache
@@ -68,8 +72,11 @@ print(f"{layout.buffers_per_segment} buffers per {layout.segment_size}-byte segm
 
 # %%
 for requested in (1500, 1600, 1200, 2048):
-    sizes = [vethlab.configured_buffer_size(requested, profile.cache_line, segment)
-             for profile in (vethlab.APPLE_SILICON, vethlab.INTEL) for segment in (65536, 81920)]
+    sizes = [
+        vethlab.configured_buffer_size(requested, profile.cache_line, segment)
+        for profile in (vethlab.APPLE_SILICON, vethlab.INTEL)
+        for segment in (65536, 81920)
+    ]
     print(f"{requested:>5} -> {sizes}  (Apple silicon 64/80 KiB, Intel 64/80 KiB)")
 
 # %% [markdown]
@@ -104,8 +111,10 @@ print(METHODS["first_attempt"].cpp)
 # %%
 print(f"{'packet':>6}  {'read at':>8}  {'frame at':>8}  {'error':>6}  bytes")
 for r in first.readings[:6]:
-    print(f"{r.index:>6}  {r.read_offset:>#8x}  {r.frame_offset:>#8x}  {r.offset_error:>6}  "
-          f"{'the frame' if r.bytes_match else 'junk'}")
+    print(
+        f"{r.index:>6}  {r.read_offset:>#8x}  {r.frame_offset:>#8x}  {r.offset_error:>6}  "
+        f"{'the frame' if r.bytes_match else 'junk'}"
+    )
 
 # %% [markdown]
 # Plotted against the packet index: where each frame is (a blue dash) and where the first
@@ -127,8 +136,14 @@ junk_packet = first_junk_packet(first)
 landed = layout.buffer_index(first.readings[junk_packet].read_offset)
 fig, ax = plt.subplots(figsize=(10, 7))
 fig.subplots_adjust(left=0.2, right=0.72, bottom=0.2)
-draw_memory_map(ax, first.pool, mapping=first.dext.pool_map, host=first.host,
-                readings=first.readings, highlight=landed)
+draw_memory_map(
+    ax,
+    first.pool,
+    mapping=first.dext.pool_map,
+    host=first.host,
+    readings=first.readings,
+    highlight=landed,
+)
 plt.show()
 print(f"packet {junk_packet}'s read lands in buffer {landed}")
 print("packets read at the wrong place:", ax.vethlab["errors"])
@@ -231,13 +246,18 @@ print("every frame read byte for byte:", current.all_match)
 native = run_question(segment_size=65536, headroom=0, data_offset=2)
 for key in ("question_fix", "current_api"):
     m = native.methods[key]
-    print(f"{m.spec.title:<40} errors {sorted({r.offset_error for r in m.readings})}  "
-          f"all frames right: {m.all_match}")
+    print(
+        f"{m.spec.title:<40} errors {sorted({r.offset_error for r in m.readings})}  "
+        f"all frames right: {m.all_match}"
+    )
 
 # %%
 fig, ax = plt.subplots(figsize=(9, 3))
-draw_offset_errors(ax, {k: native.methods[k] for k in ("question_fix", "current_api")},
-                   rules=[("observed", "native-flow frames start 2 bytes past the headroom")])
+draw_offset_errors(
+    ax,
+    {k: native.methods[k] for k in ("question_fix", "current_api")},
+    rules=[("observed", "native-flow frames start 2 bytes past the headroom")],
+)
 plt.show()
 
 # %% [markdown]
@@ -255,8 +275,10 @@ for segment, requested in ((65536, 1600), (65536, 2048), (81920, 1200), (81920, 
     sliders.vethlab_controls["segment_size"].value = segment
     sliders.vethlab_controls["buffer_size"].value = requested
     state = sliders.vethlab_state
-    print(f"segment {segment:>5}, asked {requested}: real {state['summary']['buffer_size']}, "
-          f"slots aligned: {state['aligned']!s:<5}  slot errors {state['slot_errors'][:3]}")
+    print(
+        f"segment {segment:>5}, asked {requested}: real {state['summary']['buffer_size']}, "
+        f"slots aligned: {state['aligned']!s:<5}  slot errors {state['slot_errors'][:3]}"
+    )
 sliders.vethlab_controls["segment_size"].value = 65536
 sliders.vethlab_controls["buffer_size"].value = 1600
 

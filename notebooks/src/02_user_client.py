@@ -21,7 +21,9 @@ import matplotlib.pyplot as plt
 
 import vethlab
 from vethlab.bench.userclient import measure
-from vethlab.wire.frames import describe, mixed_frames
+from vethlab.driverkit.userclient import ENTITLEMENT_USERCLIENT_ACCESS, USER_CLIENT_MOVES
+from vethlab.handoff.app import QuestionApp
+from vethlab.handoff.structs import GetPacket_Output, c_declaration
 from vethlab.iokit import App, IOServiceClose, IOServiceOpen
 from vethlab.ioreturn import IOReturnName
 from vethlab.pictures import (
@@ -32,11 +34,9 @@ from vethlab.pictures import (
     draw_state_machine,
 )
 from vethlab.question.dext import PacketDext
-from vethlab.handoff.app import QuestionApp
 from vethlab.question.runs import compare_designs, deliver, design_costs, frame_of_length
-from vethlab.handoff.structs import GetPacket_Output, c_declaration
-from vethlab.driverkit.userclient import ENTITLEMENT_USERCLIENT_ACCESS, USER_CLIENT_MOVES
 from vethlab.widgets import leak_explorer, struct_explorer
+from vethlab.wire.frames import describe, mixed_frames
 
 # %% [markdown]
 # Every rule vethlab simulates says where it comes from; the pictures use these colours:
@@ -112,8 +112,12 @@ print("open:", IOReturnName(question_app.open()))
 
 frames = mixed_frames(6, seed=2)
 dext.transmit(frames)
-print("pending in the dext:", len(dext.pending), "| blocks waiting on the app's queue:",
-      question_app.queue.pending)
+print(
+    "pending in the dext:",
+    len(dext.pending),
+    "| blocks waiting on the app's queue:",
+    question_app.queue.pending,
+)
 print("frames the app received:", question_app.run())
 for frame in question_app.received:
     print("  ", describe(frame))
@@ -155,8 +159,10 @@ print(c_declaration(GetPacket_Output, "GetPacket_Output"))
 for length in (1500, 1602, 1700, 3700):
     run = deliver([frame_of_length(length)], "per_packet", get_packet="question", close=False)
     record = run.dext.records[-1]
-    print(f"{length}-byte frame: packet_size sent {record.packet_size_returned}, "
-          f"app got {run.app.error_names() or [len(f) for f in run.received]}")
+    print(
+        f"{length}-byte frame: packet_size sent {record.packet_size_returned}, "
+        f"app got {run.app.error_names() or [len(f) for f in run.received]}"
+    )
     for start, end, region in record.overwritten():
         what = "faulted, never written" if region == "past the stack" else "overwritten"
         print(f"    {what}: bytes {start}..{end - 1} ({region})")
@@ -176,8 +182,10 @@ explorer = struct_explorer(1700)
 for length in (1600, 1604, 2000, 3652, 3653, 9000):
     explorer.vethlab_controls["length"].value = length
     state = explorer.vethlab_state
-    print(f"{length:>5}: overwritten {[(a, b) for a, b, _ in state['overwritten']]}, "
-          f"dext crashed: {state['crashed']}")
+    print(
+        f"{length:>5}: overwritten {[(a, b) for a, b, _ in state['overwritten']]}, "
+        f"dext crashed: {state['crashed']}"
+    )
 explorer.vethlab_controls["length"].value = 1700
 
 # %% tags=["nbval-ignore-output"]
@@ -213,12 +221,18 @@ plt.show()
 
 # %%
 leaks = leak_explorer(1500, 100)
-for previous, current, variant in ((1500, 100, "question"), (800, 600, "question"),
-                                   (600, 800, "question"), (1500, 100, "safe")):
+for previous, current, variant in (
+    (1500, 100, "question"),
+    (800, 600, "question"),
+    (600, 800, "question"),
+    (1500, 100, "safe"),
+):
     leaks.vethlab_controls["variant"].value = variant
     leaks.vethlab_controls["previous"].value = previous
     leaks.vethlab_controls["current"].value = current
-    print(f"{variant:<8} {previous:>4} then {current:>4}: {leaks.vethlab_state['leaked_bytes']} stale bytes")
+    print(
+        f"{variant:<8} {previous:>4} then {current:>4}: {leaks.vethlab_state['leaked_bytes']} stale bytes"
+    )
 leaks.vethlab_controls["variant"].value = "question"
 leaks.vethlab_controls["previous"].value = 1500
 leaks.vethlab_controls["current"].value = 100
@@ -283,12 +297,17 @@ leaks
 # ```
 
 # %%
-run = deliver([first, second, frame_of_length(1700, 2)], "per_packet", get_packet="safe",
-              close=False)
+run = deliver(
+    [first, second, frame_of_length(1700, 2)], "per_packet", get_packet="safe", close=False
+)
 record = run.dext.records[1]
 print("received:", [len(f) for f in run.received], "errors:", run.app.error_names())
-print("after the 100-byte frame, the output holds only zeros:",
-      record.output[100:1600] == bytes(1500), "| packet_size:", record.packet_size_returned)
+print(
+    "after the 100-byte frame, the output holds only zeros:",
+    record.output[100:1600] == bytes(1500),
+    "| packet_size:",
+    record.packet_size_returned,
+)
 print("stale bytes:", record.leaked_bytes, "| overwritten:", record.overwritten())
 
 # %% [markdown]
@@ -315,7 +334,9 @@ runs = compare_designs(frames, get_packet="safe", packets=64)
 for design, run in runs.items():
     calls = [e for e in run.app.trace.events if e.kind == "call"]
     notes = [e for e in run.app.trace.events if e.kind == "notify"]
-    print(f"{design:<15} identical: {run.identical}  calls: {len(calls):>3}  notifications: {len(notes)}")
+    print(
+        f"{design:<15} identical: {run.identical}  calls: {len(calls):>3}  notifications: {len(notes)}"
+    )
 
 # %% [markdown]
 # ## What each design costs, counted
@@ -341,8 +362,10 @@ for design, run in runs.items():
 costs = design_costs(frames, get_packet="safe", packets=64)
 print(f"{'per frame':<15}{'calls':>7}{'copies':>8}{'bytes copied':>14}{'notifications':>15}")
 for design, row in costs.items():
-    print(f"{design:<15}{row['calls_per_frame']:>7.3f}{row['copies_per_frame']:>8.2f}"
-          f"{row['bytes_copied_per_frame']:>14,.1f}{row['notifications_per_frame']:>15.3f}")
+    print(
+        f"{design:<15}{row['calls_per_frame']:>7.3f}{row['copies_per_frame']:>8.2f}"
+        f"{row['bytes_copied_per_frame']:>14,.1f}{row['notifications_per_frame']:>15.3f}"
+    )
 print(f"mean frame length: {sum(len(f) for f in frames) / len(frames):.1f} bytes")
 
 # %% [markdown]
@@ -354,8 +377,10 @@ print(f"mean frame length: {sum(len(f) for f in frames) / len(frames):.1f} bytes
 shared = runs["shared_mapping"]
 print(shared.dext.pool)
 print(f"the dext's mapping of the pool: 0x{shared.dext.pool.dext_mapping.GetAddress():x}")
-print(f"the app's mapping of the pool:  0x{shared.app.pool_address:x} "
-      f"({shared.app.pool_size} bytes, read-only)")
+print(
+    f"the app's mapping of the pool:  0x{shared.app.pool_address:x} "
+    f"({shared.app.pool_size} bytes, read-only)"
+)
 
 # %% [markdown]
 # Jumbo frames (up to 9000 bytes) do not fit the question's struct: the safe `GetPacket` refuses
@@ -364,8 +389,10 @@ print(f"the app's mapping of the pool:  0x{shared.app.pool_address:x} "
 # %%
 jumbo = mixed_frames(32, seed=3, max_len=9000)
 for design, run in compare_designs(jumbo, get_packet="safe").items():
-    print(f"{design:<15} received {len(run.received)}/{len(jumbo)}, errors: "
-          f"{sorted(set(run.app.error_names()))}")
+    print(
+        f"{design:<15} received {len(run.received)}/{len(jumbo)}, errors: "
+        f"{sorted(set(run.app.error_names()))}"
+    )
 
 # %% [markdown]
 # How fast? The benchmark below times each design on this machine, and beside them, the limit:

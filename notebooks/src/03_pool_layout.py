@@ -41,8 +41,9 @@ from vethlab.widgets.pool_explorer import explore_pool
 # common requests on both kinds of Mac and both boots:
 
 # %%
-machines = [(profile, segment) for profile in ("apple-silicon", "intel")
-            for segment in (65536, 81920)]
+machines = [
+    (profile, segment) for profile in ("apple-silicon", "intel") for segment in (65536, 81920)
+]
 print(f"{'asked':>6} " + " ".join(f"{p[:5]} {s // 1024} KiB".rjust(15) for p, s in machines))
 for requested in (300, 1200, 1500, 1514, 1600, 2048, 9000):
     row = []
@@ -67,14 +68,18 @@ for requested in (300, 1200, 1500, 1514, 1600, 2048, 9000):
 # last buffer that fits are unused, at the end of every segment.
 
 # %%
-print(f"{'pool':>12} {'boot':>7} {'buffer':>7} {'segment':>8} {'per seg':>8} {'segments':>9} "
-      f"{'unused':>7}")
+print(
+    f"{'pool':>12} {'boot':>7} {'buffer':>7} {'segment':>8} {'per seg':>8} {'segments':>9} "
+    f"{'unused':>7}"
+)
 for packets, requested in ((32, 2048), (32, 1200), (64, 2048), (100, 2048), (4096, 1600)):
     for boot in (65536, 81920):
         lay = vethlab.PoolLayout.plan(vethlab.Boot("apple-silicon", boot), requested, packets)
-        print(f"{packets:>5} × {requested:<4} {boot // 1024:>4} KiB {lay.buffer_size:>7} "
-              f"{lay.segment_size:>8} {lay.buffers_per_segment:>8} {lay.segment_count:>9} "
-              f"{lay.segment_unused_bytes:>7}")
+        print(
+            f"{packets:>5} × {requested:<4} {boot // 1024:>4} KiB {lay.buffer_size:>7} "
+            f"{lay.segment_size:>8} {lay.buffers_per_segment:>8} {lay.segment_count:>9} "
+            f"{lay.segment_unused_bytes:>7}"
+        )
 
 # %% [markdown]
 # On an 80 KiB boot, 32 buffers of 2048 get one **64 KiB** segment, not an 80 KiB one holding
@@ -88,12 +93,18 @@ for packets, requested in ((32, 2048), (32, 1200), (64, 2048), (100, 2048), (409
 
 # %%
 lay = vethlab.PoolLayout.plan(vethlab.Boot("apple-silicon", 81920), 1200, 32)
-print(f"segment 0: pool offsets 0..{lay.segment_size - 1}, {lay.buffers_per_segment} buffers "
-      f"of {lay.buffer_size}")
-print(f"the last one that fits, slot {lay.buffers_per_segment - 1}, ends at "
-      f"{lay.buffers_per_segment * lay.buffer_size}")
-print(f"unused at the segment's end: {lay.segment_unused_bytes} bytes "
-      f"(the region holds {lay.region_buffer_count} buffers; the pool asked for {lay.buffer_count})")
+print(
+    f"segment 0: pool offsets 0..{lay.segment_size - 1}, {lay.buffers_per_segment} buffers "
+    f"of {lay.buffer_size}"
+)
+print(
+    f"the last one that fits, slot {lay.buffers_per_segment - 1}, ends at "
+    f"{lay.buffers_per_segment * lay.buffer_size}"
+)
+print(
+    f"unused at the segment's end: {lay.segment_unused_bytes} bytes "
+    f"(the region holds {lay.region_buffer_count} buffers; the pool asked for {lay.buffer_count})"
+)
 
 # %% [markdown]
 # A pool that passes `memorySegmentSize` starts from that instead of the boot's draw, rounded up
@@ -102,10 +113,13 @@ print(f"unused at the segment's end: {lay.segment_unused_bytes} bytes "
 
 # %%
 for boot in (65536, 81920):
-    lay = vethlab.PoolLayout.plan(vethlab.Boot("apple-silicon", boot), 1200, 32,
-                                  memory_segment_size=10000)
-    print(f"boot {boot // 1024} KiB, memorySegmentSize 10000: buffer {lay.buffer_size}, "
-          f"{lay.segment_count} segments of {lay.segment_size}")
+    lay = vethlab.PoolLayout.plan(
+        vethlab.Boot("apple-silicon", boot), 1200, 32, memory_segment_size=10000
+    )
+    print(
+        f"boot {boot // 1024} KiB, memorySegmentSize 10000: buffer {lay.buffer_size}, "
+        f"{lay.segment_count} segments of {lay.segment_size}"
+    )
 
 # %% [markdown]
 # ## Segments and pages
@@ -122,9 +136,21 @@ one = explore_pool(packets=64, buffers=64, buffer_size=2048, segment_size=81920)
 print(two.pool)
 for name, explored in (("64 KiB boot", two), ("80 KiB boot", one)):
     summary = explored.layout.summary()
-    print(name + ": " + ", ".join(f"{key} {summary[key]}" for key in (
-        "boot_segment_size", "segment_size", "segment_count", "buffers_per_segment",
-        "pool_length", "page_count")))
+    print(
+        name
+        + ": "
+        + ", ".join(
+            f"{key} {summary[key]}"
+            for key in (
+                "boot_segment_size",
+                "segment_size",
+                "segment_count",
+                "buffers_per_segment",
+                "pool_length",
+                "page_count",
+            )
+        )
+    )
 
 # %% [markdown]
 # The memory map draws every buffer as a row, its address in the dext's mapping on the left.
@@ -147,14 +173,15 @@ print("page lines:", ax.vethlab["page_lines"])
 # neighbours never have them at the same place.
 
 # %%
-jumbo = explore_pool(profile="intel", packets=8, buffers=8, buffer_size=9000,
-                     segment_size=81920)
+jumbo = explore_pool(profile="intel", packets=8, buffers=8, buffer_size=9000, segment_size=81920)
 fig, ax = plt.subplots(figsize=(10, 3.6))
 fig.subplots_adjust(left=0.2, right=0.72, bottom=0.3)
 draw_memory_map(ax, jumbo.pool, mapping=jumbo.dext.pool_map, host=jumbo.host)
 plt.show()
-print(f"{jumbo.layout.buffer_size}-byte buffers, {jumbo.layout.page_size}-byte pages: "
-      f"{ax.vethlab['page_lines']} page boundaries in {jumbo.layout.buffer_count} buffers")
+print(
+    f"{jumbo.layout.buffer_size}-byte buffers, {jumbo.layout.page_size}-byte pages: "
+    f"{ax.vethlab['page_lines']} page boundaries in {jumbo.layout.buffer_count} buffers"
+)
 
 # %% [markdown]
 # A segment that ends with unused bytes: 32 × 1200 on an 80 KiB boot. The title gives the 512
@@ -183,13 +210,17 @@ print("unused buffers of the region:", ax.vethlab["unused_buffers"])
 
 # %%
 fix = two.readings("question_fix")
-print(f"{'packet':>6}  {'segment offset':>14}  {'pool offset':>11}  {'fix reads':>9}  "
-      f"{'frame at':>8}  {'error':>7}  same bytes")
+print(
+    f"{'packet':>6}  {'segment offset':>14}  {'pool offset':>11}  {'fix reads':>9}  "
+    f"{'frame at':>8}  {'error':>7}  same bytes"
+)
 for packet in two.sent[30:35]:
     r = fix[packet.index]
-    print(f"{packet.index:>6}  {packet.GetMemorySegmentOffset():>#14x}  "
-          f"{two.layout.buffer_offset(packet.index):>#11x}  {r.read_offset:>#9x}  "
-          f"{r.frame_offset:>#8x}  {r.offset_error:>7}  {r.bytes_match}")
+    print(
+        f"{packet.index:>6}  {packet.GetMemorySegmentOffset():>#14x}  "
+        f"{two.layout.buffer_offset(packet.index):>#11x}  {r.read_offset:>#9x}  "
+        f"{r.frame_offset:>#8x}  {r.offset_error:>7}  {r.bytes_match}"
+    )
 
 # %% [markdown]
 # Packet 32 finds packet 0's frame, a whole segment (65,536 bytes) too early. Had the two
@@ -200,12 +231,17 @@ for packet in two.sent[30:35]:
 
 # %%
 fig, ax = plt.subplots(figsize=(9, 3.2))
-draw_offset_errors(ax, {"packet_buffer_addr + packet_offset + packet_head": fix},
-                   pool=two.pool,
-                   rules=[("modelled", "segments end to end in the pool's descriptor")])
+draw_offset_errors(
+    ax,
+    {"packet_buffer_addr + packet_offset + packet_head": fix},
+    pool=two.pool,
+    rules=[("modelled", "segments end to end in the pool's descriptor")],
+)
 plt.show()
-print("wrong packets:", ax.vethlab["series"][
-    "packet_buffer_addr + packet_offset + packet_head"]["wrong"])
+print(
+    "wrong packets:",
+    ax.vethlab["series"]["packet_buffer_addr + packet_offset + packet_head"]["wrong"],
+)
 
 # %% [markdown]
 # The same pool on a Mac whose boot drew 80 KiB has one 128 KiB segment (XNU grew the segment
@@ -214,8 +250,10 @@ print("wrong packets:", ax.vethlab["series"][
 # one, or after a reboot.
 
 # %%
-print("80 KiB boot, the fix's offset errors:",
-      sorted({r.offset_error for r in one.readings("question_fix")}))
+print(
+    "80 KiB boot, the fix's offset errors:",
+    sorted({r.offset_error for r in one.readings("question_fix")}),
+)
 
 # %% [markdown]
 # Today's API has no such trap: `getDataVirtualAddress()` is the buffer's own address.

@@ -21,11 +21,11 @@
 import matplotlib.pyplot as plt
 
 import vethlab
-from vethlab.wire.frames import HOST, APP, describe, icmp_echo_request
-from vethlab.wire.host import HostStack, native_flow_data_offset
 from vethlab.pictures.anatomy import draw_buffer_anatomy
 from vethlab.question.scenario import METHODS, QuestionDext, read_packet
 from vethlab.widgets.buffer_anatomy import buffer_anatomy
+from vethlab.wire.frames import APP, HOST, describe, icmp_echo_request
+from vethlab.wire.host import HostStack, native_flow_data_offset
 
 # %% [markdown]
 # ## A dext, a pool, and a frame from the network stack
@@ -84,12 +84,16 @@ plt.show()
 # The same claims as plain numbers: for each formula, the address it computes and how far that
 # is from the frame's first byte (negative means too early).
 
+
 # %%
 def show_readings(packet):
     for key in METHODS:
         reading = read_packet(dext, key, packet)
-        print(f"{key:14} 0x{reading.read_address:x}  error {reading.offset_error:+d} bytes  "
-              f"frame read intact: {reading.bytes_match}")
+        print(
+            f"{key:14} 0x{reading.read_address:x}  error {reading.offset_error:+d} bytes  "
+            f"frame read intact: {reading.bytes_match}"
+        )
+
 
 show_readings(packet)
 
@@ -123,11 +127,14 @@ show_readings(packet)
 # data offset and stays right. This is trap 3.
 
 # %%
-native = host.transmit(icmp_echo_request(HOST, APP, 2, 1), headroom=8,
-                       data_offset=native_flow_data_offset(8))
+native = host.transmit(
+    icmp_echo_request(HOST, APP, 2, 1), headroom=8, data_offset=native_flow_data_offset(8)
+)
 native.setLinkHeaderLength(14)
-print(f"packet {native.getPacketIndex()}: headroom {native.GetHeadroom()}, "
-      f"data offset {native.getDataOffset()}")
+print(
+    f"packet {native.getPacketIndex()}: headroom {native.GetHeadroom()}, "
+    f"data offset {native.getDataOffset()}"
+)
 show_readings(native)
 
 # %%
@@ -152,8 +159,10 @@ far = more[-1]
 far.setLinkHeaderLength(14)
 layout = pool.layout
 print(f"packet {far.getPacketIndex()} is in segment {layout.segment_of(far.getPacketIndex())}")
-print(f"GetMemorySegmentOffset() = {far.GetMemorySegmentOffset()}, "
-      f"but its buffer is at pool offset {layout.buffer_offset(far.getPacketIndex())}")
+print(
+    f"GetMemorySegmentOffset() = {far.GetMemorySegmentOffset()}, "
+    f"but its buffer is at pool offset {layout.buffer_offset(far.getPacketIndex())}"
+)
 show_readings(far)
 
 # %%

@@ -19,11 +19,11 @@
 import matplotlib.pyplot as plt
 
 import vethlab
-from vethlab.wire.frames import HOST, APP, describe, icmp_echo_request
-from vethlab.wire.host import HostStack
 from vethlab.driverkit.memory import kIOMemoryDirectionInOut
 from vethlab.pictures.mappings import draw_mappings
 from vethlab.widgets.mapping_explorer import ASSUMED_PAGE_SIZE, build_scene, mapping_explorer
+from vethlab.wire.frames import APP, HOST, describe, icmp_echo_request
+from vethlab.wire.host import HostStack
 
 # %% [markdown]
 # ## A descriptor has no address until it is mapped
@@ -73,8 +73,12 @@ plt.show()
 # %%
 service = vethlab.IOService(mac, "dext")
 options = vethlab.IOUserNetworkPacketBufferPoolOptions(
-    packetCount=32, bufferCount=32, bufferSize=2048, maxBuffersPerPacket=1,
-    poolFlags=vethlab.PoolFlagMapToDext)
+    packetCount=32,
+    bufferCount=32,
+    bufferSize=2048,
+    maxBuffersPerPacket=1,
+    poolFlags=vethlab.PoolFlagMapToDext,
+)
 pool = vethlab.IOUserNetworkPacketBufferPool.CreateWithOptions(service, "FooBuffer", options)
 host = HostStack(pool)
 sent = [host.transmit(icmp_echo_request(HOST, APP, 1, seq), headroom=8) for seq in range(22)]
@@ -90,8 +94,9 @@ print(f"getDataVirtualAddress()          0x{packet.getDataVirtualAddress():x}")
 # `getDataVirtualAddress() + getDataOffset()`, and gets the same bytes.
 
 # %%
-frame = dext_task.read(packet.getDataVirtualAddress() + packet.getDataOffset(),
-                       packet.getDataLength())
+frame = dext_task.read(
+    packet.getDataVirtualAddress() + packet.getDataOffset(), packet.getDataLength()
+)
 print(describe(frame))
 print(frame == packet.frame_bytes())
 
@@ -115,7 +120,8 @@ plt.show()
 mac_b = vethlab.Mac("apple-silicon", segment_size=65536, seed=0)
 service_b = vethlab.IOService(mac_b, "dext")
 options_b = vethlab.IOUserNetworkPacketBufferPoolOptions(
-    packetCount=32, bufferCount=32, bufferSize=2048, maxBuffersPerPacket=1, poolFlags=0)
+    packetCount=32, bufferCount=32, bufferSize=2048, maxBuffersPerPacket=1, poolFlags=0
+)
 pool_b = vethlab.IOUserNetworkPacketBufferPool.CreateWithOptions(service_b, "FooBuffer", options_b)
 not_an_address = pool_b.packets[21].getDataVirtualAddress()
 print(f"getDataVirtualAddress() = 0x{not_an_address:x}")
@@ -128,8 +134,14 @@ except vethlab.SimulatedFault as fault:
 # %%
 fig, ax = plt.subplots(figsize=(10, 6))
 fig.subplots_adjust(left=0.01, right=0.99, top=0.93, bottom=0.01)
-draw_mappings(ax, pool_b, service_b.task, mac_b.kernel, buffer=21,
-              probes=[(service_b.task, not_an_address, "getDataVirtualAddress()")])
+draw_mappings(
+    ax,
+    pool_b,
+    service_b.task,
+    mac_b.kernel,
+    buffer=21,
+    probes=[(service_b.task, not_an_address, "getDataVirtualAddress()")],
+)
 plt.show()
 
 # %% [markdown]
@@ -149,13 +161,16 @@ for profile in ("intel", "apple-silicon"):
     scene = build_scene(profile=profile, offset=0x1000, length=0x1000)
     app_map = scene["app_mapping"]
     end = app_map.GetAddress() + app_map.GetLength()
-    print(f"{profile}: GetAddress() 0x{app_map.GetAddress():x}, "
-          f"GetLength() 0x{app_map.GetLength():x}, "
-          f"pages 0x{app_map.page_start:x}..0x{app_map.page_end:x}")
+    print(
+        f"{profile}: GetAddress() 0x{app_map.GetAddress():x}, "
+        f"GetLength() 0x{app_map.GetLength():x}, "
+        f"pages 0x{app_map.page_start:x}..0x{app_map.page_end:x}"
+    )
     try:
         scene["app"].read(end, 1)
-        print(f"    one byte past the end (0x{end:x}) reads pool offset "
-              f"0x{app_map.offset_of(end):x}")
+        print(
+            f"    one byte past the end (0x{end:x}) reads pool offset 0x{app_map.offset_of(end):x}"
+        )
     except vethlab.SimulatedFault as fault:
         print(f"    one byte past the end: {fault}")
 
@@ -178,8 +193,11 @@ for profile in ("intel", "apple-silicon"):
     app = scene["app"]
     fixed = app.space.base + ASSUMED_PAGE_SIZE
     try:
-        where = scene["pool"].CopyMemoryDescriptor().CreateMapping(
-            vethlab.kIOMemoryMapFixedAddress, fixed, 0, 0x4000, 0, into=app)
+        where = (
+            scene["pool"]
+            .CopyMemoryDescriptor()
+            .CreateMapping(vethlab.kIOMemoryMapFixedAddress, fixed, 0, 0x4000, 0, into=app)
+        )
         print(f"{profile}: mapped at 0x{where.GetAddress():x}")
     except vethlab.IOReturnError as error:
         print(f"{profile}: {error}")

@@ -26,7 +26,13 @@
 import matplotlib.pyplot as plt
 
 import vethlab
+from vethlab.model.scheduler import scheduler_of
 from vethlab.networkingdriverkit.ethernet import INTERFACE_MOVES, LINK_STATUSES
+from vethlab.networkingdriverkit.queues import QUEUE_MOVES
+from vethlab.pictures import draw_occupancy, draw_provenance_key, draw_queues, draw_states
+from vethlab.ping.app import Responder
+from vethlab.ping.tap_link import TapLink
+from vethlab.widgets import queue_stepper
 from vethlab.wire.frames import (
     APP,
     HOST,
@@ -39,13 +45,7 @@ from vethlab.wire.frames import (
     validate,
 )
 from vethlab.wire.pcap import read_pcap
-from vethlab.pictures import draw_occupancy, draw_provenance_key, draw_queues, draw_states
-from vethlab.networkingdriverkit.queues import QUEUE_MOVES
-from vethlab.model.scheduler import scheduler_of
-from vethlab.ping.app import Responder
-from vethlab.ping.tap_link import TapLink
 from vethlab.wire.tap import tap_available
-from vethlab.widgets import queue_stepper
 
 # %% [markdown]
 # The four labels, and their colours in the pictures below:
@@ -80,7 +80,9 @@ for kind, queue in dext.queues.items():
 # `Start` is accepted here). Here is a fifth queue, one that no interface has taken:
 
 # %%
-stray = vethlab.IOUserNetworkTxSubmissionQueue.Create(dext.pool, dext, 8, 0, dext.CopyDispatchQueue())
+stray = vethlab.IOUserNetworkTxSubmissionQueue.Create(
+    dext.pool, dext, 8, 0, dext.CopyDispatchQueue()
+)
 try:
     stray.SetEnable(True)
 except vethlab.IOReturnError as error:
@@ -145,7 +147,12 @@ plt.show()
 # %%
 scheduler.step()
 print("ran:", list(scheduler.trace))
-print("held by the dext:", [p.index for p in dext.pending], "| notifications for the app:", app.waiting)
+print(
+    "held by the dext:",
+    [p.index for p in dext.pending],
+    "| notifications for the app:",
+    app.waiting,
+)
 
 # %% [markdown]
 # The app runs. `GetPacket` copies the frame out (the dext reads it at
@@ -172,7 +179,12 @@ plt.show()
 # %%
 scheduler.run()
 print("ran so far:", list(scheduler.trace))
-print("received:", [describe(r.frame) for r in host.received], "| problems:", host.received[0].problems)
+print(
+    "received:",
+    [describe(r.frame) for r in host.received],
+    "| problems:",
+    host.received[0].problems,
+)
 print(f"request {request.serial} answered by received frame {request.answered_by}")
 print({APP.ipv4_text: format_mac(host.neighbors[APP.ipv4])})
 
@@ -197,14 +209,16 @@ print("the reply answers the request:", is_reply_to(reply, echo.frame))
 
 # %%
 for direction, frame in host.capture:
-    print(f"{direction:>3}  {len(frame):3} bytes  {describe(frame):42}  {validate(frame) or 'valid'}")
+    print(
+        f"{direction:>3}  {len(frame):3} bytes  {describe(frame):42}  {validate(frame) or 'valid'}"
+    )
 
 # %% [markdown]
 # The echo reply, field by field (`vethlab.wire.frames.fields`, read off dpkt's own header tables):
 
 # %%
 for name, start, end in fields(reply):
-    shown = reply[start:min(end, start + 12)].hex(" ") + (" ..." if end - start > 12 else "")
+    shown = reply[start : min(end, start + 12)].hex(" ") + (" ..." if end - start > 12 else "")
     print(f"{start:3}..{end:<3} {name:14} {shown}")
 
 # %% [markdown]
@@ -255,8 +269,10 @@ for seq in range(1, 13):
     stalled.host.send(icmp_echo_request(HOST, APP, 0x7668, seq))
 stalled.settle()
 bell = stalled.dext.txs.CopyDataQueue()
-print(f"the app got {len(stalled.responder.received)} frames; {stalled.dext.txs.count} wait on "
-      f"TX submission; the bell rang {bell.rung} time(s), {bell.silent} arrivals rang nothing")
+print(
+    f"the app got {len(stalled.responder.received)} frames; {stalled.dext.txs.count} wait on "
+    f"TX submission; the bell rang {bell.rung} time(s), {bell.silent} arrivals rang nothing"
+)
 
 # %% [markdown]
 # Something else has to bring the dext back: `requestDequeue()` (which the dext also calls at

@@ -8,8 +8,22 @@ from vethlab.cli import main
 
 def test_bench_json_has_the_documented_keys(capsys):
     """`vethlab bench redraw --json` gives redraw_ms and naive_floor_ms keyed by size."""
-    assert main(["bench", "redraw", "--json", "--repeat", "2", "--redraw-floor-repeat", "1",
-                 "--redraw-sizes", "32,64"]) == 0
+    assert (
+        main(
+            [
+                "bench",
+                "redraw",
+                "--json",
+                "--repeat",
+                "2",
+                "--redraw-floor-repeat",
+                "1",
+                "--redraw-sizes",
+                "32,64",
+            ]
+        )
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     assert set(out["redraw_ms"]) == set(out["naive_floor_ms"]) == {"32", "64"}
     assert all(v > 0 for v in out["redraw_ms"].values())
@@ -38,7 +52,20 @@ def test_naive_floor_draws_one_patch_per_buffer():
 
 def test_text_report_has_one_line_per_size(capsys):
     """Without --json the report is a table, one row per size."""
-    assert main(["bench", "redraw", "--repeat", "1", "--redraw-floor-repeat", "1",
-                 "--redraw-sizes", "32"]) == 0
+    assert (
+        main(
+            [
+                "bench",
+                "redraw",
+                "--repeat",
+                "1",
+                "--redraw-floor-repeat",
+                "1",
+                "--redraw-sizes",
+                "32",
+            ]
+        )
+        == 0
+    )
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[-1].split()[0] == "32" and len(lines) == 4

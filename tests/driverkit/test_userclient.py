@@ -51,7 +51,9 @@ class Port:
 
 
 def _echo(target, reference, args):
-    args.structureOutput = OSData(args.structure_input_bytes()[::-1][: args.structureOutputMaximumSize])
+    args.structureOutput = OSData(
+        args.structure_input_bytes()[::-1][: args.structureOutputMaximumSize]
+    )
 
 
 def _scalars(target, reference, args):
@@ -106,7 +108,9 @@ class ToyClient(IOUserClient):
     }
 
     def ExternalMethod(self, selector, arguments, dispatch=None, target=None, reference=None):
-        return super().ExternalMethod(selector, arguments, self.TABLE.get(selector), self, reference)
+        return super().ExternalMethod(
+            selector, arguments, self.TABLE.get(selector), self, reference
+        )
 
     def CopyClientMemoryForType(self, type):
         if type != 0:
@@ -129,15 +133,17 @@ class ToyDext(IOService):
 def open_toy(entitlements=None):
     dext = ToyDext(Mac())
     trace = Trace()
-    kr, client = kernel_open(dext, entitlements or {ENTITLEMENT_USERCLIENT_ACCESS: "com.example.Toy"},
-                             0, trace)
+    kr, client = kernel_open(
+        dext, entitlements or {ENTITLEMENT_USERCLIENT_ACCESS: "com.example.Toy"}, 0, trace
+    )
     assert kr == kIOReturnSuccess
     return dext, client, trace
 
 
 def call(client, selector, scalars=(), struct=None, out_count=0, out_size=0, completion=None):
-    return kernel_external_method(client, selector, tuple(scalars), struct, out_count, out_size,
-                                  completion)
+    return kernel_external_method(
+        client, selector, tuple(scalars), struct, out_count, out_size, completion
+    )
 
 
 # -- the state machine -------------------------------------------------------------------
@@ -194,8 +200,13 @@ def test_starting_twice_is_refused_and_leaves_the_client_open():
         client.Start()
     assert err.value.code == kIOReturnStillOpen
     assert client.state is UserClientState.OPEN
-    assert client.legal_moves() == ["ExternalMethod", "AsyncCompletion", "CopyClientMemoryForType",
-                                    "crash", "Stop"]
+    assert client.legal_moves() == [
+        "ExternalMethod",
+        "AsyncCompletion",
+        "CopyClientMemoryForType",
+        "crash",
+        "Stop",
+    ]
 
 
 # -- opening: entitlements ------------------------------------------------------------------
@@ -227,15 +238,18 @@ def test_a_service_without_user_clients_answers_unsupported():
 # -- the dispatch checks ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("scalars, struct, out_count, out_size, completion, code", [
-    ((), b"abc", 0, 3, False, kIOReturnSuccess),
-    ((1,), b"abc", 0, 3, False, kIOReturnBadArgument),  # scalar input count must be 0
-    ((), b"abc", 1, 3, False, kIOReturnBadArgument),  # scalar output count must be 0
-    ((), b"abc", 0, 3, True, kIOReturnBadArgument),  # no completion allowed
-    ((), None, 0, 0, False, kIOReturnSuccess),  # variable sizes: anything goes
-    ((), bytes(5000), 0, 10, False, kIOReturnSuccess),  # input out of line
-    ((), b"abc", 0, 5000, False, kIOReturnBadArgument),  # structureOutput beside a descriptor
-])
+@pytest.mark.parametrize(
+    "scalars, struct, out_count, out_size, completion, code",
+    [
+        ((), b"abc", 0, 3, False, kIOReturnSuccess),
+        ((1,), b"abc", 0, 3, False, kIOReturnBadArgument),  # scalar input count must be 0
+        ((), b"abc", 1, 3, False, kIOReturnBadArgument),  # scalar output count must be 0
+        ((), b"abc", 0, 3, True, kIOReturnBadArgument),  # no completion allowed
+        ((), None, 0, 0, False, kIOReturnSuccess),  # variable sizes: anything goes
+        ((), bytes(5000), 0, 10, False, kIOReturnSuccess),  # input out of line
+        ((), b"abc", 0, 5000, False, kIOReturnBadArgument),  # structureOutput beside a descriptor
+    ],
+)
 def test_echo_dispatch_checks(scalars, struct, out_count, out_size, completion, code):
     """Counts must match exactly unless the check is kIOUserClientVariableStructureSize."""
     _, client, _ = open_toy()
@@ -269,7 +283,9 @@ def test_dispatch_check_messages_name_the_value_and_what_was_allowed():
     """The BadArgument message names the selector, the count it got and the count allowed."""
     _, client, _ = open_toy()
     args = IOUserClientMethodArguments(1, scalarOutput=[0], scalarOutputCount=1)
-    with pytest.raises(IOReturnError, match="Sum: scalar output count 1; this selector allows exactly 2"):
+    with pytest.raises(
+        IOReturnError, match="Sum: scalar output count 1; this selector allows exactly 2"
+    ):
         client.ExternalMethod(1, args)
 
 
@@ -292,9 +308,21 @@ def test_structures_up_to_4096_bytes_are_inline_larger_ones_descriptors():
     """4096 bytes arrive as OSData; 4097 as a descriptor (structureInput then None)."""
     seen = []
     ToyClient.TABLE[11] = IOUserClientMethodDispatch(
-        lambda t, r, a: seen.append((a.structureInput is None, a.structureInputDescriptor is None,
-                                     a.structure_input_size(), a.structureOutputDescriptor is None,
-                                     a.structureOutputMaximumSize)), VAR, VAR, VAR, VAR, VAR)
+        lambda t, r, a: seen.append(
+            (
+                a.structureInput is None,
+                a.structureInputDescriptor is None,
+                a.structure_input_size(),
+                a.structureOutputDescriptor is None,
+                a.structureOutputMaximumSize,
+            )
+        ),
+        VAR,
+        VAR,
+        VAR,
+        VAR,
+        VAR,
+    )
     try:
         _, client, _ = open_toy()
         call(client, 11, struct=bytes(4096), out_size=4096)
@@ -330,7 +358,10 @@ def test_a_crash_in_the_dext_reaches_the_app_as_not_responding(selector, kind):
     assert isinstance(dext.crash, kind)
     assert client.state is UserClientState.CRASHED
     assert call(client, 0)[0] == kIOReturnNotResponding
-    assert kernel_open(dext, {ENTITLEMENT_USERCLIENT_ACCESS: "com.example.Toy"}, 0) == (kIOReturnNotResponding, None)
+    assert kernel_open(dext, {ENTITLEMENT_USERCLIENT_ACCESS: "com.example.Toy"}, 0) == (
+        kIOReturnNotResponding,
+        None,
+    )
     assert kernel_close(client) == kIOReturnSuccess
     assert client.state is UserClientState.CLOSED
     assert call(client, 0)[0] == kIOReturnNotOpen
@@ -354,7 +385,10 @@ def test_closing_stops_the_client_and_closing_again_is_not_open():
     assert kernel_close(client, trace) == kIOReturnNotOpen
     assert client.state is UserClientState.CLOSED
     assert [(e.kind, e.kr) for e in trace.events] == [
-        ("open", kIOReturnSuccess), ("close", kIOReturnSuccess), ("close", kIOReturnNotOpen)]
+        ("open", kIOReturnSuccess),
+        ("close", kIOReturnSuccess),
+        ("close", kIOReturnNotOpen),
+    ]
 
 
 # -- AsyncCompletion and OSAction ------------------------------------------------------------
@@ -383,8 +417,11 @@ def test_async_completion_checks_each_value_is_a_uint64():
     client.AsyncCompletion(action, kIOReturnSuccess, [0, top, np.uint64(top), np.int32(7)], 4)
     assert port.messages == [(kIOReturnSuccess, (0, top, top, 7))]
     for bad in (True, 1.0, np.int64(-1), np.bool_(True), None):
-        with pytest.raises(IOReturnError, match=r"asyncData\[1\] .*allowed: 0\.\.0xffffffffffffffff "
-                                                r"\(uint64_t\)") as err:
+        with pytest.raises(
+            IOReturnError,
+            match=r"asyncData\[1\] .*allowed: 0\.\.0xffffffffffffffff "
+            r"\(uint64_t\)",
+        ) as err:
             client.AsyncCompletion(action, kIOReturnSuccess, [1, bad], 2)
         assert err.value.code == kIOReturnBadArgument
     assert len(port.messages) == 1
@@ -396,7 +433,11 @@ def test_a_full_trace_still_counts_every_crossing():
     port = Port()
     trace = Trace(limit=0)
     action = OSAction.ForAsyncCall(port, (0,), client, trace)
-    assert kernel_external_method(client, 0, (), b"abc", 0, 3, None, trace) == (kIOReturnSuccess, [], b"cba")
+    assert kernel_external_method(client, 0, (), b"abc", 0, 3, None, trace) == (
+        kIOReturnSuccess,
+        [],
+        b"cba",
+    )
     client.AsyncCompletion(action, kIOReturnSuccess, [1], 1)
     assert trace.events == [] and trace.count == 2 and len(port.messages) == 1
 
@@ -415,11 +456,15 @@ def test_a_completion_must_be_retained_to_be_used_after_the_call():
     """Retained: usable later. Not retained: a use-after-free, which the model treats as a crash."""
     _, client, _ = open_toy()
     port = Port()
-    assert call(client, 8, completion=OSAction.ForAsyncCall(port, (0,), client))[0] == kIOReturnSuccess
+    assert (
+        call(client, 8, completion=OSAction.ForAsyncCall(port, (0,), client))[0] == kIOReturnSuccess
+    )
     assert client.kept.retain_count == 1
     client.AsyncCompletion(client.kept, kIOReturnSuccess, [7], 1)
     assert port.messages == [(kIOReturnSuccess, (7,))]
-    assert call(client, 9, completion=OSAction.ForAsyncCall(port, (0,), client))[0] == kIOReturnSuccess
+    assert (
+        call(client, 9, completion=OSAction.ForAsyncCall(port, (0,), client))[0] == kIOReturnSuccess
+    )
     assert client.kept.retain_count == 0
     with pytest.raises(RuntimeError, match="use-after-free"):
         client.AsyncCompletion(client.kept, kIOReturnSuccess, [7], 1)

@@ -38,18 +38,24 @@ from vethlab.model.memory import Mac
 from vethlab.question.dext import PacketDext
 
 EXAMPLES = 2000 if os.environ.get("HYPOTHESIS_PROFILE") == "ci" else 200
-FUZZ = settings(max_examples=EXAMPLES, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 CODES = set(IORETURN_CODES.values())
 PACKETS = 8
 
 selectors = st.one_of(st.integers(0, 6), st.integers(0, (1 << 32) - 1))
 uint64 = st.integers(0, (1 << 64) - 1)
 scalars = st.lists(st.one_of(uint64, st.integers(-5, -1), st.just(1 << 64)), max_size=18)
-struct_inputs = st.one_of(st.none(), st.binary(max_size=64),
-                          st.integers(0, 5000).map(lambda n: bytes([n % 251]) * n))
-output_sizes = st.one_of(st.sampled_from([0, 1, 1600, GET_PACKET_OUTPUT_SIZE, 1605, 4096, 4097, 65536]),
-                         st.integers(0, 70000))
+struct_inputs = st.one_of(
+    st.none(), st.binary(max_size=64), st.integers(0, 5000).map(lambda n: bytes([n % 251]) * n)
+)
+output_sizes = st.one_of(
+    st.sampled_from([0, 1, 1600, GET_PACKET_OUTPUT_SIZE, 1605, 4096, 4097, 65536]),
+    st.integers(0, 70000),
+)
 frames = st.lists(st.binary(min_size=1, max_size=2000), max_size=3)
 
 #: The shape each selector of the question's dext accepts: (selector, asynchronous, scalar
@@ -70,13 +76,22 @@ def calls(draw):
     """Mostly well-formed calls with at most one field changed, sometimes anything at all."""
     kind = draw(st.sampled_from(["well-formed", "well-formed", "one change", "anything"]))
     if kind == "anything":
-        return (draw(selectors), draw(st.booleans()), draw(scalars), draw(struct_inputs),
-                draw(st.integers(0, 18)), draw(output_sizes))
+        return (
+            draw(selectors),
+            draw(st.booleans()),
+            draw(scalars),
+            draw(struct_inputs),
+            draw(st.integers(0, 18)),
+            draw(output_sizes),
+        )
     call = list(draw(st.sampled_from(WELL_FORMED)))
     if kind == "one change":
         field = draw(st.integers(0, 5))
-        call[field] = draw([selectors, st.booleans(), scalars, struct_inputs, st.integers(0, 18),
-                            output_sizes][field])
+        call[field] = draw(
+            [selectors, st.booleans(), scalars, struct_inputs, st.integers(0, 18), output_sizes][
+                field
+            ]
+        )
     return tuple(call)
 
 
@@ -96,7 +111,9 @@ def _check_safe_output(dext, selector, out_count, out_size, kr, scalars_out, out
         record = dext.records[-1]
         frame = dext.host.writes[record.serial].frame
         assert len(frame) <= GET_PACKET_DATA_SIZE
-        assert out == frame + bytes(GET_PACKET_DATA_SIZE - len(frame)) + len(frame).to_bytes(4, "little")
+        assert out == frame + bytes(GET_PACKET_DATA_SIZE - len(frame)) + len(frame).to_bytes(
+            4, "little"
+        )
         assert record.leaked() == [] and record.overwritten() == []
     elif selector == kGetPackets:
         count, used, _ = scalars_out
@@ -107,21 +124,34 @@ def _check_safe_output(dext, selector, out_count, out_size, kr, scalars_out, out
 
 
 @FUZZ
-@given(ops=st.lists(st.one_of(
-    st.tuples(st.just("transmit"), frames),
-    st.tuples(st.just("call"), calls(), st.integers(0, 10)),
-    st.tuples(st.just("call"), calls(), st.integers(0, 10)),
-    st.tuples(st.just("call"), calls(), st.integers(0, 10)),
-    st.tuples(st.just("map"), st.integers(0, 2), st.sampled_from([0, 1, 0x1000, 0x1001, 0x4])),
-    st.tuples(st.just("drain")),
-    st.tuples(st.just("close")),
-), min_size=1, max_size=10), first=frames, entitled=st.sampled_from([True, True, True, False]))
+@given(
+    ops=st.lists(
+        st.one_of(
+            st.tuples(st.just("transmit"), frames),
+            st.tuples(st.just("call"), calls(), st.integers(0, 10)),
+            st.tuples(st.just("call"), calls(), st.integers(0, 10)),
+            st.tuples(st.just("call"), calls(), st.integers(0, 10)),
+            st.tuples(
+                st.just("map"), st.integers(0, 2), st.sampled_from([0, 1, 0x1000, 0x1001, 0x4])
+            ),
+            st.tuples(st.just("drain")),
+            st.tuples(st.just("close")),
+        ),
+        min_size=1,
+        max_size=10,
+    ),
+    first=frames,
+    entitled=st.sampled_from([True, True, True, False]),
+)
 def test_iokit_calls_end_in_a_code_never_an_exception(first, ops, entitled):
     """Any sequence of app calls gets kern_return_t codes; the safe dext never leaks a byte."""
     outcomes = {}
     dext = _dext()
-    app = App(dext.mac, "Fuzz", entitlements={ENTITLEMENT_USERCLIENT_ACCESS: ["com.example.FooDriver"]}
-              if entitled else {})
+    app = App(
+        dext.mac,
+        "Fuzz",
+        entitlements={ENTITLEMENT_USERCLIENT_ACCESS: ["com.example.FooDriver"]} if entitled else {},
+    )
     kr, connect = IOServiceOpen(dext, app, 0)
     assert kr in CODES
     if connect is None:
@@ -140,8 +170,15 @@ def test_iokit_calls_end_in_a_code_never_an_exception(first, ops, entitled):
         elif op[0] == "call":
             (selector, is_async, ins, struct, out_count, out_size), ref_len = op[1], op[2]
             kr, scalars_out, out = IOConnectCallAsyncMethod(
-                connect, selector, port if is_async else None, reference[:ref_len], ins, struct,
-                out_count, out_size)
+                connect,
+                selector,
+                port if is_async else None,
+                reference[:ref_len],
+                ins,
+                struct,
+                out_count,
+                out_size,
+            )
             assert kr in CODES
             outcomes[(selector, kr)] = outcomes.get((selector, kr), 0) + 1
             _check_safe_output(dext, selector, out_count, out_size, kr, scalars_out, out)
@@ -160,8 +197,10 @@ def test_iokit_calls_end_in_a_code_never_an_exception(first, ops, entitled):
         assert IOServiceClose(connect) == kIOReturnSuccess
     assert dext.pool.free_count == PACKETS - len(dext.pending)
     for selector, kr in outcomes:
-        event(f"selector {selector if selector < 7 else 'other'}: "
-              f"{'success' if kr == kIOReturnSuccess else 'error'}")
+        event(
+            f"selector {selector if selector < 7 else 'other'}: "
+            f"{'success' if kr == kIOReturnSuccess else 'error'}"
+        )
 
 
 @FUZZ
@@ -170,14 +209,23 @@ def test_external_method_returns_or_raises_an_ioreturn_error(call, pending):
     """Called directly with any arguments, ExternalMethod returns or raises IOReturnError only."""
     selector, with_completion, ins, struct, out_count, out_size = call
     dext = _dext()
-    app = App(dext.mac, "Fuzz", entitlements={ENTITLEMENT_USERCLIENT_ACCESS: "com.example.FooDriver"})
+    app = App(
+        dext.mac, "Fuzz", entitlements={ENTITLEMENT_USERCLIENT_ACCESS: "com.example.FooDriver"}
+    )
     _, connect = IOServiceOpen(dext, app, 0)
     client = connect.client
     dext.transmit(pending)
     args = IOUserClientMethodArguments(
-        selector, OSAction.ForAsyncCall(IONotificationPortCreate(), (0,), client) if with_completion else None,
-        tuple(ins), len(ins), scalarOutput=[0] * out_count, scalarOutputCount=out_count,
-        structureOutputMaximumSize=out_size)
+        selector,
+        OSAction.ForAsyncCall(IONotificationPortCreate(), (0,), client)
+        if with_completion
+        else None,
+        tuple(ins),
+        len(ins),
+        scalarOutput=[0] * out_count,
+        scalarOutputCount=out_count,
+        structureOutputMaximumSize=out_size,
+    )
     if struct is not None and len(struct) > IO_STRUCT_INBAND_MAX:
         args.structureInputDescriptor = client_buffer(client, len(struct), struct)
     elif struct is not None:
@@ -194,32 +242,45 @@ def test_external_method_returns_or_raises_an_ioreturn_error(call, pending):
     if selector == kGetPacket:
         out = bytes(args.structureOutput)
         frame = pending[0]
-        assert out == frame + bytes(GET_PACKET_DATA_SIZE - len(frame)) + len(frame).to_bytes(4, "little")
+        assert out == frame + bytes(GET_PACKET_DATA_SIZE - len(frame)) + len(frame).to_bytes(
+            4, "little"
+        )
 
 
 @FUZZ
-@given(rounds=st.lists(st.lists(st.binary(min_size=1, max_size=2040), min_size=1, max_size=PACKETS),
-                       min_size=1, max_size=4),
-       batch=st.booleans())
+@given(
+    rounds=st.lists(
+        st.lists(st.binary(min_size=1, max_size=2040), min_size=1, max_size=PACKETS),
+        min_size=1,
+        max_size=4,
+    ),
+    batch=st.booleans(),
+)
 def test_the_safe_dext_sends_only_the_current_frame(rounds, batch):
     """Frames of any length and contents, long ones before short: every output byte is the current frame's or zero."""
     dext = _dext()
-    app = App(dext.mac, "Fuzz", entitlements={ENTITLEMENT_USERCLIENT_ACCESS: "com.example.FooDriver"})
+    app = App(
+        dext.mac, "Fuzz", entitlements={ENTITLEMENT_USERCLIENT_ACCESS: "com.example.FooDriver"}
+    )
     _, connect = IOServiceOpen(dext, app, 0)
     received = []
     for frames_now in rounds:
         dext.transmit(frames_now)
         while True:
             if batch:
-                kr, scalars_out, out = IOConnectCallAsyncMethod(connect, kGetPackets, None, None, (),
-                                                                None, 3, 65536)
+                kr, scalars_out, out = IOConnectCallAsyncMethod(
+                    connect, kGetPackets, None, None, (), None, 3, 65536
+                )
                 _check_safe_output(dext, kGetPackets, 3, 65536, kr, scalars_out, out)
                 if kr == kIOReturnSuccess:
                     received += parse_batch(out, scalars_out[0], scalars_out[1])
             else:
-                kr, scalars_out, out = IOConnectCallAsyncMethod(connect, kGetPacket, None, None, (),
-                                                                None, 0, GET_PACKET_OUTPUT_SIZE)
-                _check_safe_output(dext, kGetPacket, 0, GET_PACKET_OUTPUT_SIZE, kr, scalars_out, out)
+                kr, scalars_out, out = IOConnectCallAsyncMethod(
+                    connect, kGetPacket, None, None, (), None, 0, GET_PACKET_OUTPUT_SIZE
+                )
+                _check_safe_output(
+                    dext, kGetPacket, 0, GET_PACKET_OUTPUT_SIZE, kr, scalars_out, out
+                )
                 if kr == kIOReturnSuccess:
                     received.append(out[: int.from_bytes(out[1600:], "little")])
             if not dext.pending:

@@ -110,13 +110,18 @@ def test_frames_up_to_1600_bytes_are_delivered_even_by_the_question_code():
     assert run.identical
 
 
-@pytest.mark.parametrize("length, size_bytes, overwritten", [
-    (1600, None, []),
-    (1602, 2, [(1600, 1602, "packet_size")]),
-    (1604, 4, [(1600, 1604, "packet_size")]),
-    (1700, 4, [(1600, 1604, "packet_size"), (1604, 1700, "after the struct")]),
-])
-def test_a_long_frame_overwrites_packet_size_and_the_stack_after_the_struct(length, size_bytes, overwritten):
+@pytest.mark.parametrize(
+    "length, size_bytes, overwritten",
+    [
+        (1600, None, []),
+        (1602, 2, [(1600, 1602, "packet_size")]),
+        (1604, 4, [(1600, 1604, "packet_size")]),
+        (1700, 4, [(1600, 1604, "packet_size"), (1604, 1700, "after the struct")]),
+    ],
+)
+def test_a_long_frame_overwrites_packet_size_and_the_stack_after_the_struct(
+    length, size_bytes, overwritten
+):
     """Copying getDataLength() bytes: packet_size becomes frame bytes, and the guard bytes after
     the struct are overwritten."""
     frame = frame_of_length(length)
@@ -133,7 +138,10 @@ def test_a_long_frame_overwrites_packet_size_and_the_stack_after_the_struct(leng
         assert returned == int.from_bytes(expected, "little") != length
     slot = run.dext.slot
     copied_past = max(0, length - GET_PACKET_OUTPUT_SIZE)
-    assert slot.memory[GET_PACKET_OUTPUT_SIZE : GET_PACKET_OUTPUT_SIZE + copied_past].tobytes() == frame[1604:]
+    assert (
+        slot.memory[GET_PACKET_OUTPUT_SIZE : GET_PACKET_OUTPUT_SIZE + copied_past].tobytes()
+        == frame[1604:]
+    )
     assert (slot.memory[GET_PACKET_OUTPUT_SIZE + copied_past :] == GUARD_PATTERN).all()
     assert run.received == [frame[:1600]]  # the app keeps the 1600 bytes it has
     assert run.dext.crash is None
@@ -142,14 +150,22 @@ def test_a_long_frame_overwrites_packet_size_and_the_stack_after_the_struct(leng
 def test_a_frame_longer_than_the_stack_kills_the_dext():
     """Past the guard the copy runs off the stack: a simulated fault, the app gets NotResponding."""
     length = GET_PACKET_OUTPUT_SIZE + DEFAULT_GUARD + 48
-    run = deliver([frame_of_length(100), frame_of_length(length), frame_of_length(100, 2)],
-                  "per_packet", get_packet="question", close=False)
+    run = deliver(
+        [frame_of_length(100), frame_of_length(length), frame_of_length(100, 2)],
+        "per_packet",
+        get_packet="question",
+        close=False,
+    )
     assert isinstance(run.dext.crash, SimulatedFault)
     assert run.app.errors == [kIOReturnNotResponding]
     assert len(run.received) == 1
     record = run.dext.records[-1]
     assert record.fault is not None and record.output == b"" and record.kr == kIOReturnNotResponding
-    assert record.overwritten()[-1] == (GET_PACKET_OUTPUT_SIZE + DEFAULT_GUARD, length, "past the stack")
+    assert record.overwritten()[-1] == (
+        GET_PACKET_OUTPUT_SIZE + DEFAULT_GUARD,
+        length,
+        "past the stack",
+    )
     assert run.app.connect.state is UserClientState.CRASHED
     with pytest.raises(IOReturnError) as err:
         run.dext.transmit([frame_of_length(60)])
@@ -181,7 +197,9 @@ def test_the_question_code_leaks_stale_bytes_of_earlier_longer_frames():
 def test_the_safe_get_packet_has_neither_bug():
     """Safe: zeros after the frame, packet_size exact, nothing stale, long frames refused."""
     long, short = frame_of_length(1500, 1), frame_of_length(100, 2)
-    run = deliver([long, short, frame_of_length(1700)], "per_packet", get_packet="safe", close=False)
+    run = deliver(
+        [long, short, frame_of_length(1700)], "per_packet", get_packet="safe", close=False
+    )
     assert run.received == [long, short]
     assert run.app.errors == [kIOReturnMessageTooLarge]
     second = run.dext.records[1]
@@ -198,22 +216,26 @@ def test_the_safe_get_packet_has_neither_bug():
 def test_the_question_address_methods_run_through_the_user_client():
     """With the reported quirk, the first attempt delivers junk; the fix and today's API deliver the frames."""
     frames = STANDARD[:16]
-    attempt = deliver(frames, "per_packet", address_method="first_attempt", quirk=True,
-                      buffer_size=1600)
+    attempt = deliver(
+        frames, "per_packet", address_method="first_attempt", quirk=True, buffer_size=1600
+    )
     assert attempt.received[0] != frames[0]  # even packet 0 misses: the headroom is not added
     assert sum(r == f for r, f in zip(attempt.received, frames, strict=True)) == 0
-    assert deliver(frames, "per_packet", address_method="question_fix", quirk=True,
-                   buffer_size=2048).identical
+    assert deliver(
+        frames, "per_packet", address_method="question_fix", quirk=True, buffer_size=2048
+    ).identical
     for design in DESIGNS:
-        assert deliver(frames, design, address_method="current_api", quirk=True,
-                       buffer_size=1600).identical
+        assert deliver(
+            frames, design, address_method="current_api", quirk=True, buffer_size=1600
+        ).identical
 
 
 def test_native_flow_data_offset_breaks_only_the_question_fix():
     """Data offset 2 past no headroom: the fix reads 2 bytes early; today's API is right."""
     frames = STANDARD[:8]
-    fix = deliver(frames, "batch", address_method="question_fix", buffer_size=2048, headroom=0,
-                  data_offset=2)
+    fix = deliver(
+        frames, "batch", address_method="question_fix", buffer_size=2048, headroom=0, data_offset=2
+    )
     assert not fix.identical and fix.received[0][2:] == frames[0][:-2]
     assert deliver(frames, "batch", headroom=0, data_offset=2).identical
 
@@ -256,9 +278,12 @@ def test_the_selector_table_can_be_extended_by_a_subclass():
 
     class Extended(PacketUserClient):
         SELECTOR_NAMES = {**PacketUserClient.SELECTOR_NAMES, 9: "Ping"}
-        DISPATCH = {**PacketUserClient.DISPATCH,
-                    9: IOUserClientMethodDispatch(lambda t, r, a: a.scalarOutput.__setitem__(0, 42),
-                                                  checkScalarOutputCount=1)}
+        DISPATCH = {
+            **PacketUserClient.DISPATCH,
+            9: IOUserClientMethodDispatch(
+                lambda t, r, a: a.scalarOutput.__setitem__(0, 42), checkScalarOutputCount=1
+            ),
+        }
 
     class ExtendedDext(PacketDext):
         USER_CLIENT_CLASS = Extended
@@ -271,7 +296,10 @@ def test_the_selector_table_can_be_extended_by_a_subclass():
     dext.transmit(STANDARD[:2])
     app.run()
     assert app.received == STANDARD[:2]
-    assert [e.name for e in app.trace.events if e.kind == "call"][:2] == ["RegisterCallback", "Ping"]
+    assert [e.name for e in app.trace.events if e.kind == "call"][:2] == [
+        "RegisterCallback",
+        "Ping",
+    ]
 
 
 def test_the_trace_tells_the_call_sequence():

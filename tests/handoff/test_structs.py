@@ -81,8 +81,14 @@ def test_batch_record_golden_bytes():
     end = pack_batch_record(out, end, np.arange(9, dtype=np.uint8))
     assert end == 16 + 8 + 16
     assert out[:end].tobytes() == (
-        b"\x03\x00\x00\x00" + b"\x00\x00\x00\x00" + b"abc" + bytes(5)
-        + b"\x09\x00\x00\x00" + b"\x00\x00\x00\x00" + bytes(range(9)) + bytes(7)
+        b"\x03\x00\x00\x00"
+        + b"\x00\x00\x00\x00"
+        + b"abc"
+        + bytes(5)
+        + b"\x09\x00\x00\x00"
+        + b"\x00\x00\x00\x00"
+        + bytes(range(9))
+        + bytes(7)
     )
     assert parse_batch(out, 2, end) == [b"abc", bytes(range(9))]
     assert BatchRecord.itemsize == 8 and BATCH_ALIGNMENT == 8

@@ -46,8 +46,12 @@ from vethlab.question.dext import PacketDext
 from vethlab.question.runs import frame_of_length
 from vethlab.wire.frames import APP, HOST, icmp_echo_request
 
-CHECKS = [(uint8, UINT8_MAX, "uint8_t"), (uint16, UINT16_MAX, "uint16_t"),
-          (uint32, UINT32_MAX, "uint32_t"), (uint64, UINT64_MAX, "uint64_t")]
+CHECKS = [
+    (uint8, UINT8_MAX, "uint8_t"),
+    (uint16, UINT16_MAX, "uint16_t"),
+    (uint32, UINT32_MAX, "uint32_t"),
+    (uint64, UINT64_MAX, "uint64_t"),
+]
 
 
 def refused(call, *args, **kwargs) -> str:
@@ -70,7 +74,8 @@ def test_every_bound_of_every_type(check, top, ctype):
 def test_the_message_names_argument_value_and_range():
     """The refusal reads: argument, value, allowed range, C type."""
     assert refused(uint8, "headroom", 300).endswith(
-        "headroom 300 is out of range; allowed: 0..255 (uint8_t)")
+        "headroom 300 is out of range; allowed: 0..255 (uint8_t)"
+    )
     assert "allowed: 0..0xffffffff (uint32_t)" in refused(uint32, "queueId", -1)
     assert "allowed: 0..0xffffffffffffffff (uint64_t)" in refused(uint64, "v", 1 << 64)
     assert "allowed: 1..131072" in refused(c_int, "packetCount", 0, 1, 1 << 17)
@@ -84,10 +89,19 @@ def test_a_narrower_range_is_checked_at_both_ends():
     assert "mtu 9001 is out of range" in refused(c_int, "mtu", 9001, 68, 9000)
 
 
-@pytest.mark.parametrize("value", [
-    np.uint8(0), np.uint8(255), np.int8(-128), np.int64(2**63 - 1), np.int64(-(2**63)),
-    np.uint64(UINT64_MAX), np.uint16(2048), np.int32(7),
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        np.uint8(0),
+        np.uint8(255),
+        np.int8(-128),
+        np.int64(2**63 - 1),
+        np.int64(-(2**63)),
+        np.uint64(UINT64_MAX),
+        np.uint16(2048),
+        np.int32(7),
+    ],
+)
 def test_numpy_integers_come_back_as_python_ints(value):
     """A numpy integer in range is accepted and returned as a plain int of equal value."""
     got = c_int("v", value, -(2**63), UINT64_MAX)
@@ -112,11 +126,22 @@ def test_arithmetic_after_the_check_cannot_overflow():
     assert big + 1 == 1 << 64
 
 
-@pytest.mark.parametrize("value, shown", [
-    (True, "True"), (False, "False"), (np.True_, "np.True_"),
-    (1.5, "1.5"), (2.0, "2.0"), (np.float64(3.0), "np.float64(3.0)"),
-    (None, "None"), ("8", "'8'"), (b"\x08", r"b'\x08'"), ([8], "[8]"), (8j, "8j"),
-])
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        (True, "True"),
+        (False, "False"),
+        (np.True_, "np.True_"),
+        (1.5, "1.5"),
+        (2.0, "2.0"),
+        (np.float64(3.0), "np.float64(3.0)"),
+        (None, "None"),
+        ("8", "'8'"),
+        (b"\x08", r"b'\x08'"),
+        ([8], "[8]"),
+        (8j, "8j"),
+    ],
+)
 def test_anything_but_an_integer_is_refused(value, shown):
     """bool, float (even 2.0), None, str, bytes, lists, complex: refused, naming the value."""
     message = refused(uint8, "headroom", value)
@@ -130,6 +155,7 @@ def test_bools_are_refused_even_where_0_and_1_are_allowed():
 
 
 # -- the check at every boundary: numpy integers cross, bools and floats are refused --------
+
 
 def refused_naming(call, *args, shown: str, **kwargs) -> None:
     """``call(*args, **kwargs)`` raises kIOReturnBadArgument and its message shows ``shown``."""
@@ -150,8 +176,12 @@ def test_packet_setters_take_numpy_ints_and_refuse_bools_and_floats():
     packet.SetHeadroom(np.uint8(8))
     packet.setDataOffsetAndLength(np.uint16(16), np.uint32(60))
     packet.setLinkHeaderLength(np.int64(14))
-    got = (packet.GetHeadroom(), packet.getDataOffset(), packet.getDataLength(),
-           packet.getLinkHeaderLength())
+    got = (
+        packet.GetHeadroom(),
+        packet.getDataOffset(),
+        packet.getDataLength(),
+        packet.getLinkHeaderLength(),
+    )
     assert got == (8, 16, 60, 14) and all(type(v) is int for v in got)
     refused_naming(packet.SetHeadroom, True, shown="headroom True is not an integer")
     refused_naming(packet.SetHeadroom, 8.0, shown="headroom 8.0 is not an integer")
@@ -167,11 +197,26 @@ def test_pool_create_with_numpy_counts_and_sizes():
     assert pool.layout.summary() == plain.layout.summary()
     assert all(type(v) is int for v in pool.layout.summary().values())
     assert pool.packets[63].buffer_offset == plain.packets[63].buffer_offset == 65536 + 31 * 2048
-    refused_naming(Pool.Create, dext, "r", 64.0, 64, 2048, shown="packetCount 64.0 is not an integer")
-    refused_naming(Pool.Create, dext, "r", 64, 64, np.uint64(1 << 33),
-                   shown="bufferSize 8589934592 is out of range; allowed: 0..0xffffffff (uint32_t)")
-    refused_naming(a_pool, packetCount=4, bufferCount=4, bufferSize=2048, poolFlags=True,
-                   shown="poolFlags True is not an integer")
+    refused_naming(
+        Pool.Create, dext, "r", 64.0, 64, 2048, shown="packetCount 64.0 is not an integer"
+    )
+    refused_naming(
+        Pool.Create,
+        dext,
+        "r",
+        64,
+        64,
+        np.uint64(1 << 33),
+        shown="bufferSize 8589934592 is out of range; allowed: 0..0xffffffff (uint32_t)",
+    )
+    refused_naming(
+        a_pool,
+        packetCount=4,
+        bufferCount=4,
+        bufferSize=2048,
+        poolFlags=True,
+        shown="poolFlags True is not an integer",
+    )
 
 
 def test_layout_plan_and_index_take_numpy_ints():
@@ -187,11 +232,19 @@ def test_queue_create_and_dequeue_counts():
     dext = IOUserNetworkEthernet(Mac())
     dext.Start()
     pool = Pool.Create(dext, "p", 8, 8, 2048)
-    queue = IOUserNetworkTxSubmissionQueue.Create(pool, dext, np.uint32(4), np.int64(0),
-                                                  dext.CopyDispatchQueue())
+    queue = IOUserNetworkTxSubmissionQueue.Create(
+        pool, dext, np.uint32(4), np.int64(0), dext.CopyDispatchQueue()
+    )
     assert type(queue.capacity) is int and queue.capacity == 4
-    refused_naming(IOUserNetworkTxSubmissionQueue.Create, pool, dext, 4.0, 0,
-                   dext.CopyDispatchQueue(), shown="capacity 4.0 is not an integer")
+    refused_naming(
+        IOUserNetworkTxSubmissionQueue.Create,
+        pool,
+        dext,
+        4.0,
+        0,
+        dext.CopyDispatchQueue(),
+        shown="capacity 4.0 is not an integer",
+    )
     refused_naming(queue.DequeuePackets, 1.5, shown="maxDequeueCount 1.5 is not an integer")
     refused_naming(queue.DequeuePackets, -1, shown="maxDequeueCount -1 is out of range")
 
@@ -208,8 +261,11 @@ def test_ethernet_setters_take_numpy_ints():
     assert type(dext.mtu) is int and type(dext.media_types[0]) is int
     refused_naming(dext.SetMTU, 1500.0, shown="MTU 1500.0 is not an integer")
     refused_naming(dext.SetTxPacketHeadroom, True, shown="TX headroom True is not an integer")
-    refused_naming(dext.SetTxPacketHeadroom, 256,
-                   shown="TX headroom 256 is out of range; allowed: 0..255 (uint16_t)")
+    refused_naming(
+        dext.SetTxPacketHeadroom,
+        256,
+        shown="TX headroom 256 is out of range; allowed: 0..255 (uint16_t)",
+    )
 
 
 def test_memory_descriptors_refuse_non_integer_offsets_lengths_and_options():
@@ -225,13 +281,26 @@ def test_memory_descriptors_refuse_non_integer_offsets_lengths_and_options():
     assert (mapping.GetOffset(), mapping.GetLength()) == (100, 200)
     refused_naming(md.CreateMapping, 0, 0, 0.0, shown="offset 0.0 is not an integer")
     refused_naming(md.CreateMapping, None, shown="options None is not an integer")
-    refused_naming(md.CreateMapping, 1, 1 << 80, shown="address 1208925819614629174706176 is out of range")
+    refused_naming(
+        md.CreateMapping, 1, 1 << 80, shown="address 1208925819614629174706176 is out of range"
+    )
     refused_naming(md.Map, 0, 0, 0, 4096.0, shown="alignment 4096.0 is not an integer")
     refused_naming(md.bytes_at, 0, 2.0, shown="size 2.0 is not an integer")
-    refused_naming(IOBufferMemoryDescriptor.Create, 0, 1.5, task=mac.task("dext"),
-                   shown="capacity 1.5 is not an integer")
-    refused_naming(IOBufferMemoryDescriptor.CreateSubMemoryDescriptor, 0, "0", 10, md,
-                   shown="offset '0' is not an integer")
+    refused_naming(
+        IOBufferMemoryDescriptor.Create,
+        0,
+        1.5,
+        task=mac.task("dext"),
+        shown="capacity 1.5 is not an integer",
+    )
+    refused_naming(
+        IOBufferMemoryDescriptor.CreateSubMemoryDescriptor,
+        0,
+        "0",
+        10,
+        md,
+        shown="offset '0' is not an integer",
+    )
 
 
 def test_task_reads_take_numpy_addresses_and_refuse_float_sizes():
@@ -252,8 +321,12 @@ def test_boot_segment_size_and_dispatch_source_counts():
     refused_naming(Boot, "intel", 65536.0, shown="segment size 65536.0 is not an integer")
     queue = IODispatchQueue.Create("q", mac=Mac())
     assert IODataQueueDispatchSource.Create(np.uint32(4096), queue) is not None
-    refused_naming(IODataQueueDispatchSource.Create, 4096.0, queue,
-                   shown="queueByteCount 4096.0 is not an integer")
+    refused_naming(
+        IODataQueueDispatchSource.Create,
+        4096.0,
+        queue,
+        shown="queueByteCount 4096.0 is not an integer",
+    )
 
 
 class Port:
@@ -269,8 +342,11 @@ class Port:
 def opened():
     dext = PacketDext(Mac(), buffer_size=2048, packets=8)
     dext.Start()
-    app = App(dext.mac, "app", entitlements={"com.apple.developer.driverkit.userclient-access":
-                                             [dext.bundle_identifier]})
+    app = App(
+        dext.mac,
+        "app",
+        entitlements={"com.apple.developer.driverkit.userclient-access": [dext.bundle_identifier]},
+    )
     kr, connect = IOServiceOpen(dext, app, np.uint32(0))
     assert kr == kIOReturnSuccess
     return dext, app, connect
@@ -285,28 +361,50 @@ def test_async_completion_sends_numpy_values_as_ints():
     connect.client.AsyncCompletion(action, np.uint32(kIOReturnSuccess), values, np.int64(3))
     assert port.messages == [(0, (1, 2, UINT64_MAX))]
     assert all(type(v) is int for v in port.messages[0][1]) and type(port.messages[0][0]) is int
-    refused_naming(connect.client.AsyncCompletion, action, 0, [True], 1,
-                   shown="asyncData[0] True is not an integer")
-    refused_naming(connect.client.AsyncCompletion, action, 0, [1.0], 1.0,
-                   shown="asyncDataCount 1.0 is not an integer")
-    refused_naming(connect.client.AsyncCompletion, action, -1, [], 0,
-                   shown="status -1 is out of range")
+    refused_naming(
+        connect.client.AsyncCompletion,
+        action,
+        0,
+        [True],
+        1,
+        shown="asyncData[0] True is not an integer",
+    )
+    refused_naming(
+        connect.client.AsyncCompletion,
+        action,
+        0,
+        [1.0],
+        1.0,
+        shown="asyncDataCount 1.0 is not an integer",
+    )
+    refused_naming(
+        connect.client.AsyncCompletion, action, -1, [], 0, shown="status -1 is out of range"
+    )
     assert len(port.messages) == 1
 
 
 def test_iokit_calls_take_numpy_ints_and_refuse_bools():
     """A bool or float scalar, selector or count is kIOReturnBadArgument; numpy ones work."""
     _, app, connect = opened()
-    assert IOConnectCallScalarMethod(connect, np.uint32(kCompleteFrames), [np.uint64(0)]) == \
-        (kIOReturnSuccess, [])
+    assert IOConnectCallScalarMethod(connect, np.uint32(kCompleteFrames), [np.uint64(0)]) == (
+        kIOReturnSuccess,
+        [],
+    )
     assert IOConnectCallScalarMethod(connect, kCompleteFrames, [True]) == (kIOReturnBadArgument, [])
     assert IOConnectCallScalarMethod(connect, kCompleteFrames, [0.0]) == (kIOReturnBadArgument, [])
     assert IOConnectCallScalarMethod(connect, True, [0]) == (kIOReturnBadArgument, [])
-    assert IOConnectCallScalarMethod(connect, kCompleteFrames, [0], 1.0) == (kIOReturnBadArgument, [])
+    assert IOConnectCallScalarMethod(connect, kCompleteFrames, [0], 1.0) == (
+        kIOReturnBadArgument,
+        [],
+    )
     options = np.uint32(kIOMapAnywhere | kIOMapReadOnly)
     kr, address, size = IOConnectMapMemory64(connect, np.uint32(kPoolMemoryType), app, 0, options)
     assert kr == kIOReturnSuccess and type(address) is int and size > 0
-    assert IOConnectMapMemory64(connect, kPoolMemoryType, app, 0, 1.0) == (kIOReturnBadArgument, 0, 0)
+    assert IOConnectMapMemory64(connect, kPoolMemoryType, app, 0, 1.0) == (
+        kIOReturnBadArgument,
+        0,
+        0,
+    )
     assert IOServiceOpen(connect.service, app, 0.0) == (kIOReturnBadArgument, None)
 
 
@@ -317,6 +415,8 @@ def test_scenario_and_wire_helpers_take_numpy_ints():
     refused_naming(OutputSlot, task, 1.5, shown="guard 1.5 is not an integer")
     assert len(frame_of_length(np.int64(60))) == 60
     refused_naming(frame_of_length, True, shown="frame length True is not an integer")
-    assert icmp_echo_request(HOST, APP, np.uint16(1), np.int64(2)) == icmp_echo_request(HOST, APP, 1, 2)
+    assert icmp_echo_request(HOST, APP, np.uint16(1), np.int64(2)) == icmp_echo_request(
+        HOST, APP, 1, 2
+    )
     refused_naming(icmp_echo_request, HOST, APP, 1.0, 2, shown="ident 1.0 is not an integer")
     refused_naming(run_ping, 2.0, shown="count 2.0 is not an integer")

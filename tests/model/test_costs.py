@@ -74,13 +74,24 @@ def test_design_costs_table_for_64_mixed_frames():
     """design_costs gives the four per-frame figures of each design, exactly."""
     table = design_costs(FRAMES)
     assert table == {
-        "per_packet": {"calls_per_frame": 69 / 64, "copies_per_frame": 2.0,
-                       "bytes_copied_per_frame": 129812 / 64, "notifications_per_frame": 2 / 64},
-        "batch": {"calls_per_frame": 5 / 64, "copies_per_frame": 1.0,
-                  "bytes_copied_per_frame": FRAME_BYTES / 64, "notifications_per_frame": 2 / 64},
-        "shared_mapping": {"calls_per_frame": 6 / 64, "copies_per_frame": 1.0,
-                           "bytes_copied_per_frame": FRAME_BYTES / 64,
-                           "notifications_per_frame": 8 / 64},
+        "per_packet": {
+            "calls_per_frame": 69 / 64,
+            "copies_per_frame": 2.0,
+            "bytes_copied_per_frame": 129812 / 64,
+            "notifications_per_frame": 2 / 64,
+        },
+        "batch": {
+            "calls_per_frame": 5 / 64,
+            "copies_per_frame": 1.0,
+            "bytes_copied_per_frame": FRAME_BYTES / 64,
+            "notifications_per_frame": 2 / 64,
+        },
+        "shared_mapping": {
+            "calls_per_frame": 6 / 64,
+            "copies_per_frame": 1.0,
+            "bytes_copied_per_frame": FRAME_BYTES / 64,
+            "notifications_per_frame": 8 / 64,
+        },
     }
 
 
@@ -101,8 +112,12 @@ def test_a_small_inline_batch_is_copied_twice():
     dext.transmit(frames)
     assert app.run() == 4 and app.received == frames
     used = 4 * batch_record_size(100)
-    assert mac.costs.totals() == {"crossings": 3, "copies": 4 + 1,
-                                  "bytes_copied": 4 * 100 + used, "notifications": 1}
+    assert mac.costs.totals() == {
+        "crossings": 3,
+        "copies": 4 + 1,
+        "bytes_copied": 4 * 100 + used,
+        "notifications": 1,
+    }
 
 
 @pytest.mark.parametrize("variant", ["question", "safe"])

@@ -1,6 +1,5 @@
 """Pool layout: the size rule and every buffer's offset."""
 
-
 import pytest
 from hypothesis import given, strategies as st
 
@@ -17,10 +16,17 @@ def test_1600_becomes_2048_everywhere(boot):
     assert PoolLayout.plan(boot, 1600, 32).buffer_size == 2048
 
 
-@pytest.mark.parametrize("requested,seg64,seg80", [
-    (1200, 2048, 1280), (1500, 2048, 2048), (1514, 2048, 2048), (2048, 2048, 2048),
-    (9000, 16384, 10240), (9216, 16384, 10240),
-])
+@pytest.mark.parametrize(
+    "requested,seg64,seg80",
+    [
+        (1200, 2048, 1280),
+        (1500, 2048, 2048),
+        (1514, 2048, 2048),
+        (2048, 2048, 2048),
+        (9000, 16384, 10240),
+        (9216, 16384, 10240),
+    ],
+)
 def test_size_rule_table(requested, seg64, seg80):
     """The size rule gives the values worked out from XNU's loop."""
     for line in (64, 128):
@@ -31,7 +37,12 @@ def test_size_rule_table(requested, seg64, seg80):
 def test_question_geometry():
     """32 buffers of 2048 fill one 64 KiB segment: 4 pages of 16 KiB."""
     lay = PoolLayout.plan(Boot(APPLE_SILICON, 65536), 1600, 32)
-    assert (lay.buffers_per_segment, lay.segment_count, lay.length, lay.page_count) == (32, 1, 65536, 4)
+    assert (lay.buffers_per_segment, lay.segment_count, lay.length, lay.page_count) == (
+        32,
+        1,
+        65536,
+        4,
+    )
     assert lay.stride_error == 448
     assert lay.buffer_offset(5) == 5 * 2048
     assert lay.segment_offset(5, reported_stride=True) == 5 * 1600
@@ -72,17 +83,20 @@ def test_a_pool_whose_segments_hold_too_few_buffers_is_refused():
     assert "room for only 99" in str(info.value) and "bufferCount 100" in str(info.value)
 
 
-@pytest.mark.parametrize("kwargs,fragment", [
-    (dict(buffer_size=1600, packet_count=0), "packetCount 0"),
-    (dict(buffer_size=1600, packet_count=32, buffer_count=0), "bufferCount 0"),
-    (dict(buffer_size=1600, packet_count=32, buffer_count=16), "bufferCount 16 is smaller"),
-    (dict(buffer_size=0, packet_count=32), "bufferSize 0"),
-    (dict(buffer_size=1 << 32, packet_count=32), f"bufferSize {1 << 32}"),
-    (dict(buffer_size=1 << 20, packet_count=4096), f"at most {MAX_REGION_BYTES} bytes"),
-    (dict(buffer_size=1600, packet_count=32, memory_segment_size=-1), "memorySegmentSize -1"),
-    (dict(buffer_size=1600.5, packet_count=32), "not an integer"),
-    (dict(buffer_size=1600, packet_count=True), "not an integer"),
-])
+@pytest.mark.parametrize(
+    "kwargs,fragment",
+    [
+        (dict(buffer_size=1600, packet_count=0), "packetCount 0"),
+        (dict(buffer_size=1600, packet_count=32, buffer_count=0), "bufferCount 0"),
+        (dict(buffer_size=1600, packet_count=32, buffer_count=16), "bufferCount 16 is smaller"),
+        (dict(buffer_size=0, packet_count=32), "bufferSize 0"),
+        (dict(buffer_size=1 << 32, packet_count=32), f"bufferSize {1 << 32}"),
+        (dict(buffer_size=1 << 20, packet_count=4096), f"at most {MAX_REGION_BYTES} bytes"),
+        (dict(buffer_size=1600, packet_count=32, memory_segment_size=-1), "memorySegmentSize -1"),
+        (dict(buffer_size=1600.5, packet_count=32), "not an integer"),
+        (dict(buffer_size=1600, packet_count=True), "not an integer"),
+    ],
+)
 def test_bad_parameters(kwargs, fragment):
     """Bad sizes and counts give kIOReturnBadArgument naming the value and the allowed range."""
     with pytest.raises(IOReturnError) as info:
@@ -110,8 +124,11 @@ def plan_or_none(boot, size, packets, extra, seg):
 
 layouts = st.builds(
     plan_or_none,
-    st.sampled_from(BOOTS), st.integers(1, 200_000), st.integers(1, 300),
-    st.integers(0, 100), st.sampled_from([0, 0, 16384, 32768, 100000]),
+    st.sampled_from(BOOTS),
+    st.integers(1, 200_000),
+    st.integers(1, 300),
+    st.integers(0, 100),
+    st.sampled_from([0, 0, 16384, 32768, 100000]),
 ).filter(lambda lay: lay is not None)
 
 
@@ -136,8 +153,11 @@ def test_offset_index_round_trip(lay, data):
     assert lay.locate(lay.buffer_offset(i) + inside) == (i, inside)
 
 
-@given(st.integers(1, 200_000), st.sampled_from([64, 128]),
-       st.sampled_from([16384, 32768, 65536, 81920, 98304]))
+@given(
+    st.integers(1, 200_000),
+    st.sampled_from([64, 128]),
+    st.sampled_from([16384, 32768, 65536, 81920, 98304]),
+)
 def test_size_rule_properties(requested, line, segment):
     """The real size is at least the request, a multiple of the cache line (or a small power
     of two that divides it, kept as asked), and divides the segment or exceeds it."""

@@ -84,14 +84,17 @@ def test_read_only_mapping_refuses_writes():
     assert not md.bytes_at(0, 1).any()
 
 
-@pytest.mark.parametrize("args,code,fragment", [
-    ((0x8000_0000, 0, 0, 0, 0), kIOReturnBadArgument, "unknown bits"),
-    ((0, 0, 0, 0, 16384), kIOReturnBadArgument, "alignment 16384"),
-    ((0, 0x1_2000_0000, 0, 0, 0), kIOReturnBadArgument, "without kIOMemoryMapFixedAddress"),
-    ((0, 0, 50000, 0, 0), kIOReturnBadArgument, "offset 50000"),
-    ((0, 0, 100, 40000, 0), kIOReturnBadArgument, "length 40000"),
-    ((kIOMemoryMapFixedAddress, 0x1_2000_0123, 0, 0, 0), kIOReturnNotAligned, "0x120000123"),
-])
+@pytest.mark.parametrize(
+    "args,code,fragment",
+    [
+        ((0x8000_0000, 0, 0, 0, 0), kIOReturnBadArgument, "unknown bits"),
+        ((0, 0, 0, 0, 16384), kIOReturnBadArgument, "alignment 16384"),
+        ((0, 0x1_2000_0000, 0, 0, 0), kIOReturnBadArgument, "without kIOMemoryMapFixedAddress"),
+        ((0, 0, 50000, 0, 0), kIOReturnBadArgument, "offset 50000"),
+        ((0, 0, 100, 40000, 0), kIOReturnBadArgument, "length 40000"),
+        ((kIOMemoryMapFixedAddress, 0x1_2000_0123, 0, 0, 0), kIOReturnNotAligned, "0x120000123"),
+    ],
+)
 def test_create_mapping_rejections(args, code, fragment):
     """Options, addresses, offsets, lengths and alignments Apple rejects give their IOReturn."""
     mac = Mac()

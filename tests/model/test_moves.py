@@ -58,10 +58,13 @@ class Lamp:
 
 
 LIGHTS = MoveTable(
-    "lamp", Light.RED,
-    (Move(Light.RED, "go", Light.GREEN, "modelled"),
-     Move(Light.GREEN, "slow", Light.AMBER, "modelled"),
-     Move(Light.AMBER, "stop", Light.RED, "documented", "the law says so")),
+    "lamp",
+    Light.RED,
+    (
+        Move(Light.RED, "go", Light.GREEN, "modelled"),
+        Move(Light.GREEN, "slow", Light.AMBER, "modelled"),
+        Move(Light.AMBER, "stop", Light.RED, "documented", "the law says so"),
+    ),
     refused=(Move(Light.RED, "slow", Light.AMBER, "observed", "red never turns amber"),),
     code=lambda source, action: kIOReturnBusy if source is Light.GREEN else kIOReturnInvalid,
 )
@@ -75,8 +78,12 @@ def test_fire_sets_the_target_and_returns_the_move():
     lamp = Lamp()
     assert lamp.state is Light.RED
     move = LIGHTS.fire(lamp, "go")
-    assert (move.source, move.action, move.target, lamp.state) == (Light.RED, "go", Light.GREEN,
-                                                                   Light.GREEN)
+    assert (move.source, move.action, move.target, lamp.state) == (
+        Light.RED,
+        "go",
+        Light.GREEN,
+        Light.GREEN,
+    )
     assert LIGHTS.fire(lamp, "slow", Light.AMBER).target is Light.AMBER is lamp.state
 
 
@@ -86,8 +93,9 @@ def test_a_refused_move_changes_nothing_and_says_why():
     with pytest.raises(IllegalMove) as err:
         LIGHTS.fire(lamp, "slow")
     assert lamp.state is Light.RED and err.value.code == kIOReturnInvalid
-    assert err.value.message == ("the lamp is RED: slow is refused (red never turns amber); "
-                                 "allowed from RED: go -> GREEN")
+    assert err.value.message == (
+        "the lamp is RED: slow is refused (red never turns amber); allowed from RED: go -> GREEN"
+    )
     LIGHTS.fire(lamp, "go")
     with pytest.raises(IllegalMove) as err:
         LIGHTS.fire(lamp, "stop", code=kIOReturnBadArgument)
@@ -98,7 +106,9 @@ def test_a_refused_move_changes_nothing_and_says_why():
 def test_a_move_must_lead_where_the_caller_says():
     """With a target, an action that leads elsewhere is refused, and the message says where it leads."""
     lamp = Lamp()
-    with pytest.raises(IllegalMove, match="go to AMBER is refused .from RED, go leads to GREEN") as err:
+    with pytest.raises(
+        IllegalMove, match=r"go to AMBER is refused .from RED, go leads to GREEN"
+    ) as err:
         LIGHTS.fire(lamp, "go", Light.AMBER)
     assert lamp.state is Light.RED and err.value.code == kIOReturnInvalid
 
@@ -125,8 +135,9 @@ def test_reading_the_table():
     """A table iterates its legal moves, reads as (state, action) -> state, and lists what is allowed."""
     assert [m.action for m in LIGHTS] == ["go", "slow", "stop"] and len(LIGHTS) == 3
     assert LIGHTS.items()[0] == ((Light.RED, "go"), Light.GREEN)
-    assert LIGHTS.allowed(Light.AMBER) == [Move(Light.AMBER, "stop", Light.RED, "documented",
-                                                "the law says so")]
+    assert LIGHTS.allowed(Light.AMBER) == [
+        Move(Light.AMBER, "stop", Light.RED, "documented", "the law says so")
+    ]
     assert LIGHTS.find(Light.RED, "slow") is None and LIGHTS.states() == list(Light)
     assert str(LIGHTS.moves[0]) == "RED --go--> GREEN"
 
@@ -134,11 +145,21 @@ def test_reading_the_table():
 def test_a_table_is_deterministic_and_its_labels_known():
     """One move per state and action; no move both legal and refused; provenance from the list."""
     with pytest.raises(ValueError, match="leads to two places"):
-        MoveTable("x", Light.RED, (Move(Light.RED, "go", Light.GREEN, "modelled"),
-                                   Move(Light.RED, "go", Light.AMBER, "modelled")))
+        MoveTable(
+            "x",
+            Light.RED,
+            (
+                Move(Light.RED, "go", Light.GREEN, "modelled"),
+                Move(Light.RED, "go", Light.AMBER, "modelled"),
+            ),
+        )
     with pytest.raises(ValueError, match="both legal and refused"):
-        MoveTable("x", Light.RED, (Move(Light.RED, "go", Light.GREEN, "modelled"),),
-                  refused=(Move(Light.RED, "go", Light.GREEN, "modelled"),))
+        MoveTable(
+            "x",
+            Light.RED,
+            (Move(Light.RED, "go", Light.GREEN, "modelled"),),
+            refused=(Move(Light.RED, "go", Light.GREEN, "modelled"),),
+        )
     with pytest.raises(ValueError, match="provenance 'guessed'"):
         Move(Light.RED, "go", Light.GREEN, "guessed")
     assert PROVENANCES == ("documented", "source", "observed", "reported", "modelled")
@@ -162,11 +183,14 @@ class World:
         self.dext = IOUserNetworkEthernet(Mac(seed=3))
         self.dext.Start()
         options = IOUserNetworkPacketBufferPoolOptions(
-            packetCount=8, bufferCount=8, bufferSize=2048, poolFlags=PoolFlagMapToDext)
+            packetCount=8, bufferCount=8, bufferSize=2048, poolFlags=PoolFlagMapToDext
+        )
         self.pool = IOUserNetworkPacketBufferPool.CreateWithOptions(self.dext, "world", options)
         dispatch = self.dext.CopyDispatchQueue()
-        self.q = {kind: cls.Create(self.pool, self.dext, 4, 0, dispatch)
-                  for kind, cls in QUEUE_CLASSES.items()}
+        self.q = {
+            kind: cls.Create(self.pool, self.dext, 4, 0, dispatch)
+            for kind, cls in QUEUE_CLASSES.items()
+        }
         self.dext.RegisterEthernetInterface(b"\x02\0\0\0\0\x01", self.pool, list(self.q.values()))
         for queue in self.q.values():
             queue.SetEnable(True)
@@ -180,26 +204,43 @@ class World:
 
     def state(self):
         """The whole state of all four machines."""
-        queues = [(q.state, q.count, q.enqueued, q.dequeued) for q in (*self.q.values(), self.stray)]
-        return (self.dext.interface_state, queues, self.client.state, where(self.pool),
-                self.pool.free_count)
+        queues = [
+            (q.state, q.count, q.enqueued, q.dequeued) for q in (*self.q.values(), self.stray)
+        ]
+        return (
+            self.dext.interface_state,
+            queues,
+            self.client.state,
+            where(self.pool),
+            self.pool.free_count,
+        )
 
 
 ILLEGAL = {
-    "user client": (lambda w: w.client.Start(w.dext), kIOReturnStillOpen,
-                    "the user client is OPEN: Start is refused; allowed from OPEN: "
-                    "ExternalMethod -> OPEN"),
-    "queue": (lambda w: w.stray.SetEnable(True), kIOReturnNotReady,
-              "TX submission queue is UNREGISTERED: SetEnable(true) is refused (before "
-              "RegisterEthernetInterface: enable the queues in SetInterfaceEnable(true), not in "
-              "Start); allowed from UNREGISTERED: register -> DISABLED"),
-    "interface": (lambda w: w.dext.Start(), kIOReturnInvalid,
-                  "the interface is ENABLED: Start is refused; allowed from ENABLED: "
-                  "SetInterfaceEnable(false) -> REGISTERED"),
-    "packet": (lambda w: w.q[QueueKind.RX_COMPLETION].EnqueuePacket(w.allocated),
-               kIOReturnBadArgument,
-               "packet 1 is DEXT: EnqueuePacket(s) to RX_COMPLETION is refused (the packet was "
-               "never submitted"),
+    "user client": (
+        lambda w: w.client.Start(w.dext),
+        kIOReturnStillOpen,
+        "the user client is OPEN: Start is refused; allowed from OPEN: ExternalMethod -> OPEN",
+    ),
+    "queue": (
+        lambda w: w.stray.SetEnable(True),
+        kIOReturnNotReady,
+        "TX submission queue is UNREGISTERED: SetEnable(true) is refused (before "
+        "RegisterEthernetInterface: enable the queues in SetInterfaceEnable(true), not in "
+        "Start); allowed from UNREGISTERED: register -> DISABLED",
+    ),
+    "interface": (
+        lambda w: w.dext.Start(),
+        kIOReturnInvalid,
+        "the interface is ENABLED: Start is refused; allowed from ENABLED: "
+        "SetInterfaceEnable(false) -> REGISTERED",
+    ),
+    "packet": (
+        lambda w: w.q[QueueKind.RX_COMPLETION].EnqueuePacket(w.allocated),
+        kIOReturnBadArgument,
+        "packet 1 is DEXT: EnqueuePacket(s) to RX_COMPLETION is refused (the packet was "
+        "never submitted",
+    ),
 }
 
 
@@ -226,24 +267,33 @@ def test_freeing_a_packet_through_the_table_keeps_the_pools_own_errors():
 
 def test_the_four_tables_hold_their_states():
     """Each table starts its things where their life begins and names the attribute it sets."""
-    assert [(t.initial.name, t.attribute) for t in (USER_CLIENT_MOVES, QUEUE_MOVES,
-                                                    INTERFACE_MOVES, PACKET_MOVES)] == [
-        ("CREATED", "state"), ("UNREGISTERED", "state"), ("CREATED", "interface_state"),
-        ("POOL", "place")]
+    assert [
+        (t.initial.name, t.attribute)
+        for t in (USER_CLIENT_MOVES, QUEUE_MOVES, INTERFACE_MOVES, PACKET_MOVES)
+    ] == [
+        ("CREATED", "state"),
+        ("UNREGISTERED", "state"),
+        ("CREATED", "interface_state"),
+        ("POOL", "place"),
+    ]
     assert vethlab.Place is Place
 
 
 def test_no_code_but_the_table_writes_a_state():
     """No module of vethlab assigns a state or a place; only the table's start and fire set them."""
-    attributes = {t.attribute for t in (USER_CLIENT_MOVES, QUEUE_MOVES, INTERFACE_MOVES,
-                                        PACKET_MOVES)}
+    attributes = {
+        t.attribute for t in (USER_CLIENT_MOVES, QUEUE_MOVES, INTERFACE_MOVES, PACKET_MOVES)
+    }
     root = pathlib.Path(vethlab.__file__).parent
     writes, setattrs = [], []
     for path in sorted(root.rglob("*.py")):
         name = path.relative_to(root).as_posix()
         for node in ast.walk(ast.parse(path.read_text())):
-            targets = node.targets if isinstance(node, ast.Assign) else (
-                [node.target] if isinstance(node, ast.AugAssign) else [])
+            targets = (
+                node.targets
+                if isinstance(node, ast.Assign)
+                else ([node.target] if isinstance(node, ast.AugAssign) else [])
+            )
             for target in targets:
                 for part in getattr(target, "elts", [target]):  # a, b.place = ... too
                     if isinstance(part, ast.Attribute) and part.attr in attributes:

@@ -26,8 +26,20 @@ from vethlab.model.layout import (
 from vethlab.model.machine import APPLE_SILICON, INTEL, SEGMENT_SIZES, Boot
 
 GOLDEN = Path(__file__).parents[1] / "data" / "xnu_skmem_golden.csv.gz"
-COLUMNS = ("buf_size", "count", "cache_line", "seg_caller", "seg_request", "ncpu",
-           "obj_size", "seg_size", "objs_per_seg", "seg_count", "obj_count", "seg_unused")
+COLUMNS = (
+    "buf_size",
+    "count",
+    "cache_line",
+    "seg_caller",
+    "seg_request",
+    "ncpu",
+    "obj_size",
+    "seg_size",
+    "objs_per_seg",
+    "seg_count",
+    "obj_count",
+    "seg_unused",
+)
 PROFILE_OF_LINE = {128: APPLE_SILICON, 64: INTEL}
 
 
@@ -44,15 +56,23 @@ def is_dense(row) -> bool:
     """The part of the table the issue's "done when" names: sizes 1..20,000, counts 32 and
     4096, both cache lines, boot segments 64/80 KiB, caller segments 16/32 KiB."""
     size, count, _line, caller, request = row[:5]
-    return (size <= 20000 and count in (32, 4096)
-            and request in ((16384, 32768) if caller else SEGMENT_SIZES))
+    return (
+        size <= 20000
+        and count in (32, 4096)
+        and request in ((16384, 32768) if caller else SEGMENT_SIZES)
+    )
 
 
 def region_of(row):
     size, count, line, caller, request, ncpu = row[:6]
-    return buffer_region(size, count, cache_line=line, ncpu=ncpu,
-                         boot_segment_size=0 if caller else request,
-                         memory_segment_size=request if caller else 0)
+    return buffer_region(
+        size,
+        count,
+        cache_line=line,
+        ncpu=ncpu,
+        boot_segment_size=0 if caller else request,
+        memory_segment_size=request if caller else 0,
+    )
 
 
 def check_rows(rows) -> int:
@@ -60,8 +80,14 @@ def check_rows(rows) -> int:
     wrong = []
     for row in rows:
         r = region_of(row)
-        got = (r.buffer_size, r.segment_size, r.buffers_per_segment, r.segment_count,
-               r.object_count, r.segment_unused_bytes)
+        got = (
+            r.buffer_size,
+            r.segment_size,
+            r.buffers_per_segment,
+            r.segment_count,
+            r.object_count,
+            r.segment_unused_bytes,
+        )
         if got != row[6:]:
             wrong.append((row, got))
             if len(wrong) == 5:
@@ -113,8 +139,13 @@ def test_pool_layout_uses_the_arithmetic():
             refused += 1
             continue
         lay = PoolLayout.plan(boot, size, count, memory_segment_size=request if caller else 0)
-        assert (lay.buffer_size, lay.segment_size, lay.buffers_per_segment, lay.segment_count,
-                lay.segment_unused_bytes) == row[6:8] + row[8:10] + row[11:], row
+        assert (
+            lay.buffer_size,
+            lay.segment_size,
+            lay.buffers_per_segment,
+            lay.segment_count,
+            lay.segment_unused_bytes,
+        ) == row[6:8] + row[8:10] + row[11:], row
         assert lay.region_buffer_count == row[8] * row[9] and lay.buffer_count == count
         assert lay.length == row[7] * row[9]
         checked += 1
@@ -126,7 +157,11 @@ def test_32_by_2048_on_an_80k_boot_has_one_64k_segment_of_32():
     """The 80 KiB segment shrinks to what 32 buffers of 2048 need: 64 KiB, not 80 KiB of 40."""
     lay = PoolLayout.plan(Boot(APPLE_SILICON, 81920), 2048, 32)
     assert (lay.buffer_size, lay.segment_size, lay.buffers_per_segment, lay.segment_count) == (
-        2048, 65536, 32, 1)
+        2048,
+        65536,
+        32,
+        1,
+    )
     assert lay.boot_segment_size == 81920 and lay.segment_unused_bytes == 0
 
 
@@ -135,7 +170,11 @@ def test_32_by_1200_apple_silicon_80k_boot_is_1280_in_a_48k_segment():
     and 512 bytes nobody uses at its end."""
     lay = PoolLayout.plan(Boot(APPLE_SILICON, 81920), 1200, 32)
     assert (lay.buffer_size, lay.segment_size, lay.buffers_per_segment, lay.segment_count) == (
-        1280, 49152, 38, 1)
+        1280,
+        49152,
+        38,
+        1,
+    )
     assert lay.segment_unused_bytes == 512 and lay.region_buffer_count == 38
     assert lay.buffer_count == 32 and len(lay.buffer_offsets()) == 32
 
@@ -147,7 +186,11 @@ def test_4096_by_1600_on_an_80k_boot_has_128k_segments_of_64(profile):
     segments of 32.)"""
     lay = PoolLayout.plan(Boot(profile, 81920), 1600, 4096)
     assert (lay.buffer_size, lay.segment_size, lay.buffers_per_segment, lay.segment_count) == (
-        2048, 131072, 64, 64)
+        2048,
+        131072,
+        64,
+        64,
+    )
     lay = PoolLayout.plan(Boot(profile, 65536), 1600, 4096)
     assert (lay.segment_size, lay.buffers_per_segment, lay.segment_count) == (65536, 32, 128)
 
@@ -157,7 +200,11 @@ def test_intel_80k_100_by_2048_has_two_128k_segments_and_buffer_40_in_segment_0(
     buffer 40 is in segment 0 and buffer 64 starts segment 1."""
     lay = PoolLayout.plan(Boot(INTEL, 81920), 2048, 100)
     assert (lay.buffer_size, lay.segment_size, lay.buffers_per_segment, lay.segment_count) == (
-        2048, 131072, 64, 2)
+        2048,
+        131072,
+        64,
+        2,
+    )
     assert lay.region_buffer_count == 128 and lay.buffer_count == 100
     assert lay.segment_of(40) == 0 and lay.buffer_offset(40) == 40 * 2048
     assert lay.segment_of(64) == 1 and lay.buffer_offset(64) == 131072
@@ -176,8 +223,9 @@ def test_64_by_2048_one_segment_on_80k_two_on_64k():
 def test_caller_segment_is_rounded_and_replaces_the_boot():
     """memorySegmentSize is rounded up to 16 KiB and used instead of the boot's draw."""
     for boot_segment in SEGMENT_SIZES:
-        lay = PoolLayout.plan(Boot(APPLE_SILICON, boot_segment), 1200, 32,
-                              memory_segment_size=10000)
+        lay = PoolLayout.plan(
+            Boot(APPLE_SILICON, boot_segment), 1200, 32, memory_segment_size=10000
+        )
         assert lay.start_segment_size == 16384 and lay.buffer_size == 2048
         assert (lay.segment_size, lay.segment_count) == (16384, 4)
 
@@ -238,8 +286,14 @@ def test_region_invariants(size, count, line, boot_segment, caller, ncpu):
     """Segment a multiple of 16 KiB unless an object over 16 KiB forces otherwise; at least one
     buffer per segment, and buffers × size within the segment; the count asked (and the
     magazines) covered by the region's object count; the buffer at least the request."""
-    r = buffer_region(size, count, cache_line=line, ncpu=ncpu, boot_segment_size=boot_segment,
-                      memory_segment_size=caller)
+    r = buffer_region(
+        size,
+        count,
+        cache_line=line,
+        ncpu=ncpu,
+        boot_segment_size=boot_segment,
+        memory_segment_size=caller,
+    )
     assert r.segment_size % 16384 == 0 or r.buffer_size > 16384
     assert r.buffers_per_segment >= 1
     assert r.buffers_per_segment * r.buffer_size <= r.segment_size

@@ -46,7 +46,11 @@ def started(cls=IOUserNetworkEthernet, packets=8, buffer_size=2048):
     dext = cls(Mac(seed=2))
     dext.Start()
     options = IOUserNetworkPacketBufferPoolOptions(
-        packetCount=packets, bufferCount=packets, bufferSize=buffer_size, poolFlags=PoolFlagMapToDext)
+        packetCount=packets,
+        bufferCount=packets,
+        bufferSize=buffer_size,
+        poolFlags=PoolFlagMapToDext,
+    )
     pool = IOUserNetworkPacketBufferPool.CreateWithOptions(dext, "eth", options)
     dispatch = dext.CopyDispatchQueue()
     queues = [cls_.Create(pool, dext, 4, 0, dispatch) for cls_ in QUEUE_CLASSES.values()]
@@ -54,8 +58,13 @@ def started(cls=IOUserNetworkEthernet, packets=8, buffer_size=2048):
 
 
 def snapshot(dext, queues):
-    return (dext.interface_state, dext.pool, dext.mac_address, dict(dext.queues),
-            [q.state for q in queues])
+    return (
+        dext.interface_state,
+        dext.pool,
+        dext.mac_address,
+        dict(dext.queues),
+        [q.state for q in queues],
+    )
 
 
 # --- the interface state machine -------------------------------------------------------------
@@ -66,14 +75,20 @@ def test_start_then_register_then_enable_follow_the_table():
     dext, pool, queues = started()
     assert dext.interface_state is InterfaceState.STARTED
     dext.RegisterEthernetInterface(HOST_MAC, pool, queues, 4)
-    assert (dext.interface_state, dext.pool, dext.mac_address) == (InterfaceState.REGISTERED, pool, HOST_MAC)
+    assert (dext.interface_state, dext.pool, dext.mac_address) == (
+        InterfaceState.REGISTERED,
+        pool,
+        HOST_MAC,
+    )
     assert [q.state for q in queues] == [QueueState.DISABLED] * 4
     dext.SetInterfaceEnable(True)
     assert dext.interface_state is InterfaceState.ENABLED and dext.enabled
     dext.SetInterfaceEnable(False)
     assert dext.interface_state is InterfaceState.REGISTERED
     assert {(m.source, m.action) for m in INTERFACE_MOVES} >= {
-        (InterfaceState.CREATED, "Start"), (InterfaceState.STARTED, "RegisterEthernetInterface")}
+        (InterfaceState.CREATED, "Start"),
+        (InterfaceState.STARTED, "RegisterEthernetInterface"),
+    }
 
 
 def test_calls_made_too_early_are_not_ready():
@@ -82,8 +97,10 @@ def test_calls_made_too_early_are_not_ready():
     with pytest.raises(IllegalMove) as err:
         dext.SetInterfaceEnable(True)
     assert err.value.code == kIOReturnNotReady
-    assert err.value.message == ("the interface is CREATED: SetInterfaceEnable(true) is refused; "
-                                 "allowed from CREATED: Start -> STARTED")
+    assert err.value.message == (
+        "the interface is CREATED: SetInterfaceEnable(true) is refused; "
+        "allowed from CREATED: Start -> STARTED"
+    )
     assert dext.interface_state is InterfaceState.CREATED
     dext2, _pool, queues = started()
     before = snapshot(dext2, queues)
@@ -116,13 +133,16 @@ def test_the_four_queues_may_come_in_any_order(order):
     assert set(dext.queues) == set(QueueKind)
 
 
-@pytest.mark.parametrize("pick, count, fragment", [
-    ([0, 1, 2], None, "exactly 4"),
-    ([0, 1, 2, 3], 3, "exactly 4"),
-    ([0, 1, 2, 3, 3], None, "exactly 4"),
-    ([0, 1, 2, 2], None, "missing: RX completion"),
-    ([0, 0, 0, 0], 4, "missing"),
-])
+@pytest.mark.parametrize(
+    "pick, count, fragment",
+    [
+        ([0, 1, 2], None, "exactly 4"),
+        ([0, 1, 2, 3], 3, "exactly 4"),
+        ([0, 1, 2, 3, 3], None, "exactly 4"),
+        ([0, 1, 2, 2], None, "missing: RX completion"),
+        ([0, 0, 0, 0], 4, "missing"),
+    ],
+)
 def test_anything_but_one_queue_of_each_kind_is_a_bad_argument(pick, count, fragment):
     """Not exactly one queue of each kind: kIOReturnBadArgument, and nothing is registered."""
     dext, pool, queues = started()
@@ -256,14 +276,20 @@ def test_sample_dext_starts_like_apples_sample():
     assert dext.interface_state is InterfaceState.REGISTERED
     assert dext.pool.flags & PoolFlagMapToDext and dext.pool.headroom == 8
     assert [q.state for q in dext.queues.values()] == [QueueState.DISABLED] * 4
-    assert dext.media_types == (MEDIA_TYPES["Auto"], MEDIA_TYPES["100BaseTX"], MEDIA_TYPES["1000BaseT"])
+    assert dext.media_types == (
+        MEDIA_TYPES["Auto"],
+        MEDIA_TYPES["100BaseTX"],
+        MEDIA_TYPES["1000BaseT"],
+    )
     dext.SetInterfaceEnable(True)
     assert [q.state for q in dext.queues.values()] == [QueueState.ENABLED] * 4
     assert dext.link_status == kIOUserNetworkLinkStatusActive
     dext.SetInterfaceEnable(False)
     assert [q.state for q in dext.queues.values()] == [QueueState.DISABLED] * 4
-    assert (dext.link_status, dext.interface_state) == (kIOUserNetworkLinkStatusInactive,
-                                                       InterfaceState.REGISTERED)
+    assert (dext.link_status, dext.interface_state) == (
+        kIOUserNetworkLinkStatusInactive,
+        InterfaceState.REGISTERED,
+    )
 
 
 def _submit(dext, n):

@@ -42,20 +42,31 @@ class InterfaceMachine(RuleBasedStateMachine):
         seed=st.integers(0, 3),
     )
     def start(self, packets, capacities, design, redrain, tx_batch, seed):
-        self.link = VirtualLink(seed=seed, packets=packets, capacities=capacities, design=design,
-                                redrain=redrain, tx_batch=tx_batch)
+        self.link = VirtualLink(
+            seed=seed,
+            packets=packets,
+            capacities=capacities,
+            design=design,
+            redrain=redrain,
+            tx_batch=tx_batch,
+        )
         self.serial = 0
 
     # -- traffic ---------------------------------------------------------------------------------
-    @rule(kind=st.sampled_from(["udp", "echo", "arp", "ns"]), size=st.integers(0, 1600),
-          flow=st.sampled_from(["bsd", "native"]))
+    @rule(
+        kind=st.sampled_from(["udp", "echo", "arp", "ns"]),
+        size=st.integers(0, 1600),
+        flow=st.sampled_from(["bsd", "native"]),
+    )
     def host_sends(self, kind, size, flow):
         self.serial += 1
         if kind == "udp":
             tag = f"#{self.serial} ".encode()
             frame = frames.udp_datagram(HOST, APP, 40000, 9, (tag * (size // len(tag) + 1))[:size])
         elif kind == "echo":
-            frame = frames.icmp_echo_request(HOST, APP, 0x5EED, self.serial & 0xFFFF, min(size, 1400))
+            frame = frames.icmp_echo_request(
+                HOST, APP, 0x5EED, self.serial & 0xFFFF, min(size, 1400)
+            )
         elif kind == "arp":
             frame = frames.arp_request(HOST, APP.ipv4)
         else:
@@ -108,7 +119,10 @@ class InterfaceMachine(RuleBasedStateMachine):
     def every_frame_is_accounted_for(self):
         for direction, side in self.link.accounting().items():
             dropped = sum(side["dropped"].values())
-            assert side["offered"] == side["delivered"] + dropped + side["in_flight"], (direction, side)
+            assert side["offered"] == side["delivered"] + dropped + side["in_flight"], (
+                direction,
+                side,
+            )
             assert all(n > 0 and reason for reason, n in side["dropped"].items())
         assert "failed validation" not in self.link.host.drops_in  # nothing arrives altered
 

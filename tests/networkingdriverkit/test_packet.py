@@ -13,8 +13,11 @@ from vethlab.networkingdriverkit.pool import (
 
 
 def packet(flags=0, quirk=False, size=2048, count=32, index=0):
-    pool = Pool.CreateWithOptions(IOService(Mac(requested_stride_quirk=quirk, segment_size=65536)),
-                                  "p", Options(count, count, size, poolFlags=flags))
+    pool = Pool.CreateWithOptions(
+        IOService(Mac(requested_stride_quirk=quirk, segment_size=65536)),
+        "p",
+        Options(count, count, size, poolFlags=flags),
+    )
     got = [pool.allocatePacket() for _ in range(index + 1)]
     return got[-1]
 
@@ -61,16 +64,19 @@ def test_fresh_packet_offset_follows_headroom():
     assert (p.GetHeadroom(), p.getDataOffset()) == (16, 8)
 
 
-@pytest.mark.parametrize("call,args,fragment", [
-    ("setDataOffset", (2049,), "does not fit"),
-    ("setDataOffset", (-1,), "out of range"),
-    ("setDataOffset", (70000,), "allowed: 0..65535"),
-    ("setDataLength", (2049,), "does not fit"),
-    ("setDataOffsetAndLength", (2000, 100), "2000 + length 100 = 2100"),
-    ("SetHeadroom", (256,), "0..255"),
-    ("setLinkHeaderLength", (300,), "0..255"),
-    ("setDataLength", (1.5,), "data length 1.5 is not an integer"),
-])
+@pytest.mark.parametrize(
+    "call,args,fragment",
+    [
+        ("setDataOffset", (2049,), "does not fit"),
+        ("setDataOffset", (-1,), "out of range"),
+        ("setDataOffset", (70000,), "allowed: 0..65535"),
+        ("setDataLength", (2049,), "does not fit"),
+        ("setDataOffsetAndLength", (2000, 100), "2000 + length 100 = 2100"),
+        ("SetHeadroom", (256,), "0..255"),
+        ("setLinkHeaderLength", (300,), "0..255"),
+        ("setDataLength", (1.5,), "data length 1.5 is not an integer"),
+    ],
+)
 def test_setters_refuse_outside_buffer(call, args, fragment):
     """Offsets and lengths outside the buffer are refused and nothing changes."""
     p = packet()
@@ -79,7 +85,12 @@ def test_setters_refuse_outside_buffer(call, args, fragment):
     with pytest.raises(IOReturnError) as info:
         getattr(p, call)(*args)
     assert info.value.code == kIOReturnBadArgument and fragment in str(info.value)
-    assert (p.getDataOffset(), p.getDataLength(), p.GetHeadroom(), p.getLinkHeaderLength()) == before
+    assert (
+        p.getDataOffset(),
+        p.getDataLength(),
+        p.GetHeadroom(),
+        p.getLinkHeaderLength(),
+    ) == before
 
 
 def test_setters_use_the_real_buffer_size():

@@ -53,13 +53,16 @@ def test_map_to_dext_flag_maps_pool_into_the_dext():
     assert d.task.space.find(mapped.dext_mapping.GetAddress()) is mapped.dext_mapping
 
 
-@pytest.mark.parametrize("args,fragment", [
-    ((0, 32, 2048), "packetCount 0"),
-    ((32, 0, 2048), "bufferCount 0"),
-    ((32, 16, 2048), "bufferCount 16 is smaller than packetCount 32"),
-    ((32, 32, 0), "bufferSize 0"),
-    ((32, 32, 10**9), "bufferSize 1000000000"),
-])
+@pytest.mark.parametrize(
+    "args,fragment",
+    [
+        ((0, 32, 2048), "packetCount 0"),
+        ((32, 0, 2048), "bufferCount 0"),
+        ((32, 16, 2048), "bufferCount 16 is smaller than packetCount 32"),
+        ((32, 32, 0), "bufferSize 0"),
+        ((32, 32, 10**9), "bufferSize 1000000000"),
+    ],
+)
 def test_bad_counts_and_sizes(args, fragment):
     """Zero counts, too few buffers, zero or absurd sizes: kIOReturnBadArgument."""
     with pytest.raises(IOReturnError) as info:
@@ -201,8 +204,9 @@ class AllocFree(RuleBasedStateMachine):
     @precondition(lambda self: self.held)
     @rule(data=st.data())
     def free_batch(self, data):
-        batch = data.draw(st.lists(st.sampled_from(self.held), min_size=1,
-                                   max_size=len(self.held), unique_by=id))
+        batch = data.draw(
+            st.lists(st.sampled_from(self.held), min_size=1, max_size=len(self.held), unique_by=id)
+        )
         self.pool.DeallocatePackets(batch)
         self.held = [p for p in self.held if p not in batch]
         self.free_order.extend(batch)
@@ -210,8 +214,9 @@ class AllocFree(RuleBasedStateMachine):
     @precondition(lambda self: self.held and self.free_order)
     @rule(data=st.data())
     def free_batch_with_one_bad_packet(self, data):
-        batch = data.draw(st.lists(st.sampled_from(self.held), max_size=len(self.held),
-                                   unique_by=id))
+        batch = data.draw(
+            st.lists(st.sampled_from(self.held), max_size=len(self.held), unique_by=id)
+        )
         bad = data.draw(st.sampled_from(self.free_order))  # a free packet: a double free
         batch.insert(data.draw(st.integers(0, len(batch))), bad)
         before = whole_state(self.pool)

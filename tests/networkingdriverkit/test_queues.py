@@ -46,8 +46,12 @@ from vethlab.networkingdriverkit.queues import (
     where,
 )
 
-TXS, TXC, RXS, RXC = (QueueKind.TX_SUBMISSION, QueueKind.TX_COMPLETION,
-                      QueueKind.RX_SUBMISSION, QueueKind.RX_COMPLETION)
+TXS, TXC, RXS, RXC = (
+    QueueKind.TX_SUBMISSION,
+    QueueKind.TX_COMPLETION,
+    QueueKind.RX_SUBMISSION,
+    QueueKind.RX_COMPLETION,
+)
 
 
 class Rig:
@@ -59,10 +63,13 @@ class Rig:
         self.dext.Start()
         self.dispatch = self.dext.CopyDispatchQueue()
         options = IOUserNetworkPacketBufferPoolOptions(
-            packetCount=packets, bufferCount=packets, bufferSize=2048, poolFlags=PoolFlagMapToDext)
+            packetCount=packets, bufferCount=packets, bufferSize=2048, poolFlags=PoolFlagMapToDext
+        )
         self.pool = IOUserNetworkPacketBufferPool.CreateWithOptions(self.dext, "rig", options)
-        self.q = {kind: cls.Create(self.pool, self.dext, capacity, 0, self.dispatch)
-                  for kind, cls in QUEUE_CLASSES.items()}
+        self.q = {
+            kind: cls.Create(self.pool, self.dext, capacity, 0, self.dispatch)
+            for kind, cls in QUEUE_CLASSES.items()
+        }
         self.dext.RegisterEthernetInterface(b"\x02\0\0\0\0\x01", self.pool, list(self.q.values()))
         if enable:
             for queue in self.q.values():
@@ -98,21 +105,33 @@ def test_queues_are_born_unregistered_and_disabled(kind):
     """A new queue of each kind is UNREGISTERED, empty, with the capacity and id asked for."""
     rig = Rig(enable=False)
     queue = QUEUE_CLASSES[kind].Create(rig.pool, rig.dext, 5, 7, rig.dispatch)
-    assert (queue.kind, queue.state, queue.enabled, queue.count, queue.capacity, queue.queueId) \
-        == (kind, QueueState.UNREGISTERED, False, 0, 5, 7)
-    expected = kIOUserNetworkPacketDirectionTx if kind.name.startswith("TX") \
+    assert (queue.kind, queue.state, queue.enabled, queue.count, queue.capacity, queue.queueId) == (
+        kind,
+        QueueState.UNREGISTERED,
+        False,
+        0,
+        5,
+        7,
+    )
+    expected = (
+        kIOUserNetworkPacketDirectionTx
+        if kind.name.startswith("TX")
         else kIOUserNetworkPacketDirectionRx
+    )
     assert queue.direction == expected
 
 
-@pytest.mark.parametrize("change, fragment", [
-    (dict(pool=None), "pool"),
-    (dict(capacity=0), "capacity 0"),
-    (dict(capacity=1 << 32), "capacity"),
-    (dict(capacity=True), "capacity"),
-    (dict(queueId=-1), "queueId"),
-    (dict(dispatchQueue=None), "dispatchQueue"),
-])
+@pytest.mark.parametrize(
+    "change, fragment",
+    [
+        (dict(pool=None), "pool"),
+        (dict(capacity=0), "capacity 0"),
+        (dict(capacity=1 << 32), "capacity"),
+        (dict(capacity=True), "capacity"),
+        (dict(queueId=-1), "queueId"),
+        (dict(dispatchQueue=None), "dispatchQueue"),
+    ],
+)
 def test_create_refuses_bad_arguments(change, fragment):
     """A NULL pool, a bad capacity or id, no dispatch queue: kIOReturnBadArgument naming it."""
     rig = Rig(enable=False)
@@ -150,8 +169,12 @@ def test_queue_moves_follow_the_table():
     rig = Rig(enable=False)
     queue = rig.q[TXS]
     assert queue.state is QueueState.DISABLED
-    for enable, expected in ((True, QueueState.ENABLED), (True, QueueState.ENABLED),
-                             (False, QueueState.DISABLED), (False, QueueState.DISABLED)):
+    for enable, expected in (
+        (True, QueueState.ENABLED),
+        (True, QueueState.ENABLED),
+        (False, QueueState.DISABLED),
+        (False, QueueState.DISABLED),
+    ):
         queue.SetEnable(enable)
         assert queue.state is expected
     table = {(m.source, m.action): m.target for m in QUEUE_MOVES}
@@ -184,8 +207,12 @@ def test_tx_round_trip_moves_a_packet_through_every_place():
     assert occupied(rig.pool) == {Place.POOL: [1, 2, 3], Place.TX_COMPLETION: [0]}
     kernel_free(rig.q[TXC].kernel_dequeue())
     assert occupied(rig.pool) == {Place.POOL: [0, 1, 2, 3]}
-    assert (rig.q[TXS].enqueued, rig.q[TXS].dequeued, rig.q[TXC].enqueued, rig.q[TXC].dequeued) \
-        == (1, 1, 1, 1)
+    assert (rig.q[TXS].enqueued, rig.q[TXS].dequeued, rig.q[TXC].enqueued, rig.q[TXC].dequeued) == (
+        1,
+        1,
+        1,
+        1,
+    )
 
 
 def test_rx_round_trip_recycles_to_rx_submission():
@@ -267,9 +294,15 @@ def test_dequeue_from_an_empty_queue_underruns():
     assert err.value.code == kIOReturnUnderrun
 
 
-@pytest.mark.parametrize("kind, call", [
-    (TXS, "EnqueuePacket"), (RXS, "EnqueuePacket"), (TXC, "DequeuePacket"), (RXC, "DequeuePacket"),
-])
+@pytest.mark.parametrize(
+    "kind, call",
+    [
+        (TXS, "EnqueuePacket"),
+        (RXS, "EnqueuePacket"),
+        (TXC, "DequeuePacket"),
+        (RXC, "DequeuePacket"),
+    ],
+)
 def test_the_dext_works_only_its_own_side(kind, call):
     """The dext does not enqueue on submission queues or dequeue from completion queues."""
     rig = Rig()
@@ -417,7 +450,11 @@ def test_the_doorbell_rings_on_the_empty_to_non_empty_edge_only():
     source.SetDataAvailableHandler(OSAction.Create(recorder, "TxPacketAvailable", rig.dispatch))
     rig.submit_tx()
     rig.submit_tx()
-    assert (source.rung, source.silent, rig.dispatch.scheduler.pending()) == (1, 1, {"dext Default": 1})
+    assert (source.rung, source.silent, rig.dispatch.scheduler.pending()) == (
+        1,
+        1,
+        {"dext Default": 1},
+    )
     scheduler_of(rig.mac).run()
     assert recorder.runs == 1 and rig.q[TXS].count == 1  # took one, one is left behind
     rig.submit_tx()  # queue not empty: no bell, the packets wait
@@ -542,9 +579,26 @@ def test_purge_returns_submission_packets_to_the_pool_and_reports_them():
 
 # --- a property: random operations never lose or duplicate a packet -----------------------------
 
-OPS = st.lists(st.sampled_from(["allocate", "submit", "stock", "kernel_free", "dq_tx", "dq_rx",
-                                "complete_tx", "complete_rx", "cross_complete", "reclaim",
-                                "deliver", "free_held", "toggle"]), max_size=60)
+OPS = st.lists(
+    st.sampled_from(
+        [
+            "allocate",
+            "submit",
+            "stock",
+            "kernel_free",
+            "dq_tx",
+            "dq_rx",
+            "complete_tx",
+            "complete_rx",
+            "cross_complete",
+            "reclaim",
+            "deliver",
+            "free_held",
+            "toggle",
+        ]
+    ),
+    max_size=60,
+)
 
 
 @settings(max_examples=200)
@@ -587,7 +641,8 @@ def test_random_operations_keep_every_packet_in_exactly_one_place(ops, capacity,
         seen = [i for ids in places.values() for i in ids]
         assert sorted(seen) == list(range(packets))
         assert sorted(places[Place.STACK]) == sorted(p.index for p in stack)
-        assert sorted(places[Place.DEXT_TX] + places[Place.DEXT_RX]) \
-            == sorted(p.index for p in held)
+        assert sorted(places[Place.DEXT_TX] + places[Place.DEXT_RX]) == sorted(
+            p.index for p in held
+        )
         assert len(places[Place.POOL]) == rig.pool.free_count
         assert all(q.count <= q.capacity for q in rig.q.values())

@@ -47,10 +47,24 @@ def test_bsd_socket_packet_regions_come_from_the_accessors():
     """A BSD-socket packet: headroom, link header, payload and tailroom tile the buffer exactly."""
     ax = draw(packet(dext(), 3))
     rec = ax.vethlab
-    assert rec["regions"] == [("headroom", 0, 8), ("link header", 8, 22), ("payload", 22, 106),
-                              ("tailroom", 106, 2048)]
-    assert (rec["index"], rec["segment"], rec["segment_offset"], rec["buffer_offset"]) == (3, 0, 6144, 6144)
-    assert (rec["headroom"], rec["data_offset"], rec["data_length"], rec["tailroom"]) == (8, 8, 98, 1942)
+    assert rec["regions"] == [
+        ("headroom", 0, 8),
+        ("link header", 8, 22),
+        ("payload", 22, 106),
+        ("tailroom", 106, 2048),
+    ]
+    assert (rec["index"], rec["segment"], rec["segment_offset"], rec["buffer_offset"]) == (
+        3,
+        0,
+        6144,
+        6144,
+    )
+    assert (rec["headroom"], rec["data_offset"], rec["data_length"], rec["tailroom"]) == (
+        8,
+        8,
+        98,
+        1942,
+    )
     assert rec["zoom"] >= 8 + 14 and rec["zoom"] % 16 == 0
 
 
@@ -59,7 +73,11 @@ def test_first_attempt_forgets_the_headroom_fix_and_todays_api_are_right():
     ax = draw(packet(dext(), 3))
     assert errors(ax) == {"first_attempt": -8, "question_fix": 0, "current_api": 0}
     landings = ax.vethlab["landings"]
-    assert [landings[k].within for k in ("first_attempt", "question_fix", "current_api")] == [0, 8, 8]
+    assert [landings[k].within for k in ("first_attempt", "question_fix", "current_api")] == [
+        0,
+        8,
+        8,
+    ]
     assert all(landing.buffer == 3 for landing in landings.values())
 
 
@@ -68,7 +86,9 @@ def test_native_flow_breaks_the_fix_by_two_bytes_and_is_labelled():
     ax = draw(packet(dext(), 3, data_offset=native_flow_data_offset(8)))
     assert errors(ax) == {"first_attempt": -10, "question_fix": -2, "current_api": 0}
     assert ("gap", 8, 10) in ax.vethlab["regions"]
-    assert ("observed", "native flows: the frame starts 2 bytes past the headroom") in ax.vethlab["notes"]
+    assert ("observed", "native flows: the frame starts 2 bytes past the headroom") in ax.vethlab[
+        "notes"
+    ]
 
 
 def test_second_segment_packet_shows_segment_offset_is_not_a_pool_offset():
@@ -110,8 +130,10 @@ def test_question_pool_with_the_quirk_and_without_map_to_dext():
     labels = {label for label, _ in rec["notes"]}
     assert {"reported", "source", "observed", "documented"} <= labels
     assert ("observed", "without PoolFlagMapToDext the address is a pool offset") in rec["notes"]
-    assert ("source", "bufferSize 1600 → 2048 by XNU's size rule (that DriverKit pools "
-                      "use it is undocumented)") in rec["notes"]
+    assert (
+        "source",
+        "bufferSize 1600 → 2048 by XNU's size rule (that DriverKit pools use it is undocumented)",
+    ) in rec["notes"]
     assert "the real offset is 10240" in ax.get_title(loc="left")
 
 
@@ -163,7 +185,11 @@ def test_not_a_packet_is_refused():
         draw_buffer_anatomy(ax, "packet 3")
 
 
-@given(st.integers(64, 65536), st.integers(1, 65535), st.lists(st.integers(0, 65536), min_size=2, max_size=8))
+@given(
+    st.integers(64, 65536),
+    st.integers(1, 65535),
+    st.lists(st.integers(0, 65536), min_size=2, max_size=8),
+)
 def test_byte_axis_is_monotonic_and_exact_at_the_ends(size, zoom, offsets):
     """The two-piece byte axis keeps byte order, sends 0 to 0 and the buffer's end to 1."""
     axis = _ByteAxis(size, zoom)

@@ -28,8 +28,11 @@ def first_attempt():
 
 def test_hexdump_text_golden():
     """Address, two halves of eight bytes, ASCII; codes and whose bytes under each line."""
-    regions = [Region(0, 4, "headroom", "", 1), Region(4, 18, "link_header", "eth", 1),
-               Region(18, 20, "stale", "", 2)]
+    regions = [
+        Region(0, 4, "headroom", "", 1),
+        Region(4, 18, "link_header", "eth", 1),
+        Region(18, 20, "stale", "", 2),
+    ]
     text = hexdump_text(bytes(range(0x41, 0x55)), regions, 0x1000, marks=[(4, "frame")])
     assert text.splitlines() == [
         "0x1000  41 42 43 44 45 46 47 48  49 4a 4b 4c 4d 4e 4f 50  |ABCDEFGHIJKLMNOP|",
@@ -70,8 +73,10 @@ def test_pool_dump_of_a_free_buffer_is_zero_and_past_the_end_is_cut():
     pool = IOUserNetworkPacketBufferPool.Create(IOService(mac, "dext"), "p", 1, 1, 2048)
     dump = pool_dump(pool, HostStack(pool), 2040, 100)
     assert len(dump.data) == 100
-    assert dump.regions == [Region(0, 8, "zero", "zero, in free buffer 0", 0),
-                            Region(8, 100, "unused", "in no buffer")]  # the segment's tail
+    assert dump.regions == [
+        Region(0, 8, "zero", "zero, in free buffer 0", 0),
+        Region(8, 100, "unused", "in no buffer"),
+    ]  # the segment's tail
     # one buffer: XNU shrinks the segment to 16 KiB, where the pool ends
     assert len(pool_dump(pool, HostStack(pool), 16348, 100).data) == 36
 

@@ -16,7 +16,12 @@ def test_handles_show_each_label_in_its_colour_in_order():
     """The legend handles: documented, source, observed, reported, modelled, each in its colour."""
     handles = provenance_handles()
     assert [h.get_label() for h in handles] == [
-        "documented", "source", "observed", "reported", "modelled"]
+        "documented",
+        "source",
+        "observed",
+        "reported",
+        "modelled",
+    ]
     assert [h.get_facecolor() for h in handles] == [
         plt.matplotlib.colors.to_rgba(PROVENANCE_COLORS[h.get_label()]) for h in handles
     ]
@@ -36,15 +41,19 @@ def test_notes_are_a_second_legend_in_the_label_colours():
     _fig, ax = plt.subplots()
     ax.plot([0, 1], label="data")
     ax.legend()
-    rules = add_provenance_notes(ax, [("observed", "1600 becomes 2048"),
-                                      ("reported", "offsets use the requested stride")])
+    rules = add_provenance_notes(
+        ax, [("observed", "1600 becomes 2048"), ("reported", "offsets use the requested stride")]
+    )
     assert ax.get_legend().get_texts()[0].get_text() == "data"
     (notes,) = [a for a in ax.artists if a is not ax.get_legend()]
     assert [t.get_text() for t in notes.get_texts()] == [
-        "observed: 1600 becomes 2048", "reported: offsets use the requested stride"]
+        "observed: 1600 becomes 2048",
+        "reported: offsets use the requested stride",
+    ]
     colours = [h.get_facecolor() for h in notes.legend_handles]
-    assert colours == [plt.matplotlib.colors.to_rgba(PROVENANCE_COLORS[k])
-                       for k in ("observed", "reported")]
+    assert colours == [
+        plt.matplotlib.colors.to_rgba(PROVENANCE_COLORS[k]) for k in ("observed", "reported")
+    ]
     assert ax.vethlab_provenance == rules
 
 

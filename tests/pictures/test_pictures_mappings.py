@@ -23,8 +23,11 @@ def pool(profile="apple-silicon", map_to_dext=True, packets=32):
     """A pool of 2048-byte buffers on a Mac with 64 KiB segments."""
     mac = Mac(profile, 65536, 0)
     options = IOUserNetworkPacketBufferPoolOptions(
-        packetCount=packets, bufferCount=packets, bufferSize=2048,
-        poolFlags=PoolFlagMapToDext if map_to_dext else 0)
+        packetCount=packets,
+        bufferCount=packets,
+        bufferSize=2048,
+        poolFlags=PoolFlagMapToDext if map_to_dext else 0,
+    )
     return IOUserNetworkPacketBufferPool.CreateWithOptions(IOService(mac, "dext"), "pool", options)
 
 
@@ -61,7 +64,9 @@ def test_without_map_to_dext_the_data_address_is_an_offset_and_faults():
     dext = p.owner.task
     address = p.packets[21].getDataVirtualAddress()
     assert address == 0xA800
-    rec = draw(p, dext, p.mac.kernel, buffer=21, probes=[(dext, address, "getDataVirtualAddress()")]).vethlab
+    rec = draw(
+        p, dext, p.mac.kernel, buffer=21, probes=[(dext, address, "getDataVirtualAddress()")]
+    ).vethlab
     assert [(f.task, f.address) for f in rec["faults"]] == [("dext", 0xA800)]
     assert "EXC_BAD_ACCESS" in rec["faults"][0].fault
     assert [m["task"] for m in rec["mappings"]] == ["kernel"]
@@ -69,10 +74,13 @@ def test_without_map_to_dext_the_data_address_is_an_offset_and_faults():
     assert ("observed", "without PoolFlagMapToDext the address is a pool offset") in rec["notes"]
 
 
-@pytest.mark.parametrize("profile, readable_extra, past_end_faults", [
-    ("intel", 0, True),
-    ("apple-silicon", 16384 - 4096, False),
-])
+@pytest.mark.parametrize(
+    "profile, readable_extra, past_end_faults",
+    [
+        ("intel", 0, True),
+        ("apple-silicon", 16384 - 4096, False),
+    ],
+)
 def test_a_mapping_is_made_of_whole_pages(profile, readable_extra, past_end_faults):
     """Trap 8: 4096 bytes mapped at offset 0x1000 give 4096 readable bytes on Intel, a whole
     16 KiB page on Apple silicon, where the byte past GetLength() reads offset 0x2000."""
@@ -142,13 +150,19 @@ def test_probe_address_reports_the_mapping_and_offset():
     dext = p.owner.task
     md = p.CopyMemoryDescriptor()
     inside = probe_address(dext, p.dext_mapping.address_of(0x800), "x", md)
-    assert (inside.faulted, inside.offset, inside.mapping) == (False, 0x800, p.dext_mapping.describe())
+    assert (inside.faulted, inside.offset, inside.mapping) == (
+        False,
+        0x800,
+        p.dext_mapping.describe(),
+    )
     outside = probe_address(dext, 0x800, "y", md)
     assert outside.faulted and outside.offset is None and "0x800" in outside.fault
 
 
-@given(st.lists(st.tuples(st.integers(0, 1 << 40), st.integers(1, 1 << 20)), min_size=1, max_size=6),
-       st.sampled_from([4096, 16384]))
+@given(
+    st.lists(st.tuples(st.integers(0, 1 << 40), st.integers(1, 1 << 20)), min_size=1, max_size=6),
+    st.sampled_from([4096, 16384]),
+)
 def test_windows_cover_every_item_and_do_not_overlap(items, page):
     """Windows are page-aligned, sorted, disjoint, and every range lies inside one of them."""
     ranges = [(lo, lo + size) for lo, size in items]

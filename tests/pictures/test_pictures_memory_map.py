@@ -27,13 +27,17 @@ from vethlab.wire.frames import APP, HOST, arp_request, icmp_echo_request
 from vethlab.wire.host import HostStack
 
 
-def make_pool(packets=4, buffers=None, buffer_size=2048, profile="apple-silicon",
-              segment_size=65536):
+def make_pool(
+    packets=4, buffers=None, buffer_size=2048, profile="apple-silicon", segment_size=65536
+):
     mac = Mac(profile, segment_size, 0)
     dext = IOService(mac, "dext")
     options = IOUserNetworkPacketBufferPoolOptions(
-        packetCount=packets, bufferCount=buffers or packets, bufferSize=buffer_size,
-        poolFlags=PoolFlagMapToDext)
+        packetCount=packets,
+        bufferCount=buffers or packets,
+        bufferSize=buffer_size,
+        poolFlags=PoolFlagMapToDext,
+    )
     pool = IOUserNetworkPacketBufferPool.CreateWithOptions(dext, "test", options)
     return pool, HostStack(pool)
 
@@ -71,8 +75,12 @@ def test_link_headers_come_from_the_frame_fields():
     pool, host = make_pool(packets=1)
     host.transmit(arp_request(HOST, APP.ipv4), headroom=8)
     regions = buffer_regions(pool, host, link_headers=True)
-    assert runs(regions, 0) == [(0, 8, "headroom"), (8, 22, "link_header"), (22, 68, "frame"),
-                                (68, 2048, "tailroom")]
+    assert runs(regions, 0) == [
+        (0, 8, "headroom"),
+        (8, 22, "link_header"),
+        (22, 68, "frame"),
+        (68, 2048, "tailroom"),
+    ]
 
 
 def test_recycled_buffer_shows_the_stale_tail_of_a_longer_frame():
@@ -80,16 +88,26 @@ def test_recycled_buffer_shows_the_stale_tail_of_a_longer_frame():
     pool, host = make_pool(packets=1)
     long = host.transmit(icmp_echo_request(HOST, APP, 1, 1, 200), headroom=8)
     pool.DeallocatePacket(long)
-    assert runs(buffer_regions(pool, host), 0) == [(0, 8, "zero"), (8, 8 + 242, "stale"),
-                                                   (250, 2048, "zero")]
+    assert runs(buffer_regions(pool, host), 0) == [
+        (0, 8, "zero"),
+        (8, 8 + 242, "stale"),
+        (250, 2048, "zero"),
+    ]
     host.transmit(arp_request(HOST, APP.ipv4), headroom=8)
     assert runs(buffer_regions(pool, host), 0) == [
-        (0, 8, "headroom"), (8, 68, "frame"), (68, 250, "stale"), (250, 2048, "tailroom")]
+        (0, 8, "headroom"),
+        (8, 68, "frame"),
+        (68, 250, "stale"),
+        (250, 2048, "tailroom"),
+    ]
 
 
 @settings(max_examples=40)
-@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 120), st.booleans()),
-                min_size=1, max_size=12))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 120), st.booleans()), min_size=1, max_size=12
+    )
+)
 def test_runs_tile_every_buffer_and_frames_add_up(events):
     """Runs of each buffer are ordered, disjoint and cover it; frame bytes are the in-use data."""
     pool, host = make_pool(packets=4, buffer_size=1600)
@@ -104,7 +122,9 @@ def test_runs_tile_every_buffer_and_frames_add_up(events):
         r = runs(regions, index)
         assert r[0][0] == 0 and r[-1][1] == pool.layout.buffer_size
         assert all(a[1] == b[0] for a, b in itertools.pairwise(r))
-        assert all(a[2] != b[2] for a, b in itertools.pairwise(r))  # neighbours of one kind are merged
+        assert all(
+            a[2] != b[2] for a, b in itertools.pairwise(r)
+        )  # neighbours of one kind are merged
     totals = regions.bytes_by_kind()
     assert sum(totals.values()) == pool.layout.buffer_count * pool.layout.buffer_size
     assert totals["frame"] + totals["link_header"] == sum(p.getDataLength() for p in pool.in_use())
@@ -285,6 +305,8 @@ def test_a_read_across_a_buffer_end_is_cut_in_two_and_a_segment_tail_is_skipped(
     across = Reading(0, 0, 2000, 8, 1992, 100, False)
     tail = Reading(1, 0, 4090, 2056, 2034, 100, False)
     packet, buffer, start, end, right = _read_pieces(pool.layout, [across, tail])
-    pieces = sorted(zip(packet.tolist(), buffer.tolist(), start.tolist(), end.tolist(), strict=True))
+    pieces = sorted(
+        zip(packet.tolist(), buffer.tolist(), start.tolist(), end.tolist(), strict=True)
+    )
     assert pieces == [(0, 0, 2000, 2048), (0, 1, 0, 52), (1, 1, 2042, 2048)]
     assert not right.any()

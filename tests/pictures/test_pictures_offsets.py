@@ -15,7 +15,7 @@ def report():
     return run_question(segment_size=65536)
 
 
-@given(st.integers(-5000, 5000), st.integers(-10**6, 10**6), st.integers(2, 40))
+@given(st.integers(-5000, 5000), st.integers(-(10**6), 10**6), st.integers(2, 40))
 def test_exact_line_recovers_any_integer_line(slope, intercept, n):
     """Points on an integer line give back that line."""
     x = np.arange(n)
@@ -83,8 +83,10 @@ def test_unknown_view_is_refused(report):
 
 def test_reads_outside_the_pool_are_listed():
     """A reading whose address is not in the pool is drawn as a cross and listed."""
-    readings = [Reading(0, 0xDEAD000, None, 8, None, 60, False),
-                Reading(1, 0x1000, 0, 2056, -2056, 60, False)]
+    readings = [
+        Reading(0, 0xDEAD000, None, 8, None, 60, False),
+        Reading(1, 0x1000, 0, 2056, -2056, 60, False),
+    ]
     _fig, ax = plt.subplots()
     draw_offset_errors(ax, readings)
     (series,) = ax.vethlab["series"].values()

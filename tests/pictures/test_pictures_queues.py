@@ -37,8 +37,11 @@ def test_every_packet_is_drawn_once_in_the_place_the_model_says():
     assert record["places"]["DEXT_TX"] == [8, 9, 10, 11, 12]
     in_queues = {kind: slot["packets"] for kind, slot in record["slots"].items()}
     assert in_queues["RX_SUBMISSION"] == list(range(8))
-    outside = sum(len(ids) for name, ids in record["places"].items()
-                  if name not in ("TX_SUBMISSION", "TX_COMPLETION", "RX_SUBMISSION", "RX_COMPLETION"))
+    outside = sum(
+        len(ids)
+        for name, ids in record["places"].items()
+        if name not in ("TX_SUBMISSION", "TX_COMPLETION", "RX_SUBMISSION", "RX_COMPLETION")
+    )
     assert record["squares"] == outside + 4 * 8
     assert set(record["boxes"]) == {p.name for p in PLACE_BOXES} == {p.name for p in Place}
 
@@ -47,10 +50,12 @@ def test_every_move_of_the_table_is_an_arrow():
     """One arrow per legal move (with its call and provenance), one dashed per refused move."""
     _, ax = plt.subplots()
     draw_queues(ax, link_with_traffic(1))
-    assert ax.vethlab["arrows"] == [(m.source.name, m.target.name, m.action, m.provenance)
-                                    for m in PACKET_MOVES]
-    assert [r[:2] for r in ax.vethlab["refused"]] == [(m.source.name, m.target.name)
-                                                     for m in REFUSED_MOVES]
+    assert ax.vethlab["arrows"] == [
+        (m.source.name, m.target.name, m.action, m.provenance) for m in PACKET_MOVES
+    ]
+    assert [r[:2] for r in ax.vethlab["refused"]] == [
+        (m.source.name, m.target.name) for m in REFUSED_MOVES
+    ]
     _, ax2 = plt.subplots()
     draw_queues(ax2, link_with_traffic(1), refused=False)
     assert ax2.vethlab["refused"] == []
@@ -62,8 +67,10 @@ def test_queue_states_and_highlight_are_recorded():
     link.host.down()
     _, ax = plt.subplots()
     draw_queues(ax, link.dext, highlight=3)
-    assert ax.vethlab["queue_states"] == {k: QueueState.DISABLED.name for k in
-                                          ("TX_SUBMISSION", "TX_COMPLETION", "RX_SUBMISSION", "RX_COMPLETION")}
+    assert ax.vethlab["queue_states"] == {
+        k: QueueState.DISABLED.name
+        for k in ("TX_SUBMISSION", "TX_COMPLETION", "RX_SUBMISSION", "RX_COMPLETION")
+    }
     assert ax.vethlab["highlight"] == 3
     assert ax.vethlab["places"]["POOL"] == list(range(32))
 
@@ -102,7 +109,9 @@ def test_occupancy_legend_sits_beside_the_plot_not_on_its_lines():
     draw_occupancy(ax, [where(link.pool)] * 3)
     fig.canvas.draw()
     legend = ax.get_legend()
-    assert [t.get_text() for t in legend.get_texts()] == [line.get_label() for line in ax.get_lines()]
+    assert [t.get_text() for t in legend.get_texts()] == [
+        line.get_label() for line in ax.get_lines()
+    ]
     assert legend.get_window_extent().x0 >= ax.get_window_extent().x1
     plt.close(fig)
 

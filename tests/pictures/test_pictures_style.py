@@ -5,8 +5,19 @@ from matplotlib.colors import to_rgb
 
 from vethlab.pictures.style import COLORS, PROVENANCE_COLORS, color, field_color, origin_color
 
-REQUIRED = ("headroom", "link_header", "payload", "frame", "tailroom", "stale", "zero",
-            "wrong_read", "right_read", "segment_boundary", "page_boundary")
+REQUIRED = (
+    "headroom",
+    "link_header",
+    "payload",
+    "frame",
+    "tailroom",
+    "stale",
+    "zero",
+    "wrong_read",
+    "right_read",
+    "segment_boundary",
+    "page_boundary",
+)
 
 
 def test_every_region_the_pictures_need_has_a_valid_colour():

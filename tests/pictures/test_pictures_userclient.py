@@ -23,8 +23,14 @@ def test_state_machine_is_drawn_from_the_table():
     draw_state_machine(ax, UserClientState.CRASHED)
     drawn = ax.vethlab
     assert drawn["states"] == [s.name for s in UserClientState]
-    assert sorted(m for _, _, moves in drawn["edges"] for m in moves) == sorted(m.action for m in USER_CLIENT_MOVES)
-    assert ("OPEN", "OPEN", ["ExternalMethod", "AsyncCompletion", "CopyClientMemoryForType"]) in drawn["edges"]
+    assert sorted(m for _, _, moves in drawn["edges"] for m in moves) == sorted(
+        m.action for m in USER_CLIENT_MOVES
+    )
+    assert (
+        "OPEN",
+        "OPEN",
+        ["ExternalMethod", "AsyncCompletion", "CopyClientMemoryForType"],
+    ) in drawn["edges"]
     assert drawn["current"] == "CRASHED"
 
 
@@ -32,7 +38,9 @@ def test_state_machine_labels_stay_off_their_arrows():
     """A self-loop's label starts above the loop; a slanted edge's label is beside its line."""
     _, ax = plt.subplots(figsize=(6, 3))
     labels = draw_state_machine(ax).vethlab["labels"]
-    assert {(a, b) for a, b, *_ in labels} == {(m.source.name, m.target.name) for m in USER_CLIENT_MOVES}
+    assert {(a, b) for a, b, *_ in labels} == {
+        (m.source.name, m.target.name) for m in USER_CLIENT_MOVES
+    }
     box = {t.get_text(): t.get_position() for t in ax.texts}  # each state's name sits in its box
     slanted = 0
     for src, dst, x, y, ha, loop_top in labels:
@@ -78,12 +86,22 @@ def test_sequence_rows_stop_at_the_limit():
     assert len(sequence_rows(trace, max_rows=4)) == 4
 
 
-@pytest.mark.parametrize("length, overwritten, fault", [
-    (1000, [], False),
-    (1700, [(1600, 1604, "packet_size"), (1604, 1700, "after the struct")], False),
-    (3700, [(1600, 1604, "packet_size"), (1604, 1604 + DEFAULT_GUARD, "after the struct"),
-            (1604 + DEFAULT_GUARD, 3700, "past the stack")], True),
-])
+@pytest.mark.parametrize(
+    "length, overwritten, fault",
+    [
+        (1000, [], False),
+        (1700, [(1600, 1604, "packet_size"), (1604, 1700, "after the struct")], False),
+        (
+            3700,
+            [
+                (1600, 1604, "packet_size"),
+                (1604, 1604 + DEFAULT_GUARD, "after the struct"),
+                (1604 + DEFAULT_GUARD, 3700, "past the stack"),
+            ],
+            True,
+        ),
+    ],
+)
 def test_output_struct_shows_what_the_copy_overwrote(length, overwritten, fault):
     """The hatched ranges are the record's overwritten bytes; a fault is marked."""
     run = deliver([frame_of_length(length)], "per_packet", get_packet="question", close=False)
@@ -105,8 +123,9 @@ def test_output_struct_shows_what_the_copy_overwrote(length, overwritten, fault)
 
 def test_output_struct_shows_the_leak_in_stale_colour():
     """After a 1500-byte frame, a 100-byte one leaves 1400 stale bytes in the struct."""
-    run = deliver([frame_of_length(1500, 1), frame_of_length(100, 2)], "per_packet",
-                  get_packet="question")
+    run = deliver(
+        [frame_of_length(1500, 1), frame_of_length(100, 2)], "per_packet", get_packet="question"
+    )
     _, ax = plt.subplots()
     drawn = draw_output_struct(ax, run.dext.records[-1]).vethlab
     assert (100, 1500, "stale") in drawn["regions"]
@@ -114,18 +133,28 @@ def test_output_struct_shows_the_leak_in_stale_colour():
     stale = [p for p in ax.patches if p.get_label() == "stale"]
     assert len(stale) == 1 and stale[0].get_width() == 1400
     assert stale[0].get_facecolor()[:3] == pytest.approx(
-        tuple(int(SLOT_COLORS["stale"][i:i + 2], 16) / 255 for i in (1, 3, 5)))
+        tuple(int(SLOT_COLORS["stale"][i : i + 2], 16) / 255 for i in (1, 3, 5))
+    )
 
 
 def test_design_comparison_bars_and_no_goal_ticks():
     """Four bars with the JSON's values, numbers just after them; no goal ticks, even if an
     old JSON still carries goals."""
-    result = {"per_packet_pps": 3.0, "batch_pps": 20.0, "shared_mapping_pps": 40.0,
-              "bare_copy_pps": 100.0, "goals": {"shared_mapping": 0.25, "per_packet": 0.05}}
+    result = {
+        "per_packet_pps": 3.0,
+        "batch_pps": 20.0,
+        "shared_mapping_pps": 40.0,
+        "bare_copy_pps": 100.0,
+        "goals": {"shared_mapping": 0.25, "per_packet": 0.05},
+    }
     _, ax = plt.subplots()
     drawn = draw_design_comparison(ax, result).vethlab
-    assert drawn["bars"] == {"per_packet": 3.0, "batch": 20.0, "shared_mapping": 40.0,
-                             "bare_copy": 100.0}
+    assert drawn["bars"] == {
+        "per_packet": 3.0,
+        "batch": 20.0,
+        "shared_mapping": 40.0,
+        "bare_copy": 100.0,
+    }
     assert drawn["value_labels_at"] == drawn["bars"]
     assert "goals" not in drawn
     assert len(ax.patches) == 4 and len(ax.lines) == 0

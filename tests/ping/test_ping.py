@@ -19,8 +19,15 @@ from vethlab.wire.pcap import read_pcap
 def test_run_ping_reports_every_echo_answered_and_nothing_lost():
     """Five pings: five sent, five received, no drop, no leak, no pcap unless asked."""
     report = run_ping(5)
-    assert (report.mode, report.sent, report.received, report.dropped, report.packets_leaked,
-            report.pcap, report.drops) == ("simulated", 5, 5, 0, 0, None, {})
+    assert (
+        report.mode,
+        report.sent,
+        report.received,
+        report.dropped,
+        report.packets_leaked,
+        report.pcap,
+        report.drops,
+    ) == ("simulated", 5, 5, 0, 0, None, {})
     assert report.frames == 2 + 1 + 10  # ARP both ways, the UDP datagram, 5 echoes each way
     assert report.lines[1] == "192.0.2.2 is at 02:00:00:00:00:02"
     assert report.lines[-1].startswith("--- 5 echo requests sent, 5 replies received")
@@ -37,7 +44,12 @@ def test_cli_ping_100_json(capsys):
     assert main(["ping", "--count", "100", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert {k: out[k] for k in ("sent", "received", "dropped", "packets_leaked", "pcap")} == {
-        "sent": 100, "received": 100, "dropped": 0, "packets_leaked": 0, "pcap": None}
+        "sent": 100,
+        "received": 100,
+        "dropped": 0,
+        "packets_leaked": 0,
+        "pcap": None,
+    }
 
 
 @pytest.mark.parametrize("design", ["batch", "shared_mapping"])
@@ -65,8 +77,11 @@ def test_the_pcap_holds_every_frame_that_crossed(tmp_path):
     got = [frame for _, frame in read_pcap(path)]
     assert len(got) == report.frames == 9
     kinds = [frames.describe(f).split(" ")[0:3] for f in got]
-    assert kinds[:3] == [["ARP", "who-has", "192.0.2.2"], ["ARP", "192.0.2.2", "is-at"],
-                         ["UDP", "192.0.2.1:49152", "→"]]
+    assert kinds[:3] == [
+        ["ARP", "who-has", "192.0.2.2"],
+        ["ARP", "192.0.2.2", "is-at"],
+        ["UDP", "192.0.2.1:49152", "→"],
+    ]
     assert all(frames.validate(f) == [] for f in got)
     for request, reply in zip(got[3::2], got[4::2], strict=True):
         assert frames.is_reply_to(reply, request)
@@ -74,10 +89,26 @@ def test_the_pcap_holds_every_frame_that_crossed(tmp_path):
 
 # --- Wireshark's opinion ---------------------------------------------------------------------------
 
-TSHARK_FIELDS = ["frame.number", "frame.len", "frame.protocols", "eth.src", "eth.dst",
-                 "arp.opcode", "icmp.type", "icmp.ident", "icmp.seq", "icmp.checksum.status",
-                 "icmp.resp_in", "icmp.resp_to", "ip.checksum.status", "udp.srcport",
-                 "udp.dstport", "udp.checksum.status", "_ws.malformed", "_ws.expert.severity"]
+TSHARK_FIELDS = [
+    "frame.number",
+    "frame.len",
+    "frame.protocols",
+    "eth.src",
+    "eth.dst",
+    "arp.opcode",
+    "icmp.type",
+    "icmp.ident",
+    "icmp.seq",
+    "icmp.checksum.status",
+    "icmp.resp_in",
+    "icmp.resp_to",
+    "ip.checksum.status",
+    "udp.srcport",
+    "udp.dstport",
+    "udp.checksum.status",
+    "_ws.malformed",
+    "_ws.expert.severity",
+]
 
 
 def tshark(path):
@@ -85,9 +116,22 @@ def tshark(path):
     frame, with checksum checks turned on."""
     if shutil.which("tshark") is None:
         pytest.skip("tshark not installed")
-    cmd = ["tshark", "-2", "-r", str(path), "-o", "ip.check_checksum:TRUE",
-           "-o", "udp.check_checksum:TRUE", "-T", "fields", "-E", "separator=|",
-           "-E", "occurrence=f"]
+    cmd = [
+        "tshark",
+        "-2",
+        "-r",
+        str(path),
+        "-o",
+        "ip.check_checksum:TRUE",
+        "-o",
+        "udp.check_checksum:TRUE",
+        "-T",
+        "fields",
+        "-E",
+        "separator=|",
+        "-E",
+        "occurrence=f",
+    ]
     for name in TSHARK_FIELDS:
         cmd += ["-e", name]
     done = subprocess.run(cmd, capture_output=True, text=True, check=True)
@@ -109,8 +153,10 @@ def test_tshark_agrees_with_every_frame(tmp_path, flow):
     for row, frame in zip(rows, ours, strict=True):
         eth = dpkt.ethernet.Ethernet(frame)
         assert int(row["frame.len"]) == len(frame)
-        assert (row["eth.src"], row["eth.dst"]) == (frames.format_mac(eth.src),
-                                                    frames.format_mac(eth.dst))
+        assert (row["eth.src"], row["eth.dst"]) == (
+            frames.format_mac(eth.src),
+            frames.format_mac(eth.dst),
+        )
         assert row["_ws.malformed"] == "" and row["_ws.expert.severity"] == ""
         for status in ("icmp.checksum.status", "ip.checksum.status", "udp.checksum.status"):
             assert row[status] in ("", "1"), f"frame {row['frame.number']}: {status} {row[status]}"

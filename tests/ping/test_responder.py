@@ -29,7 +29,9 @@ def udp(tag, size=0):
 def balanced(link):
     """offered = delivered + dropped + in flight, both ways."""
     for side in link.accounting().values():
-        assert side["offered"] == side["delivered"] + sum(side["dropped"].values()) + side["in_flight"]
+        assert (
+            side["offered"] == side["delivered"] + sum(side["dropped"].values()) + side["in_flight"]
+        )
 
 
 # --- answer --------------------------------------------------------------------------------------
@@ -107,8 +109,12 @@ def test_put_packet_fails_when_rx_submission_runs_dry():
         link.host.send(arp())
     link.settle()
     acc = link.accounting()
-    assert acc["in"] == {"offered": 3, "delivered": 1,
-                         "dropped": {"RX submission had no empty packet": 2}, "in_flight": 0}
+    assert acc["in"] == {
+        "offered": 3,
+        "delivered": 1,
+        "dropped": {"RX submission had no empty packet": 2},
+        "in_flight": 0,
+    }
     balanced(link)
 
 
@@ -169,9 +175,11 @@ def test_stepping_block_by_block_ends_where_settle_does():
     # the dext's doorbell, the app's notification (2 GetPackets, 2 PutPackets), then the
     # kernel's two completion doorbells
     assert steps == 4
-    assert list(b.scheduler.trace) == ["dext Default: TxPacketAvailable",
-                                       "kernel: TxCompletionAvailable",
-                                       "kernel: RxCompletionAvailable"]
+    assert list(b.scheduler.trace) == [
+        "dext Default: TxPacketAvailable",
+        "kernel: TxCompletionAvailable",
+        "kernel: RxCompletionAvailable",
+    ]
     assert a.where() == b.where() and a.responder.received == b.responder.received
     assert a.accounting() == b.accounting()
 
@@ -195,9 +203,12 @@ def test_going_down_drops_what_the_app_never_took_and_returns_every_packet():
 def test_ping_burst_replays_deterministically_up_to_any_step():
     """ping_burst(n, k) is the run after k steps; the same arguments give the same state."""
     full, labels = ping_burst(4, packets=32, capacities=8)
-    assert labels == ["dext Default: TxPacketAvailable",
-                      "VethApp: notification (GetPacket, PutPacket)",
-                      "kernel: TxCompletionAvailable", "kernel: RxCompletionAvailable"]
+    assert labels == [
+        "dext Default: TxPacketAvailable",
+        "VethApp: notification (GetPacket, PutPacket)",
+        "kernel: TxCompletionAvailable",
+        "kernel: RxCompletionAvailable",
+    ]
     assert len(full.host.answered()) == 4
     one, _ = ping_burst(4, 1, packets=32, capacities=8)
     again, _ = ping_burst(4, 1, packets=32, capacities=8)

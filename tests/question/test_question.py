@@ -59,16 +59,28 @@ def test_json_shape(report):
     assert set(data["methods"]) == {"first_attempt", "question_fix", "current_api"}
     for rows in data["methods"].values():
         assert len(rows) == 32
-        assert {"index", "read_offset", "frame_offset", "offset_error", "bytes_match"} <= set(rows[0])
+        assert {"index", "read_offset", "frame_offset", "offset_error", "bytes_match"} <= set(
+            rows[0]
+        )
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.sampled_from(["apple-silicon", "intel"]), st.sampled_from([65536, 81920]),
-       st.integers(0, 64), st.integers(0, 3))
+@given(
+    st.sampled_from(["apple-silicon", "intel"]),
+    st.sampled_from([65536, 81920]),
+    st.integers(0, 64),
+    st.integers(0, 3),
+)
 def test_current_api_always_right(profile, segment, headroom, seed):
     """Today's API reads every frame whatever the profile, segment, headroom or seed."""
-    m = run_method("current_api", profile=profile, segment_size=segment, headroom=headroom,
-                   seed=seed, packets=8)
+    m = run_method(
+        "current_api",
+        profile=profile,
+        segment_size=segment,
+        headroom=headroom,
+        seed=seed,
+        packets=8,
+    )
     assert m.all_match
 
 
@@ -76,8 +88,15 @@ def test_read_packet_gives_one_reading_by_key_or_function():
     """read_packet reads one packet with a method named by key or given as a function."""
     from vethlab.question.scenario import current_api, question_fix, read_packet
 
-    m = run_method("current_api", packets=4, segment_size=65536, headroom=8, data_offset=10,
-                   buffer_size=2048, quirk=False)
+    m = run_method(
+        "current_api",
+        packets=4,
+        segment_size=65536,
+        headroom=8,
+        data_offset=10,
+        buffer_size=2048,
+        quirk=False,
+    )
     packet = m.pool.packets[3]
     by_key = read_packet(m.dext, "question_fix", packet)
     by_function = read_packet(m.dext, question_fix, packet)

@@ -8,8 +8,13 @@ def errors(box):
 
 
 def packet_state(packet):
-    return (packet.index, packet.GetHeadroom(), packet.getDataOffset(), packet.getDataLength(),
-            packet.getLinkHeaderLength())
+    return (
+        packet.index,
+        packet.GetHeadroom(),
+        packet.getDataOffset(),
+        packet.getDataLength(),
+        packet.getLinkHeaderLength(),
+    )
 
 
 def test_first_picture_is_a_bsd_socket_packet():
@@ -73,7 +78,9 @@ def test_out_of_range_shows_the_error_and_keeps_the_packet():
     assert "<b>kIOReturnBadArgument</b> (0xe00002c2)" in message.value
     assert "2056 does not fit the packet" in message.value and "2048-byte buffer" in message.value
     controls["data_length"].value = 100
-    assert state["error"] is None and image.layout.display == "" and message.layout.display == "none"
+    assert (
+        state["error"] is None and image.layout.display == "" and message.layout.display == "none"
+    )
     assert packet_state(state["packet"]) == (3, 8, 8, 100, 14)
 
 

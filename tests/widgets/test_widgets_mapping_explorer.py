@@ -36,7 +36,9 @@ def test_map_to_dext_off_makes_the_address_an_offset_that_faults():
     assert [m["task"] for m in record["mappings"]] == ["app"]
     assert ("observed", "without PoolFlagMapToDext the address is a pool offset") in record["notes"]
     controls["map_to_dext"].value = True
-    assert box.vethlab_state["record"]["faults"][0].task == "app"  # buffer 21 is past the app's pages
+    assert (
+        box.vethlab_state["record"]["faults"][0].task == "app"
+    )  # buffer 21 is past the app's pages
 
 
 def test_four_kib_pages_fault_where_sixteen_kib_pages_read_on():

@@ -41,8 +41,10 @@ def test_asking_for_the_real_size_makes_every_error_vanish(explorer):
     assert s["redraws"] == 2 and s["error"] is None
     assert s["offset_errors"] == [0] * 32 and s["wrong_packets"] == []
     assert s["map"]["errors"] == [] and s["map"]["error_rows"] == []
-    assert s["offsets"]["series"]["packet_buffer_addr + packet_offset + packet_head"][
-        "line"] == (0, 0)
+    assert s["offsets"]["series"]["packet_buffer_addr + packet_offset + packet_head"]["line"] == (
+        0,
+        0,
+    )
     assert "every packet is read at its frame" in explorer.children[7].value
 
 

@@ -43,7 +43,8 @@ GOLDEN_ARP_REQUEST = bytes.fromhex(
     "c0000201"  # sender protocol address: 192.0.2.1
     "000000000000"  # target hardware address: unknown
     "c0000202"  # target protocol address: 192.0.2.2
-    + "00" * 18  # padding: 14 + 28 = 42 bytes, padded to the 60-byte minimum
+    + "00"
+    * 18  # padding: 14 + 28 = 42 bytes, padded to the 60-byte minimum
 )
 
 
@@ -158,8 +159,10 @@ def test_validate_finds_unknown_type_and_truncation():
     assert validate(unknown) == ["unknown Ethernet type 0x88b5"]
     assert validate(b"\x00" * 10) == ["truncated: 10 bytes, an Ethernet header needs 14"]
     cut = _request()[:80]
-    assert any("total length says 84 bytes" in problem and "truncated" in problem
-               for problem in validate(cut))
+    assert any(
+        "total length says 84 bytes" in problem and "truncated" in problem
+        for problem in validate(cut)
+    )
 
 
 def test_validate_finds_ip_length_inconsistent_with_frame():
@@ -202,8 +205,11 @@ _ETHERTYPES = [b"\x08\x06", b"\x08\x00", b"\x86\xdd", b"\x81\x00", b"\x88\x47", 
 @given(
     st.one_of(
         st.binary(max_size=120),
-        st.tuples(st.binary(min_size=12, max_size=12), st.sampled_from(_ETHERTYPES),
-                  st.binary(max_size=100)).map(b"".join),
+        st.tuples(
+            st.binary(min_size=12, max_size=12),
+            st.sampled_from(_ETHERTYPES),
+            st.binary(max_size=100),
+        ).map(b"".join),
     )
 )
 def test_readers_never_raise_on_junk(frame):

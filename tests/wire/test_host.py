@@ -61,7 +61,11 @@ def test_transmit_writes_the_frame_at_the_data_offset_through_the_kernel_mapping
     assert packet.getDataOffset() == 10 and packet.frame_bytes() == frame
     write = host.writes[-1]
     assert (write.packet, write.offset, write.length, write.frame) == (
-        packet.index, dext.pool.layout.buffer_offset(packet.index) + 10, len(frame), frame)
+        packet.index,
+        dext.pool.layout.buffer_offset(packet.index) + 10,
+        len(frame),
+        frame,
+    )
 
 
 def test_origin_tells_current_stale_and_zero_bytes_apart():
@@ -69,9 +73,11 @@ def test_origin_tells_current_stale_and_zero_bytes_apart():
     dext, host = rig(up=False)
     first = host.transmit(b"\xaa" * 60)
     start = first.frame_offset()  # the buffer's start + the headroom of 8
-    assert host.origin(start - 8, start + 64) == [(start - 8, start, "zero", None),
-                                                  (start, start + 60, "frame", first.index),
-                                                  (start + 60, start + 64, "zero", None)]
+    assert host.origin(start - 8, start + 64) == [
+        (start - 8, start, "zero", None),
+        (start, start + 60, "frame", first.index),
+        (start + 60, start + 64, "zero", None),
+    ]
     dext.pool.DeallocatePacket(first)
     assert host.origin(start, start + 60) == [(start, start + 60, "stale", first.index)]
 
@@ -138,6 +144,7 @@ def test_ping_round_trip_is_validated_matched_and_learned():
 
 def test_a_corrupted_reply_fails_validation():
     """A reply with a broken checksum is counted as failed validation and answers nothing."""
+
     def flip(reply):
         return reply[:-1] + bytes([reply[-1] ^ 0xFF])
 
@@ -151,6 +158,7 @@ def test_a_corrupted_reply_fails_validation():
 
 def test_a_frame_for_another_address_is_filtered():
     """A reply to a MAC that is not the interface's is dropped as not for this interface."""
+
     def readdress(reply):
         return b"\x02\x00\x00\x00\x00\x09" + reply[6:]
 
@@ -196,8 +204,9 @@ def test_down_purges_untaken_frames_and_returns_every_packet():
     submission is emptied; every packet is back in the pool."""
     dext, host = rig()
     dext.txs.CopyDataQueue().SetEnable(False)  # the dext never hears the doorbell
-    sent = [host.send(frames.udp_datagram(frames.HOST, frames.APP, 1, 9, bytes([i])))
-            for i in range(3)]
+    sent = [
+        host.send(frames.udp_datagram(frames.HOST, frames.APP, 1, 9, bytes([i]))) for i in range(3)
+    ]
     host.down()
     assert [s.dropped for s in sent] == ["interface went down before the dext took it"] * 3
     assert host.capture == [] and not dext.enabled

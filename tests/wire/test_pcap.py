@@ -87,12 +87,24 @@ def test_tshark_reads_the_frames(tmp_path):
     write_pcap(path, _frames())
     result = subprocess.run(
         [
-            tshark, "-r", str(path),
-            "-o", "ip.check_checksum:TRUE",
-            "-o", "udp.check_checksum:TRUE",
-            "-T", "fields", "-e", "frame.protocols", "-e", "_ws.expert.message",
+            tshark,
+            "-r",
+            str(path),
+            "-o",
+            "ip.check_checksum:TRUE",
+            "-o",
+            "udp.check_checksum:TRUE",
+            "-T",
+            "fields",
+            "-e",
+            "frame.protocols",
+            "-e",
+            "_ws.expert.message",
         ],
-        capture_output=True, text=True, check=True, timeout=120,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
     )
     rows = [line.split("\t") for line in result.stdout.splitlines()]
     assert [row[0] for row in rows] == EXPECTED_PROTOCOLS

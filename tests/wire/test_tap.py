@@ -69,8 +69,13 @@ def test_cli_ping_over_tap(capsys):
     """`vethlab ping --tap --count 3 --json`: the kernel's 3 pings all come back."""
     assert main(["ping", "--tap", "--count", "3", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert (out["mode"], out["sent"], out["received"], out["dropped"], out["packets_leaked"]) \
-        == ("tap", 3, 3, 0, 0)
+    assert (out["mode"], out["sent"], out["received"], out["dropped"], out["packets_leaked"]) == (
+        "tap",
+        3,
+        3,
+        0,
+        0,
+    )
 
 
 @needs_tap

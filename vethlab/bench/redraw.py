@@ -44,12 +44,24 @@ _CHANGES = tuple(range(1500, 2049, 32))
 
 
 def add_arguments(p) -> None:
-    p.add_argument("--redraw-packets", type=int, default=32,
-                   help="packets in the explorer's pool (default 32; at most the buffer count)")
-    p.add_argument("--redraw-floor-repeat", type=int, default=3,
-                   help="repeats of the naive baseline per size (default 3: it is slow)")
-    p.add_argument("--redraw-sizes", type=str, default=",".join(str(s) for s in SIZES),
-                   help="buffer counts to measure, comma-separated (default 32,4096,65536)")
+    p.add_argument(
+        "--redraw-packets",
+        type=int,
+        default=32,
+        help="packets in the explorer's pool (default 32; at most the buffer count)",
+    )
+    p.add_argument(
+        "--redraw-floor-repeat",
+        type=int,
+        default=3,
+        help="repeats of the naive baseline per size (default 3: it is slow)",
+    )
+    p.add_argument(
+        "--redraw-sizes",
+        type=str,
+        default=",".join(str(s) for s in SIZES),
+        help="buffer counts to measure, comma-separated (default 32,4096,65536)",
+    )
 
 
 def measure_redraw(buffers: int, packets: int, repeat: int) -> dict:
@@ -69,8 +81,14 @@ def measure_redraw(buffers: int, packets: int, repeat: int) -> dict:
         times.append((time.perf_counter() - started) * 1e3)
         if state["error"] is not None:
             raise RuntimeError(f"the explorer refused a benchmark pool: {state['error']}")
-    return {"times_ms": times, "rects": state["map"]["rects"], "mode": state["map"]["mode"],
-            "rows": state["map"]["rows"], "png_bytes": state["png_bytes"], "packets": packets}
+    return {
+        "times_ms": times,
+        "rects": state["map"]["rects"],
+        "mode": state["map"]["mode"],
+        "rows": state["map"]["rows"],
+        "png_bytes": state["png_bytes"],
+        "packets": packets,
+    }
 
 
 def measure_naive_floor(buffers: int, repeat: int, figsize=(9.6, 6.0), dpi=80) -> list[float]:
@@ -87,8 +105,11 @@ def measure_naive_floor(buffers: int, repeat: int, figsize=(9.6, 6.0), dpi=80) -
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
         for i in range(buffers):
-            ax.add_patch(Rectangle((0, i), 2048, 0.9, facecolor="#A6DCEF", edgecolor="#4D4D4D",
-                                   linewidth=0.5))
+            ax.add_patch(
+                Rectangle(
+                    (0, i), 2048, 0.9, facecolor="#A6DCEF", edgecolor="#4D4D4D", linewidth=0.5
+                )
+            )
         ax.set_xlim(0, 2048)
         ax.set_ylim(buffers, 0)
         fig.savefig(io.BytesIO(), format="png")
@@ -134,16 +155,22 @@ def run(args):
         "repeat": repeat,
         "floor_repeat": floor_repeat,
         "rectangles": rects,
-        "machine": {"python": platform.python_version(), "matplotlib": matplotlib.__version__,
-                    "cpus": os.cpu_count(), "platform": platform.platform(),
-                    "load_before": load_before, "load_after": _load()},
+        "machine": {
+            "python": platform.python_version(),
+            "matplotlib": matplotlib.__version__,
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "load_before": load_before,
+            "load_after": _load(),
+        },
     }
-    lines = [f"load average before/after: {load_before} / {result['machine']['load_after']} "
-             f"on {os.cpu_count()} CPUs (other work on the machine slows every figure)",
-             f"pool explorer: slider change -> PNG, median of {repeat} changes "
-             f"({packets} packets or fewer); naive baseline: median of {floor_repeat}",
-             f"{'buffers':>8}  {'explorer ms':>11}  {'range':>15}  {'goal':>5}  "
-             f"{'naive ms':>9}  drawn"]
+    lines = [
+        f"load average before/after: {load_before} / {result['machine']['load_after']} "
+        f"on {os.cpu_count()} CPUs (other work on the machine slows every figure)",
+        f"pool explorer: slider change -> PNG, median of {repeat} changes "
+        f"({packets} packets or fewer); naive baseline: median of {floor_repeat}",
+        f"{'buffers':>8}  {'explorer ms':>11}  {'range':>15}  {'goal':>5}  {'naive ms':>9}  drawn",
+    ]
     for size in sizes:
         key = str(size)
         goal = goals.get(key)
@@ -152,5 +179,6 @@ def run(args):
         lines.append(
             f"{size:>8}  {redraw[key]:>11.1f}  {ranges[key][0]:>6.1f}-{ranges[key][1]:<7.1f}  "
             f"{'' if goal is None else f'{goal:.0f}':>5}  {floor[key]:>9.1f}  "
-            f"{drawn['mode']}, {drawn['rows']} rows, {drawn['rects']} rectangles {verdict}")
+            f"{drawn['mode']}, {drawn['rows']} rows, {drawn['rects']} rectangles {verdict}"
+        )
     return "\n".join(lines), result

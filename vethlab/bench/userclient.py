@@ -40,16 +40,26 @@ from vethlab.question.dext import PacketDext
 from vethlab.question.runs import design_costs
 from vethlab.wire.frames import mixed_frames
 
-__all__ = ["run", "add_arguments", "measure", "main_json", "DEFAULT_FRAMES_PER_ROUND",
-           "DEFAULT_REPEAT"]
+__all__ = [
+    "run",
+    "add_arguments",
+    "measure",
+    "main_json",
+    "DEFAULT_FRAMES_PER_ROUND",
+    "DEFAULT_REPEAT",
+]
 
 DEFAULT_FRAMES_PER_ROUND = 256
 DEFAULT_REPEAT = 20
 
 
 def add_arguments(p) -> None:
-    p.add_argument("--userclient-frames", type=int, default=None,
-                   help=f"frames sent per timed round (default {DEFAULT_FRAMES_PER_ROUND})")
+    p.add_argument(
+        "--userclient-frames",
+        type=int,
+        default=None,
+        help=f"frames sent per timed round (default {DEFAULT_FRAMES_PER_ROUND})",
+    )
 
 
 class _DesignRun:
@@ -58,8 +68,9 @@ class _DesignRun:
     def __init__(self, design: str, frames: list[bytes]) -> None:
         self.design = design
         self.frames = frames
-        self.dext = PacketDext(Mac(), buffer_size=2048, packets=len(frames), get_packet="safe",
-                               keep_records=0)
+        self.dext = PacketDext(
+            Mac(), buffer_size=2048, packets=len(frames), get_packet="safe", keep_records=0
+        )
         self.dext.Start()
         self.app = QuestionApp(self.dext, design, trace_limit=0)
         kr = self.app.open()
@@ -99,11 +110,14 @@ class _BareRun:
         self.identical &= received == self.frames
 
 
-def measure(frames_per_round: int = DEFAULT_FRAMES_PER_ROUND, repeat: int = DEFAULT_REPEAT,
-            seed: int = 0) -> dict:
+def measure(
+    frames_per_round: int = DEFAULT_FRAMES_PER_ROUND, repeat: int = DEFAULT_REPEAT, seed: int = 0
+) -> dict:
     """Run ``repeat`` interleaved rounds of every design and the bare loop; return the JSON."""
     if frames_per_round < 1 or repeat < 1:
-        raise BadArgument(f"frames per round ({frames_per_round}) and repeat ({repeat}) must be >= 1")
+        raise BadArgument(
+            f"frames per round ({frames_per_round}) and repeat ({repeat}) must be >= 1"
+        )
     frames = mixed_frames(frames_per_round, seed=seed)
     runs = {design: _DesignRun(design, frames) for design in DESIGNS}
     runs["bare_copy"] = _BareRun(frames)
@@ -118,8 +132,10 @@ def measure(frames_per_round: int = DEFAULT_FRAMES_PER_ROUND, repeat: int = DEFA
         if collecting:
             gc.enable()
     pps = {name: frames_per_round / max(min(run.times), 1e-9) for name, run in runs.items()}
-    mean = {name: frames_per_round * len(run.times) / max(sum(run.times), 1e-9)
-            for name, run in runs.items()}
+    mean = {
+        name: frames_per_round * len(run.times) / max(sum(run.times), 1e-9)
+        for name, run in runs.items()
+    }
     bare = pps["bare_copy"] or 1.0
     ratios = {name: pps[name] / bare for name in DESIGNS}
     return {
@@ -144,12 +160,16 @@ def run(args) -> tuple[str, dict]:
     frames = getattr(args, "userclient_frames", None) or DEFAULT_FRAMES_PER_ROUND
     repeat = getattr(args, "repeat", None) or DEFAULT_REPEAT
     result = measure(frames, repeat)
-    lines = [f"{frames} frames per round ({result['frame_bytes']} bytes), {repeat} rounds, "
-             f"Python {result['python']}; every design delivered the frames "
-             + ("byte for byte" if result["identical"] else "WITH DIFFERENCES"),
-             "",
-             (f"{'design':<16}{'frames/s':>12}{'of bare':>10}   counted per frame: "
-              f"{'calls':>6}{'copies':>7}{'bytes':>8}{'notif.':>7}")]
+    lines = [
+        f"{frames} frames per round ({result['frame_bytes']} bytes), {repeat} rounds, "
+        f"Python {result['python']}; every design delivered the frames "
+        + ("byte for byte" if result["identical"] else "WITH DIFFERENCES"),
+        "",
+        (
+            f"{'design':<16}{'frames/s':>12}{'of bare':>10}   counted per frame: "
+            f"{'calls':>6}{'copies':>7}{'bytes':>8}{'notif.':>7}"
+        ),
+    ]
     for name in (*DESIGNS, "bare_copy"):
         value = result[f"{name}_pps"]
         ratio = value / result["bare_copy_pps"] if result["bare_copy_pps"] else 0.0
@@ -158,9 +178,13 @@ def run(args) -> tuple[str, dict]:
         if costs:
             line += f"{'':<22}" + "".join(
                 "     -" if costs[key] is None else f"{costs[key]:>{width},.{digits}f}"
-                for key, width, digits in (("calls_per_frame", 6, 3), ("copies_per_frame", 7, 2),
-                                           ("bytes_copied_per_frame", 8, 0),
-                                           ("notifications_per_frame", 7, 3)))
+                for key, width, digits in (
+                    ("calls_per_frame", 6, 3),
+                    ("copies_per_frame", 7, 2),
+                    ("bytes_copied_per_frame", 8, 0),
+                    ("notifications_per_frame", 7, 3),
+                )
+            )
         lines.append(line)
     return "\n".join(lines), result
 

@@ -10,7 +10,7 @@ observed (driver authors); what exactly makes the edge is modelled.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from vethlab.driverkit.service import OSAction, OSObject
 from vethlab.ioreturn import BadArgument
@@ -73,8 +73,9 @@ class IODataQueueDispatchSource(OSObject):
         self._armed_pending = False  # a handler run is queued and has not started yet
 
     @classmethod
-    def Create(cls, queueByteCount: int, dispatchQueue: IODispatchQueue
-               ) -> "IODataQueueDispatchSource":
+    def Create(
+        cls, queueByteCount: int, dispatchQueue: IODispatchQueue
+    ) -> IODataQueueDispatchSource:
         """``IODataQueueDispatchSource::Create(queueByteCount, queue, &source)``: a doorbell
         not attached to a packet queue (vethlab's packet queues make their own)."""
         uint64("queueByteCount", queueByteCount, 1)
@@ -113,5 +114,3 @@ class IODataQueueDispatchSource(OSObject):
             handler(action)
 
         self.handler.queue.DispatchAsync(run, label=self.handler.method)
-
-

@@ -75,15 +75,21 @@ class IOAddressSegment:
     length: int
 
 
-
 class IOMemoryDescriptor:
     """A range of memory without an address: ``length`` bytes of a memory object.
 
     The memory object is a numpy uint8 array shared by every descriptor and mapping of it.
     """
 
-    def __init__(self, task: Task, memory: np.ndarray, offset: int, length: int,
-                 direction: int = kIOMemoryDirectionInOut, name: str = "") -> None:
+    def __init__(
+        self,
+        task: Task,
+        memory: np.ndarray,
+        offset: int,
+        length: int,
+        direction: int = kIOMemoryDirectionInOut,
+        name: str = "",
+    ) -> None:
         self.task = task  # the task whose calls map it by default (the dext, usually)
         self._memory = memory
         self._offset = offset
@@ -96,9 +102,16 @@ class IOMemoryDescriptor:
         """``GetLength(&length)``: the descriptor's length in bytes."""
         return self._length
 
-    def CreateMapping(self, options: int = 0, address: int = 0, offset: int = 0,
-                      length: int = 0, alignment: int = 0, *, into: Task | None = None
-                      ) -> "IOMemoryMap":
+    def CreateMapping(
+        self,
+        options: int = 0,
+        address: int = 0,
+        offset: int = 0,
+        length: int = 0,
+        alignment: int = 0,
+        *,
+        into: Task | None = None,
+    ) -> IOMemoryMap:
         """``CreateMapping(options, address, offset, length, alignment, &map)``.
 
         Maps ``length`` bytes (0: to the end) from ``offset`` into the calling task (``into``,
@@ -115,11 +128,14 @@ class IOMemoryDescriptor:
                 "bits: kIOMemoryMapFixedAddress, kIOMemoryMapReadOnly, guard and cache modes"
             )
         if alignment != 0:
-            raise BadArgument(f"alignment {alignment} is not supported; CreateMapping allows only 0")
+            raise BadArgument(
+                f"alignment {alignment} is not supported; CreateMapping allows only 0"
+            )
         return self._map(options, address, offset, length, 0, into or self.task)
 
-    def Map(self, options: int = 0, address: int = 0, length: int = 0, alignment: int = 0
-            ) -> tuple[int, int]:
+    def Map(
+        self, options: int = 0, address: int = 0, length: int = 0, alignment: int = 0
+    ) -> tuple[int, int]:
         """``Map(options, address, length, alignment, &address, &length)``: the whole
         descriptor mapped into its task; returns ``(address, length)`` and keeps no handle.
 
@@ -129,15 +145,18 @@ class IOMemoryDescriptor:
         options, address = uint64("options", options), uint64("address", address)
         length, alignment = uint64("length", length), uint64("alignment", alignment)
         if options & ~_MAP_OPTIONS:
-            raise BadArgument(f"options 0x{options:x} has unknown bits 0x{options & ~_MAP_OPTIONS:x}")
+            raise BadArgument(
+                f"options 0x{options:x} has unknown bits 0x{options & ~_MAP_OPTIONS:x}"
+            )
         if alignment & (alignment - 1):
             raise BadArgument(f"alignment {alignment} is not 0 or a power of two")
         mapping = self._map(options, address, 0, length, alignment, self.task)
         return mapping.GetAddress(), mapping.GetLength()
 
     @classmethod
-    def CreateSubMemoryDescriptor(cls, options: int, offset: int, length: int,
-                                  ofDescriptor: "IOMemoryDescriptor") -> "IOMemoryDescriptor":
+    def CreateSubMemoryDescriptor(
+        cls, options: int, offset: int, length: int, ofDescriptor: IOMemoryDescriptor
+    ) -> IOMemoryDescriptor:
         """A descriptor for ``length`` bytes at ``offset`` of ``ofDescriptor``."""
         options = uint64("options", options)
         offset, length = uint64("offset", offset), uint64("length", length)
@@ -148,10 +167,14 @@ class IOMemoryDescriptor:
             raise BadArgument(
                 f"offset {offset} + length {length} does not fit the descriptor's {total} bytes"
             )
-        return IOMemoryDescriptor(ofDescriptor.task, ofDescriptor._memory,
-                                  ofDescriptor._offset + offset, length,
-                                  options & kIOMemoryDirectionInOut or ofDescriptor.direction,
-                                  f"{ofDescriptor.name}[{offset}:{offset + length}]")
+        return IOMemoryDescriptor(
+            ofDescriptor.task,
+            ofDescriptor._memory,
+            ofDescriptor._offset + offset,
+            length,
+            options & kIOMemoryDirectionInOut or ofDescriptor.direction,
+            f"{ofDescriptor.name}[{offset}:{offset + length}]",
+        )
 
     # -- vethlab's own ----------------------------------------------------------------------
     def bytes_at(self, offset: int, size: int) -> np.ndarray:
@@ -164,8 +187,9 @@ class IOMemoryDescriptor:
         start = self._offset + offset
         return self._memory[start : start + size]
 
-    def _map(self, options, address, offset, length, alignment, task: Task,
-             limit: int | None = None) -> "IOMemoryMap":
+    def _map(
+        self, options, address, offset, length, alignment, task: Task, limit: int | None = None
+    ) -> IOMemoryMap:
         limit = self._length if limit is None else limit
         if offset < 0 or offset >= limit:
             raise BadArgument(f"offset {offset} is outside 0..{limit - 1}")
@@ -192,8 +216,9 @@ class IOMemoryDescriptor:
             )
         else:
             page_start = task.space.place(span, alignment)
-        mapping = IOMemoryMap(self, task, page_start, span, offset, length,
-                              bool(options & kIOMemoryMapReadOnly))
+        mapping = IOMemoryMap(
+            self, task, page_start, span, offset, length, bool(options & kIOMemoryMapReadOnly)
+        )
         task.space.add(mapping)
         return mapping
 
@@ -205,8 +230,9 @@ class IOBufferMemoryDescriptor(IOMemoryDescriptor):
     """Memory a task allocates: ``IOBufferMemoryDescriptor::Create``. Zero-filled."""
 
     @classmethod
-    def Create(cls, options: int, capacity: int, alignment: int = 0, *, task: Task
-               ) -> "IOBufferMemoryDescriptor":
+    def Create(
+        cls, options: int, capacity: int, alignment: int = 0, *, task: Task
+    ) -> IOBufferMemoryDescriptor:
         """``Create(options, capacity, alignment, &memory)``; ``task`` is the caller (in C the
         calling process is implicit). The initial length is ``capacity``, as Apple's docs say
         (XNU's header says 0 until ``SetLength``: a documented conflict; vethlab follows the docs).
@@ -242,8 +268,16 @@ class IOBufferMemoryDescriptor(IOMemoryDescriptor):
 class IOMemoryMap:
     """A descriptor's bytes at an address in one task."""
 
-    def __init__(self, descriptor: IOMemoryDescriptor, task: Task, page_start: int,
-                 span: int, offset: int, length: int, read_only: bool) -> None:
+    def __init__(
+        self,
+        descriptor: IOMemoryDescriptor,
+        task: Task,
+        page_start: int,
+        span: int,
+        offset: int,
+        length: int,
+        read_only: bool,
+    ) -> None:
         self.descriptor = descriptor
         self.task = task
         self.page_start = page_start
@@ -281,8 +315,10 @@ class IOMemoryMap:
 
     def describe(self) -> str:
         ro = ", read-only" if self.read_only else ""
-        return (f"{self.descriptor.name} 0x{self.page_start:x}-0x{self.page_end:x} "
-                f"in {self.task.name!r}{ro}")
+        return (
+            f"{self.descriptor.name} 0x{self.page_start:x}-0x{self.page_end:x} "
+            f"in {self.task.name!r}{ro}"
+        )
 
     def _bytes(self, address: int, size: int) -> np.ndarray:
         start = address - self.page_start

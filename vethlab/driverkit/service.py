@@ -23,7 +23,7 @@ class OSData(OSObject):
         self._data = bytes(data)
 
     @classmethod
-    def withBytes(cls, data, length: int | None = None) -> "OSData":
+    def withBytes(cls, data, length: int | None = None) -> OSData:
         data = bytes(data)
         return cls(data if length is None else data[:length])
 
@@ -62,7 +62,7 @@ class IOService(OSObject):
     #: nothing. (modelled)
     crash: BaseException | None = None
 
-    def Start(self, provider: "IOService | None" = None) -> None:
+    def Start(self, provider: IOService | None = None) -> None:
         """``Start(provider)``: subclasses call this first, then build their objects."""
         self.started = True
 
@@ -70,8 +70,10 @@ class IOService(OSObject):
         """``NewUserClient(type, &userClient)``: the system calls it when an app calls
         ``IOServiceOpen`` (documented). A dext that talks to apps overrides it to create and
         start its ``IOUserClient`` (see ``vethlab.driverkit.userclient``); this one refuses."""
-        raise IOReturnError(kIOReturnUnsupported,
-                            f"{self.__class__.__name__} has no user client (NewUserClient type {type})")
+        raise IOReturnError(
+            kIOReturnUnsupported,
+            f"{self.__class__.__name__} has no user client (NewUserClient type {type})",
+        )
 
 
 class OSAction(OSObject):
@@ -91,8 +93,9 @@ class OSAction(OSObject):
     use-after-free, which vethlab turns into a crash of the dext (modelled).
     """
 
-    def __init__(self, target, method: str | None = None, queue=None, *, port=None,
-                 reference=(), trace=None) -> None:
+    def __init__(
+        self, target, method: str | None = None, queue=None, *, port=None, reference=(), trace=None
+    ) -> None:
         self.target = target
         self.method = method
         self.queue = queue
@@ -103,7 +106,7 @@ class OSAction(OSObject):
         self.retain_count = 1  # the creator's reference (for a completion: the kernel's)
 
     @classmethod
-    def Create(cls, target, method: str, queue) -> "OSAction":
+    def Create(cls, target, method: str, queue) -> OSAction:
         """A handler: ``target.method(action, *args)`` runs on ``queue`` when fired."""
         if not callable(getattr(target, method, None)):
             raise BadArgument(f"{type(target).__name__} has no method {method!r} to act on")
@@ -112,7 +115,7 @@ class OSAction(OSObject):
         return cls(target, method, queue)
 
     @classmethod
-    def ForAsyncCall(cls, port, reference, client, trace=None) -> "OSAction":
+    def ForAsyncCall(cls, port, reference, client, trace=None) -> OSAction:
         """The completion the kernel makes for an async call of ``client`` (vethlab's name)."""
         return cls(client, port=port, reference=reference, trace=trace)
 
@@ -131,7 +134,7 @@ class OSAction(OSObject):
     def Cancel(self) -> None:
         self.cancelled = True
 
-    def retain(self) -> "OSAction":
+    def retain(self) -> OSAction:
         self.retain_count += 1
         return self
 
@@ -142,6 +145,8 @@ class OSAction(OSObject):
 
     def __repr__(self) -> str:
         if self.method is not None:
-            return (f"<OSAction {type(self.target).__name__}.{self.method} on "
-                    f"{getattr(self.queue, 'name', self.queue)!r}>")
+            return (
+                f"<OSAction {type(self.target).__name__}.{self.method} on "
+                f"{getattr(self.queue, 'name', self.queue)!r}>"
+            )
         return f"<OSAction for {type(self.target).__name__}, retained {self.retain_count}>"

@@ -113,11 +113,14 @@ IO_STRUCT_INBAND_MAX = 4096
 # -- entitlements (documented, BundleResources) ---------------------------------------------
 ENTITLEMENT_DRIVERKIT = "com.apple.developer.driverkit"
 ENTITLEMENT_USERCLIENT_ACCESS = "com.apple.developer.driverkit.userclient-access"
-ENTITLEMENT_ALLOW_ANY_USERCLIENT_ACCESS = "com.apple.developer.driverkit.allow-any-userclient-access"
+ENTITLEMENT_ALLOW_ANY_USERCLIENT_ACCESS = (
+    "com.apple.developer.driverkit.allow-any-userclient-access"
+)
 
 # =========================================================================================
 # Arguments, dispatch entries, actions
 # =========================================================================================
+
 
 @dataclass(slots=True)
 class IOUserClientMethodArguments:
@@ -131,7 +134,7 @@ class IOUserClientMethodArguments:
     """
 
     selector: int
-    completion: "OSAction | None" = None
+    completion: OSAction | None = None
     scalarInput: tuple = ()
     scalarInputCount: int = 0
     structureInput: OSData | None = None
@@ -180,6 +183,7 @@ class IOUserClientMethodDispatch:
 # The trace: what crossed the boundary, in order (for the sequence picture)
 # =========================================================================================
 
+
 @dataclass(frozen=True)
 class TraceEvent:
     """One crossing. ``kind``: "open", "call", "map", "unmap", "close" (app → dext, with the
@@ -221,6 +225,7 @@ class Trace:
 # =========================================================================================
 # IOUserClient
 # =========================================================================================
+
 
 class IOUserClient(IOService):
     """The dext's side of one app's connection. Subclasses override ``ExternalMethod`` (look
@@ -264,9 +269,14 @@ class IOUserClient(IOService):
         """Subclasses release what they hold (retained actions, lent packets), then call this."""
         self.move("Stop")
 
-    def ExternalMethod(self, selector: int, arguments: IOUserClientMethodArguments,
-                       dispatch: IOUserClientMethodDispatch | None = None,
-                       target: OSObject | None = None, reference=None) -> None:
+    def ExternalMethod(
+        self,
+        selector: int,
+        arguments: IOUserClientMethodArguments,
+        dispatch: IOUserClientMethodDispatch | None = None,
+        target: OSObject | None = None,
+        reference=None,
+    ) -> None:
         """Check ``arguments`` against ``dispatch`` and call its function.
 
         Calls arrive with ``dispatch`` None; a subclass picks its table's entry and calls
@@ -274,31 +284,45 @@ class IOUserClient(IOService):
         Without an entry the call is unsupported.
         """
         if dispatch is None:
-            raise IOReturnError(kIOReturnUnsupported,
-                                f"{self.selector_name(selector)} has no dispatch entry")
+            raise IOReturnError(
+                kIOReturnUnsupported, f"{self.selector_name(selector)} has no dispatch entry"
+            )
         self._check_dispatch(selector, arguments, dispatch)
         if dispatch.function is None:  # documented: the implementer may dispatch itself
-            raise IOReturnError(kIOReturnNoCompletion,
-                                f"{self.selector_name(selector)}: checks passed, no function")
+            raise IOReturnError(
+                kIOReturnNoCompletion, f"{self.selector_name(selector)}: checks passed, no function"
+            )
         result = dispatch.function(target, reference, arguments)
         if result not in (None, kIOReturnSuccess):
-            raise IOReturnError(result, f"{self.selector_name(selector)} returned "
-                                        f"{IOReturnName(result)}")
+            raise IOReturnError(
+                result, f"{self.selector_name(selector)} returned {IOReturnName(result)}"
+            )
 
-    def AsyncCompletion(self, action: OSAction, status: int, asyncData, asyncDataCount: int) -> None:
+    def AsyncCompletion(
+        self, action: OSAction, status: int, asyncData, asyncDataCount: int
+    ) -> None:
         """Send ``asyncData[:asyncDataCount]`` (at most 16 ``uint64_t``) and ``status`` to the
         app that made ``action``'s async call. Returns nothing, as in C: a message for a
         closed connection is dropped (counted in ``notifications_dropped``)."""
         if not isinstance(action, OSAction):
             raise BadArgument(f"action {action!r} is not an OSAction")
         if action.retain_count <= 0:
-            raise RuntimeError("AsyncCompletion on an OSAction nobody retained: a use-after-free "
-                               "(retain arguments->completion to keep it; modelled as a crash)")
-        asyncDataCount = c_int("asyncDataCount", asyncDataCount, 0,
-                               kIOUserClientAsyncArgumentsCountMax, ctype="uint32_t")
+            raise RuntimeError(
+                "AsyncCompletion on an OSAction nobody retained: a use-after-free "
+                "(retain arguments->completion to keep it; modelled as a crash)"
+            )
+        asyncDataCount = c_int(
+            "asyncDataCount",
+            asyncDataCount,
+            0,
+            kIOUserClientAsyncArgumentsCountMax,
+            ctype="uint32_t",
+        )
         values = tuple(asyncData[:asyncDataCount])
         if len(values) != asyncDataCount:
-            raise BadArgument(f"asyncDataCount {asyncDataCount} but only {len(values)} values given")
+            raise BadArgument(
+                f"asyncDataCount {asyncDataCount} but only {len(values)} values given"
+            )
         values = tuple(uint64(f"asyncData[{i}]", v) for i, v in enumerate(values))
         status = c_int("status", status, 0, UINT32_MAX, ctype="kern_return_t")
         client = action.client
@@ -307,8 +331,12 @@ class IOUserClient(IOService):
             return
         trace = action.trace
         if trace is not None:
-            trace.record("notify", "AsyncCompletion", status,
-                         f"{asyncDataCount} value{'s' * (asyncDataCount != 1)}")
+            trace.record(
+                "notify",
+                "AsyncCompletion",
+                status,
+                f"{asyncDataCount} value{'s' * (asyncDataCount != 1)}",
+            )
         action.port.post(action, status, values)
 
     def CopyClientMemoryForType(self, type: int) -> tuple[int, IOMemoryDescriptor]:
@@ -318,37 +346,55 @@ class IOUserClient(IOService):
         raise IOReturnError(kIOReturnUnsupported, f"no client memory of type {type}")
 
     # -- the checks ---------------------------------------------------------------------
-    def _check_dispatch(self, selector: int, args: IOUserClientMethodArguments,
-                        d: IOUserClientMethodDispatch) -> None:
+    def _check_dispatch(
+        self, selector: int, args: IOUserClientMethodArguments, d: IOUserClientMethodDispatch
+    ) -> None:
         var = kIOUserClientVariableStructureSize
         need = d.checkCompletionExists
         if need != var and (need != 0) != (args.completion is not None):
-            how = "must be called asynchronously (with a completion)" if need else \
-                "must not be called asynchronously (it got a completion)"
+            how = (
+                "must be called asynchronously (with a completion)"
+                if need
+                else "must not be called asynchronously (it got a completion)"
+            )
             raise BadArgument(f"{self.selector_name(selector)} {how}")
         if d.checkScalarInputCount != var and args.scalarInputCount != d.checkScalarInputCount:
-            self._mismatch(selector, "scalar input count", args.scalarInputCount, d.checkScalarInputCount)
+            self._mismatch(
+                selector, "scalar input count", args.scalarInputCount, d.checkScalarInputCount
+            )
         if d.checkStructureInputSize != var:
-            size = (0 if args.structureInput is None and args.structureInputDescriptor is None
-                    else args.structure_input_size())
+            size = (
+                0
+                if args.structureInput is None and args.structureInputDescriptor is None
+                else args.structure_input_size()
+            )
             if size != d.checkStructureInputSize:
                 self._mismatch(selector, "structure input size", size, d.checkStructureInputSize)
         if d.checkScalarOutputCount != var and args.scalarOutputCount != d.checkScalarOutputCount:
-            self._mismatch(selector, "scalar output count", args.scalarOutputCount,
-                           d.checkScalarOutputCount)
-        if (d.checkStructureOutputSize != var
-                and args.structureOutputMaximumSize != d.checkStructureOutputSize):
-            self._mismatch(selector, "structure output size", args.structureOutputMaximumSize,
-                           d.checkStructureOutputSize)
+            self._mismatch(
+                selector, "scalar output count", args.scalarOutputCount, d.checkScalarOutputCount
+            )
+        if (
+            d.checkStructureOutputSize != var
+            and args.structureOutputMaximumSize != d.checkStructureOutputSize
+        ):
+            self._mismatch(
+                selector,
+                "structure output size",
+                args.structureOutputMaximumSize,
+                d.checkStructureOutputSize,
+            )
 
     def _mismatch(self, selector: int, what: str, got: int, allowed: int) -> None:
-        raise BadArgument(f"{self.selector_name(selector)}: {what} {got}; "
-                          f"this selector allows exactly {allowed}")
+        raise BadArgument(
+            f"{self.selector_name(selector)}: {what} {got}; this selector allows exactly {allowed}"
+        )
 
 
 # =========================================================================================
 # The kernel: the boundary between the app and the dext
 # =========================================================================================
+
 
 def _enter_dext(service: IOService, client: IOUserClient | None, work, *args):
     """THE user-client boundary: run ``work(*args)`` (kernel and dext code) and turn its
@@ -363,7 +409,7 @@ def _enter_dext(service: IOService, client: IOUserClient | None, work, *args):
         return kIOReturnSuccess, work(*args)
     except IOReturnError as err:
         return err.code, None
-    except Exception as exc:  # noqa: BLE001 - a SimulatedFault, or what C++ would crash on
+    except Exception as exc:
         service.crash = exc
         if client is not None and client.can("crash"):
             client.move("crash")
@@ -380,13 +426,16 @@ def may_open(app_entitlements: dict, service: IOService) -> tuple[bool, str]:
         granted = (granted,)
     if service.bundle_identifier in granted:
         return True, f"the app's {ENTITLEMENT_USERCLIENT_ACCESS} names {service.bundle_identifier}"
-    return False, (f"the app's {ENTITLEMENT_USERCLIENT_ACCESS} does not name "
-                   f"{service.bundle_identifier!r} and the dext lacks "
-                   f"{ENTITLEMENT_ALLOW_ANY_USERCLIENT_ACCESS}")
+    return False, (
+        f"the app's {ENTITLEMENT_USERCLIENT_ACCESS} does not name "
+        f"{service.bundle_identifier!r} and the dext lacks "
+        f"{ENTITLEMENT_ALLOW_ANY_USERCLIENT_ACCESS}"
+    )
 
 
-def kernel_open(service: IOService, app_entitlements: dict, type: int,
-                trace: Trace | None = None) -> tuple[int, IOUserClient | None]:
+def kernel_open(
+    service: IOService, app_entitlements: dict, type: int, trace: Trace | None = None
+) -> tuple[int, IOUserClient | None]:
     """IOServiceOpen's kernel half: check entitlements, then ``NewUserClient(type)``."""
     service.mac.costs.count_crossing()
     allowed, why = may_open(app_entitlements, service)
@@ -414,13 +463,20 @@ def client_buffer(client: IOUserClient, size: int, data: bytes | None = None) ->
     memory = np.zeros(round_up(max(size, 1), client.mac.page_size), dtype=np.uint8)
     if data:
         memory[: len(data)] = np.frombuffer(data, np.uint8)
-    return IOMemoryDescriptor(client.task, memory, 0, size, kIOMemoryDirectionInOut,
-                              "app buffer (out of line)")
+    return IOMemoryDescriptor(
+        client.task, memory, 0, size, kIOMemoryDirectionInOut, "app buffer (out of line)"
+    )
 
 
-def _external_method(client: IOUserClient, selector: int, scalar_input: tuple,
-                     struct_input: bytes | None, scalar_output_count: int,
-                     struct_output_size: int, completion: OSAction | None):
+def _external_method(
+    client: IOUserClient,
+    selector: int,
+    scalar_input: tuple,
+    struct_input: bytes | None,
+    scalar_output_count: int,
+    struct_output_size: int,
+    completion: OSAction | None,
+):
     """The kernel's work for one call, run inside the boundary: move the state machine,
     marshal the arguments, call ``ExternalMethod``, check the outputs. Returns
     ``(scalar outputs, structure output bytes)``."""
@@ -448,17 +504,26 @@ def _external_method(client: IOUserClient, selector: int, scalar_input: tuple,
     finally:
         if completion is not None:
             completion.release()  # the kernel's reference ends with the call
-    count = c_int("the dext's scalarOutputCount", args.scalarOutputCount, 0, scalar_output_count,
-                  ctype="uint32_t")
+    count = c_int(
+        "the dext's scalarOutputCount",
+        args.scalarOutputCount,
+        0,
+        scalar_output_count,
+        ctype="uint32_t",
+    )
     scalars = [int(v) & UINT64_MAX for v in args.scalarOutput[:count]]  # stored as uint64_t
     if args.structureOutput is not None:
         if out_md is not None:
-            raise BadArgument("the dext set structureOutput although the caller's buffer "
-                              "came as structureOutputDescriptor")
+            raise BadArgument(
+                "the dext set structureOutput although the caller's buffer "
+                "came as structureOutputDescriptor"
+            )
         out = bytes(args.structureOutput)
         if len(out) > struct_output_size:
-            raise BadArgument(f"the dext returned {len(out)} bytes; the caller's buffer "
-                              f"holds {struct_output_size}")
+            raise BadArgument(
+                f"the dext returned {len(out)} bytes; the caller's buffer "
+                f"holds {struct_output_size}"
+            )
         client.mac.costs.count_copy(len(out))  # the inline copy-out to the app
     elif out_md is not None:
         out = bytes(out_md.bytes_at(0, struct_output_size))
@@ -467,10 +532,16 @@ def _external_method(client: IOUserClient, selector: int, scalar_input: tuple,
     return scalars, out
 
 
-def kernel_external_method(client: IOUserClient, selector: int, scalar_input: tuple,
-                           struct_input: bytes | None, scalar_output_count: int,
-                           struct_output_size: int, completion: OSAction | None = None,
-                           trace: Trace | None = None) -> tuple[int, list[int], bytes]:
+def kernel_external_method(
+    client: IOUserClient,
+    selector: int,
+    scalar_input: tuple,
+    struct_input: bytes | None,
+    scalar_output_count: int,
+    struct_output_size: int,
+    completion: OSAction | None = None,
+    trace: Trace | None = None,
+) -> tuple[int, list[int], bytes]:
     """IOConnectCall…Method's kernel half: marshal, call ``ExternalMethod``, check the outputs.
 
     Arguments arrive checked by the app side (types, at most 16 scalars). Returns
@@ -478,19 +549,35 @@ def kernel_external_method(client: IOUserClient, selector: int, scalar_input: tu
     empty.
     """
     client.mac.costs.count_crossing()
-    kr, result = _enter_dext(client.provider, client, _external_method, client, selector,
-                             scalar_input, struct_input, scalar_output_count,
-                             struct_output_size, completion)
+    kr, result = _enter_dext(
+        client.provider,
+        client,
+        _external_method,
+        client,
+        selector,
+        scalar_input,
+        struct_input,
+        scalar_output_count,
+        struct_output_size,
+        completion,
+    )
     if trace is not None:
-        trace.record("call", client.selector_name(selector), kr,
-                     "async" if completion is not None else "")
+        trace.record(
+            "call", client.selector_name(selector), kr, "async" if completion is not None else ""
+        )
     if kr != kIOReturnSuccess:
         return kr, [], b""
     return kr, result[0], result[1]
 
 
-def kernel_map(client: IOUserClient, memory_type: int, task, map_options: int,
-               address: int = 0, trace: Trace | None = None) -> tuple[int, IOMemoryMap | None]:
+def kernel_map(
+    client: IOUserClient,
+    memory_type: int,
+    task,
+    map_options: int,
+    address: int = 0,
+    trace: Trace | None = None,
+) -> tuple[int, IOMemoryMap | None]:
     """IOConnectMapMemory64's kernel half: ``CopyClientMemoryForType`` then map the memory into
     ``task``; ``map_options`` are ``IOMemoryDescriptor`` map options (read-only is added when
     the dext asks for it)."""
@@ -516,6 +603,7 @@ def kernel_close(client: IOUserClient, trace: Trace | None = None) -> int:
     client.mac.costs.count_crossing()
     service = client.provider
     if service.crash is None:
+
         def work():
             if not client.can("Stop"):
                 client.move("Stop")  # raises: closing twice is kIOReturnNotOpen

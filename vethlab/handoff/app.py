@@ -69,7 +69,6 @@ __all__ = [
 DESIGNS = ("per_packet", "batch", "shared_mapping")
 
 
-
 class QuestionApp:
     """The controlling app in one of the three designs (``DESIGNS``). ``open()`` connects and
     registers; ``run()`` lets the notifications that arrived run and returns how many frames
@@ -79,17 +78,31 @@ class QuestionApp:
     pass ``entitlements={}`` to see ``kIOReturnNotPermitted``.
     """
 
-    def __init__(self, dext: FrameHandoff, design: str = "per_packet", *, name: str = "FooApp",
-                 entitlements: dict | None = None, batch_bytes: int = 65536, on_frame=None,
-                 keep_outputs: int = 64, trace_limit: int = 256) -> None:
+    def __init__(
+        self,
+        dext: FrameHandoff,
+        design: str = "per_packet",
+        *,
+        name: str = "FooApp",
+        entitlements: dict | None = None,
+        batch_bytes: int = 65536,
+        on_frame=None,
+        keep_outputs: int = 64,
+        trace_limit: int = 256,
+    ) -> None:
         if design not in DESIGNS:
             raise BadArgument(f"design {design!r} is unknown; allowed: {', '.join(DESIGNS)}")
         if entitlements is None:
             entitlements = {ENTITLEMENT_USERCLIENT_ACCESS: [dext.bundle_identifier]}
         self.dext = dext
         self.design = design
-        self.app = App(dext.mac, name, bundle_identifier=f"com.example.{name}",
-                       entitlements=entitlements, trace_limit=trace_limit)
+        self.app = App(
+            dext.mac,
+            name,
+            bundle_identifier=f"com.example.{name}",
+            entitlements=entitlements,
+            trace_limit=trace_limit,
+        )
         self.batch_bytes = batch_bytes
         self.received: list[bytes] = []
         self.on_frame = on_frame or self.received.append
@@ -118,20 +131,24 @@ class QuestionApp:
         self.queue = dispatch_queue_create(f"com.example.{self.app.name}.notifications")
         IONotificationPortSetDispatchQueue(self.port, self.queue)
         reference = [0] * kOSAsyncRef64Count
-        reference[kIOAsyncCalloutFuncIndex] = (self.on_frames_ready if self.design == "shared_mapping"
-                                               else self.on_packets_available)
+        reference[kIOAsyncCalloutFuncIndex] = (
+            self.on_frames_ready if self.design == "shared_mapping" else self.on_packets_available
+        )
         reference[kIOAsyncCalloutRefconIndex] = self
         if self.design == "shared_mapping":
             kr, self.pool_address, self.pool_size = IOConnectMapMemory64(
-                self.connect, kPoolMemoryType, self.app, 0, kIOMapAnywhere | kIOMapReadOnly)
+                self.connect, kPoolMemoryType, self.app, 0, kIOMapAnywhere | kIOMapReadOnly
+            )
             if kr != kIOReturnSuccess:
                 return self._failed(kr)
             self._pool_view = self.app.task.view(self.pool_address, self.pool_size)
-            kr, _ = IOConnectCallAsyncScalarMethod(self.connect, kRegisterFrameCallback, self.port,
-                                                   reference)
+            kr, _ = IOConnectCallAsyncScalarMethod(
+                self.connect, kRegisterFrameCallback, self.port, reference
+            )
         else:
-            kr, _ = IOConnectCallAsyncStructMethod(self.connect, kRegisterCallback, self.port,
-                                                   reference)
+            kr, _ = IOConnectCallAsyncStructMethod(
+                self.connect, kRegisterCallback, self.port, reference
+            )
         return kr if kr == kIOReturnSuccess else self._failed(kr)
 
     def run(self) -> int:
@@ -177,8 +194,9 @@ class QuestionApp:
 
     def _get_batches(self):
         while True:
-            kr, scalars, out = IOConnectCallMethod(self.connect, kGetPackets, (), None, 3,
-                                                   self.batch_bytes)
+            kr, scalars, out = IOConnectCallMethod(
+                self.connect, kGetPackets, (), None, 3, self.batch_bytes
+            )
             if kr == kIOReturnNoFrames:
                 return
             if kr != kIOReturnSuccess:

@@ -111,7 +111,17 @@ class FrameHandoff:
     def log(self, packet, variant, length, size_written, output, fault) -> None:
         """Keep a record of one GetPacket call (the newest ``keep_records``)."""
         if self.records.maxlen:
-            self.records.append(GetPacketRecord(
-                variant, packet.index, self.serial_of(packet), length, size_written, output,
-                self.slot.owner.copy(), self.guard,
-                kIOReturnSuccess if fault is None else kIOReturnNotResponding, fault))
+            self.records.append(
+                GetPacketRecord(
+                    variant,
+                    packet.index,
+                    self.serial_of(packet),
+                    length,
+                    size_written,
+                    output,
+                    self.slot.owner.copy(),
+                    self.guard,
+                    kIOReturnSuccess if fault is None else kIOReturnNotResponding,
+                    fault,
+                )
+            )

@@ -38,16 +38,15 @@ __all__ = [
 GET_PACKET_VARIANTS = ("question", "safe")
 
 
-
 def get_packet_question(dext, arguments: IOUserClientMethodArguments) -> None:
     """The question's GetPacket (reported), both bugs kept. C++::
 
-        IOUserNetworkPacket *packet = ivars->m_provider->getPacket();
-        GetPacket_Output output;                      // stack memory, never cleared
-        output.packet_size = packet->getDataLength();
-        uint64_t address = /* one of the three address methods */;
-        memcpy(output.packet_data, (void *)address, packet->getDataLength());  // unbounded
-        in_arguments->structureOutput = OSData::withBytes(&output, sizeof(GetPacket_Output));
+    IOUserNetworkPacket *packet = ivars->m_provider->getPacket();
+    GetPacket_Output output;                      // stack memory, never cleared
+    output.packet_size = packet->getDataLength();
+    uint64_t address = /* one of the three address methods */;
+    memcpy(output.packet_data, (void *)address, packet->getDataLength());  // unbounded
+    in_arguments->structureOutput = OSData::withBytes(&output, sizeof(GetPacket_Output));
     """
     packet = dext.getPacket()
     slot = dext.slot
@@ -71,12 +70,12 @@ def get_packet_question(dext, arguments: IOUserClientMethodArguments) -> None:
 def get_packet_safe(dext, arguments: IOUserClientMethodArguments) -> None:
     """A safe GetPacket. C++::
 
-        uint32_t length = packet->getDataLength();
-        if (length > sizeof(output.packet_data)) { drop it; return kIOReturnMessageTooLarge; }
-        GetPacket_Output output = {};                 // cleared: nothing stale can leave
-        memcpy(output.packet_data, (void *)address, length);
-        output.packet_size = length;
-        in_arguments->structureOutput = OSData::withBytes(&output, sizeof(GetPacket_Output));
+    uint32_t length = packet->getDataLength();
+    if (length > sizeof(output.packet_data)) { drop it; return kIOReturnMessageTooLarge; }
+    GetPacket_Output output = {};                 // cleared: nothing stale can leave
+    memcpy(output.packet_data, (void *)address, length);
+    output.packet_size = length;
+    in_arguments->structureOutput = OSData::withBytes(&output, sizeof(GetPacket_Output));
     """
     packet = dext.getPacket()
     slot = dext.slot
@@ -84,9 +83,11 @@ def get_packet_safe(dext, arguments: IOUserClientMethodArguments) -> None:
     if length > GET_PACKET_DATA_SIZE:
         dext.dropped += 1
         dext.recycle(packet)
-        raise IOReturnError(kIOReturnMessageTooLarge,
-                            f"a frame of {length} bytes does not fit packet_data"
-                            f"[{GET_PACKET_DATA_SIZE}]; packet {packet.index} dropped")
+        raise IOReturnError(
+            kIOReturnMessageTooLarge,
+            f"a frame of {length} bytes does not fit packet_data"
+            f"[{GET_PACKET_DATA_SIZE}]; packet {packet.index} dropped",
+        )
     fault = None
     output = b""
     try:

@@ -57,7 +57,6 @@ ZEROED = -4  #: cleared by the safe GetPacket
 _SIZE_START, _SIZE_END = field_range(GetPacket_Output, "packet_size")
 
 
-
 class OutputSlot:
     """The dext's ``GetPacket_Output output;``: a local on the stack of the thread serving
     ``ExternalMethod``, at the same address every call (modelled: same call depth), never
@@ -104,9 +103,14 @@ class OutputSlot:
         self.owner[:room] = serial
         self.task.mac.costs.count_copy(room)
         if length > room:
-            raise SimulatedFault(self.task, self.end, length - room, "write",
-                                 f"memcpy of {length} bytes into packet_data[{GET_PACKET_DATA_SIZE}] "
-                                 f"ran past the end of the dext's stack")
+            raise SimulatedFault(
+                self.task,
+                self.end,
+                length - room,
+                "write",
+                f"memcpy of {length} bytes into packet_data[{GET_PACKET_DATA_SIZE}] "
+                f"ran past the end of the dext's stack",
+            )
 
     def struct_bytes(self) -> bytes:
         """``&output, sizeof(GetPacket_Output)``: the struct's 1604 bytes as they are now."""
@@ -149,13 +153,20 @@ class GetPacketRecord:
         if self.variant != "question" or self.frame_length <= GET_PACKET_DATA_SIZE:
             return []
         end = self.frame_length
-        regions = [("packet_size", _SIZE_START, _SIZE_END),
-                   ("after the struct", GET_PACKET_OUTPUT_SIZE, GET_PACKET_OUTPUT_SIZE + self.guard),
-                   ("past the stack", GET_PACKET_OUTPUT_SIZE + self.guard, end)]
-        return [(max(lo, GET_PACKET_DATA_SIZE), min(hi, end), name) for name, lo, hi in regions
-                if min(hi, end) > max(lo, GET_PACKET_DATA_SIZE)]
+        regions = [
+            ("packet_size", _SIZE_START, _SIZE_END),
+            ("after the struct", GET_PACKET_OUTPUT_SIZE, GET_PACKET_OUTPUT_SIZE + self.guard),
+            ("past the stack", GET_PACKET_OUTPUT_SIZE + self.guard, end),
+        ]
+        return [
+            (max(lo, GET_PACKET_DATA_SIZE), min(hi, end), name)
+            for name, lo, hi in regions
+            if min(hi, end) > max(lo, GET_PACKET_DATA_SIZE)
+        ]
 
-    def origins(self, start: int = 0, end: int | None = None) -> list[tuple[int, int, str, int | None]]:
+    def origins(
+        self, start: int = 0, end: int | None = None
+    ) -> list[tuple[int, int, str, int | None]]:
         """Runs ``(start, end, kind, serial)`` of the output slot's bytes ``[start, end)``
         (default: the 1604 bytes of the struct). ``kind``: "frame" (this call's frame),
         "stale" (an earlier frame, ``serial`` says which), "packet_size" (the dext's own
@@ -168,9 +179,18 @@ class GetPacketRecord:
         runs = []
         for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(owner)]):
             who = int(owner[lo])
-            kind = ("frame" if who == self.serial else "stale" if who >= 0 else
-                    {DEXT_WRITE: "packet_size", ZEROED: "zeroed", NEVER_WRITTEN: "uninitialised",
-                     GUARD_FILL: "guard"}[who])
+            kind = (
+                "frame"
+                if who == self.serial
+                else "stale"
+                if who >= 0
+                else {
+                    DEXT_WRITE: "packet_size",
+                    ZEROED: "zeroed",
+                    NEVER_WRITTEN: "uninitialised",
+                    GUARD_FILL: "guard",
+                }[who]
+            )
             runs.append((start + int(lo), start + int(hi), kind, who if who >= 0 else None))
         return runs
 

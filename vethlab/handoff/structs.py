@@ -66,8 +66,16 @@ BATCH_ALIGNMENT = 8
 #: ``kIOUserClientAsyncArgumentsCountMax`` (16) values hold this many (offset, length) pairs.
 FRAMES_PER_NOTIFICATION = 8
 
-_C_TYPES = {"u1": "uint8_t", "u2": "uint16_t", "u4": "uint32_t", "u8": "uint64_t",
-            "i1": "int8_t", "i2": "int16_t", "i4": "int32_t", "i8": "int64_t"}
+_C_TYPES = {
+    "u1": "uint8_t",
+    "u2": "uint16_t",
+    "u4": "uint32_t",
+    "u8": "uint64_t",
+    "i1": "int8_t",
+    "i2": "int16_t",
+    "i4": "int32_t",
+    "i8": "int64_t",
+}
 
 
 def field_range(dtype: np.dtype, name: str) -> tuple[int, int]:

@@ -63,8 +63,6 @@ kCompleteFrames = 4
 kPoolMemoryType = 0
 
 
-
-
 def _register_callback(target, reference, arguments):
     return target.RegisterCallback(arguments)
 
@@ -103,11 +101,14 @@ class PacketUserClient(IOUserClient):
     DISPATCH = {
         kRegisterCallback: IOUserClientMethodDispatch(_register_callback, checkCompletionExists=1),
         kGetPacket: IOUserClientMethodDispatch(
-            _get_packet, checkStructureOutputSize=GET_PACKET_OUTPUT_SIZE),
+            _get_packet, checkStructureOutputSize=GET_PACKET_OUTPUT_SIZE
+        ),
         kGetPackets: IOUserClientMethodDispatch(
-            _get_packets, checkScalarOutputCount=3, checkStructureOutputSize=_VAR),
-        kRegisterFrameCallback: IOUserClientMethodDispatch(_register_frame_callback,
-                                                           checkCompletionExists=1),
+            _get_packets, checkScalarOutputCount=3, checkStructureOutputSize=_VAR
+        ),
+        kRegisterFrameCallback: IOUserClientMethodDispatch(
+            _register_frame_callback, checkCompletionExists=1
+        ),
         kCompleteFrames: IOUserClientMethodDispatch(_complete_frames, checkScalarInputCount=1),
     }
 
@@ -155,8 +156,10 @@ class PacketUserClient(IOUserClient):
         capacity = arguments.structureOutputMaximumSize
         first = batch_record_size(dext.pending[0].getDataLength())
         if first > capacity:
-            raise IOReturnError(kIOReturnNoSpace, f"the next frame needs a {first}-byte record; "
-                                                  f"the buffer holds {capacity}")
+            raise IOReturnError(
+                kIOReturnNoSpace,
+                f"the next frame needs a {first}-byte record; the buffer holds {capacity}",
+            )
         descriptor = arguments.structureOutputDescriptor
         mapping = None
         if descriptor is not None:  # the app's buffer, out of line: map it into the dext
@@ -189,7 +192,9 @@ class PacketUserClient(IOUserClient):
     def CopyClientMemoryForType(self, type):
         """The pool's memory, for the app to map read-only (kPoolMemoryType only)."""
         if type != kPoolMemoryType:
-            raise BadArgument(f"memory type {type} is unknown; allowed: {kPoolMemoryType} (the pool)")
+            raise BadArgument(
+                f"memory type {type} is unknown; allowed: {kPoolMemoryType} (the pool)"
+            )
         return kIOUserClientMemoryReadOnly, self.provider.pool_md
 
     def Stop(self, provider=None):

@@ -47,7 +47,9 @@ def c_int(name: str, value, low: int, high: int, *, ctype: str | None = None) ->
     """``value`` as a Python ``int`` if it is an integer in ``low..high``; else
     ``BadArgument`` naming ``name``, the value and the allowed range (and ``ctype``)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise BadArgument(f"{name} {value!r} is not an integer; allowed: {_allowed(low, high, ctype)}")
+        raise BadArgument(
+            f"{name} {value!r} is not an integer; allowed: {_allowed(low, high, ctype)}"
+        )
     value = int(value)
     if not low <= value <= high:
         raise BadArgument(f"{name} {value} is out of range; allowed: {_allowed(low, high, ctype)}")

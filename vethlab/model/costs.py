@@ -33,8 +33,12 @@ from dataclasses import asdict, dataclass
 __all__ = ["PER_FRAME_KEYS", "Costs"]
 
 #: The keys of :meth:`Costs.per_frame`, in order.
-PER_FRAME_KEYS = ("calls_per_frame", "copies_per_frame", "bytes_copied_per_frame",
-                  "notifications_per_frame")
+PER_FRAME_KEYS = (
+    "calls_per_frame",
+    "copies_per_frame",
+    "bytes_copied_per_frame",
+    "notifications_per_frame",
+)
 
 
 @dataclass
@@ -66,5 +70,6 @@ class Costs:
         """Each count divided by ``frames`` (the frames delivered), under
         :data:`PER_FRAME_KEYS`; ``None`` for each when no frame was delivered."""
         counts = (self.crossings, self.copies, self.bytes_copied, self.notifications)
-        return {key: (count / frames if frames else None)
-                for key, count in zip(PER_FRAME_KEYS, counts)}
+        return {
+            key: (count / frames if frames else None) for key, count in zip(PER_FRAME_KEYS, counts)
+        }

@@ -102,8 +102,14 @@ KERN_BUF_MIN_STRIDING_SIZE = 32 * KiB
 #: magazine, ``mt_minbuf``: "all smaller bufs qualify", ``mt_maxbuf``: "no larger bufs
 #: qualify"), largest magazines (for the smallest objects) first.
 _MAGAZINE_TYPES = (
-    (14, 128, 512), (30, 96, 256), (46, 64, 128), (62, 32, 64),
-    (94, 16, 32), (126, 8, 16), (142, 0, 8), (158, 0, 0),
+    (14, 128, 512),
+    (30, 96, 256),
+    (46, 64, 128),
+    (62, 32, 64),
+    (94, 16, 32),
+    (126, 8, 16),
+    (142, 0, 8),
+    (158, 0, 0),
 )
 
 
@@ -156,8 +162,10 @@ def configured_buffer_size(requested: int, cache_line: int, segment_size: int) -
     """
     size = requested
     small_power_of_two = (
-        size < cache_line and size < segment_size
-        and cache_line % size == 0 and segment_size % size == 0
+        size < cache_line
+        and size < segment_size
+        and cache_line % size == 0
+        and segment_size % size == 0
     )
     if not small_power_of_two:
         size = p2_round_up(size, cache_line)
@@ -322,7 +330,7 @@ class PoolLayout:
         packet_count: int,
         buffer_count: int | None = None,
         memory_segment_size: int = 0,
-    ) -> "PoolLayout":
+    ) -> PoolLayout:
         """Lay out a pool the way ``IOUserNetworkPacketBufferPool.Create`` would on ``boot``.
 
         ``buffer_count`` defaults to ``packet_count``. ``memory_segment_size`` 0 means the
@@ -340,13 +348,18 @@ class PoolLayout:
                 "Apple requires bufferCount >= packetCount"
             )
         buffer_size = uint32("bufferSize", buffer_size, 1)
-        memory_segment_size = uint32("memorySegmentSize", memory_segment_size, 0, MAX_MEMORY_SEGMENT_SIZE)
+        memory_segment_size = uint32(
+            "memorySegmentSize", memory_segment_size, 0, MAX_MEMORY_SEGMENT_SIZE
+        )
         # The region's bytes are at least the buffers' bytes: refuse before any arithmetic.
         _check_region_bytes(buffer_size * buffer_count, buffer_size, buffer_count)
         region = buffer_region(
-            buffer_size, buffer_count,
-            cache_line=boot.cache_line, ncpu=boot.ncpu,
-            boot_segment_size=boot.segment_size, memory_segment_size=memory_segment_size,
+            buffer_size,
+            buffer_count,
+            cache_line=boot.cache_line,
+            ncpu=boot.ncpu,
+            boot_segment_size=boot.segment_size,
+            memory_segment_size=memory_segment_size,
         )
         _check_region_bytes(region.length, buffer_size, buffer_count)
         if region.region_buffer_count < buffer_count:
@@ -500,4 +513,3 @@ def _check_region_bytes(length: int, buffer_size: int, buffer_count: int) -> Non
             f"of simulated memory; allowed: at most {MAX_REGION_BYTES} bytes per pool "
             "(modelled limit: keeps the simulation in memory)"
         )
-

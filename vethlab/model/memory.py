@@ -45,6 +45,7 @@ class Mapping(Protocol):
 
     def _bytes(self, address: int, size: int) -> np.ndarray: ...
 
+
 #: Where user-space mappings start (modelled on a 64-bit macOS process, above __PAGEZERO).
 _USER_BASE = 0x1_0000_0000
 _KERNEL_BASE = 0xFFFF_FE00_0000_0000
@@ -57,7 +58,7 @@ class SimulatedFault(RuntimeError):
     ``nearest`` (the closest mapping, or None).
     """
 
-    def __init__(self, task: "Task", address: int, size: int, access: str, why: str) -> None:
+    def __init__(self, task: Task, address: int, size: int, access: str, why: str) -> None:
         self.task = task.name
         self.address = address
         self.size = size
@@ -99,7 +100,7 @@ class Mac:
     def page_size(self) -> int:
         return self.boot.page_size
 
-    def task(self, name: str, *, base: int | None = None) -> "Task":
+    def task(self, name: str, *, base: int | None = None) -> Task:
         """The task called ``name``, started on first use at a deterministic address."""
         if name not in self.tasks:
             if base is None:
@@ -161,7 +162,7 @@ class AddressSpace:
         self._next = address + round_up(length, self.page_size) + self.page_size
         return address
 
-    def add(self, mapping: "Mapping") -> None:
+    def add(self, mapping: Mapping) -> None:
         start, end = mapping.page_start, mapping.page_end
         i = bisect.bisect_left(self._starts, start)
         neighbours = self.mappings[max(i - 1, 0) : i + 1]
@@ -174,25 +175,28 @@ class AddressSpace:
         self.mappings.insert(i, mapping)
         self._next = max(self._next, end + self.page_size)
 
-    def remove(self, mapping: "Mapping") -> None:
+    def remove(self, mapping: Mapping) -> None:
         i = self.mappings.index(mapping)
         del self.mappings[i]
         del self._starts[i]
 
-    def find(self, address: int) -> "Mapping | None":
+    def find(self, address: int) -> Mapping | None:
         """The mapping whose pages contain ``address``, if any."""
         i = bisect.bisect_right(self._starts, address) - 1
         if i >= 0 and address < self.mappings[i].page_end:
             return self.mappings[i]
         return None
 
-    def nearest(self, address: int) -> "Mapping | None":
+    def nearest(self, address: int) -> Mapping | None:
         if not self.mappings:
             return None
         return min(
             self.mappings,
-            key=lambda m: 0 if m.page_start <= address < m.page_end
-            else min(abs(address - m.page_start), abs(address - (m.page_end - 1))),
+            key=lambda m: (
+                0
+                if m.page_start <= address < m.page_end
+                else min(abs(address - m.page_start), abs(address - (m.page_end - 1)))
+            ),
         )
 
     def view(self, address: int, size: int, access: str) -> np.ndarray:
@@ -203,7 +207,10 @@ class AddressSpace:
         end = address + size
         if end > mapping.page_end:
             raise SimulatedFault(
-                self.task, address, size, access,
+                self.task,
+                address,
+                size,
+                access,
                 f"the access runs {end - mapping.page_end} bytes past the end of its mapping",
             )
         if access == "write" and mapping.read_only:

@@ -31,8 +31,8 @@ refused moves, are modelled.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from vethlab.ioreturn import (
     IOReturnError,
@@ -79,7 +79,9 @@ class Move:
 
     def __post_init__(self) -> None:
         if self.provenance not in PROVENANCES:
-            raise ValueError(f"provenance {self.provenance!r} is not one of {', '.join(PROVENANCES)}")
+            raise ValueError(
+                f"provenance {self.provenance!r} is not one of {', '.join(PROVENANCES)}"
+            )
 
     def __str__(self) -> str:
         return f"{self.source.name} --{self.action}--> {self.target.name}"
@@ -106,10 +108,17 @@ class MoveTable:
     ``(source, action)`` that gives it. ``describe``: names a thing in messages.
     """
 
-    def __init__(self, name: str, initial: enum.Enum, moves: Iterable[Move], *,
-                 attribute: str = "state", refused: Iterable[Move] = (),
-                 code: int | Callable[[enum.Enum, str], int] = kIOReturnInvalid,
-                 describe: Callable[[object], str] | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        initial: enum.Enum,
+        moves: Iterable[Move],
+        *,
+        attribute: str = "state",
+        refused: Iterable[Move] = (),
+        code: int | Callable[[enum.Enum, str], int] = kIOReturnInvalid,
+        describe: Callable[[object], str] | None = None,
+    ) -> None:
         self.name = name
         self.initial = initial
         self.moves = tuple(moves)
@@ -120,8 +129,10 @@ class MoveTable:
         self._legal: dict[tuple[enum.Enum, str], Move] = {}
         for move in self.moves:
             if (move.source, move.action) in self._legal:
-                raise ValueError(f"{self.name}: {move.action} from {move.source.name} leads to two "
-                                 "places; a table allows one move per state and action")
+                raise ValueError(
+                    f"{self.name}: {move.action} from {move.source.name} leads to two "
+                    "places; a table allows one move per state and action"
+                )
             self._legal[(move.source, move.action)] = move
         for move in self.refused:
             if self.find(move.source, move.action, move.target) is not None:
@@ -164,8 +175,9 @@ class MoveTable:
             raise ValueError(f"{self.describe(thing)} already has a state; only fire moves it")
         setattr(thing, self.attribute, self.initial)
 
-    def check(self, thing, action: str, target: enum.Enum | None = None, *,
-              code: int | None = None) -> Move:
+    def check(
+        self, thing, action: str, target: enum.Enum | None = None, *, code: int | None = None
+    ) -> Move:
         """The move ``fire`` would make, or raise :class:`IllegalMove`. Changes nothing."""
         source = self.state_of(thing)
         move = self.find(source, action, target)
@@ -173,8 +185,9 @@ class MoveTable:
             raise self._refusal(thing, source, action, target, code)
         return move
 
-    def fire(self, thing, action: str, target: enum.Enum | None = None, *,
-             code: int | None = None) -> Move:
+    def fire(
+        self, thing, action: str, target: enum.Enum | None = None, *, code: int | None = None
+    ) -> Move:
         """Make ``action`` on ``thing``: look the move up from its state (and ``target``, where
         the caller says where the thing must end up), set the move's target as its state, and
         return the move. A move the table does not hold raises :class:`IllegalMove` with
@@ -188,8 +201,16 @@ class MoveTable:
         return self._describe(thing) if self._describe is not None else f"the {self.name}"
 
     def _refusal(self, thing, source, action, target, code) -> IllegalMove:
-        refused = next((m for m in self.refused if m.source is source and m.action == action
-                        and (target is None or m.target is target)), None)
+        refused = next(
+            (
+                m
+                for m in self.refused
+                if m.source is source
+                and m.action == action
+                and (target is None or m.target is target)
+            ),
+            None,
+        )
         legal = self._legal.get((source, action))
         if refused is not None:
             why = f" ({refused.note})" if refused.note else ""
@@ -201,8 +222,11 @@ class MoveTable:
         allowed = ", ".join(f"{m.action} -> {m.target.name}" for m in self.allowed(source))
         if code is None:
             code = self._code(source, action) if callable(self._code) else self._code
-        return IllegalMove(code, f"{self.describe(thing)} is {source.name}: {action}{to} is "
-                                 f"refused{why}; allowed from {source.name}: {allowed or 'none'}")
+        return IllegalMove(
+            code,
+            f"{self.describe(thing)} is {source.name}: {action}{to} is "
+            f"refused{why}; allowed from {source.name}: {allowed or 'none'}",
+        )
 
 
 # =========================================================================================
@@ -231,15 +255,22 @@ ILLEGAL_MOVE_CODES: dict[UserClientState, int] = {
 _U = UserClientState
 #: The user client's life. The calls are documented (IOUserClient.iig); the states are modelled.
 USER_CLIENT_MOVES = MoveTable(
-    "user client", _U.CREATED, (
+    "user client",
+    _U.CREATED,
+    (
         Move(_U.CREATED, "Start", _U.OPEN, "documented"),
         Move(_U.OPEN, "ExternalMethod", _U.OPEN, "documented"),
         Move(_U.OPEN, "AsyncCompletion", _U.OPEN, "documented"),
         Move(_U.OPEN, "CopyClientMemoryForType", _U.OPEN, "documented"),
         Move(_U.OPEN, "crash", _U.CRASHED, "modelled", "the dext died serving a call"),
         Move(_U.OPEN, "Stop", _U.CLOSED, "documented"),
-        Move(_U.CRASHED, "Stop", _U.CLOSED, "modelled",
-             "the kernel tears down the connection of a dead dext"),
+        Move(
+            _U.CRASHED,
+            "Stop",
+            _U.CLOSED,
+            "modelled",
+            "the kernel tears down the connection of a dead dext",
+        ),
     ),
     code=lambda source, action: ILLEGAL_MOVE_CODES[source],
 )
@@ -257,14 +288,17 @@ class QueueState(enum.Enum):
 
 
 _Q = QueueState
-_ENABLE_EARLY = ("before RegisterEthernetInterface: enable the queues in "
-                 "SetInterfaceEnable(true), not in Start")
+_ENABLE_EARLY = (
+    "before RegisterEthernetInterface: enable the queues in SetInterfaceEnable(true), not in Start"
+)
 #: A queue is born disabled (documented). SetEnable(true) on an UNREGISTERED queue is refused
 #: with kIOReturnNotReady: drivers that enabled their queues in Start() saw that code (observed,
 #: for TX submission and RX completion); tying it to registration, on all four, is modelled.
 #: Registering a queue twice is kIOReturnBadArgument (modelled).
 QUEUE_MOVES = MoveTable(
-    "queue", _Q.UNREGISTERED, (
+    "queue",
+    _Q.UNREGISTERED,
+    (
         Move(_Q.UNREGISTERED, "register", _Q.DISABLED, "documented"),
         Move(_Q.UNREGISTERED, "SetEnable(false)", _Q.UNREGISTERED, "modelled"),
         Move(_Q.DISABLED, "SetEnable(true)", _Q.ENABLED, "documented"),
@@ -315,7 +349,9 @@ _I = InterfaceState
 #: The system never enables an enabled interface; vethlab lets a repeated enable or disable do
 #: nothing (modelled).
 INTERFACE_MOVES = MoveTable(
-    "interface", _I.CREATED, (
+    "interface",
+    _I.CREATED,
+    (
         Move(_I.CREATED, "Start", _I.STARTED, "documented"),
         Move(_I.STARTED, "RegisterEthernetInterface", _I.REGISTERED, "documented"),
         Move(_I.REGISTERED, "SetInterfaceEnable(true)", _I.ENABLED, "documented"),
@@ -349,8 +385,9 @@ class Place(enum.Enum):
 
 
 #: The places that are queues: a packet there is held by a queue, in the queue's order.
-QUEUE_PLACES = frozenset({Place.TX_SUBMISSION, Place.TX_COMPLETION, Place.RX_SUBMISSION,
-                          Place.RX_COMPLETION})
+QUEUE_PLACES = frozenset(
+    {Place.TX_SUBMISSION, Place.TX_COMPLETION, Place.RX_SUBMISSION, Place.RX_COMPLETION}
+)
 
 _P = Place
 #: Where a packet can be, and who moves it::
@@ -376,57 +413,149 @@ _P = Place
 #: table; the action names are the calls (a "(kernel)" one is vethlab's name for the kernel's
 #: side), and the pictures label the arrows with them.
 PACKET_MOVES = MoveTable(
-    "packet", _P.POOL, (
+    "packet",
+    _P.POOL,
+    (
         # TX: the stack fills a packet, the dext sends it, the kernel takes it back.
-        Move(_P.POOL, "allocate (kernel)", _P.STACK, "modelled",
-             "the stack takes a free packet, for a frame to send or to stock RX submission"),
-        Move(_P.STACK, "submit (kernel)", _P.TX_SUBMISSION, "documented",
-             "the stack hands a frame to the driver"),
+        Move(
+            _P.POOL,
+            "allocate (kernel)",
+            _P.STACK,
+            "modelled",
+            "the stack takes a free packet, for a frame to send or to stock RX submission",
+        ),
+        Move(
+            _P.STACK,
+            "submit (kernel)",
+            _P.TX_SUBMISSION,
+            "documented",
+            "the stack hands a frame to the driver",
+        ),
         Move(_P.TX_SUBMISSION, "DequeuePacket(s)", _P.DEXT_TX, "documented"),
-        Move(_P.DEXT_TX, "EnqueuePacket(s)", _P.TX_COMPLETION, "documented",
-             "sent: hand it back so that the system can reclaim it"),
+        Move(
+            _P.DEXT_TX,
+            "EnqueuePacket(s)",
+            _P.TX_COMPLETION,
+            "documented",
+            "sent: hand it back so that the system can reclaim it",
+        ),
         Move(_P.TX_COMPLETION, "reclaim (kernel)", _P.STACK, "documented"),
-        Move(_P.STACK, "free (kernel)", _P.POOL, "modelled",
-             "a reclaimed TX packet, a frame the stack could not submit, or a received "
-             "packet RX submission has no room for"),
-        Move(_P.TX_SUBMISSION, "purgePackets / disable (kernel)", _P.POOL, "modelled",
-             "frames the dext never took are dropped"),
+        Move(
+            _P.STACK,
+            "free (kernel)",
+            _P.POOL,
+            "modelled",
+            "a reclaimed TX packet, a frame the stack could not submit, or a received "
+            "packet RX submission has no room for",
+        ),
+        Move(
+            _P.TX_SUBMISSION,
+            "purgePackets / disable (kernel)",
+            _P.POOL,
+            "modelled",
+            "frames the dext never took are dropped",
+        ),
         # RX: the kernel stocks empty packets, the dext fills them, the kernel delivers them.
-        Move(_P.STACK, "stock / recycle (kernel)", _P.RX_SUBMISSION, "documented",
-             "an empty packet for the dext to fill; delivered packets come back here"),
-        Move(_P.RX_SUBMISSION, "DequeuePacket(s)", _P.DEXT_RX, "documented",
-             "an empty packet to fill"),
-        Move(_P.DEXT_RX, "EnqueuePacket(s)", _P.RX_COMPLETION, "documented",
-             "filled: hand it to the stack"),
-        Move(_P.RX_COMPLETION, "deliver (kernel)", _P.STACK, "documented",
-             "the frame goes up the stack"),
+        Move(
+            _P.STACK,
+            "stock / recycle (kernel)",
+            _P.RX_SUBMISSION,
+            "documented",
+            "an empty packet for the dext to fill; delivered packets come back here",
+        ),
+        Move(
+            _P.RX_SUBMISSION,
+            "DequeuePacket(s)",
+            _P.DEXT_RX,
+            "documented",
+            "an empty packet to fill",
+        ),
+        Move(
+            _P.DEXT_RX,
+            "EnqueuePacket(s)",
+            _P.RX_COMPLETION,
+            "documented",
+            "filled: hand it to the stack",
+        ),
+        Move(
+            _P.RX_COMPLETION,
+            "deliver (kernel)",
+            _P.STACK,
+            "documented",
+            "the frame goes up the stack",
+        ),
         Move(_P.RX_SUBMISSION, "unstock on disable (kernel)", _P.POOL, "modelled"),
         # The dext's own packets, and dropping.
         Move(_P.POOL, "allocatePacket", _P.DEXT, "documented"),
         Move(_P.DEXT, "DeallocatePacket", _P.POOL, "documented"),
-        Move(_P.DEXT_TX, "DeallocatePacket", _P.POOL, "observed",
-             "Apple's sample frees a TX packet its completion queue refused"),
-        Move(_P.DEXT_RX, "DeallocatePacket", _P.POOL, "observed",
-             "drivers free RX packets they could not complete"),
+        Move(
+            _P.DEXT_TX,
+            "DeallocatePacket",
+            _P.POOL,
+            "observed",
+            "Apple's sample frees a TX packet its completion queue refused",
+        ),
+        Move(
+            _P.DEXT_RX,
+            "DeallocatePacket",
+            _P.POOL,
+            "observed",
+            "drivers free RX packets they could not complete",
+        ),
         # Lending a frame's packet to the app (the shared-mapping design of vethlab.handoff).
-        Move(_P.DEXT_TX, "lend to the app", _P.APP, "modelled",
-             "the app reads the frame from its own read-only mapping of the pool"),
-        Move(_P.APP, "CompleteFrames", _P.DEXT_TX, "modelled",
-             "the app is done with it; the dext completes it"),
-        Move(_P.DEXT, "lend to the app", _P.APP, "modelled",
-             "the question's dext lends the packets the host stack filled for it"),
-        Move(_P.APP, "DeallocatePacket", _P.POOL, "modelled",
-             "the app is done with it; the question's dext frees it"),
+        Move(
+            _P.DEXT_TX,
+            "lend to the app",
+            _P.APP,
+            "modelled",
+            "the app reads the frame from its own read-only mapping of the pool",
+        ),
+        Move(
+            _P.APP,
+            "CompleteFrames",
+            _P.DEXT_TX,
+            "modelled",
+            "the app is done with it; the dext completes it",
+        ),
+        Move(
+            _P.DEXT,
+            "lend to the app",
+            _P.APP,
+            "modelled",
+            "the question's dext lends the packets the host stack filled for it",
+        ),
+        Move(
+            _P.APP,
+            "DeallocatePacket",
+            _P.POOL,
+            "modelled",
+            "the app is done with it; the question's dext frees it",
+        ),
     ),
     attribute="place",
     refused=(
-        Move(_P.DEXT, "EnqueuePacket(s)", _P.RX_COMPLETION, "observed",
-             "the packet was never submitted (SMSC95xx disassembly); other drivers enqueue "
-             "allocated RX packets, so this is uncertain"),
-        Move(_P.DEXT_TX, "EnqueuePacket(s)", _P.RX_COMPLETION, "modelled",
-             "a TX packet completes on TX completion"),
-        Move(_P.DEXT_RX, "EnqueuePacket(s)", _P.TX_COMPLETION, "modelled",
-             "an RX packet completes on RX completion"),
+        Move(
+            _P.DEXT,
+            "EnqueuePacket(s)",
+            _P.RX_COMPLETION,
+            "observed",
+            "the packet was never submitted (SMSC95xx disassembly); other drivers enqueue "
+            "allocated RX packets, so this is uncertain",
+        ),
+        Move(
+            _P.DEXT_TX,
+            "EnqueuePacket(s)",
+            _P.RX_COMPLETION,
+            "modelled",
+            "a TX packet completes on TX completion",
+        ),
+        Move(
+            _P.DEXT_RX,
+            "EnqueuePacket(s)",
+            _P.TX_COMPLETION,
+            "modelled",
+            "an RX packet completes on RX completion",
+        ),
     ),
     code=kIOReturnBadArgument,
     describe=lambda packet: f"packet {packet.index}",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import weakref
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
 __all__ = ["SerialQueue", "Scheduler", "scheduler_of"]
 

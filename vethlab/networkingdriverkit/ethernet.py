@@ -27,7 +27,7 @@ headroom limits checked at registration, and the error codes are modelled.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Sequence
+from collections.abc import Sequence
 
 from vethlab.driverkit.dispatch import IODispatchQueue
 from vethlab.driverkit.service import IOService, OSAction
@@ -85,14 +85,39 @@ kIOUserNetworkMediaOptionLoopback = 0x08000000
 
 #: Media subtypes by name (``kIOUserNetworkMediaEthernet<name>``), as the header numbers them.
 MEDIA_TYPES = {
-    "Auto": 0x20, "Manual": 0x21, "None": 0x22, "10BaseT": 0x23, "10Base2": 0x24,
-    "10Base5": 0x25, "100BaseTX": 0x26, "100BaseFX": 0x27, "100BaseT4": 0x28,
-    "100BaseVG": 0x29, "100BaseT2": 0x2A, "1000BaseSX": 0x2B, "10BaseSTP": 0x2C,
-    "10BaseFL": 0x2D, "1000BaseLX": 0x2E, "1000BaseCX": 0x2F, "1000BaseT": 0x30,
-    "HomePNA1": 0x31, "10GBaseSR": 0x32, "10GBaseLR": 0x33, "10GBaseCX4": 0x34,
-    "10GBaseT": 0x35, "2500BaseT": 0x36, "5000BaseT": 0x37, "1000BaseCX_SGMII": 0x38,
-    "1000BaseKX": 0x39, "10GBaseKX4": 0x3A, "10GBaseKR": 0x3B, "10GBaseCR1": 0x3C,
-    "10GBaseER": 0x3D, "20GBaseKR2": 0x3E, "25GBaseCR": 0x3F, "25GBaseKR": 0x820,
+    "Auto": 0x20,
+    "Manual": 0x21,
+    "None": 0x22,
+    "10BaseT": 0x23,
+    "10Base2": 0x24,
+    "10Base5": 0x25,
+    "100BaseTX": 0x26,
+    "100BaseFX": 0x27,
+    "100BaseT4": 0x28,
+    "100BaseVG": 0x29,
+    "100BaseT2": 0x2A,
+    "1000BaseSX": 0x2B,
+    "10BaseSTP": 0x2C,
+    "10BaseFL": 0x2D,
+    "1000BaseLX": 0x2E,
+    "1000BaseCX": 0x2F,
+    "1000BaseT": 0x30,
+    "HomePNA1": 0x31,
+    "10GBaseSR": 0x32,
+    "10GBaseLR": 0x33,
+    "10GBaseCX4": 0x34,
+    "10GBaseT": 0x35,
+    "2500BaseT": 0x36,
+    "5000BaseT": 0x37,
+    "1000BaseCX_SGMII": 0x38,
+    "1000BaseKX": 0x39,
+    "10GBaseKX4": 0x3A,
+    "10GBaseKR": 0x3B,
+    "10GBaseCR1": 0x3C,
+    "10GBaseER": 0x3D,
+    "20GBaseKR2": 0x3E,
+    "25GBaseCR": 0x3F,
+    "25GBaseKR": 0x820,
     "100GBaseLR4": 0x82F,
 }
 kIOUserNetworkMediaEthernetMask = 0xFFF
@@ -100,9 +125,13 @@ for _name, _value in MEDIA_TYPES.items():
     globals()[f"kIOUserNetworkMediaEthernet{_name}"] = _value
     __all__.append(f"kIOUserNetworkMediaEthernet{_name}")
 del _name, _value
-_MEDIA_OPTIONS = (kIOUserNetworkMediaOptionFullDuplex | kIOUserNetworkMediaOptionHalfDuplex
-                  | kIOUserNetworkMediaOptionFlowControl | kIOUserNetworkMediaOptionEEE
-                  | kIOUserNetworkMediaOptionLoopback)
+_MEDIA_OPTIONS = (
+    kIOUserNetworkMediaOptionFullDuplex
+    | kIOUserNetworkMediaOptionHalfDuplex
+    | kIOUserNetworkMediaOptionFlowControl
+    | kIOUserNetworkMediaOptionEEE
+    | kIOUserNetworkMediaOptionLoopback
+)
 
 kIOUserNetworkFeatureFlagSoftwareVlan = 0x00020000
 kIOUserNetworkFeatureFlagWOMP = 0x04000000
@@ -122,8 +151,9 @@ LINK_STATUSES = {
     kIOUserNetworkLinkStatusWakeSameNet: "wake same net",
 }
 
-__all__ += [name for name in list(globals()) if name.startswith("kIOUserNetwork")
-            and name not in __all__]
+__all__ += [
+    name for name in list(globals()) if name.startswith("kIOUserNetwork") and name not in __all__
+]
 
 
 def parse_mac(text: str) -> bytes:
@@ -192,7 +222,8 @@ class IOUserNetworkEthernet(IOService):
         """The dext's dispatch queue called ``name`` (one per name, made on first use)."""
         if name not in self._dispatch_queues:
             self._dispatch_queues[name] = IODispatchQueue.Create(
-                f"{self.task.name} {name}", mac=self.mac)
+                f"{self.task.name} {name}", mac=self.mac
+            )
         return self._dispatch_queues[name]
 
     # -- set up before registration ---------------------------------------------------------
@@ -213,30 +244,39 @@ class IOUserNetworkEthernet(IOService):
         """Where TX frames start past the headroom for BSD sockets (documented default 0)."""
         return 0
 
-    def ReportAvailableMediaTypes(self, mediaTypes: Sequence[int], count: int | None = None) -> None:
+    def ReportAvailableMediaTypes(
+        self, mediaTypes: Sequence[int], count: int | None = None
+    ) -> None:
         """The media this interface can do; Apple recommends including Auto."""
         media = [uint32("media type", m) for m in mediaTypes]
         if count is not None:
             count = uint32("count", count)
             if count != len(media):
-                raise BadArgument(f"count {count} does not match the {len(media)} media types given")
+                raise BadArgument(
+                    f"count {count} does not match the {len(media)} media types given"
+                )
         if not media:
             raise BadArgument("no media types: report at least one (Apple recommends Auto)")
         for m in media:
             if not _is_media_type(m):
-                raise BadArgument(f"media type {m!r} is not a kIOUserNetworkMediaEthernet… value "
-                                  "(a known subtype, optionally with media option bits)")
+                raise BadArgument(
+                    f"media type {m!r} is not a kIOUserNetworkMediaEthernet… value "
+                    "(a known subtype, optionally with media option bits)"
+                )
         self.media_types = tuple(media)
 
     def ReportLinkStatus(self, linkStatus: int, activeMediaType: int) -> None:
         """The link's status and media; the media must have been reported (documented)."""
         if linkStatus not in LINK_STATUSES:
-            raise BadArgument(f"link status {linkStatus!r} is not one of "
-                              f"{', '.join(f'0x{s:x}' for s in LINK_STATUSES)}")
+            raise BadArgument(
+                f"link status {linkStatus!r} is not one of "
+                f"{', '.join(f'0x{s:x}' for s in LINK_STATUSES)}"
+            )
         if activeMediaType not in self.media_types:
             raise BadArgument(
                 f"media type 0x{activeMediaType:x} was not reported; reported: "
-                f"{[hex(m) for m in self.media_types] or 'none (call ReportAvailableMediaTypes)'}")
+                f"{[hex(m) for m in self.media_types] or 'none (call ReportAvailableMediaTypes)'}"
+            )
         self.link_status = linkStatus
         self.active_media = activeMediaType
 
@@ -251,8 +291,9 @@ class IOUserNetworkEthernet(IOService):
         self.chosen_media = mediaType
 
     # -- registration -----------------------------------------------------------------------
-    def RegisterEthernetInterface(self, macAddress, pool, queues, queueCount: int | None = None
-                                  ) -> None:
+    def RegisterEthernetInterface(
+        self, macAddress, pool, queues, queueCount: int | None = None
+    ) -> None:
         """Register the interface with its MAC address, pool and exactly four queues, one
         of each kind, in any order (documented). Anything else: kIOReturnBadArgument, and
         nothing is registered."""
@@ -265,8 +306,10 @@ class IOUserNetworkEthernet(IOService):
         queues = list(queues)
         count = len(queues) if queueCount is None else uint32("queueCount", queueCount)
         if count != 4 or len(queues) != 4:
-            raise BadArgument(f"queueCount {count} with {len(queues)} queues given; allowed: "
-                              "exactly 4 (one each of TX/RX submission and completion)")
+            raise BadArgument(
+                f"queueCount {count} with {len(queues)} queues given; allowed: "
+                "exactly 4 (one each of TX/RX submission and completion)"
+            )
         kinds = []
         for q in queues:
             if not isinstance(q, IOUserNetworkPacketQueue):
@@ -274,12 +317,16 @@ class IOUserNetworkEthernet(IOService):
             kinds.append(q.kind)
         missing = [k.title for k in QUEUE_CLASSES if k not in kinds]
         if missing:
-            raise BadArgument(f"the four queues must be one of each kind; missing: "
-                              f"{', '.join(missing)}; given: {', '.join(k.title for k in kinds)}")
+            raise BadArgument(
+                f"the four queues must be one of each kind; missing: "
+                f"{', '.join(missing)}; given: {', '.join(k.title for k in kinds)}"
+            )
         for q in queues:
             if q.pool is not pool:
-                raise BadArgument(f"the {q.kind.title} queue was created with pool "
-                                  f"{q.pool.name!r}, not {pool.name!r}")
+                raise BadArgument(
+                    f"the {q.kind.title} queue was created with pool "
+                    f"{q.pool.name!r}, not {pool.name!r}"
+                )
             if q.state.name != "UNREGISTERED":
                 raise BadArgument(f"the {q.kind.title} queue is already registered")
         max_mtu = self.GetMaxTransferUnit()
@@ -300,7 +347,8 @@ class IOUserNetworkEthernet(IOService):
             raise BadArgument(
                 f"a {mtu}-byte MTU frame ({ETHER_HEADER_LEN + mtu} bytes) after {headroom} "
                 f"bytes of headroom needs {need} bytes, more than the pool's "
-                f"{pool.layout.buffer_size}-byte buffers (modelled check)")
+                f"{pool.layout.buffer_size}-byte buffers (modelled check)"
+            )
 
     # -- what the system calls ----------------------------------------------------------------
     def SetInterfaceEnable(self, isEnable: bool) -> None:
@@ -327,8 +375,9 @@ class IOUserNetworkEthernet(IOService):
             raise BadArgument(f"count {count} does not match the {len(groups)} addresses given")
         for g in groups:
             if not _is_multicast(g):
-                raise BadArgument(f"{g.hex(':')} is not a multicast address (low bit of the "
-                                  "first octet clear)")
+                raise BadArgument(
+                    f"{g.hex(':')} is not a multicast address (low bit of the first octet clear)"
+                )
         self.multicast_addresses = tuple(groups)
 
     SetMulticastAddresses = setMulticastAddresses
@@ -396,10 +445,19 @@ class SampleEthernetDext(IOUserNetworkEthernet):
     #: The interface's own address: the Mac's side of the virtual wire (vethlab.wire.frames.HOST).
     mac_address_default = bytes.fromhex("020000000001")
 
-    def __init__(self, mac, *, buffer_size: int = 2048, packets: int = 64,
-                 capacities: dict[QueueKind, int] | int = 16, headroom: int = 8,
-                 tx_batch: int = 8, redrain: bool = True, macAddress=None,
-                 task_name: str = "dext") -> None:
+    def __init__(
+        self,
+        mac,
+        *,
+        buffer_size: int = 2048,
+        packets: int = 64,
+        capacities: dict[QueueKind, int] | int = 16,
+        headroom: int = 8,
+        tx_batch: int = 8,
+        redrain: bool = True,
+        macAddress=None,
+        task_name: str = "dext",
+    ) -> None:
         super().__init__(mac, task_name)
         self.buffer_size = buffer_size
         self.packet_count = packets
@@ -409,8 +467,9 @@ class SampleEthernetDext(IOUserNetworkEthernet):
         self.headroom = headroom
         self.tx_batch = tx_batch
         self.redrain = redrain
-        self.requested_mac = mac_bytes(macAddress) if macAddress is not None \
-            else self.mac_address_default
+        self.requested_mac = (
+            mac_bytes(macAddress) if macAddress is not None else self.mac_address_default
+        )
         self.counters: Counter[str] = Counter()
         self.drops: Counter[str] = Counter()
 
@@ -418,8 +477,12 @@ class SampleEthernetDext(IOUserNetworkEthernet):
         super().Start(provider)
         self.dispatch = self.CopyDispatchQueue("Default")
         options = IOUserNetworkPacketBufferPoolOptions(
-            packetCount=self.packet_count, bufferCount=self.packet_count,
-            bufferSize=self.buffer_size, maxBuffersPerPacket=1, poolFlags=PoolFlagMapToDext)
+            packetCount=self.packet_count,
+            bufferCount=self.packet_count,
+            bufferSize=self.buffer_size,
+            maxBuffersPerPacket=1,
+            poolFlags=PoolFlagMapToDext,
+        )
         pool = IOUserNetworkPacketBufferPool.CreateWithOptions(self, "vethlab", options)
         self.tx_action = OSAction.Create(self, "TxPacketAvailable", self.dispatch)
         made = {}
@@ -431,8 +494,9 @@ class SampleEthernetDext(IOUserNetworkEthernet):
         auto, fast, gig = (MEDIA_TYPES["Auto"], MEDIA_TYPES["100BaseTX"], MEDIA_TYPES["1000BaseT"])
         self.ReportAvailableMediaTypes([auto, fast, gig])
         self.SetTxPacketHeadroom(self.headroom)
-        self.RegisterEthernetInterface(self.requested_mac, pool,
-                                       [self.txs, self.txc, self.rxs, self.rxc], 4)
+        self.RegisterEthernetInterface(
+            self.requested_mac, pool, [self.txs, self.txc, self.rxs, self.rxc], 4
+        )
 
     def SetInterfaceEnable(self, isEnable: bool) -> None:
         INTERFACE_MOVES.check(self, _enable_action(isEnable))  # change nothing if illegal

@@ -69,7 +69,9 @@ class IOUserNetworkPacket:
     def getMemorySegmentOffset(self) -> int:
         """Bytes from the start of the buffer's memory segment to the buffer. With the
         question's quirk on, computed with the requested size as stride (reported)."""
-        return self.pool.layout.segment_offset(self.index, reported_stride=self.pool.reported_stride)
+        return self.pool.layout.segment_offset(
+            self.index, reported_stride=self.pool.reported_stride
+        )
 
     def GetMemorySegmentOffset(self) -> int:
         """``GetMemorySegmentOffset(&offset)`` (deprecated): same as the lowercase one."""
@@ -182,7 +184,9 @@ class IOUserNetworkPacket:
 
     def frame_bytes(self) -> bytes:
         """The frame, read by pool offset (the truth every address method is checked against)."""
-        return bytes(self.pool.CopyMemoryDescriptor().bytes_at(self.frame_offset(), self._data_length))
+        return bytes(
+            self.pool.CopyMemoryDescriptor().bytes_at(self.frame_offset(), self._data_length)
+        )
 
     def _check_fit(self, offset, length) -> tuple[int, int]:
         """``(offset, length)`` as ints, if they are a uint16 and a uint32 that fit the buffer."""
@@ -196,5 +200,7 @@ class IOUserNetworkPacket:
         return offset, length
 
     def __repr__(self) -> str:
-        return (f"<IOUserNetworkPacket {self.index}: offset {self._data_offset}, "
-                f"length {self._data_length}, headroom {self._headroom}, {self.place.name}>")
+        return (
+            f"<IOUserNetworkPacket {self.index}: offset {self._data_offset}, "
+            f"length {self._data_length}, headroom {self._headroom}, {self.place.name}>"
+        )

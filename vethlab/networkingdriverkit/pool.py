@@ -131,8 +131,11 @@ class IOUserNetworkPacketBufferPool(OSObject):
         self.name = name
         self.flags = options.poolFlags
         self.layout = PoolLayout.plan(
-            self.mac.boot, options.bufferSize, options.packetCount,
-            options.bufferCount, options.memorySegmentSize,
+            self.mac.boot,
+            options.bufferSize,
+            options.packetCount,
+            options.bufferCount,
+            options.memorySegmentSize,
         )
         #: The question's reported quirk: segment offsets reported with the requested stride.
         self.reported_stride = self.mac.requested_stride_quirk
@@ -141,8 +144,9 @@ class IOUserNetworkPacketBufferPool(OSObject):
         # Memory: zeroed, page multiple (segments always are), shared by every mapping.
         length = self.layout.length
         memory = np.zeros(round_up(length, self.mac.page_size), dtype=np.uint8)
-        self._memory = IOMemoryDescriptor(owner.task, memory, 0, length,
-                                          kIOMemoryDirectionInOut, f"pool {name!r}")
+        self._memory = IOMemoryDescriptor(
+            owner.task, memory, 0, length, kIOMemoryDirectionInOut, f"pool {name!r}"
+        )
         #: The kernel's own mapping: where the host network stack reads and writes frames.
         self.kernel_mapping: IOMemoryMap = self._memory.CreateMapping(into=self.mac.kernel)
         #: The dext's mapping made by the pool itself, with PoolFlagMapToDext only.
@@ -159,17 +163,23 @@ class IOUserNetworkPacketBufferPool(OSObject):
 
     # -- creation (C out-parameters become return values) -------------------------------
     @classmethod
-    def Create(cls, poolOwner: IOService, name: str, packetCount: int, bufferCount: int,
-               bufferSize: int) -> "IOUserNetworkPacketBufferPool":
+    def Create(
+        cls, poolOwner: IOService, name: str, packetCount: int, bufferCount: int, bufferSize: int
+    ) -> IOUserNetworkPacketBufferPool:
         """Deprecated ``Create``: no flags, so the pool is not mapped into the dext (that it
         behaves like ``CreateWithOptions`` without ``PoolFlagMapToDext`` is modelled)."""
-        return cls(poolOwner, name, IOUserNetworkPacketBufferPoolOptions(
-            packetCount=packetCount, bufferCount=bufferCount, bufferSize=bufferSize))
+        return cls(
+            poolOwner,
+            name,
+            IOUserNetworkPacketBufferPoolOptions(
+                packetCount=packetCount, bufferCount=bufferCount, bufferSize=bufferSize
+            ),
+        )
 
     @classmethod
-    def CreateWithOptions(cls, device: IOService, name: str,
-                          options: IOUserNetworkPacketBufferPoolOptions
-                          ) -> "IOUserNetworkPacketBufferPool":
+    def CreateWithOptions(
+        cls, device: IOService, name: str, options: IOUserNetworkPacketBufferPoolOptions
+    ) -> IOUserNetworkPacketBufferPool:
         """``CreateWithOptions(device, name, &options, &pool)``."""
         if not isinstance(options, IOUserNetworkPacketBufferPoolOptions):
             raise BadArgument(f"options {options!r} is not an IOUserNetworkPacketBufferPoolOptions")
@@ -264,9 +274,11 @@ class IOUserNetworkPacketBufferPool(OSObject):
 
     def __repr__(self) -> str:
         lay = self.layout
-        return (f"<IOUserNetworkPacketBufferPool {self.name!r}: {lay.packet_count} packets, "
-                f"{lay.buffer_count} buffers of {lay.buffer_size} bytes "
-                f"(asked for {lay.requested_buffer_size})>")
+        return (
+            f"<IOUserNetworkPacketBufferPool {self.name!r}: {lay.packet_count} packets, "
+            f"{lay.buffer_count} buffers of {lay.buffer_size} bytes "
+            f"(asked for {lay.requested_buffer_size})>"
+        )
 
 
 def _check_name(name) -> None:
@@ -279,11 +291,18 @@ def _check_name(name) -> None:
         )
 
 
-def _check_options(options: IOUserNetworkPacketBufferPoolOptions
-                   ) -> IOUserNetworkPacketBufferPoolOptions:
+def _check_options(
+    options: IOUserNetworkPacketBufferPoolOptions,
+) -> IOUserNetworkPacketBufferPoolOptions:
     """A copy of ``options`` whose ``uint32_t`` fields are checked and plain ints."""
-    options = replace(options, **{f.name: uint32(f.name, getattr(options, f.name))
-                                   for f in fields(options) if f.name != "dmaSpecification"})
+    options = replace(
+        options,
+        **{
+            f.name: uint32(f.name, getattr(options, f.name))
+            for f in fields(options)
+            if f.name != "dmaSpecification"
+        },
+    )
     if options.poolFlags & ~PoolFlagMask:
         raise BadArgument(
             f"poolFlags 0x{options.poolFlags:x} has unknown bits "

@@ -30,7 +30,8 @@ Provenance:
   that did not come from RX submission (other drivers report the opposite: uncertain); the
   TX doorbell is edge-triggered.
 * modelled: which moment makes it too early (vethlab refuses ``SetEnable(true)`` on all four
-  queues until ``RegisterEthernetInterface`` took them), the error codes of the other refusals (full queue ``kIOReturnOverrun``, empty
+  queues until ``RegisterEthernetInterface`` took them), the error codes of the other
+  refusals (full queue ``kIOReturnOverrun``, empty
   queue ``kIOReturnUnderrun``, wrong side ``kIOReturnNotPermitted``, wrong packet
   ``kIOReturnBadArgument``), the edge being "the queue went from empty to non-empty", what
   ``requestDequeue`` does, purging on disable, and the round-robin scheduler.
@@ -40,7 +41,7 @@ from __future__ import annotations
 
 import enum
 from collections import deque
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from vethlab.driverkit.dispatch import IODataQueueDispatchSource, IODispatchQueue
 from vethlab.driverkit.service import OSObject
@@ -130,12 +131,18 @@ class QueueKind(enum.Enum):
 
 #: The kernel's move of PACKET_MOVES onto a submission queue, off a completion queue, and
 #: from a submission queue back to the pool when it is purged.
-_KERNEL_ENQUEUE = {QueueKind.TX_SUBMISSION: "submit (kernel)",
-                   QueueKind.RX_SUBMISSION: "stock / recycle (kernel)"}
-_KERNEL_DEQUEUE = {QueueKind.TX_COMPLETION: "reclaim (kernel)",
-                   QueueKind.RX_COMPLETION: "deliver (kernel)"}
-_KERNEL_PURGE = {QueueKind.TX_SUBMISSION: "purgePackets / disable (kernel)",
-                 QueueKind.RX_SUBMISSION: "unstock on disable (kernel)"}
+_KERNEL_ENQUEUE = {
+    QueueKind.TX_SUBMISSION: "submit (kernel)",
+    QueueKind.RX_SUBMISSION: "stock / recycle (kernel)",
+}
+_KERNEL_DEQUEUE = {
+    QueueKind.TX_COMPLETION: "reclaim (kernel)",
+    QueueKind.RX_COMPLETION: "deliver (kernel)",
+}
+_KERNEL_PURGE = {
+    QueueKind.TX_SUBMISSION: "purgePackets / disable (kernel)",
+    QueueKind.RX_SUBMISSION: "unstock on disable (kernel)",
+}
 
 
 # --- where each packet is ---------------------------------------------------------------------
@@ -186,7 +193,9 @@ class IOUserNetworkPacketQueue(OSObject):
             raise BadArgument(f"pool {pool!r} must be an IOUserNetworkPacketBufferPool (not NULL)")
         capacity, queueId = uint32("capacity", capacity), uint32("queueId", queueId)
         if capacity == 0:
-            raise BadArgument("capacity 0: a queue must hold at least one packet; allowed: 1..0xffffffff")
+            raise BadArgument(
+                "capacity 0: a queue must hold at least one packet; allowed: 1..0xffffffff"
+            )
         if not isinstance(dispatchQueue, IODispatchQueue):
             raise BadArgument(f"dispatchQueue {dispatchQueue!r} is not an IODispatchQueue")
         self.pool = pool
@@ -195,8 +204,11 @@ class IOUserNetworkPacketQueue(OSObject):
         self.queueId = queueId
         self.dispatchQueue = dispatchQueue
         QUEUE_MOVES.start(self)
-        self.direction = (kIOUserNetworkPacketDirectionTx if self.kind.name.startswith("TX")
-                          else kIOUserNetworkPacketDirectionRx)
+        self.direction = (
+            kIOUserNetworkPacketDirectionTx
+            if self.kind.name.startswith("TX")
+            else kIOUserNetworkPacketDirectionRx
+        )
         self._packets: deque[IOUserNetworkPacket] = deque()
         self._source = IODataQueueDispatchSource(self, dispatchQueue)
         self.on_purge: Callable[[list[IOUserNetworkPacket], str], None] | None = None
@@ -205,8 +217,9 @@ class IOUserNetworkPacketQueue(OSObject):
         pool.packet_queues.append(self)
 
     @classmethod
-    def Create(cls, pool, owner, capacity: int, queueId: int, dispatchQueue
-               ) -> "IOUserNetworkPacketQueue":
+    def Create(
+        cls, pool, owner, capacity: int, queueId: int, dispatchQueue
+    ) -> IOUserNetworkPacketQueue:
         """``Create(pool, owner, capacity, queueId, dispatchQueue, &queue)``: born disabled."""
         if cls is IOUserNetworkPacketQueue:
             raise BadArgument("create one of the four subclasses, not the base class")
@@ -269,14 +282,17 @@ class IOUserNetworkPacketQueue(OSObject):
         if not isinstance(packet, IOUserNetworkPacket):
             raise BadArgument(f"{packet!r} is not an IOUserNetworkPacket")
         if packet.pool is not self.pool:
-            raise BadArgument(f"packet {packet.index} belongs to pool {packet.pool.name!r}, "
-                              f"not to this queue's pool {self.pool.name!r}")
+            raise BadArgument(
+                f"packet {packet.index} belongs to pool {packet.pool.name!r}, "
+                f"not to this queue's pool {self.pool.name!r}"
+            )
 
     def _check_room(self) -> None:
         if len(self._packets) >= self.capacity:
-            raise IllegalMove(kIOReturnOverrun,
-                              f"{self.kind.title} queue is full: {self.capacity} of "
-                              f"{self.capacity} packets")
+            raise IllegalMove(
+                kIOReturnOverrun,
+                f"{self.kind.title} queue is full: {self.capacity} of {self.capacity} packets",
+            )
 
     def _push(self, packet: IOUserNetworkPacket, action: str) -> None:
         """Move ``packet`` onto this queue by ``action``, after every check passed."""
@@ -320,8 +336,9 @@ class IOUserNetworkPacketQueue(OSObject):
             added += 1
         return added
 
-    def enqueuePackets(self, packets: Iterable[IOUserNetworkPacket], count: int | None = None,
-                       options: int = 0) -> None:
+    def enqueuePackets(
+        self, packets: Iterable[IOUserNetworkPacket], count: int | None = None, options: int = 0
+    ) -> None:
         """The lowercase wrapper (observed): kIOReturnOverrun only when not one packet was
         taken; a partial accept is a success, and the packets after it are silently left
         with the caller (check ``packet.place``, or enqueue one at a time)."""
@@ -330,8 +347,9 @@ class IOUserNetworkPacketQueue(OSObject):
             count = uint32("count", count, 0, len(packets))
             packets = packets[:count]
         if packets and self.EnqueuePackets(packets) == 0:
-            raise IllegalMove(kIOReturnOverrun,
-                              f"{self.kind.title} queue accepted none of {len(packets)} packets")
+            raise IllegalMove(
+                kIOReturnOverrun, f"{self.kind.title} queue accepted none of {len(packets)} packets"
+            )
 
     def DequeuePacket(self) -> IOUserNetworkPacket:
         """The oldest packet of this submission queue. Raises kIOReturnUnderrun when empty
@@ -390,8 +408,10 @@ class IOUserNetworkPacketQueue(OSObject):
         return packets
 
     def __repr__(self) -> str:
-        return (f"<{type(self).__name__} id {self.queueId}: {len(self._packets)}/{self.capacity} "
-                f"packets, {self.state.name}>")
+        return (
+            f"<{type(self).__name__} id {self.queueId}: {len(self._packets)}/{self.capacity} "
+            f"packets, {self.state.name}>"
+        )
 
 
 class IOUserNetworkTxSubmissionQueue(IOUserNetworkPacketQueue):

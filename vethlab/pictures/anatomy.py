@@ -45,7 +45,14 @@ from vethlab.pictures.style import COLORS, FONT_SIZE, MONO_FONT
 from vethlab.question.scenario import METHODS, QuestionDext, read_packet
 from vethlab.wire.host import native_flow_data_offset
 
-__all__ = ["draw_buffer_anatomy", "Landing", "anatomy_notes", "notes_under", "fresh_axes", "FORMULA_NAMES"]
+__all__ = [
+    "draw_buffer_anatomy",
+    "Landing",
+    "anatomy_notes",
+    "notes_under",
+    "fresh_axes",
+    "FORMULA_NAMES",
+]
 
 # Vertical layout, in data units (the axes run 0..10 upwards).
 _BAR = (4.3, 5.5)  # bottom and top of the buffer bar
@@ -107,9 +114,15 @@ class _ByteAxis:
 def _zoom_end(packet: IOUserNetworkPacket, landings: list[Landing]) -> int:
     """Bytes to magnify: past the headroom, the data offset, the link header and every
     landing near the start, plus a little payload, rounded up to 16."""
-    interesting = [packet.GetHeadroom(), packet.getDataOffset() + max(packet.getLinkHeaderLength(), 14)]
-    interesting += [lnd.within for lnd in landings
-                    if lnd.buffer == packet.index and lnd.within is not None and lnd.within < 512]
+    interesting = [
+        packet.GetHeadroom(),
+        packet.getDataOffset() + max(packet.getLinkHeaderLength(), 14),
+    ]
+    interesting += [
+        lnd.within
+        for lnd in landings
+        if lnd.buffer == packet.index and lnd.within is not None and lnd.within < 512
+    ]
     end = max(interesting) + 16
     return round_up(end, 16)
 
@@ -121,14 +134,25 @@ def _landings(dext: QuestionDext | None, packet: IOUserNetworkPacket) -> list[La
         # The question's two formulas need the question's mappings; today's needs none, so it
         # is read in the pool owner's task, with the reader read_packet uses for the question.
         keys = ["current_api"]
-        dext = SimpleNamespace(task=packet.pool.owner.task, pool_md=packet.pool.CopyMemoryDescriptor())
+        dext = SimpleNamespace(
+            task=packet.pool.owner.task, pool_md=packet.pool.CopyMemoryDescriptor()
+        )
     found = []
     for key in keys:
         reading = read_packet(dext, key, packet)
         offset = reading.read_offset
         buffer, within = layout.locate(offset) if offset is not None else (None, None)
-        found.append(Landing(key, reading.read_address, offset, reading.offset_error, buffer,
-                             within, reading.fault))
+        found.append(
+            Landing(
+                key,
+                reading.read_address,
+                offset,
+                reading.offset_error,
+                buffer,
+                within,
+                reading.fault,
+            )
+        )
     return found
 
 
@@ -140,9 +164,14 @@ def anatomy_notes(packet: IOUserNetworkPacket, landings: list[Landing]) -> list[
         ("documented", "data offset counts from the buffer's start, headroom included"),
     ]
     if layout.buffer_size != layout.requested_buffer_size:
-        notes.append(("source", f"bufferSize {layout.requested_buffer_size} → "
-                                  f"{layout.buffer_size} by XNU's size rule "
-                                  "(that DriverKit pools use it is undocumented)"))
+        notes.append(
+            (
+                "source",
+                f"bufferSize {layout.requested_buffer_size} → "
+                f"{layout.buffer_size} by XNU's size rule "
+                "(that DriverKit pools use it is undocumented)",
+            )
+        )
     if packet.getDataOffset() == native_flow_data_offset(packet.GetHeadroom()):
         notes.append(("observed", "native flows: the frame starts 2 bytes past the headroom"))
     if packet.pool.reported_stride and layout.stride_error:
@@ -200,8 +229,9 @@ def _address_text(mapping, pool_offset: int) -> str:
     return f"0x{mapping.address_of(pool_offset):x}"
 
 
-def draw_buffer_anatomy(ax, packet: IOUserNetworkPacket, *, mapping=None,
-                        dext: QuestionDext | None = None):
+def draw_buffer_anatomy(
+    ax, packet: IOUserNetworkPacket, *, mapping=None, dext: QuestionDext | None = None
+):
     """Draw ``packet``'s buffer and where the three address formulas land; return ``ax``.
 
     ``mapping`` is the mapping whose addresses label the buffer base and the frame (default:
@@ -248,28 +278,68 @@ def draw_buffer_anatomy(ax, packet: IOUserNetworkPacket, *, mapping=None,
     bottom, top = _BAR
     for name, lo, hi, colour in regions:
         x0, x1 = axis(lo), axis(hi)
-        ax.add_patch(Rectangle((x0, bottom), x1 - x0, top - bottom, facecolor=colour,
-                               edgecolor=COLORS["buffer_edge"], linewidth=0.6,
-                               hatch="////" if name == "gap" else None, zorder=2))
+        ax.add_patch(
+            Rectangle(
+                (x0, bottom),
+                x1 - x0,
+                top - bottom,
+                facecolor=colour,
+                edgecolor=COLORS["buffer_edge"],
+                linewidth=0.6,
+                hatch="////" if name == "gap" else None,
+                zorder=2,
+            )
+        )
         label = {"gap": f"{hi - lo}"}.get(name, name)
         light = name in ("link header",)
         if x1 - x0 > 0.012 * max(len(label), 2):
-            ax.text((x0 + x1) / 2, (bottom + top) / 2, label, ha="center", va="center",
-                    zorder=3, **dict(text, color="white" if light else COLORS["text"]))
-    ax.add_patch(Rectangle((0, bottom), 1, top - bottom, fill=False,
-                           edgecolor=COLORS["buffer_edge"], linewidth=1.2, zorder=3))
+            ax.text(
+                (x0 + x1) / 2,
+                (bottom + top) / 2,
+                label,
+                ha="center",
+                va="center",
+                zorder=3,
+                **dict(text, color="white" if light else COLORS["text"]),
+            )
+    ax.add_patch(
+        Rectangle(
+            (0, bottom),
+            1,
+            top - bottom,
+            fill=False,
+            edgecolor=COLORS["buffer_edge"],
+            linewidth=1.2,
+            zorder=3,
+        )
+    )
 
     # byte ticks in the magnified part, and where the scale changes
     if axis.zoom < size:
         step = next(s for s in (1, 2, 4, 8, 16, 32, 64) if axis.zoom / s <= 80)
         ticks = axis(np.arange(0, axis.zoom + 1, step))
-        ax.vlines(ticks, bottom, bottom + 0.18, color=COLORS["buffer_edge"], linewidth=0.4, zorder=3)
+        ax.vlines(
+            ticks, bottom, bottom + 0.18, color=COLORS["buffer_edge"], linewidth=0.4, zorder=3
+        )
         xz = axis(axis.zoom)
-        ax.vlines(xz, bottom, top + 0.35, color=COLORS["muted_text"], linestyle="--",
-                  linewidth=0.8, zorder=4)
-        ax.text(xz + 0.005, top + 0.2, f"scale changes at byte {axis.zoom}: "
-                f"bytes before are drawn {axis.magnified:.0f}× wider", ha="left", va="bottom",
-                **dict(text, fontsize=FONT_SIZE - 1, color=COLORS["muted_text"]))
+        ax.vlines(
+            xz,
+            bottom,
+            top + 0.35,
+            color=COLORS["muted_text"],
+            linestyle="--",
+            linewidth=0.8,
+            zorder=4,
+        )
+        ax.text(
+            xz + 0.005,
+            top + 0.2,
+            f"scale changes at byte {axis.zoom}: "
+            f"bytes before are drawn {axis.magnified:.0f}× wider",
+            ha="left",
+            va="bottom",
+            **dict(text, fontsize=FONT_SIZE - 1, color=COLORS["muted_text"]),
+        )
 
     # offsets of the region edges under the bar
     edges = sorted({0, headroom, offset, offset + link, end, size})
@@ -284,29 +354,71 @@ def draw_buffer_anatomy(ax, packet: IOUserNetworkPacket, *, mapping=None,
     # -- brackets: headroom, data offset, data length ---------------------------------------
     def bracket(lo, hi, y, label, colour=COLORS["text"]):
         x0, x1 = axis(lo), axis(hi)
-        ax.annotate("", (x0, y), (x1, y), arrowprops=dict(arrowstyle="|-|", color=colour,
-                    linewidth=0.8, shrinkA=0, shrinkB=0, mutation_scale=3))
+        ax.annotate(
+            "",
+            (x0, y),
+            (x1, y),
+            arrowprops=dict(
+                arrowstyle="|-|",
+                color=colour,
+                linewidth=0.8,
+                shrinkA=0,
+                shrinkB=0,
+                mutation_scale=3,
+            ),
+        )
         room = x1 - x0
-        ax.text(x1 + 0.006 if room < 0.25 else (x0 + x1) / 2, y, label,
-                ha="left" if room < 0.25 else "center", va="center",
-                bbox=dict(facecolor="white", edgecolor="none", pad=0.5), **mono)
+        ax.text(
+            x1 + 0.006 if room < 0.25 else (x0 + x1) / 2,
+            y,
+            label,
+            ha="left" if room < 0.25 else "center",
+            va="center",
+            bbox=dict(facecolor="white", edgecolor="none", pad=0.5),
+            **mono,
+        )
 
     bracket(0, headroom, _BRACKETS["headroom"], f"GetHeadroom() = {headroom}")
     bracket(0, offset, _BRACKETS["data offset"], f"getDataOffset() = {offset}")
-    bracket(offset, end, _BRACKETS["data"],
-            f"getDataLength() = {length}" + (f", link header {link}" if link else ""))
+    bracket(
+        offset,
+        end,
+        _BRACKETS["data"],
+        f"getDataLength() = {length}" + (f", link header {link}" if link else ""),
+    )
     if size - end > 0:
-        ax.text(axis((end + size) / 2) if axis(size) - axis(end) > 0.2 else 1.0,
-                _BRACKETS["data"], f"tailroom {size - end}", ha="center", va="center",
-                **dict(text, color=COLORS["muted_text"]))
+        ax.text(
+            axis((end + size) / 2) if axis(size) - axis(end) > 0.2 else 1.0,
+            _BRACKETS["data"],
+            f"tailroom {size - end}",
+            ha="center",
+            va="center",
+            **dict(text, color=COLORS["muted_text"]),
+        )
 
     # addresses of the base and of the frame, in the chosen mapping
     base = layout.buffer_offset(packet.index)
-    where = "" if mapping is None else f" (in {mapping.task.name}'s mapping at 0x{mapping.GetAddress():x})"
-    ax.text(0, _ADDRESS_ROW, f"buffer base {_address_text(mapping, base)}{where}", ha="left",
-            va="center", **mono)
-    ax.text(1, _ADDRESS_ROW, f"frame {_address_text(mapping, packet.frame_offset())}", ha="right",
-            va="center", **mono)
+    where = (
+        ""
+        if mapping is None
+        else f" (in {mapping.task.name}'s mapping at 0x{mapping.GetAddress():x})"
+    )
+    ax.text(
+        0,
+        _ADDRESS_ROW,
+        f"buffer base {_address_text(mapping, base)}{where}",
+        ha="left",
+        va="center",
+        **mono,
+    )
+    ax.text(
+        1,
+        _ADDRESS_ROW,
+        f"frame {_address_text(mapping, packet.frame_offset())}",
+        ha="right",
+        va="center",
+        **mono,
+    )
 
     # -- the three formulas ----------------------------------------------------------------
     drawn, arrow_x = {}, {}
@@ -314,13 +426,15 @@ def draw_buffer_anatomy(ax, packet: IOUserNetworkPacket, *, mapping=None,
     # off the same edge, the one whose byte is farther away is drawn farther out.
     off_edge = {"left": [], "right": []}
     for landing in landings:
-        if landing.pool_offset is not None and not (landing.buffer == packet.index
-                                                    and landing.within is not None):
+        if landing.pool_offset is not None and not (
+            landing.buffer == packet.index and landing.within is not None
+        ):
             off_edge["right" if landing.pool_offset > base else "left"].append(landing)
     for side, group in off_edge.items():
         for rank, landing in enumerate(sorted(group, key=lambda lnd: abs(lnd.pool_offset - base))):
-            arrow_x[landing.key] = (_OFF_RIGHT + _OFF_STEP * rank if side == "right"
-                                    else _OFF_LEFT - _OFF_STEP * rank)
+            arrow_x[landing.key] = (
+                _OFF_RIGHT + _OFF_STEP * rank if side == "right" else _OFF_LEFT - _OFF_STEP * rank
+            )
     for row, landing in zip(_ARROW_ROWS, landings):
         spec = METHODS[landing.key]
         colour = COLORS["right_read"] if landing.right else COLORS["wrong_read"]
@@ -334,33 +448,66 @@ def draw_buffer_anatomy(ax, packet: IOUserNetworkPacket, *, mapping=None,
         x_label = min(max(x_to, 0.0), 1.0)
         ha = "left" if x_label < 0.55 else "right"
         tip = top + 0.02 if landing.pool_offset is not None else (top + bottom) / 2 + 0.35
-        ax.annotate("", (x_to, tip), (x_to, row - 0.55),
-                    arrowprops=dict(arrowstyle="-|>", color=colour, linewidth=1.4,
-                                    shrinkA=0, shrinkB=0), zorder=5)
+        ax.annotate(
+            "",
+            (x_to, tip),
+            (x_to, row - 0.55),
+            arrowprops=dict(arrowstyle="-|>", color=colour, linewidth=1.4, shrinkA=0, shrinkB=0),
+            zorder=5,
+        )
         if landing.pool_offset is None:
             ax.plot([x_to], [(top + bottom) / 2], marker="X", markersize=11, color=colour, zorder=6)
-            ax.text(x_to, bottom - 0.1, "not\nmapped", ha="center", va="top",
-                    **dict(text, fontsize=FONT_SIZE - 1, color=colour))
+            ax.text(
+                x_to,
+                bottom - 0.1,
+                "not\nmapped",
+                ha="center",
+                va="top",
+                **dict(text, fontsize=FONT_SIZE - 1, color=colour),
+            )
         ax.plot([x_to, x_label], [row - 0.55, row - 0.55], color=colour, linewidth=1.4)
         # labels start just beside their own arrow, on white, so an arrow of a row above that
         # lands on the same byte does not run through the text
         x_text = x_label + (0.006 if ha == "left" else -0.006)
         plate = dict(facecolor="white", edgecolor="none", pad=0.4, alpha=0.9)
-        ax.text(x_text, row, f"{FORMULA_NAMES[landing.key]}: {_describe_miss(landing, packet)}",
-                ha=ha, va="bottom", zorder=6, bbox=plate,
-                **dict(text, color=colour, fontweight="bold"))
-        ax.text(x_text, row - 0.08, f"{spec.cpp} = 0x{landing.address:x}", ha=ha, va="top",
-                zorder=6, bbox=plate, **dict(mono, fontsize=FONT_SIZE - 0.5))
+        ax.text(
+            x_text,
+            row,
+            f"{FORMULA_NAMES[landing.key]}: {_describe_miss(landing, packet)}",
+            ha=ha,
+            va="bottom",
+            zorder=6,
+            bbox=plate,
+            **dict(text, color=colour, fontweight="bold"),
+        )
+        ax.text(
+            x_text,
+            row - 0.08,
+            f"{spec.cpp} = 0x{landing.address:x}",
+            ha=ha,
+            va="top",
+            zorder=6,
+            bbox=plate,
+            **dict(mono, fontsize=FONT_SIZE - 0.5),
+        )
         drawn[landing.key] = landing
 
     for side, group in off_edge.items():
         count = len(group)
         if count:
-            x = _OFF_LEFT - _OFF_STEP * (count - 1) / 2 if side == "left" else \
-                _OFF_RIGHT + _OFF_STEP * (count - 1) / 2
-            ax.text(x, (bottom + top) / 2, "earlier\nin the\npool" if side == "left" else
-                    "later\nin the\npool", ha="center", va="center",
-                    **dict(text, fontsize=FONT_SIZE - 1, color=COLORS["muted_text"]))
+            x = (
+                _OFF_LEFT - _OFF_STEP * (count - 1) / 2
+                if side == "left"
+                else _OFF_RIGHT + _OFF_STEP * (count - 1) / 2
+            )
+            ax.text(
+                x,
+                (bottom + top) / 2,
+                "earlier\nin the\npool" if side == "left" else "later\nin the\npool",
+                ha="center",
+                va="center",
+                **dict(text, fontsize=FONT_SIZE - 1, color=COLORS["muted_text"]),
+            )
 
     # -- provenance -------------------------------------------------------------------------
     notes = anatomy_notes(packet, landings)
@@ -373,7 +520,10 @@ def draw_buffer_anatomy(ax, packet: IOUserNetworkPacket, *, mapping=None,
     ax.set_title(
         f"packet {packet.index}: a {size}-byte buffer in segment {segment}, "
         f"GetMemorySegmentOffset() = {packet.GetMemorySegmentOffset()}{quirk}",
-        fontsize=FONT_SIZE + 1, color=COLORS["text"], loc="left")
+        fontsize=FONT_SIZE + 1,
+        color=COLORS["text"],
+        loc="left",
+    )
 
     ax.vethlab = {
         "index": packet.index,

@@ -64,9 +64,16 @@ _KIND_TEXT = {
     "tailroom": "tailroom (after the frame)",
     "unused": "in no buffer",
 }
-_LAYER_KIND = {"eth": "link_header", "arp": "network_header", "ipv4": "network_header",
-               "ipv6": "network_header", "icmp": "transport_header",
-               "icmpv6": "transport_header", "udp": "transport_header", "payload": "payload"}
+_LAYER_KIND = {
+    "eth": "link_header",
+    "arp": "network_header",
+    "ipv4": "network_header",
+    "ipv6": "network_header",
+    "icmp": "transport_header",
+    "icmpv6": "transport_header",
+    "udp": "transport_header",
+    "payload": "payload",
+}
 
 
 @dataclass(frozen=True)
@@ -104,7 +111,9 @@ def _frame_regions(frame: bytes, at: int, lo: int, hi: int, packet: int) -> list
         s, e = max(s + at, lo), min(e + at, hi)
         if e <= s:
             continue
-        kind = "padding" if name == "eth.padding" else _LAYER_KIND.get(name.split(".")[0], "payload")
+        kind = (
+            "padding" if name == "eth.padding" else _LAYER_KIND.get(name.split(".")[0], "payload")
+        )
         out.append(Region(s, e, kind, f"{name} of packet {packet}", packet))
     return out
 
@@ -123,8 +132,9 @@ def pool_dump(pool, host, start: int, length: int, mapping=None, *, marks=(), ti
             write = current[packet]
             regions += _frame_regions(write.frame, write.offset, s, e, packet)
         elif kind == "stale":
-            regions.append(Region(s, e, "stale", f"stale bytes of packet {packet}'s earlier frame",
-                                  packet))
+            regions.append(
+                Region(s, e, "stale", f"stale bytes of packet {packet}'s earlier frame", packet)
+            )
         else:
             regions += _unwritten(pool, s, e)
     regions = [Region(r.start - start, r.end - start, r.kind, r.label, r.packet) for r in regions]
@@ -185,20 +195,34 @@ def reading_dumps(result, packet: int, length: int = 64) -> tuple[HexDump, HexDu
     if reading.read_offset is None or mapping is None:
         raise ValueError(f"packet {packet}'s read at 0x{reading.read_address:x} is not in the pool")
     n = min(length, reading.data_length)
-    read = pool_dump(pool, host, reading.read_offset, n, mapping,
-                     marks=[(reading.read_offset, f"{result.spec.title} reads packet {packet} here")],
-                     title=f"what {result.spec.title} read for packet {packet}")
-    frame = pool_dump(pool, host, reading.frame_offset, n, mapping,
-                      marks=[(reading.frame_offset, f"packet {packet}'s frame starts here")],
-                      title=_frame_title(packet, reading.offset_error))
+    read = pool_dump(
+        pool,
+        host,
+        reading.read_offset,
+        n,
+        mapping,
+        marks=[(reading.read_offset, f"{result.spec.title} reads packet {packet} here")],
+        title=f"what {result.spec.title} read for packet {packet}",
+    )
+    frame = pool_dump(
+        pool,
+        host,
+        reading.frame_offset,
+        n,
+        mapping,
+        marks=[(reading.frame_offset, f"packet {packet}'s frame starts here")],
+        title=_frame_title(packet, reading.offset_error),
+    )
     return read, frame
 
 
 def _frame_title(packet: int, error: int) -> str:
     if not error:
         return f"packet {packet}'s frame, exactly where the method read"
-    return (f"packet {packet}'s real frame: the read was {abs(error)} bytes "
-            f"{'too early' if error < 0 else 'too late'}")
+    return (
+        f"packet {packet}'s real frame: the read was {abs(error)} bytes "
+        f"{'too early' if error < 0 else 'too late'}"
+    )
 
 
 def first_junk_packet(result, length: int = 64) -> int | None:
@@ -222,8 +246,9 @@ def _kind_at(regions: list[Region], n: int) -> list[str]:
     return kinds
 
 
-def hexdump_text(data, regions=(), base_address: int = 0, *, width: int = 16, marks=(),
-                 codes: bool = True) -> str:
+def hexdump_text(
+    data, regions=(), base_address: int = 0, *, width: int = 16, marks=(), codes: bool = True
+) -> str:
     """The dump as text: address, bytes in hex, ASCII; under each line, one code per byte
     (``REGION_CODES``: h headroom, L link header, N network, T transport, P payload, p padding,
     s stale, 0 zero, t tailroom, - in no buffer), and a key of the codes used at the end."""
@@ -235,17 +260,18 @@ def hexdump_text(data, regions=(), base_address: int = 0, *, width: int = 16, ma
     lines = []
     pad = " " * (digits + 4)
     for row in range(0, len(data), width):
-        chunk = data[row:row + width]
+        chunk = data[row : row + width]
         cells = [f"{b:02x}" for b in chunk]
         hexes = " ".join(cells[:8]) + ("  " + " ".join(cells[8:]) if len(cells) > 8 else "")
         text = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
         lines.append(f"0x{base_address + row:0{digits}x}  {hexes:<{3 * width + 1}} |{text}|")
         if codes:
-            cc = [REGION_CODES[k] * 2 for k in kinds[row:row + width]]
+            cc = [REGION_CODES[k] * 2 for k in kinds[row : row + width]]
             line = " ".join(cc[:8]) + ("  " + " ".join(cc[8:]) if len(cc) > 8 else "")
             owners = _owners(regions, row, row + width)
-            lines.append((pad + f"{line:<{3 * width + 1}}" + (f"  {owners}" if owners else "")
-                          ).rstrip())
+            lines.append(
+                (pad + f"{line:<{3 * width + 1}}" + (f"  {owners}" if owners else "")).rstrip()
+            )
         for offset, label in marks:
             if row <= offset < row + width:
                 col = offset - row
@@ -284,8 +310,17 @@ def _kind_color(kind: str) -> str:
     return FIELD_LAYER_COLORS.get(kind, COLORS["frame"])
 
 
-def draw_hexdump(ax, data, regions=(), base_address: int = 0, *, width: int = 16, marks=(),
-                 title: str | None = None, legend: bool = True):
+def draw_hexdump(
+    ax,
+    data,
+    regions=(),
+    base_address: int = 0,
+    *,
+    width: int = 16,
+    marks=(),
+    title: str | None = None,
+    legend: bool = True,
+):
     """Draw a hex dump: one row per ``width`` bytes, each byte's cell coloured by its region,
     the address on the left and ASCII on the right; ``marks`` (``(offset, label)``) get an
     arrow. ``data`` may be a :class:`HexDump`. Returns ``ax``; ``ax.vethlab`` records the rows,
@@ -301,32 +336,77 @@ def draw_hexdump(ax, data, regions=(), base_address: int = 0, *, width: int = 16
     idx = np.arange(n)
     col, row = idx % width, idx // width
     x = col * 1.0 + (col >= 8) * 0.4  # a gap between the two halves, as in hexdump -C
-    verts = np.stack([np.stack([x, row + 0.05], -1), np.stack([x + 0.96, row + 0.05], -1),
-                      np.stack([x + 0.96, row + 0.95], -1), np.stack([x, row + 0.95], -1)], 1)
-    ax.add_collection(PolyCollection(verts, facecolors=[_kind_color(k) for k in kinds],
-                                     edgecolors="white", linewidths=0.5))
+    verts = np.stack(
+        [
+            np.stack([x, row + 0.05], -1),
+            np.stack([x + 0.96, row + 0.05], -1),
+            np.stack([x + 0.96, row + 0.95], -1),
+            np.stack([x, row + 0.95], -1),
+        ],
+        1,
+    )
+    ax.add_collection(
+        PolyCollection(
+            verts, facecolors=[_kind_color(k) for k in kinds], edgecolors="white", linewidths=0.5
+        )
+    )
     dark = {"link_header", "stale", "transport_header"}
     for i, b in enumerate(data):
-        ax.text(x[i] + 0.48, row[i] + 0.52, f"{b:02x}", ha="center", va="center",
-                fontsize=FONT_SIZE, family=MONO_FONT,
-                color="white" if kinds[i] in dark else COLORS["text"])
+        ax.text(
+            x[i] + 0.48,
+            row[i] + 0.52,
+            f"{b:02x}",
+            ha="center",
+            va="center",
+            fontsize=FONT_SIZE,
+            family=MONO_FONT,
+            color="white" if kinds[i] in dark else COLORS["text"],
+        )
     right = width + 0.4 + 0.5
     for r in range(rows):
-        chunk = data[r * width:(r + 1) * width]
-        ax.text(-0.4, r + 0.52, f"0x{base_address + r * width:x}", ha="right", va="center",
-                fontsize=FONT_SIZE, family=MONO_FONT, color=COLORS["muted_text"])
-        ax.text(right, r + 0.52, "".join(chr(b) if 32 <= b < 127 else "." for b in chunk),
-                ha="left", va="center", fontsize=FONT_SIZE, family=MONO_FONT)
+        chunk = data[r * width : (r + 1) * width]
+        ax.text(
+            -0.4,
+            r + 0.52,
+            f"0x{base_address + r * width:x}",
+            ha="right",
+            va="center",
+            fontsize=FONT_SIZE,
+            family=MONO_FONT,
+            color=COLORS["muted_text"],
+        )
+        ax.text(
+            right,
+            r + 0.52,
+            "".join(chr(b) if 32 <= b < 127 else "." for b in chunk),
+            ha="left",
+            va="center",
+            fontsize=FONT_SIZE,
+            family=MONO_FONT,
+        )
         owners = _owners(regions, r * width, (r + 1) * width)
         if owners:
-            ax.text(right + width * 0.7, r + 0.52, owners, ha="left", va="center",
-                    fontsize=FONT_SIZE - 1, color=COLORS["muted_text"])
+            ax.text(
+                right + width * 0.7,
+                r + 0.52,
+                owners,
+                ha="left",
+                va="center",
+                fontsize=FONT_SIZE - 1,
+                color=COLORS["muted_text"],
+            )
     for offset, label in marks:
         r, c = divmod(offset, width)
         xc = c + (0.4 if c >= 8 else 0) + 0.48
-        ax.annotate(label, xy=(xc, r + 0.05), xytext=(xc - 0.3, r - 0.75), ha="left",
-                    fontsize=FONT_SIZE, color=COLORS["text"],
-                    arrowprops=dict(arrowstyle="->", color=COLORS["text"], lw=0.8))
+        ax.annotate(
+            label,
+            xy=(xc, r + 0.05),
+            xytext=(xc - 0.3, r - 0.75),
+            ha="left",
+            fontsize=FONT_SIZE,
+            color=COLORS["text"],
+            arrowprops=dict(arrowstyle="->", color=COLORS["text"], lw=0.8),
+        )
     ax.set_xlim(-0.2, right + width * 0.62)  # owner notes may run past: they are not clipped
     ax.set_ylim(rows + 0.1, -1.3 if marks else -0.1)
     ax.set_axis_off()
@@ -334,9 +414,21 @@ def draw_hexdump(ax, data, regions=(), base_address: int = 0, *, width: int = 16
         ax.set_title(title, fontsize=FONT_SIZE + 1, loc="left")
     used = [k for k in REGION_CODES if k in set(kinds)]
     if legend and used:
-        ax.legend(handles=[Patch(facecolor=_kind_color(k), label=_KIND_TEXT[k]) for k in used],
-                  loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=FONT_SIZE - 1,
-                  frameon=False, handlelength=1.0, borderaxespad=0.0)
-    ax.vethlab = {"rows": rows, "bytes": n, "kinds": kinds, "regions": regions,
-                  "marks": list(marks), "base_address": base_address}
+        ax.legend(
+            handles=[Patch(facecolor=_kind_color(k), label=_KIND_TEXT[k]) for k in used],
+            loc="upper left",
+            bbox_to_anchor=(1.0, 1.0),
+            fontsize=FONT_SIZE - 1,
+            frameon=False,
+            handlelength=1.0,
+            borderaxespad=0.0,
+        )
+    ax.vethlab = {
+        "rows": rows,
+        "bytes": n,
+        "kinds": kinds,
+        "regions": regions,
+        "marks": list(marks),
+        "base_address": base_address,
+    }
     return ax

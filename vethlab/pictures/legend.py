@@ -46,11 +46,22 @@ def add_provenance_notes(ax, rules, *, below_points: float = 30.0) -> list[tuple
     handles = [Patch(facecolor=PROVENANCE_COLORS[label]) for label, _ in rules]
     texts = [f"{label}: {text}" for label, text in rules]
     where = offset_copy(ax.transAxes, fig=ax.figure, y=-below_points, units="points")
-    notes = Legend(ax, handles, texts, loc="upper left", bbox_to_anchor=(0.0, 0.0),
-                   bbox_transform=where, frameon=False, fontsize=FONT_SIZE - 1,
-                   handlelength=0.9, handleheight=0.9, borderaxespad=0.0, borderpad=0.0,
-                   labelspacing=0.25)
-    for text, (label, _) in zip(notes.get_texts(), rules):
+    notes = Legend(
+        ax,
+        handles,
+        texts,
+        loc="upper left",
+        bbox_to_anchor=(0.0, 0.0),
+        bbox_transform=where,
+        frameon=False,
+        fontsize=FONT_SIZE - 1,
+        handlelength=0.9,
+        handleheight=0.9,
+        borderaxespad=0.0,
+        borderpad=0.0,
+        labelspacing=0.25,
+    )
+    for text, (_label, _) in zip(notes.get_texts(), rules):
         text.set_color(COLORS["text"])
     ax.add_artist(notes)
     notes.set_clip_on(False)  # add_artist clips to the axes; the notes live below them
@@ -69,10 +80,23 @@ def draw_provenance_key(ax, labels=PROVENANCE):
     for row, label in enumerate(labels):
         y = row + 0.5
         ax.add_patch(Rectangle((0.1, y - 0.3), 0.35, 0.6, facecolor=PROVENANCE_COLORS[label]))
-        ax.text(0.6, y, label, va="center", fontsize=FONT_SIZE + 1, weight="bold",
-                color=PROVENANCE_COLORS[label])
-        ax.text(2.4, y, PROVENANCE_MEANING[label], va="center", fontsize=FONT_SIZE + 1,
-                color=COLORS["text"])
+        ax.text(
+            0.6,
+            y,
+            label,
+            va="center",
+            fontsize=FONT_SIZE + 1,
+            weight="bold",
+            color=PROVENANCE_COLORS[label],
+        )
+        ax.text(
+            2.4,
+            y,
+            PROVENANCE_MEANING[label],
+            va="center",
+            fontsize=FONT_SIZE + 1,
+            color=COLORS["text"],
+        )
     ax.set_title("where each rule comes from", fontsize=FONT_SIZE + 1, loc="left")
     ax.vethlab = {"labels": labels}
     return ax

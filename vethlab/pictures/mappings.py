@@ -65,8 +65,9 @@ class Probe:
         return self.fault is not None
 
 
-def probe_address(task: Task, address: int, label: str = "",
-                  descriptor: IOMemoryDescriptor | None = None) -> Probe:
+def probe_address(
+    task: Task, address: int, label: str = "", descriptor: IOMemoryDescriptor | None = None
+) -> Probe:
     """Read one byte at ``address`` in ``task`` and say what happened (a fault or a byte of
     which mapping, and which ``descriptor`` offset when the mapping is of it)."""
     try:
@@ -120,8 +121,14 @@ def _windows(items: list[tuple[int, int]], page: int) -> list[tuple[int, int]]:
     return [(max(lo // page * page - page, 0), round_up(hi, page) + page) for lo, hi in groups]
 
 
-def draw_mappings(ax, descriptor_or_pool, *tasks: Task, buffer: int | None = None,
-                  probes=(), title: str | None = None):
+def draw_mappings(
+    ax,
+    descriptor_or_pool,
+    *tasks: Task,
+    buffer: int | None = None,
+    probes=(),
+    title: str | None = None,
+):
     """Draw a descriptor (or a pool's) between one or two tasks' mappings of it; return ``ax``.
 
     ``tasks``: one or two :class:`~vethlab.model.memory.Task` (default for a pool: its owner's task
@@ -129,7 +136,11 @@ def draw_mappings(ax, descriptor_or_pool, *tasks: Task, buffer: int | None = Non
     descriptor, no buffer). ``probes``: ``(task, address, label)`` tuples, reads to try and
     draw (a cross where the task faults).
     """
-    pool = descriptor_or_pool if isinstance(descriptor_or_pool, IOUserNetworkPacketBufferPool) else None
+    pool = (
+        descriptor_or_pool
+        if isinstance(descriptor_or_pool, IOUserNetworkPacketBufferPool)
+        else None
+    )
     descriptor = pool.CopyMemoryDescriptor() if pool is not None else descriptor_or_pool
     if not isinstance(descriptor, IOMemoryDescriptor):
         raise BadArgument(f"{descriptor_or_pool!r} is neither a pool nor an IOMemoryDescriptor")
@@ -171,36 +182,94 @@ def draw_mappings(ax, descriptor_or_pool, *tasks: Task, buffer: int | None = Non
     centres = {0: 0.4, 1: 0.7} if len(tasks) == 1 else {0: 0.26, 1: 0.5, 2: 0.74}
     dcol = _Column(centres[0 if len(tasks) == 1 else 1], [(0, length)])
     x0, x1 = dcol.x - _HALF, dcol.x + _HALF
-    ax.add_patch(Rectangle((x0, dcol.y(length)), x1 - x0, dcol.y(0) - dcol.y(length),
-                           facecolor=COLORS["tailroom"], edgecolor=COLORS["buffer_edge"],
-                           linewidth=1.0, zorder=2))
+    ax.add_patch(
+        Rectangle(
+            (x0, dcol.y(length)),
+            x1 - x0,
+            dcol.y(0) - dcol.y(length),
+            facecolor=COLORS["tailroom"],
+            edgecolor=COLORS["buffer_edge"],
+            linewidth=1.0,
+            zorder=2,
+        )
+    )
     page_lines = list(range(page, length, page))
-    ax.hlines([dcol.y(o) for o in page_lines], x0, x1, color=COLORS["page_boundary"],
-              linewidth=0.7, linestyle=(0, (3, 2)), zorder=3)
+    ax.hlines(
+        [dcol.y(o) for o in page_lines],
+        x0,
+        x1,
+        color=COLORS["page_boundary"],
+        linewidth=0.7,
+        linestyle=(0, (3, 2)),
+        zorder=3,
+    )
     segment_lines = []
     if layout is not None:
         offsets = layout.buffer_offsets()
         if len(offsets) <= 128:
-            ax.hlines([dcol.y(int(o)) for o in offsets[1:]], x0, x0 + 0.3 * (x1 - x0),
-                      color=COLORS["buffer_edge"], linewidth=0.4, zorder=3)
+            ax.hlines(
+                [dcol.y(int(o)) for o in offsets[1:]],
+                x0,
+                x0 + 0.3 * (x1 - x0),
+                color=COLORS["buffer_edge"],
+                linewidth=0.4,
+                zorder=3,
+            )
         segment_lines = [layout.segment_start(s) for s in range(1, layout.segment_count)]
-        ax.hlines([dcol.y(o) for o in segment_lines], x0, x1, color=COLORS["segment_boundary"],
-                  linewidth=1.6, zorder=4)
+        ax.hlines(
+            [dcol.y(o) for o in segment_lines],
+            x0,
+            x1,
+            color=COLORS["segment_boundary"],
+            linewidth=1.6,
+            zorder=4,
+        )
     for o in (0, length):
-        ax.text(dcol.x, dcol.y(o) + (0.012 if o == 0 else -0.012), f"0x{o:x}", ha="center",
-                va="bottom" if o == 0 else "top", **mono)
-    kind = f"pool {pool.name!r}" if pool is not None else \
-        f"{type(descriptor).__name__} {descriptor.name!r}"
-    ax.text(dcol.x, _TOP + 0.05, f"descriptor: {kind}\n{length} bytes, offsets", ha="center",
-            va="bottom", **dict(text, fontweight="bold"))
+        ax.text(
+            dcol.x,
+            dcol.y(o) + (0.012 if o == 0 else -0.012),
+            f"0x{o:x}",
+            ha="center",
+            va="bottom" if o == 0 else "top",
+            **mono,
+        )
+    kind = (
+        f"pool {pool.name!r}"
+        if pool is not None
+        else f"{type(descriptor).__name__} {descriptor.name!r}"
+    )
+    ax.text(
+        dcol.x,
+        _TOP + 0.05,
+        f"descriptor: {kind}\n{length} bytes, offsets",
+        ha="center",
+        va="bottom",
+        **dict(text, fontweight="bold"),
+    )
     if buffer is not None:
         base, size = layout.buffer_offset(buffer), layout.buffer_size
         y_top, y_bot = dcol.y(base), dcol.y(base + size)
-        ax.add_patch(Rectangle((x0, y_bot), x1 - x0, max(y_top - y_bot, 0.004), facecolor=_LINK,
-                               alpha=0.8, edgecolor=_LINK, zorder=5))
-        ax.text(dcol.x, (y_top + y_bot) / 2, f"buffer {buffer} @ 0x{base:x}", ha="center",
-                va="center", zorder=6, **dict(mono, color="white", fontweight="bold"),
-                bbox=dict(facecolor=_LINK, edgecolor="none", pad=1))
+        ax.add_patch(
+            Rectangle(
+                (x0, y_bot),
+                x1 - x0,
+                max(y_top - y_bot, 0.004),
+                facecolor=_LINK,
+                alpha=0.8,
+                edgecolor=_LINK,
+                zorder=5,
+            )
+        )
+        ax.text(
+            dcol.x,
+            (y_top + y_bot) / 2,
+            f"buffer {buffer} @ 0x{base:x}",
+            ha="center",
+            va="center",
+            zorder=6,
+            **dict(mono, color="white", fontweight="bold"),
+            bbox=dict(facecolor=_LINK, edgecolor="none", pad=1),
+        )
 
     # -- each task: its windows, its mappings of the descriptor, its probes -----------------
     columns = {}
@@ -209,42 +278,88 @@ def draw_mappings(ax, descriptor_or_pool, *tasks: Task, buffer: int | None = Non
     for task, cx in zip(tasks, task_x):
         own = [m for m in task.space.mappings if m.descriptor is descriptor]
         mine = [p for p in probes if p.task == task.name]
-        items = [(m.page_start, m.page_end) for m in own] + [(p.address, p.address + 1) for p in mine]
+        items = [(m.page_start, m.page_end) for m in own] + [
+            (p.address, p.address + 1) for p in mine
+        ]
         column = _Column(cx, _windows(items, page))
         columns[task.name] = column
         outer = -1 if cx < 0.5 else 1  # labels go on the side away from the descriptor
         lx = cx + outer * (_HALF + 0.012)
         lha = "right" if outer < 0 else "left"
         labels: list[tuple[float, str, dict]] = []  # (y wanted, text, style), placed at the end
-        ax.text(cx, _TOP + 0.05, f"{task.name}'s address space\n(addresses grow down)",
-                ha="center", va="bottom", **dict(text, fontweight="bold"))
+        ax.text(
+            cx,
+            _TOP + 0.05,
+            f"{task.name}'s address space\n(addresses grow down)",
+            ha="center",
+            va="bottom",
+            **dict(text, fontweight="bold"),
+        )
         if not column.windows:
-            ax.text(cx, (_TOP + _BOTTOM) / 2, "no mapping of\nthis descriptor", ha="center",
-                    va="center", **dict(text, color=COLORS["muted_text"]))
+            ax.text(
+                cx,
+                (_TOP + _BOTTOM) / 2,
+                "no mapping of\nthis descriptor",
+                ha="center",
+                va="center",
+                **dict(text, color=COLORS["muted_text"]),
+            )
         for i, (lo, hi, ya, yb) in enumerate(column.windows):
-            ax.add_patch(Rectangle((cx - _HALF, yb), 2 * _HALF, ya - yb, facecolor="white",
-                                   edgecolor=COLORS["muted_text"], linewidth=0.6, linestyle=":",
-                                   zorder=1))
+            ax.add_patch(
+                Rectangle(
+                    (cx - _HALF, yb),
+                    2 * _HALF,
+                    ya - yb,
+                    facecolor="white",
+                    edgecolor=COLORS["muted_text"],
+                    linewidth=0.6,
+                    linestyle=":",
+                    zorder=1,
+                )
+            )
             if not any(m.page_start < hi and lo < m.page_end for m in task.space.mappings):
-                ax.text(cx, ya - 0.05, "nothing\nmapped here", ha="center",
-                        va="center", **dict(text, color=COLORS["muted_text"]))
+                ax.text(
+                    cx,
+                    ya - 0.05,
+                    "nothing\nmapped here",
+                    ha="center",
+                    va="center",
+                    **dict(text, color=COLORS["muted_text"]),
+                )
             if not any(lo <= m.page_start < hi for m in own):  # bands label themselves
                 labels.append((ya, f"0x{lo:x}", dict(mono, color=COLORS["muted_text"])))
                 labels.append((yb, f"0x{hi:x}", dict(mono, color=COLORS["muted_text"])))
             if i:
-                ax.text(cx, ya + _BREAK / 2, "≈", ha="center", va="center", **dict(text, fontsize=12))
+                ax.text(
+                    cx, ya + _BREAK / 2, "≈", ha="center", va="center", **dict(text, fontsize=12)
+                )
             # other mappings of this task inside the window, for context
             for m in task.space.mappings:
                 if m.descriptor is descriptor or m.page_end <= lo or m.page_start >= hi:
                     continue
                 ya2, yb2 = column.y(max(m.page_start, lo)), column.y(min(m.page_end, hi))
-                ax.add_patch(Rectangle((cx - _HALF, yb2), 2 * _HALF, ya2 - yb2,
-                                       facecolor=COLORS["headroom"], edgecolor="none", zorder=2))
+                ax.add_patch(
+                    Rectangle(
+                        (cx - _HALF, yb2),
+                        2 * _HALF,
+                        ya2 - yb2,
+                        facecolor=COLORS["headroom"],
+                        edgecolor="none",
+                        zorder=2,
+                    )
+                )
                 ax.text(cx, (ya2 + yb2) / 2, m.descriptor.name, ha="center", va="center", **mono)
         for m in own:
             mappings_drawn.append(_draw_mapping(ax, m, column, page, labels, mono))
-            _join(ax, dcol, column, m.GetOffset(), m.GetOffset() + m.GetLength(), m,
-                  dict(facecolor=COLORS["headroom"], alpha=0.25, edgecolor="none", zorder=1))
+            _join(
+                ax,
+                dcol,
+                column,
+                m.GetOffset(),
+                m.GetOffset() + m.GetLength(),
+                m,
+                dict(facecolor=COLORS["headroom"], alpha=0.25, edgecolor="none", zorder=1),
+            )
             if buffer is not None:
                 link = _draw_link(ax, m, column, dcol, layout, buffer, descriptor, mono)
                 if link is not None:
@@ -252,8 +367,10 @@ def draw_mappings(ax, descriptor_or_pool, *tasks: Task, buffer: int | None = Non
         for p in mine:
             y = column.y(p.address)
             asked = p.offset is not None and any(
-                m.GetOffset() <= p.offset < m.GetOffset() + m.GetLength() for m in own
-                if m.page_start <= p.address < m.page_end)
+                m.GetOffset() <= p.offset < m.GetOffset() + m.GetLength()
+                for m in own
+                if m.page_start <= p.address < m.page_end
+            )
             if p.faulted:
                 colour, what = COLORS["wrong_read"], "EXC_BAD_ACCESS\n(simulated fault)"
             elif p.offset is None:
@@ -263,30 +380,63 @@ def draw_mappings(ax, descriptor_or_pool, *tasks: Task, buffer: int | None = Non
             else:  # inside the mapping's pages, outside what was asked for
                 colour, what = COLORS["stale"], f"reads offset 0x{p.offset:x},\nnot asked for"
             mx = cx + outer * _HALF * 0.72  # off-centre: link labels sit in the middle
-            ax.plot([mx], [y], marker="X" if p.faulted else "o", color=colour, zorder=8,
-                    markersize=10 if p.faulted else 6,
-                    markeredgecolor="white" if p.faulted else colour)
-            labels.append((y, f"{p.label}\n0x{p.address:x}:\n{what}",
-                           dict(mono, color=colour, fontweight="bold")))
+            ax.plot(
+                [mx],
+                [y],
+                marker="X" if p.faulted else "o",
+                color=colour,
+                zorder=8,
+                markersize=10 if p.faulted else 6,
+                markeredgecolor="white" if p.faulted else colour,
+            )
+            labels.append(
+                (
+                    y,
+                    f"{p.label}\n0x{p.address:x}:\n{what}",
+                    dict(mono, color=colour, fontweight="bold"),
+                )
+            )
             if p.faulted:
                 faults.append(p)
                 if p.address < length:  # the "address" is really a descriptor offset (trap 5)
                     side = 1 if dcol.x > cx else -1
-                    ax.annotate("", (dcol.x - side * _HALF, dcol.y(p.address)), (mx + side * 0.012, y),
-                                arrowprops=dict(arrowstyle="-|>", color=colour, linestyle="--",
-                                                linewidth=1.0, shrinkA=0, shrinkB=0), zorder=8)
-                    ax.text((cx + dcol.x) / 2, (y + dcol.y(p.address)) / 2 + 0.035,
-                            f"0x{p.address:x} is a\npool offset,\nnot an address",
-                            ha="center", va="bottom", zorder=8, **dict(mono, color=colour),
-                            bbox=dict(facecolor="white", edgecolor="none", pad=0.5, alpha=0.85))
+                    ax.annotate(
+                        "",
+                        (dcol.x - side * _HALF, dcol.y(p.address)),
+                        (mx + side * 0.012, y),
+                        arrowprops=dict(
+                            arrowstyle="-|>",
+                            color=colour,
+                            linestyle="--",
+                            linewidth=1.0,
+                            shrinkA=0,
+                            shrinkB=0,
+                        ),
+                        zorder=8,
+                    )
+                    ax.text(
+                        (cx + dcol.x) / 2,
+                        (y + dcol.y(p.address)) / 2 + 0.035,
+                        f"0x{p.address:x} is a\npool offset,\nnot an address",
+                        ha="center",
+                        va="bottom",
+                        zorder=8,
+                        **dict(mono, color=colour),
+                        bbox=dict(facecolor="white", edgecolor="none", pad=0.5, alpha=0.85),
+                    )
 
         _place_labels(ax, labels, cx + outer * _HALF, lx, lha)
 
     key = _draw_key(ax, text, with_buffer=buffer is not None)
     shown = " and ".join(t.name for t in tasks)
-    ax.set_title(title or f"{kind}: one descriptor of {length} bytes, its mappings in {shown}; "
-                          f"pages of {page} bytes", fontsize=FONT_SIZE + 1, loc="left",
-                 color=COLORS["text"])
+    ax.set_title(
+        title
+        or f"{kind}: one descriptor of {length} bytes, its mappings in {shown}; "
+        f"pages of {page} bytes",
+        fontsize=FONT_SIZE + 1,
+        loc="left",
+        color=COLORS["text"],
+    )
 
     ax.vethlab = {
         "tasks": [t.name for t in tasks],
@@ -310,16 +460,22 @@ def _draw_key(ax, text, with_buffer: bool) -> list[str]:
     """What the fills mean, under the title (the buffer's fill only when a buffer is drawn);
     returns the entries' labels."""
     entries = [
-        (dict(facecolor=COLORS["payload"], edgecolor=COLORS["buffer_edge"]),
-         "mapped bytes asked for (GetAddress(), GetLength())"),
-        (dict(facecolor="white", edgecolor=COLORS["buffer_edge"], hatch="////"),
-         "rest of their pages: readable too"),
+        (
+            dict(facecolor=COLORS["payload"], edgecolor=COLORS["buffer_edge"]),
+            "mapped bytes asked for (GetAddress(), GetLength())",
+        ),
+        (
+            dict(facecolor="white", edgecolor=COLORS["buffer_edge"], hatch="////"),
+            "rest of their pages: readable too",
+        ),
         (dict(facecolor=_LINK, edgecolor=_LINK, alpha=0.8), "the buffer, and where it is"),
-    ][:3 if with_buffer else 2]
+    ][: 3 if with_buffer else 2]
     x = 0.0
     for style, label in entries:
         ax.add_patch(Rectangle((x, 0.965), 0.02, 0.022, linewidth=0.6, clip_on=False, **style))
-        ax.text(x + 0.026, 0.976, label, ha="left", va="center", **dict(text, fontsize=FONT_SIZE - 1))
+        ax.text(
+            x + 0.026, 0.976, label, ha="left", va="center", **dict(text, fontsize=FONT_SIZE - 1)
+        )
         x += 0.026 + 0.0062 * len(label) + 0.03
     return [label for _, label in entries]
 
@@ -339,26 +495,62 @@ def _place_labels(ax, labels, edge: float, lx: float, lha: str) -> None:
         bottom_of_previous = y - half
         ax.text(lx, y, text, ha=lha, va="center", zorder=8, **style)
         if abs(y - wanted) > line / 2:
-            ax.plot([edge, lx], [wanted, y], color=style.get("color", COLORS["text"]),
-                    linewidth=0.5, zorder=7)
+            ax.plot(
+                [edge, lx],
+                [wanted, y],
+                color=style.get("color", COLORS["text"]),
+                linewidth=0.5,
+                zorder=7,
+            )
 
 
 def _draw_mapping(ax, m: IOMemoryMap, column: _Column, page: int, labels: list, mono) -> dict:
     """One mapping's band: its pages hatched, the asked bytes filled, page lines across."""
     cx = column.x
     y_start, y_end = column.y(m.page_start), column.y(m.page_end)
-    ax.add_patch(Rectangle((cx - _HALF, y_end), 2 * _HALF, y_start - y_end,
-                           facecolor="white", edgecolor=COLORS["buffer_edge"], hatch="////",
-                           linewidth=1.0, zorder=3))
+    ax.add_patch(
+        Rectangle(
+            (cx - _HALF, y_end),
+            2 * _HALF,
+            y_start - y_end,
+            facecolor="white",
+            edgecolor=COLORS["buffer_edge"],
+            hatch="////",
+            linewidth=1.0,
+            zorder=3,
+        )
+    )
     first, last = m.GetAddress(), m.GetAddress() + m.GetLength()
     ya, yb = column.y(first), column.y(last)
-    ax.add_patch(Rectangle((cx - _HALF, yb), 2 * _HALF, ya - yb, facecolor=COLORS["payload"],
-                           edgecolor=COLORS["buffer_edge"], linewidth=1.0, zorder=4))
+    ax.add_patch(
+        Rectangle(
+            (cx - _HALF, yb),
+            2 * _HALF,
+            ya - yb,
+            facecolor=COLORS["payload"],
+            edgecolor=COLORS["buffer_edge"],
+            linewidth=1.0,
+            zorder=4,
+        )
+    )
     lines = list(range(m.page_start + page, m.page_end, page))
-    ax.hlines([column.y(a) for a in lines], cx - _HALF, cx + _HALF, color=COLORS["page_boundary"],
-              linewidth=0.7, linestyle=(0, (3, 2)), zorder=5)
-    labels.append(((ya + yb) / 2, f"GetAddress()\n0x{first:x}\nGetLength() 0x{m.GetLength():x}"
-                  f"\npages 0x{m.page_start:x}\n   to 0x{m.page_end:x}", mono))
+    ax.hlines(
+        [column.y(a) for a in lines],
+        cx - _HALF,
+        cx + _HALF,
+        color=COLORS["page_boundary"],
+        linewidth=0.7,
+        linestyle=(0, (3, 2)),
+        zorder=5,
+    )
+    labels.append(
+        (
+            (ya + yb) / 2,
+            f"GetAddress()\n0x{first:x}\nGetLength() 0x{m.GetLength():x}"
+            f"\npages 0x{m.page_start:x}\n   to 0x{m.page_end:x}",
+            mono,
+        )
+    )
     return {
         "task": m.task.name,
         "page_start": m.page_start,
@@ -376,13 +568,25 @@ def _join(ax, dcol: _Column, column: _Column, lo: int, hi: int, m: IOMemoryMap, 
     """A band from descriptor offsets [lo, hi) to the addresses ``m`` shows them at."""
     side = 1 if column.x > dcol.x else -1
     xd, xt = dcol.x + side * _HALF, column.x - side * _HALF
-    corners = [(xd, dcol.y(lo)), (xt, column.y(m.address_of(lo))),
-               (xt, column.y(m.address_of(hi))), (xd, dcol.y(hi))]
+    corners = [
+        (xd, dcol.y(lo)),
+        (xt, column.y(m.address_of(lo))),
+        (xt, column.y(m.address_of(hi))),
+        (xd, dcol.y(hi)),
+    ]
     ax.add_patch(Polygon(corners, closed=True, **style))
 
 
-def _draw_link(ax, m: IOMemoryMap, column: _Column, dcol: _Column, layout, buffer: int,
-               descriptor: IOMemoryDescriptor, mono) -> dict | None:
+def _draw_link(
+    ax,
+    m: IOMemoryMap,
+    column: _Column,
+    dcol: _Column,
+    layout,
+    buffer: int,
+    descriptor: IOMemoryDescriptor,
+    mono,
+) -> dict | None:
     """Join the buffer's bytes in the descriptor to where ``m`` shows them, if it does."""
     base, size = layout.buffer_offset(buffer), layout.buffer_size
     shown_lo = max(m.offset_of(m.page_start), 0)
@@ -390,13 +594,32 @@ def _draw_link(ax, m: IOMemoryMap, column: _Column, dcol: _Column, layout, buffe
     lo, hi = max(base, shown_lo), min(base + size, shown_hi)
     if lo >= hi:
         return None
-    _join(ax, dcol, column, lo, hi, m, dict(facecolor=_LINK, alpha=0.3, edgecolor=_LINK,
-                                           linewidth=0.8, zorder=6))
+    _join(
+        ax,
+        dcol,
+        column,
+        lo,
+        hi,
+        m,
+        dict(facecolor=_LINK, alpha=0.3, edgecolor=_LINK, linewidth=0.8, zorder=6),
+    )
     address = m.address_of(base)
     y_mid = (column.y(m.address_of(lo)) + column.y(m.address_of(hi))) / 2
-    ax.text(column.x, y_mid, f"0x{address:x}", ha="center", va="center",
-            zorder=7, **dict(mono, color="white", fontweight="bold"),
-            bbox=dict(facecolor=_LINK, edgecolor="none", pad=0.8))
-    return {"task": m.task.name, "mapping_address": m.GetAddress(), "buffer": buffer,
-            "address": address, "whole": (lo, hi) == (base, base + size),
-            "asked": m.GetOffset() <= base and base + size <= m.GetOffset() + m.GetLength()}
+    ax.text(
+        column.x,
+        y_mid,
+        f"0x{address:x}",
+        ha="center",
+        va="center",
+        zorder=7,
+        **dict(mono, color="white", fontweight="bold"),
+        bbox=dict(facecolor=_LINK, edgecolor="none", pad=0.8),
+    )
+    return {
+        "task": m.task.name,
+        "mapping_address": m.GetAddress(),
+        "buffer": buffer,
+        "address": address,
+        "whole": (lo, hi) == (base, base + size),
+        "asked": m.GetOffset() <= base and base + size <= m.GetOffset() + m.GetLength(),
+    }

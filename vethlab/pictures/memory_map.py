@@ -134,8 +134,14 @@ def buffer_regions(pool, host=None, *, link_headers: bool = False) -> BufferRegi
 
     data_offset = np.array([p.getDataOffset() for p in in_use], dtype=np.int64)
     data_length = np.array([p.getDataLength() for p in in_use], dtype=np.int64)
-    claims.append((used, np.zeros(len(used), np.int64), data_offset,
-                   np.full(len(used), _PRIORITY["headroom"])))
+    claims.append(
+        (
+            used,
+            np.zeros(len(used), np.int64),
+            data_offset,
+            np.full(len(used), _PRIORITY["headroom"]),
+        )
+    )
 
     if host is not None and host.writes:
         current = {w.serial for w in host.current_frames().values()}
@@ -146,21 +152,31 @@ def buffer_regions(pool, host=None, *, link_headers: bool = False) -> BufferRegi
             end = off + np.array([w.length for w in stale], dtype=np.int64)
             claims.append((idx, off, end, np.full(len(idx), _PRIORITY["stale"])))
 
-    claims.append((used, data_offset, data_offset + data_length,
-                   np.full(len(used), _PRIORITY["frame"])))
+    claims.append(
+        (used, data_offset, data_offset + data_length, np.full(len(used), _PRIORITY["frame"]))
+    )
     header = np.array([p.getLinkHeaderLength() for p in in_use], dtype=np.int64)
     if link_headers and host is not None:
         current = host.current_frames()
         for i, p in enumerate(in_use):
             write = current.get(p.index)
             if write is not None and write.offset == p.frame_offset():
-                eth = [end for name, _, end in fields(write.frame) if name.startswith("eth.")
-                       and name != "eth.padding"]
+                eth = [
+                    end
+                    for name, _, end in fields(write.frame)
+                    if name.startswith("eth.") and name != "eth.padding"
+                ]
                 header[i] = max(eth, default=0)
     header = np.minimum(header, data_length)
     has = header > 0
-    claims.append((used[has], data_offset[has], (data_offset + header)[has],
-                   np.full(int(has.sum()), _PRIORITY["link_header"])))
+    claims.append(
+        (
+            used[has],
+            data_offset[has],
+            (data_offset + header)[has],
+            np.full(int(has.sum()), _PRIORITY["link_header"]),
+        )
+    )
     return _paint(claims, size)
 
 
@@ -215,8 +231,10 @@ def _paint(claims, size: int) -> BufferRegions:
         np.maximum.at(ends, group, pe)
         pb, ps, pk, pe = pb[head], ps[head], pk[head], ends
     # Put the single-claim buffers back, keeping buffer order.
-    pb, ps, pe, pk = (np.concatenate([a, b]) for a, b in
-                      zip((single.buffer, single.start, single.end, single.kind), (pb, ps, pe, pk)))
+    pb, ps, pe, pk = (
+        np.concatenate([a, b])
+        for a, b in zip((single.buffer, single.start, single.end, single.kind), (pb, ps, pe, pk))
+    )
     order = np.lexsort((ps, pb))
     return BufferRegions(pb[order], ps[order], pe[order], pk[order])
 
@@ -265,10 +283,18 @@ def _read_pieces(layout, readings):
 
 def _rects(x0, x1, y0, y1) -> np.ndarray:
     """Vertices (N, 4, 2) of axis-aligned rectangles."""
-    x0, x1, y0, y1 = np.broadcast_arrays(*(np.atleast_1d(np.asarray(v, dtype=float))
-                                           for v in (x0, x1, y0, y1)))
-    return np.stack([np.stack([x0, y0], -1), np.stack([x1, y0], -1),
-                     np.stack([x1, y1], -1), np.stack([x0, y1], -1)], axis=1)
+    x0, x1, y0, y1 = np.broadcast_arrays(
+        *(np.atleast_1d(np.asarray(v, dtype=float)) for v in (x0, x1, y0, y1))
+    )
+    return np.stack(
+        [
+            np.stack([x0, y0], -1),
+            np.stack([x1, y0], -1),
+            np.stack([x1, y1], -1),
+            np.stack([x0, y1], -1),
+        ],
+        axis=1,
+    )
 
 
 def _axes_pixels(ax) -> tuple[float, float]:
@@ -289,21 +315,42 @@ def memory_map_rules(pool) -> list[tuple[str, str]]:
     lay = pool.layout
     rules = []
     if lay.buffer_size != lay.requested_buffer_size:
-        rules.append(("source", f"bufferSize {lay.requested_buffer_size} → {lay.buffer_size} "
-                                  "by XNU's size rule (that DriverKit pools use it is undocumented)"))
+        rules.append(
+            (
+                "source",
+                f"bufferSize {lay.requested_buffer_size} → {lay.buffer_size} "
+                "by XNU's size rule (that DriverKit pools use it is undocumented)",
+            )
+        )
     if lay.segment_size != lay.start_segment_size:
-        rules.append(("source", f"segment {lay.start_segment_size} → {lay.segment_size}: "
-                                "XNU resizes it to the pool's buffers"))
+        rules.append(
+            (
+                "source",
+                f"segment {lay.start_segment_size} → {lay.segment_size}: "
+                "XNU resizes it to the pool's buffers",
+            )
+        )
     rules.append(("modelled", "segments end to end in one descriptor; packet i owns buffer i"))
     if getattr(pool, "reported_stride", False) and lay.stride_error:
-        rules.append(("reported", f"segment offsets use the requested stride "
-                                  f"{lay.requested_buffer_size}"))
+        rules.append(
+            ("reported", f"segment offsets use the requested stride {lay.requested_buffer_size}")
+        )
     return rules
 
 
-def draw_memory_map(ax, pool, *, mapping=None, host=None, readings=None, highlight=None,
-                    max_rows: int | None = None, legend: bool = True, rules: bool = True,
-                    title: str | None = None):
+def draw_memory_map(
+    ax,
+    pool,
+    *,
+    mapping=None,
+    host=None,
+    readings=None,
+    highlight=None,
+    max_rows: int | None = None,
+    legend: bool = True,
+    rules: bool = True,
+    title: str | None = None,
+):
     """Draw ``pool``'s memory: one row per buffer (or per group of buffers when there are too
     many to see), what its bytes hold, segment and page boundaries, and where ``readings`` read.
 
@@ -320,7 +367,7 @@ def draw_memory_map(ax, pool, *, mapping=None, host=None, readings=None, highlig
     readings = list(readings or [])
     if mapping is None:
         mapping = getattr(pool, "dext_mapping", None)
-    width_px, height_px = _axes_pixels(ax)
+    _width_px, height_px = _axes_pixels(ax)
     if max_rows is None:
         max_rows = max(1, int(height_px / _MIN_ROW_PX))
     aggregated = n > max_rows
@@ -345,17 +392,27 @@ def draw_memory_map(ax, pool, *, mapping=None, host=None, readings=None, highlig
 
     if aggregated:
         _draw_aggregated(ax, regions, n, size, per_row, rows)
-        ax.add_collection(PolyCollection(_rects(0, size, 0, n), facecolors="none",
-                                         edgecolors=COLORS["buffer_edge"], linewidths=0.6))
+        ax.add_collection(
+            PolyCollection(
+                _rects(0, size, 0, n),
+                facecolors="none",
+                edgecolors=COLORS["buffer_edge"],
+                linewidths=0.6,
+            )
+        )
         record["rects"] = 1
     else:
         verts = _rects(regions.start, regions.end, regions.buffer + 0.08, regions.buffer + 0.92)
         colors = [KIND_COLORS[REGION_KINDS[k]] for k in regions.kind]
-        ax.add_collection(PolyCollection(verts, facecolors=colors, edgecolors="none",
-                                         antialiased=False))
+        ax.add_collection(
+            PolyCollection(verts, facecolors=colors, edgecolors="none", antialiased=False)
+        )
         edges = _rects(0, size, np.arange(n) + 0.08, np.arange(n) + 0.92)
-        ax.add_collection(PolyCollection(edges, facecolors="none", linewidths=0.5,
-                                         edgecolors=COLORS["buffer_edge"]))
+        ax.add_collection(
+            PolyCollection(
+                edges, facecolors="none", linewidths=0.5, edgecolors=COLORS["buffer_edge"]
+            )
+        )
         record["rects"] = len(verts) + len(edges)
 
     # Reads: a band in the lower part of each row they touch; the status column per row.
@@ -367,8 +424,9 @@ def draw_memory_map(ax, pool, *, mapping=None, host=None, readings=None, highlig
     if not aggregated and len(packets):
         verts = _rects(r0, r1, bufs + 0.62, bufs + 0.92)
         colors = np.where(right, COLORS["right_read"], COLORS["wrong_read"])
-        ax.add_collection(PolyCollection(verts, facecolors=list(colors), edgecolors="none",
-                                         alpha=0.85))
+        ax.add_collection(
+            PolyCollection(verts, facecolors=list(colors), edgecolors="none", alpha=0.85)
+        )
         record["rects"] += len(verts)
     # Status column: a row is red when one of its packets was read at the wrong place.
     status = np.zeros(rows, np.int8)  # 0 nothing read, 1 all right, 2 some wrong
@@ -382,8 +440,13 @@ def draw_memory_map(ax, pool, *, mapping=None, host=None, readings=None, highlig
         y0 = ys * per_row
         y1 = np.minimum(ys * per_row + per_row, n)
         pad = 0.08 if not aggregated else 0.0
-        ax.add_collection(PolyCollection(_rects(status_x0, status_x1, y0 + pad, y1 - pad),
-                                         facecolors=list(colors), edgecolors="none"))
+        ax.add_collection(
+            PolyCollection(
+                _rects(status_x0, status_x1, y0 + pad, y1 - pad),
+                facecolors=list(colors),
+                edgecolors="none",
+            )
+        )
         record["rects"] += len(ys)
     record["error_rows"] = [int(r) for r in np.flatnonzero(status == 2)]
 
@@ -392,8 +455,14 @@ def draw_memory_map(ax, pool, *, mapping=None, host=None, readings=None, highlig
 
     if highlight is not None:
         h = int(highlight)
-        ax.add_collection(PolyCollection(_rects(0, size, h - 0.05, h + 1.05), facecolors="none",
-                                         edgecolors=COLORS["text"], linewidths=1.6))
+        ax.add_collection(
+            PolyCollection(
+                _rects(0, size, h - 0.05, h + 1.05),
+                facecolors="none",
+                edgecolors=COLORS["text"],
+                linewidths=1.6,
+            )
+        )
         record["rects"] += 1
 
     # The region's buffers past those asked for: one hatched row, unused (source: XNU's
@@ -403,13 +472,25 @@ def draw_memory_map(ax, pool, *, mapping=None, host=None, readings=None, highlig
     if extra > 0:
         # One row of the picture, and tall enough for its words (_UNUSED_ROW_PX).
         row_h = max(float(per_row), n * _UNUSED_ROW_PX / max(1.0, height_px - _UNUSED_ROW_PX))
-        ax.add_collection(PolyCollection(_rects(0, size, n + 0.08 * row_h, n + 0.92 * row_h),
-                                         facecolors=COLORS["unused"], hatch="///",
-                                         edgecolors=COLORS["buffer_edge"], linewidths=0.5))
-        ax.text(size * 0.5, n + 0.5 * row_h, f"+{extra} buffer{'s' * (extra != 1)} of the "
-                "region, unused", ha="center", va="center", fontsize=FONT_SIZE - 1,
-                color=COLORS["muted_text"],
-                bbox={"facecolor": COLORS["unused"], "edgecolor": "none", "pad": 1.0})
+        ax.add_collection(
+            PolyCollection(
+                _rects(0, size, n + 0.08 * row_h, n + 0.92 * row_h),
+                facecolors=COLORS["unused"],
+                hatch="///",
+                edgecolors=COLORS["buffer_edge"],
+                linewidths=0.5,
+            )
+        )
+        ax.text(
+            size * 0.5,
+            n + 0.5 * row_h,
+            f"+{extra} buffer{'s' * (extra != 1)} of the region, unused",
+            ha="center",
+            va="center",
+            fontsize=FONT_SIZE - 1,
+            color=COLORS["muted_text"],
+            bbox={"facecolor": COLORS["unused"], "edgecolor": "none", "pad": 1.0},
+        )
         record["rects"] += 1
     else:
         row_h = 0.0
@@ -426,18 +507,29 @@ def draw_memory_map(ax, pool, *, mapping=None, host=None, readings=None, highlig
     ax.set_xticklabels([str(x) for x in xt], fontsize=FONT_SIZE)
     if layout.requested_buffer_size < size:
         ax.axvline(layout.requested_buffer_size, color=COLORS["wrong_read"], lw=0.8, ls=":")
-    ax.set_xlabel("byte offset inside the buffer"
-                  + (f" (dotted: the requested {layout.requested_buffer_size})"
-                     if layout.requested_buffer_size < size else ""), fontsize=FONT_SIZE)
+    ax.set_xlabel(
+        "byte offset inside the buffer"
+        + (
+            f" (dotted: the requested {layout.requested_buffer_size})"
+            if layout.requested_buffer_size < size
+            else ""
+        ),
+        fontsize=FONT_SIZE,
+    )
     ax.tick_params(axis="both", length=2, pad=1)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     if title is None:
-        title = (f"{n} buffers of {size} bytes (asked for {layout.requested_buffer_size}), "
-                 f"{layout.segment_count} segment(s) of {layout.segment_size}"
-                 + (f" ({layout.segment_unused_bytes} unused at each end)"
-                    if layout.segment_unused_bytes else "")
-                 + f", page {layout.page_size}")
+        title = (
+            f"{n} buffers of {size} bytes (asked for {layout.requested_buffer_size}), "
+            f"{layout.segment_count} segment(s) of {layout.segment_size}"
+            + (
+                f" ({layout.segment_unused_bytes} unused at each end)"
+                if layout.segment_unused_bytes
+                else ""
+            )
+            + f", page {layout.page_size}"
+        )
         if aggregated:
             title += f"; {per_row} buffers per row"
     ax.set_title(title, fontsize=FONT_SIZE + 1, loc="left")
@@ -475,10 +567,16 @@ def _draw_aggregated(ax, regions: BufferRegions, n: int, size: int, per_row: int
     add(k[d], row[d], c1[d], (u1 - c1)[d])
     full = np.zeros_like(cover)
     ff = full.reshape(-1)
-    ff[:] += np.bincount(k[d] * stride_k + row[d] * stride_r + c0[d] + 1,
-                         weights=np.ones(int(d.sum())), minlength=ff.size)
-    ff[:] -= np.bincount(k[d] * stride_k + row[d] * stride_r + c1[d],
-                         weights=np.ones(int(d.sum())), minlength=ff.size)
+    ff[:] += np.bincount(
+        k[d] * stride_k + row[d] * stride_r + c0[d] + 1,
+        weights=np.ones(int(d.sum())),
+        minlength=ff.size,
+    )
+    ff[:] -= np.bincount(
+        k[d] * stride_k + row[d] * stride_r + c1[d],
+        weights=np.ones(int(d.sum())),
+        minlength=ff.size,
+    )
     cover += np.cumsum(full, axis=2)
     cover = cover[:, :, :cols]
     in_row = np.minimum(per_row, n - np.arange(rows) * per_row).astype(float)
@@ -486,8 +584,13 @@ def _draw_aggregated(ax, regions: BufferRegions, n: int, size: int, per_row: int
     palette = np.array([to_rgb(KIND_COLORS[kind]) for kind in REGION_KINDS])
     image = np.einsum("krc,kx->rcx", frac, palette)
     image = np.clip(image, 0, 1)
-    ax.imshow(image, extent=(0, size, rows * per_row, 0), aspect="auto",
-              interpolation="nearest", resample=False)
+    ax.imshow(
+        image,
+        extent=(0, size, rows * per_row, 0),
+        aspect="auto",
+        interpolation="nearest",
+        resample=False,
+    )
     ax.set_autoscale_on(False)
 
 
@@ -495,8 +598,12 @@ def _draw_boundaries(ax, layout, n, size, per_row, height_px, rows) -> dict:
     """Segment and page boundaries as line collections, skipped when too dense to read."""
     px_per_buffer = height_px / (rows * per_row)
     base = layout.buffer_offsets()
-    out = {"segment_lines": [], "page_lines": 0, "page_lines_skipped": False,
-           "segment_lines_skipped": False}
+    out = {
+        "segment_lines": [],
+        "page_lines": 0,
+        "page_lines_skipped": False,
+        "segment_lines_skipped": False,
+    }
 
     seg_buffers = [layout.segment_start(s) for s in range(1, layout.segment_count)]
     seg_rows = np.searchsorted(base, seg_buffers)
@@ -505,14 +612,22 @@ def _draw_boundaries(ax, layout, n, size, per_row, height_px, rows) -> dict:
         out["segment_lines_skipped"] = True
     elif len(seg_rows):
         y = seg_rows.astype(float)
-        segs = np.stack([np.stack([np.zeros_like(y), y], -1),
-                         np.stack([np.full_like(y, size), y], -1)], axis=1)
+        segs = np.stack(
+            [np.stack([np.zeros_like(y), y], -1), np.stack([np.full_like(y, size), y], -1)], axis=1
+        )
         ax.add_collection(LineCollection(segs, colors=COLORS["segment_boundary"], linewidths=2.0))
         out["segment_lines"] = [int(b) for b in seg_rows]
         if len(seg_rows) <= 16:
             for s, b in enumerate(seg_rows, start=1):
-                ax.text(size * 0.995, b, f"segment {s}", ha="right", va="bottom",
-                        fontsize=FONT_SIZE - 1, color=COLORS["segment_boundary"])
+                ax.text(
+                    size * 0.995,
+                    b,
+                    f"segment {s}",
+                    ha="right",
+                    va="bottom",
+                    fontsize=FONT_SIZE - 1,
+                    color=COLORS["segment_boundary"],
+                )
 
     page = layout.page_size
     count = layout.length // page
@@ -529,13 +644,20 @@ def _draw_boundaries(ax, layout, n, size, per_row, height_px, rows) -> dict:
             at_start = x == 0
             # At a buffer's start: a line across the row top; inside a buffer: a tick.
             y = b.astype(float)
-            across = np.stack([np.stack([np.zeros_like(y), y], -1),
-                               np.stack([np.full_like(y, size), y], -1)], axis=1)[at_start]
-            ticks = np.stack([np.stack([x.astype(float), y], -1),
-                              np.stack([x.astype(float), y + 1.0], -1)], axis=1)[~at_start]
+            across = np.stack(
+                [np.stack([np.zeros_like(y), y], -1), np.stack([np.full_like(y, size), y], -1)],
+                axis=1,
+            )[at_start]
+            ticks = np.stack(
+                [np.stack([x.astype(float), y], -1), np.stack([x.astype(float), y + 1.0], -1)],
+                axis=1,
+            )[~at_start]
             lines = np.concatenate([across, ticks]) if len(ticks) else across
-            ax.add_collection(LineCollection(lines, colors=COLORS["page_boundary"],
-                                             linewidths=0.8, linestyles=(0, (3, 2))))
+            ax.add_collection(
+                LineCollection(
+                    lines, colors=COLORS["page_boundary"], linewidths=0.8, linestyles=(0, (3, 2))
+                )
+            )
             out["page_lines"] = len(lines)
     return out
 
@@ -553,8 +675,10 @@ def _label_rows(ax, layout, mapping, n, per_row, height_px) -> list[str]:
     else:
         addrs = [f"+0x{int(o):x}" for o in base]
     if per_row > 1:
-        labels = [f"{i}–{min(i + per_row, n) - 1}  {a}" if step == per_row else f"{i}  {a}"
-                  for i, a in zip(index, addrs)]
+        labels = [
+            f"{i}–{min(i + per_row, n) - 1}  {a}" if step == per_row else f"{i}  {a}"
+            for i, a in zip(index, addrs)
+        ]
     else:
         labels = [f"{i}  {a}" for i, a in zip(index, addrs)]
     ax.set_yticks(index + (0.5 if per_row == 1 else 0.0))
@@ -567,14 +691,34 @@ def _label_rows(ax, layout, mapping, n, per_row, height_px) -> list[str]:
 def _legend(ax, totals: dict, readings, aggregated: bool) -> None:
     from matplotlib.patches import Patch
 
-    handles = [Patch(facecolor=KIND_COLORS[k], edgecolor=COLORS["buffer_edge"], linewidth=0.4,
-                     label=KIND_LABELS[k])
-               for k in reversed(REGION_KINDS) if totals.get(k)]
+    handles = [
+        Patch(
+            facecolor=KIND_COLORS[k],
+            edgecolor=COLORS["buffer_edge"],
+            linewidth=0.4,
+            label=KIND_LABELS[k],
+        )
+        for k in reversed(REGION_KINDS)
+        if totals.get(k)
+    ]
     if readings:
-        handles += [Patch(facecolor=COLORS["right_read"], label="read at the frame"),
-                    Patch(facecolor=COLORS["wrong_read"], label="read somewhere else"),
-                    Patch(facecolor="none", edgecolor="none",
-                          label="(last column: per group of buffers)" if aggregated
-                          else "(bands under rows; last column: per packet)")]
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=FONT_SIZE - 1,
-              frameon=False, borderaxespad=0.0, handlelength=1.2)
+        handles += [
+            Patch(facecolor=COLORS["right_read"], label="read at the frame"),
+            Patch(facecolor=COLORS["wrong_read"], label="read somewhere else"),
+            Patch(
+                facecolor="none",
+                edgecolor="none",
+                label="(last column: per group of buffers)"
+                if aggregated
+                else "(bands under rows; last column: per packet)",
+            ),
+        ]
+    ax.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize=FONT_SIZE - 1,
+        frameon=False,
+        borderaxespad=0.0,
+        handlelength=1.2,
+    )

@@ -28,8 +28,13 @@ from vethlab.pictures.style import COLORS, FONT_SIZE
 __all__ = ["draw_offset_errors", "series_of", "exact_line"]
 
 _MARKERS = ("o", "s", "^", "D", "v")
-_SERIES_COLORS = (COLORS["wrong_read"], COLORS["link_header"], COLORS["right_read"],
-                  COLORS["segment_boundary"], COLORS["stale"])
+_SERIES_COLORS = (
+    COLORS["wrong_read"],
+    COLORS["link_header"],
+    COLORS["right_read"],
+    COLORS["segment_boundary"],
+    COLORS["stale"],
+)
 
 
 def series_of(results) -> dict[str, tuple[list, object]]:
@@ -74,7 +79,9 @@ def exact_line(x: np.ndarray, y: np.ndarray) -> tuple[int, int] | None:
 
 def _line_text(slope: int, intercept: int) -> str:
     if slope == 0:
-        return f"error = {'−' if intercept < 0 else '+'}{abs(intercept)}" if intercept else "error = 0"
+        return (
+            f"error = {'−' if intercept < 0 else '+'}{abs(intercept)}" if intercept else "error = 0"
+        )
     text = f"error = {'−' if slope < 0 else ''}{abs(slope)} × i"
     if intercept:
         text += f" {'−' if intercept < 0 else '+'} {abs(intercept)}"
@@ -103,8 +110,17 @@ def _set_limits(ax, record: dict, show: str) -> None:
     ax.set_ylim(y0 - span * 0.08, y1 + span * 0.08)
 
 
-def draw_offset_errors(ax, results, *, show: str = "error", title: str | None = None,
-                       annotate: bool = True, rules=(), legend: bool = True, pool=None):
+def draw_offset_errors(
+    ax,
+    results,
+    *,
+    show: str = "error",
+    title: str | None = None,
+    annotate: bool = True,
+    rules=(),
+    legend: bool = True,
+    pool=None,
+):
     """Plot every packet's offset error (``show="error"``) or its read and frame offsets
     (``show="offsets"``) for one or more methods; see the module docstring for ``results``.
 
@@ -125,8 +141,9 @@ def draw_offset_errors(ax, results, *, show: str = "error", title: str | None = 
     for k, (name, (readings, _)) in enumerate(series.items()):
         index = np.array([r.index for r in readings], dtype=np.int64)
         inside = np.array([r.offset_error is not None for r in readings], dtype=bool)
-        error = np.array([r.offset_error if r.offset_error is not None else 0 for r in readings],
-                         dtype=np.int64)
+        error = np.array(
+            [r.offset_error if r.offset_error is not None else 0 for r in readings], dtype=np.int64
+        )
         right = np.array([read_right(r) for r in readings], dtype=bool)
         frame = np.array([r.frame_offset for r in readings], dtype=np.int64)
         marker, color = _MARKERS[k % len(_MARKERS)], _SERIES_COLORS[k % len(_SERIES_COLORS)]
@@ -136,9 +153,17 @@ def draw_offset_errors(ax, results, *, show: str = "error", title: str | None = 
         line = exact_line(index[inside], error[inside]) if inside.any() else None
         label = name + (f"  ({_line_text(*line)})" if line and annotate else "")
         if show == "error":
-            ax.scatter(index[inside], error[inside], s=size, marker=marker, label=label,
-                       facecolors=color if k == 0 or not many else "none", edgecolors=color,
-                       linewidths=1.0, zorder=3 + k)
+            ax.scatter(
+                index[inside],
+                error[inside],
+                s=size,
+                marker=marker,
+                label=label,
+                facecolors=color if k == 0 or not many else "none",
+                edgecolors=color,
+                linewidths=1.0,
+                zorder=3 + k,
+            )
             if line is not None and line[0] != 0 and inside.sum() > 1:
                 xs = np.array([index[inside].min(), index[inside].max()])
                 ax.plot(xs, line[0] * xs + line[1], color=color, lw=0.8, alpha=0.6, zorder=2)
@@ -146,19 +171,41 @@ def draw_offset_errors(ax, results, *, show: str = "error", title: str | None = 
                 biggest = max(biggest, int(np.abs(error[inside]).max()))
         else:
             read = frame + error
-            ax.scatter(index, frame, s=size * 3, marker="_", color=COLORS["link_header"],
-                       linewidths=2, zorder=2, label="where the frame is" if k == 0 else None)
-            ax.scatter(index[inside], read[inside], s=size, marker=marker, label=name,
-                       facecolors="none", edgecolors=color, zorder=3 + k)
+            ax.scatter(
+                index,
+                frame,
+                s=size * 3,
+                marker="_",
+                color=COLORS["link_header"],
+                linewidths=2,
+                zorder=2,
+                label="where the frame is" if k == 0 else None,
+            )
+            ax.scatter(
+                index[inside],
+                read[inside],
+                s=size,
+                marker=marker,
+                label=name,
+                facecolors="none",
+                edgecolors=color,
+                zorder=3 + k,
+            )
             record.setdefault("_offsets", []).extend(
-                [int(v) for v in frame] + [int(v) for v in read[inside]])
+                [int(v) for v in frame] + [int(v) for v in read[inside]]
+            )
             segs = np.stack([np.stack([index, frame], -1), np.stack([index, read], -1)], axis=1)
-            ax.add_collection(LineCollection(segs[inside], colors=color, linewidths=0.8,
-                                             alpha=0.7))
+            ax.add_collection(LineCollection(segs[inside], colors=color, linewidths=0.8, alpha=0.7))
         if (~inside).any():
-            ax.scatter(index[~inside], np.zeros(int((~inside).sum())), marker="x",
-                       color=COLORS["wrong_read"], s=size, zorder=6,
-                       label=f"{name}: not in the pool")
+            ax.scatter(
+                index[~inside],
+                np.zeros(int((~inside).sum())),
+                marker="x",
+                color=COLORS["wrong_read"],
+                s=size,
+                zorder=6,
+                label=f"{name}: not in the pool",
+            )
         record["series"][name] = {
             "packets": [int(i) for i in index],
             "errors": [int(e) if ok else None for e, ok in zip(error, inside)],
@@ -169,8 +216,11 @@ def draw_offset_errors(ax, results, *, show: str = "error", title: str | None = 
 
     if pool is not None and pool.layout.segment_count > 1:
         lay = pool.layout
-        starts = [lay.buffers_per_segment * s for s in range(1, lay.segment_count)
-                  if lay.buffers_per_segment * s < lay.packet_count]
+        starts = [
+            lay.buffers_per_segment * s
+            for s in range(1, lay.segment_count)
+            if lay.buffers_per_segment * s < lay.packet_count
+        ]
         if len(starts) <= 64:
             for s in starts:
                 ax.axvline(s - 0.5, color=COLORS["segment_boundary"], lw=0.8, ls=":")
@@ -192,8 +242,11 @@ def draw_offset_errors(ax, results, *, show: str = "error", title: str | None = 
     wrong = sum(len(s["wrong"]) for s in record["series"].values())
     total = sum(len(s["packets"]) for s in record["series"].values())
     if title is None:
-        title = (f"offset error per packet: {total - wrong} of {total} reads at the frame"
-                 if show == "error" else "where each method read, against where the frame is")
+        title = (
+            f"offset error per packet: {total - wrong} of {total} reads at the frame"
+            if show == "error"
+            else "where each method read, against where the frame is"
+        )
     ax.set_title(title, fontsize=FONT_SIZE + 1, loc="left")
     record["largest_error"] = biggest
     record.pop("_offsets", None)

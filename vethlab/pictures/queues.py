@@ -51,8 +51,12 @@ PLACE_BOXES: dict[Place, tuple[float, float, float, float]] = {
 _QUEUE_OF_PLACE = {kind.place: kind for kind in QueueKind}
 _TX_PLACES = {Place.TX_SUBMISSION, Place.TX_COMPLETION, Place.DEXT_TX, Place.APP}
 _RX_PLACES = {Place.RX_SUBMISSION, Place.RX_COMPLETION, Place.DEXT_RX}
-_PACKET_COLORS = {"tx": COLORS["network_header"], "rx": COLORS["transport_header"],
-                  "free": COLORS["zero"], "other": COLORS["stale"]}
+_PACKET_COLORS = {
+    "tx": COLORS["network_header"],
+    "rx": COLORS["transport_header"],
+    "free": COLORS["zero"],
+    "other": COLORS["stale"],
+}
 #: The dext's own calls to the pool (allocatePacket, DeallocatePacket) end at this second
 #: drawing of the pool, on the dext's side, so that their arrows cross nothing.
 POOL_ALIAS_BOX = (11.3, 3.8, 12.8, 5.2)
@@ -101,11 +105,14 @@ def _colour_of(packet, place: Place) -> str:
         return _PACKET_COLORS["tx"]
     if place in _RX_PLACES:
         return _PACKET_COLORS["rx"]
-    return _PACKET_COLORS["tx" if packet.direction == 1 else "rx" if packet.direction == 2 else "other"]
+    return _PACKET_COLORS[
+        "tx" if packet.direction == 1 else "rx" if packet.direction == 2 else "other"
+    ]
 
 
-def draw_queues(ax, source, *, highlight: int | None = None, labels: bool = True,
-                refused: bool = True):
+def draw_queues(
+    ax, source, *, highlight: int | None = None, labels: bool = True, refused: bool = True
+):
     """Draw where every packet of ``source`` (a ``VirtualLink``, a registered interface, or a
     pool) is, with the moves of ``PACKET_MOVES`` between the places. ``highlight``: a packet
     index to outline. Returns ``ax``."""
@@ -115,15 +122,34 @@ def draw_queues(ax, source, *, highlight: int | None = None, labels: bool = True
     ax.set_ylim(-0.4, 9.6)
     ax.set_aspect("equal")
     ax.set_axis_off()
-    record = {"places": {p.name: list(ids) for p, ids in places.items()}, "slots": {},
-              "arrows": [], "refused": [], "highlight": highlight, "queue_states": {},
-              "boxes": {p.name: box for p, box in PLACE_BOXES.items()}, "squares": 0}
+    record = {
+        "places": {p.name: list(ids) for p, ids in places.items()},
+        "slots": {},
+        "arrows": [],
+        "refused": [],
+        "highlight": highlight,
+        "queue_states": {},
+        "boxes": {p.name: box for p, box in PLACE_BOXES.items()},
+        "squares": 0,
+    }
     for place, (x0, y0, x1, y1) in PLACE_BOXES.items():
         kind = _QUEUE_OF_PLACE.get(place)
         queue = queues.get(kind) if kind is not None else None
-        edge = COLORS["buffer_edge"] if place is not Place.APP or places[place] else COLORS["muted_text"]
-        box = FancyBboxPatch((x0, y0), x1 - x0, y1 - y0, boxstyle="round,pad=0.02,rounding_size=0.12",
-                             facecolor=COLORS["tailroom"], edgecolor=edge, linewidth=1.0, zorder=1)
+        edge = (
+            COLORS["buffer_edge"]
+            if place is not Place.APP or places[place]
+            else COLORS["muted_text"]
+        )
+        box = FancyBboxPatch(
+            (x0, y0),
+            x1 - x0,
+            y1 - y0,
+            boxstyle="round,pad=0.02,rounding_size=0.12",
+            facecolor=COLORS["tailroom"],
+            edgecolor=edge,
+            linewidth=1.0,
+            zorder=1,
+        )
         ax.add_patch(box)
         title = place.value
         if queue is not None:
@@ -133,24 +159,50 @@ def draw_queues(ax, source, *, highlight: int | None = None, labels: bool = True
             record["queue_states"][kind.name] = queue.state.name
         else:
             title += f"  {len(places[place])}"
-        ax.text((x0 + x1) / 2, y1 + 0.08, title, ha="center", va="bottom",
-                fontsize=FONT_SIZE - 1, color=COLORS["text"], zorder=5)
+        ax.text(
+            (x0 + x1) / 2,
+            y1 + 0.08,
+            title,
+            ha="center",
+            va="bottom",
+            fontsize=FONT_SIZE - 1,
+            color=COLORS["text"],
+            zorder=5,
+        )
         if queue is not None:
             ids = list(places[place])
             record["slots"][kind.name] = {"capacity": queue.capacity, "packets": ids}
-            record["squares"] += _draw_slots(ax, (x0, y0, x1, y1), queue.capacity, ids, pool,
-                                             place, highlight)
+            record["squares"] += _draw_slots(
+                ax, (x0, y0, x1, y1), queue.capacity, ids, pool, place, highlight
+            )
         else:
-            record["squares"] += _draw_packets(ax, (x0, y0, x1, y1), places[place], pool, place,
-                                               highlight)
+            record["squares"] += _draw_packets(
+                ax, (x0, y0, x1, y1), places[place], pool, place, highlight
+            )
     _sides(ax)
     x0, y0, x1, y1 = POOL_ALIAS_BOX
-    ax.add_patch(FancyBboxPatch((x0, y0), x1 - x0, y1 - y0, facecolor="none",
-                                boxstyle="round,pad=0.02,rounding_size=0.12",
-                                edgecolor=COLORS["muted_text"], linewidth=0.8,
-                                linestyle=(0, (2, 2)), zorder=1))
-    ax.text((x0 + x1) / 2, (y0 + y1) / 2, "pool\n(the dext's\nown calls)", ha="center",
-            va="center", fontsize=FONT_SIZE - 2, color=COLORS["muted_text"])
+    ax.add_patch(
+        FancyBboxPatch(
+            (x0, y0),
+            x1 - x0,
+            y1 - y0,
+            facecolor="none",
+            boxstyle="round,pad=0.02,rounding_size=0.12",
+            edgecolor=COLORS["muted_text"],
+            linewidth=0.8,
+            linestyle=(0, (2, 2)),
+            zorder=1,
+        )
+    )
+    ax.text(
+        (x0 + x1) / 2,
+        (y0 + y1) / 2,
+        "pool\n(the dext's\nown calls)",
+        ha="center",
+        va="center",
+        fontsize=FONT_SIZE - 2,
+        color=COLORS["muted_text"],
+    )
     for move in PACKET_MOVES:
         _arrow(ax, move, labels, dashed=False)
         record["arrows"].append((move.source.name, move.target.name, move.action, move.provenance))
@@ -158,14 +210,26 @@ def draw_queues(ax, source, *, highlight: int | None = None, labels: bool = True
         for move in REFUSED_MOVES:
             _arrow(ax, move, False, dashed=True)
             record["refused"].append((move.source.name, move.target.name, move.note))
-    handles = provenance_handles(sorted({m.provenance for m in PACKET_MOVES},
-                                        key=PROVENANCE.index))
+    handles = provenance_handles(sorted({m.provenance for m in PACKET_MOVES}, key=PROVENANCE.index))
     if refused:
-        handles.append(Line2D([], [], color=COLORS["wrong_read"], linestyle=(0, (3, 2)),
-                              label="refused by the model"))
-    ax.legend(handles=handles, loc="lower left", fontsize=FONT_SIZE - 2, frameon=False,
-              title="arrows: where the move comes from", title_fontsize=FONT_SIZE - 2,
-              bbox_to_anchor=(0.0, -0.02))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color=COLORS["wrong_read"],
+                linestyle=(0, (3, 2)),
+                label="refused by the model",
+            )
+        )
+    ax.legend(
+        handles=handles,
+        loc="lower left",
+        fontsize=FONT_SIZE - 2,
+        frameon=False,
+        title="arrows: where the move comes from",
+        title_fontsize=FONT_SIZE - 2,
+        bbox_to_anchor=(0.0, -0.02),
+    )
     name = f"{dext.__class__.__name__}: " if dext is not None else ""
     ax.set_title(f"{name}where each of the {len(pool.packets)} packets is", fontsize=FONT_SIZE + 1)
     ax.vethlab = record
@@ -173,24 +237,67 @@ def draw_queues(ax, source, *, highlight: int | None = None, labels: bool = True
 
 
 def _sides(ax) -> None:
-    ax.text(1.1, 9.35, "kernel (network stack)", ha="center", fontsize=FONT_SIZE,
-            color=COLORS["muted_text"], style="italic")
-    ax.text(6.5, 9.35, "the four queues (shared)", ha="center", fontsize=FONT_SIZE,
-            color=COLORS["muted_text"], style="italic")
-    ax.text(10.9, 9.35, "dext  |  app", ha="center", fontsize=FONT_SIZE,
-            color=COLORS["muted_text"], style="italic")
+    ax.text(
+        1.1,
+        9.35,
+        "kernel (network stack)",
+        ha="center",
+        fontsize=FONT_SIZE,
+        color=COLORS["muted_text"],
+        style="italic",
+    )
+    ax.text(
+        6.5,
+        9.35,
+        "the four queues (shared)",
+        ha="center",
+        fontsize=FONT_SIZE,
+        color=COLORS["muted_text"],
+        style="italic",
+    )
+    ax.text(
+        10.9,
+        9.35,
+        "dext  |  app",
+        ha="center",
+        fontsize=FONT_SIZE,
+        color=COLORS["muted_text"],
+        style="italic",
+    )
     for x in (4.45, 8.55):
-        ax.plot([x, x], [-0.2, 9.1], color=COLORS["page_boundary"], linewidth=0.6,
-                linestyle=(0, (2, 3)), zorder=0)
+        ax.plot(
+            [x, x],
+            [-0.2, 9.1],
+            color=COLORS["page_boundary"],
+            linewidth=0.6,
+            linestyle=(0, (2, 3)),
+            zorder=0,
+        )
 
 
 def _square(ax, x, y, size, colour, label, lit) -> None:
-    ax.add_patch(Rectangle((x, y), size, size, facecolor=colour,
-                           edgecolor=COLORS["wrong_read"] if lit else COLORS["buffer_edge"],
-                           linewidth=1.6 if lit else 0.4, zorder=3))
+    ax.add_patch(
+        Rectangle(
+            (x, y),
+            size,
+            size,
+            facecolor=colour,
+            edgecolor=COLORS["wrong_read"] if lit else COLORS["buffer_edge"],
+            linewidth=1.6 if lit else 0.4,
+            zorder=3,
+        )
+    )
     if label is not None:
-        ax.text(x + size / 2, y + size / 2, label, ha="center", va="center",
-                fontsize=max(FONT_SIZE - 3, 4), color=COLORS["text"], zorder=4)
+        ax.text(
+            x + size / 2,
+            y + size / 2,
+            label,
+            ha="center",
+            va="center",
+            fontsize=max(FONT_SIZE - 3, 4),
+            color=COLORS["text"],
+            zorder=4,
+        )
 
 
 def _draw_slots(ax, box, capacity, ids, pool, place, highlight) -> int:
@@ -210,9 +317,18 @@ def _draw_slots(ax, box, capacity, ids, pool, place, highlight) -> int:
             label = str(ids[slot]) if capacity <= 16 else None
             _square(ax, x, y, size, _colour_of(packet, place), label, ids[slot] == highlight)
         else:
-            ax.add_patch(Rectangle((x, y), size, size, facecolor="none",
-                                   edgecolor=COLORS["muted_text"], linewidth=0.4,
-                                   linestyle=(0, (1, 1)), zorder=2))
+            ax.add_patch(
+                Rectangle(
+                    (x, y),
+                    size,
+                    size,
+                    facecolor="none",
+                    edgecolor=COLORS["muted_text"],
+                    linewidth=0.4,
+                    linestyle=(0, (1, 1)),
+                    zorder=2,
+                )
+            )
     return capacity
 
 
@@ -229,29 +345,59 @@ def _draw_packets(ax, box, ids, pool, place, highlight) -> int:
     for n, index in enumerate(ids):
         r, c = divmod(n, cols)
         label = str(index) if gap >= 0.3 else None
-        _square(ax, x0 + 0.1 + c * gap, y1 - 0.1 - (r + 1) * gap, size,
-                _colour_of(pool.packets[index], place), label, index == highlight)
+        _square(
+            ax,
+            x0 + 0.1 + c * gap,
+            y1 - 0.1 - (r + 1) * gap,
+            size,
+            _colour_of(pool.packets[index], place),
+            label,
+            index == highlight,
+        )
     return len(ids)
 
 
 def _arrow(ax, move, label: bool, dashed: bool) -> None:
-    start, end, rad, *label_at = _ANCHORS.get((move.source, move.target), (
-        _box_centre(move.source), _box_centre(move.target), 0.15))
+    start, end, rad, *label_at = _ANCHORS.get(
+        (move.source, move.target), (_box_centre(move.source), _box_centre(move.target), 0.15)
+    )
     colour = COLORS["wrong_read"] if dashed else PROVENANCE_COLORS[move.provenance]
-    ax.annotate("", xy=end, xytext=start,
-                arrowprops=dict(arrowstyle="-|>", color=colour, linewidth=0.7 if dashed else 0.9,
-                                linestyle=(0, (3, 2)) if dashed else "-", shrinkA=0, shrinkB=0,
-                                connectionstyle=f"arc3,rad={rad}", mutation_scale=7), zorder=2)
+    ax.annotate(
+        "",
+        xy=end,
+        xytext=start,
+        arrowprops=dict(
+            arrowstyle="-|>",
+            color=colour,
+            linewidth=0.7 if dashed else 0.9,
+            linestyle=(0, (3, 2)) if dashed else "-",
+            shrinkA=0,
+            shrinkB=0,
+            connectionstyle=f"arc3,rad={rad}",
+            mutation_scale=7,
+        ),
+        zorder=2,
+    )
     (xa, ya), (xb, yb) = start, end
     mx, my = (xa + xb) / 2 + rad * (yb - ya) / 2, (ya + yb) / 2 - rad * (xb - xa) / 2
     if label_at:
         mx, my = label_at[0]
     if dashed:
-        ax.text(mx, my, "×", ha="center", va="center", color=colour, fontsize=FONT_SIZE + 2, zorder=4)
+        ax.text(
+            mx, my, "×", ha="center", va="center", color=colour, fontsize=FONT_SIZE + 2, zorder=4
+        )
     elif label:
-        ax.text(mx, my, move.action.replace(" (kernel)", ""), ha="center", va="center",
-                fontsize=max(FONT_SIZE - 3, 4), color=colour, zorder=4,
-                bbox=dict(boxstyle="round,pad=0.1", facecolor="white", edgecolor="none", alpha=0.85))
+        ax.text(
+            mx,
+            my,
+            move.action.replace(" (kernel)", ""),
+            ha="center",
+            va="center",
+            fontsize=max(FONT_SIZE - 3, 4),
+            color=colour,
+            zorder=4,
+            bbox=dict(boxstyle="round,pad=0.1", facecolor="white", edgecolor="none", alpha=0.85),
+        )
 
 
 def _box_centre(place: Place) -> tuple[float, float]:
@@ -263,12 +409,22 @@ def _centre(patch) -> tuple[float, float]:
     return (patch.get_x() + patch.get_width() / 2, patch.get_y() + patch.get_height() / 2)
 
 
-_TRACKED = (Place.TX_SUBMISSION, Place.DEXT_TX, Place.TX_COMPLETION, Place.RX_SUBMISSION,
-            Place.RX_COMPLETION, Place.POOL)
-_LINE_COLORS = {Place.TX_SUBMISSION: COLORS["link_header"], Place.DEXT_TX: COLORS["network_header"],
-                Place.TX_COMPLETION: COLORS["segment_boundary"],
-                Place.RX_SUBMISSION: COLORS["transport_header"],
-                Place.RX_COMPLETION: COLORS["stale"], Place.POOL: COLORS["muted_text"]}
+_TRACKED = (
+    Place.TX_SUBMISSION,
+    Place.DEXT_TX,
+    Place.TX_COMPLETION,
+    Place.RX_SUBMISSION,
+    Place.RX_COMPLETION,
+    Place.POOL,
+)
+_LINE_COLORS = {
+    Place.TX_SUBMISSION: COLORS["link_header"],
+    Place.DEXT_TX: COLORS["network_header"],
+    Place.TX_COMPLETION: COLORS["segment_boundary"],
+    Place.RX_SUBMISSION: COLORS["transport_header"],
+    Place.RX_COMPLETION: COLORS["stale"],
+    Place.POOL: COLORS["muted_text"],
+}
 
 
 def draw_occupancy(ax, history, places=_TRACKED):
@@ -282,16 +438,27 @@ def draw_occupancy(ax, history, places=_TRACKED):
         values = [len(h[place]) if isinstance(h[place], list) else int(h[place]) for h in history]
         series[place.name] = values
         # distinct dashes: places that hold the same number of packets do not hide each other
-        ax.step(range(len(values)), values, where="post", label=place.value,
-                color=_LINE_COLORS.get(place, COLORS["text"]), linewidth=1.4,
-                linestyle=styles[n % len(styles)])
+        ax.step(
+            range(len(values)),
+            values,
+            where="post",
+            label=place.value,
+            color=_LINE_COLORS.get(place, COLORS["text"]),
+            linewidth=1.4,
+            linestyle=styles[n % len(styles)],
+        )
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("step", fontsize=FONT_SIZE)
     ax.set_ylabel("packets", fontsize=FONT_SIZE)
     ax.tick_params(labelsize=FONT_SIZE - 1)
     # beside the plot, not on it: the lines reach the top corners (the pool starts full)
-    ax.legend(fontsize=FONT_SIZE - 1, loc="upper left", bbox_to_anchor=(1.01, 1.0),
-              borderaxespad=0.0, frameon=False)
+    ax.legend(
+        fontsize=FONT_SIZE - 1,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        borderaxespad=0.0,
+        frameon=False,
+    )
     ax.set_title("packets in each place, step by step", fontsize=FONT_SIZE + 1)
     ax.vethlab = {"series": series, "steps": len(history)}
     return ax
@@ -313,13 +480,27 @@ def draw_states(ax, moves, current=None, *, title: str = ""):
     boxes = {}
     for i, state in enumerate(states):
         lit = state is current
-        box = FancyBboxPatch((3.0 * i, -0.45), 2.2, 0.9, boxstyle="round,pad=0.03,rounding_size=0.15",
-                             facecolor=COLORS["right_read"] if lit else COLORS["tailroom"],
-                             edgecolor=COLORS["buffer_edge"], linewidth=1.6 if lit else 0.8)
+        box = FancyBboxPatch(
+            (3.0 * i, -0.45),
+            2.2,
+            0.9,
+            boxstyle="round,pad=0.03,rounding_size=0.15",
+            facecolor=COLORS["right_read"] if lit else COLORS["tailroom"],
+            edgecolor=COLORS["buffer_edge"],
+            linewidth=1.6 if lit else 0.8,
+        )
         ax.add_patch(box)
         boxes[state] = box
-        ax.text(3.0 * i + 1.1, 0, state.name, ha="center", va="center", fontsize=FONT_SIZE,
-                color="white" if lit else COLORS["text"], weight="bold" if lit else "normal")
+        ax.text(
+            3.0 * i + 1.1,
+            0,
+            state.name,
+            ha="center",
+            va="center",
+            fontsize=FONT_SIZE,
+            color="white" if lit else COLORS["text"],
+            weight="bold" if lit else "normal",
+        )
     edges, loops = [], {}
     for move in moves:
         action = getattr(move, "action", "")
@@ -328,22 +509,49 @@ def draw_states(ax, moves, current=None, *, title: str = ""):
             loops.setdefault(move.source, []).append(action)
             continue
         forward = states.index(move.target) > states.index(move.source)
-        rad = -0.35 if forward else -0.35
+        rad = -0.35  # both directions bend the same way; the label sits on its own side
         colour = PROVENANCE_COLORS[move.provenance]
-        ax.annotate("", xy=_centre(boxes[move.target]), xytext=_centre(boxes[move.source]),
-                    arrowprops=dict(arrowstyle="-|>", color=colour, patchA=boxes[move.source],
-                                    patchB=boxes[move.target], connectionstyle=f"arc3,rad={rad}",
-                                    linewidth=1.0))
+        ax.annotate(
+            "",
+            xy=_centre(boxes[move.target]),
+            xytext=_centre(boxes[move.source]),
+            arrowprops=dict(
+                arrowstyle="-|>",
+                color=colour,
+                patchA=boxes[move.source],
+                patchB=boxes[move.target],
+                connectionstyle=f"arc3,rad={rad}",
+                linewidth=1.0,
+            ),
+        )
         (xa, _), (xb, _) = _centre(boxes[move.source]), _centre(boxes[move.target])
         y = 1.05 if forward else -1.05
-        ax.text((xa + xb) / 2, y, action, ha="center", va="center", fontsize=FONT_SIZE - 1,
-                color=colour, bbox=dict(facecolor="white", edgecolor="none", pad=0.6))
+        ax.text(
+            (xa + xb) / 2,
+            y,
+            action,
+            ha="center",
+            va="center",
+            fontsize=FONT_SIZE - 1,
+            color=colour,
+            bbox=dict(facecolor="white", edgecolor="none", pad=0.6),
+        )
     for state, actions in loops.items():
         x = _centre(boxes[state])[0]
-        ax.text(x, -1.55, "stays on: " + ", ".join(actions), ha="center", va="center",
-                fontsize=FONT_SIZE - 2, color=COLORS["muted_text"])
+        ax.text(
+            x,
+            -1.55,
+            "stays on: " + ", ".join(actions),
+            ha="center",
+            va="center",
+            fontsize=FONT_SIZE - 2,
+            color=COLORS["muted_text"],
+        )
     if title:
         ax.set_title(title, fontsize=FONT_SIZE + 1)
-    ax.vethlab = {"states": [s.name for s in states], "edges": edges,
-                  "current": None if current is None else current.name}
+    ax.vethlab = {
+        "states": [s.name for s in states],
+        "edges": edges,
+        "current": None if current is None else current.name,
+    }
     return ax

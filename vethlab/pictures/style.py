@@ -53,66 +53,74 @@ __all__ = [
 
 #: Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision
 #: deficiency.
-OKABE_ITO = MappingProxyType({
-    "black": "#000000",
-    "orange": "#E69F00",
-    "sky_blue": "#56B4E9",
-    "bluish_green": "#009E73",
-    "yellow": "#F0E442",
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "reddish_purple": "#CC79A7",
-})
+OKABE_ITO = MappingProxyType(
+    {
+        "black": "#000000",
+        "orange": "#E69F00",
+        "sky_blue": "#56B4E9",
+        "bluish_green": "#009E73",
+        "yellow": "#F0E442",
+        "blue": "#0072B2",
+        "vermillion": "#D55E00",
+        "reddish_purple": "#CC79A7",
+    }
+)
 
-COLORS = MappingProxyType({
-    # inside a buffer
-    "headroom": "#BDBDBD",  # neutral grey: reserved, nobody's data
-    "link_header": "#0072B2",  # blue
-    "network_header": "#56B4E9",  # sky blue
-    "transport_header": "#009E73",  # bluish green
-    "payload": "#A6DCEF",  # pale sky: the bulk of a frame, calm
-    "padding": "#E0E0E0",
-    "frame": "#56B4E9",
-    "tailroom": "#F2F2F2",  # almost white: room that was never used
-    "stale": "#E69F00",  # orange: someone else's old bytes
-    "zero": "#FFFFFF",
-    "unused": "#FAFAFA",
-    # reads
-    "wrong_read": "#D55E00",  # vermillion
-    "right_read": "#009E73",  # bluish green
-    # boundaries
-    "segment_boundary": "#CC79A7",  # reddish purple
-    "page_boundary": "#7F7F7F",
-    "buffer_edge": "#4D4D4D",
-    # text
-    "text": "#222222",
-    "muted_text": "#6E6E6E",
-})
+COLORS = MappingProxyType(
+    {
+        # inside a buffer
+        "headroom": "#BDBDBD",  # neutral grey: reserved, nobody's data
+        "link_header": "#0072B2",  # blue
+        "network_header": "#56B4E9",  # sky blue
+        "transport_header": "#009E73",  # bluish green
+        "payload": "#A6DCEF",  # pale sky: the bulk of a frame, calm
+        "padding": "#E0E0E0",
+        "frame": "#56B4E9",
+        "tailroom": "#F2F2F2",  # almost white: room that was never used
+        "stale": "#E69F00",  # orange: someone else's old bytes
+        "zero": "#FFFFFF",
+        "unused": "#FAFAFA",
+        # reads
+        "wrong_read": "#D55E00",  # vermillion
+        "right_read": "#009E73",  # bluish green
+        # boundaries
+        "segment_boundary": "#CC79A7",  # reddish purple
+        "page_boundary": "#7F7F7F",
+        "buffer_edge": "#4D4D4D",
+        # text
+        "text": "#222222",
+        "muted_text": "#6E6E6E",
+    }
+)
 
 #: The five provenance labels, in order (:mod:`vethlab.model.provenance`).
 PROVENANCE = LABELS
 
-PROVENANCE_COLORS = MappingProxyType({
-    "documented": "#0072B2",  # blue: Apple says so
-    "source": "#56B4E9",  # sky blue: the system's own source code does it
-    "observed": "#009E73",  # green: measured on real Macs
-    "reported": "#E69F00",  # orange: only the question says so
-    "modelled": "#CC79A7",  # purple: vethlab's own choice
-})
+PROVENANCE_COLORS = MappingProxyType(
+    {
+        "documented": "#0072B2",  # blue: Apple says so
+        "source": "#56B4E9",  # sky blue: the system's own source code does it
+        "observed": "#009E73",  # green: measured on real Macs
+        "reported": "#E69F00",  # orange: only the question says so
+        "modelled": "#CC79A7",  # purple: vethlab's own choice
+    }
+)
 
 PROVENANCE_MEANING = MappingProxyType(MEANING)
 
 #: Colour of a ``vethlab.wire.frames.fields`` region, by the part of its name before the dot.
-FIELD_LAYER_COLORS = MappingProxyType({
-    "eth": COLORS["link_header"],
-    "arp": COLORS["network_header"],
-    "ipv4": COLORS["network_header"],
-    "ipv6": COLORS["network_header"],
-    "icmp": COLORS["transport_header"],
-    "icmpv6": COLORS["transport_header"],
-    "udp": COLORS["transport_header"],
-    "payload": COLORS["payload"],
-})
+FIELD_LAYER_COLORS = MappingProxyType(
+    {
+        "eth": COLORS["link_header"],
+        "arp": COLORS["network_header"],
+        "ipv4": COLORS["network_header"],
+        "ipv6": COLORS["network_header"],
+        "icmp": COLORS["transport_header"],
+        "icmpv6": COLORS["transport_header"],
+        "udp": COLORS["transport_header"],
+        "payload": COLORS["payload"],
+    }
+)
 
 FONT_SIZE = 8
 MONO_FONT = "DejaVu Sans Mono"  # ships with matplotlib: the same glyphs on every machine

@@ -63,8 +63,13 @@ SLOT_COLORS = {
 }
 
 
-def draw_state_machine(ax, state: UserClientState | None = None, *, moves=USER_CLIENT_MOVES,
-                       title: str = "the user client's states"):
+def draw_state_machine(
+    ax,
+    state: UserClientState | None = None,
+    *,
+    moves=USER_CLIENT_MOVES,
+    title: str = "the user client's states",
+):
     """The states and the legal moves between them, from ``moves`` (the one table); ``state``
     (or a client's ``.state``) is highlighted. ``ax.vethlab``: states, edges (from, to, moves),
     labels (from, to, x, y, alignment, top of a self-loop or None), current."""
@@ -78,32 +83,73 @@ def draw_state_machine(ax, state: UserClientState | None = None, *, moves=USER_C
     placed = []  # (from, to, x, y, ha, top of the loop or None): where each edge's label went
     for s, (x, y) in _STATE_POSITIONS.items():
         current = s is state
-        ax.add_patch(FancyBboxPatch((x - 0.3, y - 0.13), 0.6, 0.26, boxstyle="round,pad=0.02",
-                                    facecolor=COLORS["right_read"] if current else "white",
-                                    edgecolor=COLORS["text"], linewidth=2 if current else 1))
-        ax.text(x, y, s.name, ha="center", va="center", fontsize=FONT_SIZE + 1, weight="bold",
-                color="white" if current else COLORS["text"])
+        ax.add_patch(
+            FancyBboxPatch(
+                (x - 0.3, y - 0.13),
+                0.6,
+                0.26,
+                boxstyle="round,pad=0.02",
+                facecolor=COLORS["right_read"] if current else "white",
+                edgecolor=COLORS["text"],
+                linewidth=2 if current else 1,
+            )
+        )
+        ax.text(
+            x,
+            y,
+            s.name,
+            ha="center",
+            va="center",
+            fontsize=FONT_SIZE + 1,
+            weight="bold",
+            color="white" if current else COLORS["text"],
+        )
     for (src, dst), names in edges.items():
         (x0, y0), (x1, y1) = _STATE_POSITIONS[src], _STATE_POSITIONS[dst]
         label = "\n".join(names)
         if src is dst:
             # The loop is a path in data coordinates, so its top is known whatever the figure's
             # shape, and the label sits clear above it.
-            loop = Path([(x0 - 0.12, y0 + 0.14), (x0 - 0.3, y0 + _LOOP_HEIGHT),
-                         (x0 + 0.3, y0 + _LOOP_HEIGHT), (x0 + 0.12, y0 + 0.14)],
-                        [Path.MOVETO, Path.CURVE4, Path.CURVE4, Path.CURVE4])
-            ax.add_patch(FancyArrowPatch(path=loop, arrowstyle="-|>", mutation_scale=10,
-                                         color=COLORS["muted_text"]))
-            ax.text(x0, y0 + _LOOP_HEIGHT + 0.02, label, ha="center", va="bottom",
-                    fontsize=FONT_SIZE - 1, color=COLORS["muted_text"])
-            placed.append((src.name, dst.name, x0, y0 + _LOOP_HEIGHT + 0.02, "center",
-                           loop.get_extents().y1))
+            loop = Path(
+                [
+                    (x0 - 0.12, y0 + 0.14),
+                    (x0 - 0.3, y0 + _LOOP_HEIGHT),
+                    (x0 + 0.3, y0 + _LOOP_HEIGHT),
+                    (x0 + 0.12, y0 + 0.14),
+                ],
+                [Path.MOVETO, Path.CURVE4, Path.CURVE4, Path.CURVE4],
+            )
+            ax.add_patch(
+                FancyArrowPatch(
+                    path=loop, arrowstyle="-|>", mutation_scale=10, color=COLORS["muted_text"]
+                )
+            )
+            ax.text(
+                x0,
+                y0 + _LOOP_HEIGHT + 0.02,
+                label,
+                ha="center",
+                va="bottom",
+                fontsize=FONT_SIZE - 1,
+                color=COLORS["muted_text"],
+            )
+            placed.append(
+                (src.name, dst.name, x0, y0 + _LOOP_HEIGHT + 0.02, "center", loop.get_extents().y1)
+            )
             continue
         dx, dy = x1 - x0, y1 - y0
         t = min(0.32 / abs(dx) if dx else float("inf"), 0.15 / abs(dy) if dy else float("inf"))
-        ax.add_patch(FancyArrowPatch((x0 + t * dx, y0 + t * dy), (x1 - t * dx, y1 - t * dy),
-                                     arrowstyle="-|>", mutation_scale=12, shrinkA=0, shrinkB=0,
-                                     color=COLORS["text"]))
+        ax.add_patch(
+            FancyArrowPatch(
+                (x0 + t * dx, y0 + t * dy),
+                (x1 - t * dx, y1 - t * dy),
+                arrowstyle="-|>",
+                mutation_scale=12,
+                shrinkA=0,
+                shrinkB=0,
+                color=COLORS["text"],
+            )
+        )
         mx, my = (x0 + x1) / 2, (y0 + y1) / 2
         if dy == 0:  # level: the label above the arrow
             at, ha, va = (mx, my + 0.06), "center", "bottom"
@@ -114,9 +160,12 @@ def draw_state_machine(ax, state: UserClientState | None = None, *, moves=USER_C
         placed.append((src.name, dst.name, *at, ha, None))
     if title:
         ax.set_title(title, fontsize=FONT_SIZE + 2)
-    ax.vethlab = {"states": [s.name for s in _STATE_POSITIONS],
-                  "edges": [(a.name, b.name, names) for (a, b), names in edges.items()],
-                  "labels": placed, "current": None if state is None else state.name}
+    ax.vethlab = {
+        "states": [s.name for s in _STATE_POSITIONS],
+        "edges": [(a.name, b.name, names) for (a, b), names in edges.items()],
+        "labels": placed,
+        "current": None if state is None else state.name,
+    }
     return ax
 
 
@@ -133,8 +182,9 @@ def sequence_rows(trace: Trace, max_rows: int = 24) -> list[tuple[str, str, str,
     return [tuple(r) for r in rows[:max_rows]]
 
 
-def draw_call_sequence(ax, trace: Trace, *, max_rows: int = 24,
-                       title: str = "app and dext, call by call"):
+def draw_call_sequence(
+    ax, trace: Trace, *, max_rows: int = 24, title: str = "app and dext, call by call"
+):
     """A sequence diagram of ``trace`` (an app's crossings): calls from the app's lifeline to
     the dext's with the code they returned, notifications from the dext to the app's port, and
     callbacks on the app's dispatch queue. Runs of identical events are one row, "× n".
@@ -147,8 +197,16 @@ def draw_call_sequence(ax, trace: Trace, *, max_rows: int = 24,
     ax.set_axis_off()
     for name, x in lifelines.items():
         ax.plot([x, x], [-0.3, n], color=COLORS["muted_text"], linewidth=1, linestyle=(0, (4, 3)))
-        ax.text(x, -0.55, name, ha="center", va="center", fontsize=FONT_SIZE + 1, weight="bold",
-                bbox=dict(boxstyle="round,pad=0.3", facecolor="white", edgecolor=COLORS["text"]))
+        ax.text(
+            x,
+            -0.55,
+            name,
+            ha="center",
+            va="center",
+            fontsize=FONT_SIZE + 1,
+            weight="bold",
+            bbox=dict(boxstyle="round,pad=0.3", facecolor="white", edgecolor=COLORS["text"]),
+        )
     errors = []
     for i, (kind, name, kr_name, repeats) in enumerate(rows):
         y = i + 0.5
@@ -158,31 +216,71 @@ def draw_call_sequence(ax, trace: Trace, *, max_rows: int = 24,
             errors.append(i)
         code_color = COLORS["wrong_read"] if failed else COLORS["right_read"]
         if kind == "notify":
-            ax.annotate("", xy=(0.02, y), xytext=(0.98, y),
-                        arrowprops=dict(arrowstyle="-|>", color=COLORS["stale"], linestyle="--"))
-            ax.text(0.5, y - 0.08, f"{name}{times}", ha="center", va="bottom",
-                    fontsize=FONT_SIZE, color=COLORS["stale"])
+            ax.annotate(
+                "",
+                xy=(0.02, y),
+                xytext=(0.98, y),
+                arrowprops=dict(arrowstyle="-|>", color=COLORS["stale"], linestyle="--"),
+            )
+            ax.text(
+                0.5,
+                y - 0.08,
+                f"{name}{times}",
+                ha="center",
+                va="bottom",
+                fontsize=FONT_SIZE,
+                color=COLORS["stale"],
+            )
         elif kind == "deliver":
-            ax.text(-0.05, y, f"callback {name}(){times}", ha="right", va="center",
-                    fontsize=FONT_SIZE, color=COLORS["stale"], family=MONO_FONT)
+            ax.text(
+                -0.05,
+                y,
+                f"callback {name}(){times}",
+                ha="right",
+                va="center",
+                fontsize=FONT_SIZE,
+                color=COLORS["stale"],
+                family=MONO_FONT,
+            )
         else:
-            ax.annotate("", xy=(0.98, y), xytext=(0.02, y),
-                        arrowprops=dict(arrowstyle="-|>", color=COLORS["text"]))
-            ax.text(0.5, y - 0.08, f"{name}{times}", ha="center", va="bottom",
-                    fontsize=FONT_SIZE, color=COLORS["text"], family=MONO_FONT)
-            ax.text(1.05, y, kr_name, ha="left", va="center", fontsize=FONT_SIZE - 1,
-                    color=code_color)
+            ax.annotate(
+                "",
+                xy=(0.98, y),
+                xytext=(0.02, y),
+                arrowprops=dict(arrowstyle="-|>", color=COLORS["text"]),
+            )
+            ax.text(
+                0.5,
+                y - 0.08,
+                f"{name}{times}",
+                ha="center",
+                va="bottom",
+                fontsize=FONT_SIZE,
+                color=COLORS["text"],
+                family=MONO_FONT,
+            )
+            ax.text(
+                1.05, y, kr_name, ha="left", va="center", fontsize=FONT_SIZE - 1, color=code_color
+            )
     if len(trace.events) and len(rows) == max_rows:
-        ax.text(0.5, n + 0.1, "… (more)", ha="center", va="top", fontsize=FONT_SIZE - 1,
-                color=COLORS["muted_text"])
+        ax.text(
+            0.5,
+            n + 0.1,
+            "… (more)",
+            ha="center",
+            va="top",
+            fontsize=FONT_SIZE - 1,
+            color=COLORS["muted_text"],
+        )
     if title:
         ax.set_title(title, fontsize=FONT_SIZE + 2)
     ax.vethlab = {"rows": rows, "lifelines": list(lifelines), "errors": errors}
     return ax
 
 
-def draw_output_struct(ax, record: GetPacketRecord, *, rules: bool = True,
-                       title: str | None = None):
+def draw_output_struct(
+    ax, record: GetPacketRecord, *, rules: bool = True, title: str | None = None
+):
     """The dext's ``GetPacket_Output output`` and the stack after it, byte by byte, as one
     GetPacket call left them: who wrote each byte (this frame, an earlier frame = stale, the
     dext's ``packet_size``, zeros, nothing yet, the stack's own bytes), the bytes the copy
@@ -195,42 +293,91 @@ def draw_output_struct(ax, record: GetPacketRecord, *, rules: bool = True,
     ax.set_ylim(0, 1)
     ax.set_yticks([])
     for lo, hi, kind, _ in regions:
-        ax.add_patch(Rectangle((lo, 0.35), hi - lo, 0.4, facecolor=SLOT_COLORS[kind],
-                               edgecolor=COLORS["buffer_edge"], linewidth=0.4, label=kind))
-    ax.add_patch(Rectangle((0, 0.35), slot_end, 0.4, fill=False, edgecolor=COLORS["buffer_edge"],
-                           linewidth=0.8))
+        ax.add_patch(
+            Rectangle(
+                (lo, 0.35),
+                hi - lo,
+                0.4,
+                facecolor=SLOT_COLORS[kind],
+                edgecolor=COLORS["buffer_edge"],
+                linewidth=0.4,
+                label=kind,
+            )
+        )
+    ax.add_patch(
+        Rectangle(
+            (0, 0.35), slot_end, 0.4, fill=False, edgecolor=COLORS["buffer_edge"], linewidth=0.8
+        )
+    )
     overwritten = record.overwritten()
     for lo, hi, name in overwritten:
         beyond = name == "past the stack"
-        ax.add_patch(Rectangle((lo, 0.3), hi - lo, 0.5, fill=False, hatch="////",
-                               edgecolor=COLORS["wrong_read"], linewidth=1.2,
-                               linestyle="--" if beyond else "-"))
-    marks = [(0, "packet_data[1600]", "left"), (GET_PACKET_DATA_SIZE, "packet_size ▸", "right"),
-             (GET_PACKET_OUTPUT_SIZE, "◂ end of struct", "left"), (slot_end, "end of stack", "center")]
+        ax.add_patch(
+            Rectangle(
+                (lo, 0.3),
+                hi - lo,
+                0.5,
+                fill=False,
+                hatch="////",
+                edgecolor=COLORS["wrong_read"],
+                linewidth=1.2,
+                linestyle="--" if beyond else "-",
+            )
+        )
+    marks = [
+        (0, "packet_data[1600]", "left"),
+        (GET_PACKET_DATA_SIZE, "packet_size ▸", "right"),
+        (GET_PACKET_OUTPUT_SIZE, "◂ end of struct", "left"),
+        (slot_end, "end of stack", "center"),
+    ]
     for x, text, align in marks:
-        ax.axvline(x, 0.2, 0.9, color=COLORS["segment_boundary"] if x else COLORS["buffer_edge"],
-                   linewidth=1)
-        ax.text(x, 0.92, text, ha=align, va="bottom", fontsize=FONT_SIZE - 1,
-                color=COLORS["text"])
-    ax.annotate("", xy=(record.frame_length, 0.2), xytext=(0, 0.2),
-                arrowprops=dict(arrowstyle="-|>", color=COLORS["wrong_read"] if overwritten
-                                else COLORS["right_read"]))
-    ax.text(record.frame_length, 0.1, f"memcpy of {record.frame_length} bytes",
-            ha="right" if record.frame_length > right * 0.5 else "left", va="center",
-            fontsize=FONT_SIZE, color=COLORS["text"])
+        ax.axvline(
+            x,
+            0.2,
+            0.9,
+            color=COLORS["segment_boundary"] if x else COLORS["buffer_edge"],
+            linewidth=1,
+        )
+        ax.text(x, 0.92, text, ha=align, va="bottom", fontsize=FONT_SIZE - 1, color=COLORS["text"])
+    ax.annotate(
+        "",
+        xy=(record.frame_length, 0.2),
+        xytext=(0, 0.2),
+        arrowprops=dict(
+            arrowstyle="-|>", color=COLORS["wrong_read"] if overwritten else COLORS["right_read"]
+        ),
+    )
+    ax.text(
+        record.frame_length,
+        0.1,
+        f"memcpy of {record.frame_length} bytes",
+        ha="right" if record.frame_length > right * 0.5 else "left",
+        va="center",
+        fontsize=FONT_SIZE,
+        color=COLORS["text"],
+    )
     if record.fault:  # ends where the bad copy ended, inside the axes, on its own white box
-        ax.text(max(slot_end, record.frame_length), 0.55, "EXC_BAD_ACCESS", ha="right",
-                va="center", fontsize=FONT_SIZE, weight="bold", color=COLORS["wrong_read"],
-                bbox=dict(boxstyle="round,pad=0.25", facecolor="white",
-                          edgecolor=COLORS["wrong_read"]))
+        ax.text(
+            max(slot_end, record.frame_length),
+            0.55,
+            "EXC_BAD_ACCESS",
+            ha="right",
+            va="center",
+            fontsize=FONT_SIZE,
+            weight="bold",
+            color=COLORS["wrong_read"],
+            bbox=dict(boxstyle="round,pad=0.25", facecolor="white", edgecolor=COLORS["wrong_read"]),
+        )
     ax.set_xlabel("byte of the output struct (the stack continues after it)", fontsize=FONT_SIZE)
     leaked = record.leaked()
     size = record.packet_size_returned
     if title is None:
-        title = (f"{record.variant} GetPacket, a {record.frame_length}-byte frame: "
-                 + ("the dext crashed" if record.fault else
-                    f"packet_size sent = {size}" + (f", {record.leaked_bytes} stale bytes sent"
-                                                    if leaked else "")))
+        title = f"{record.variant} GetPacket, a {record.frame_length}-byte frame: " + (
+            "the dext crashed"
+            if record.fault
+            else f"packet_size sent = {size}"
+            + (f", {record.leaked_bytes} stale bytes sent" if leaked else "")
+        )
     if title:
         ax.set_title(title, fontsize=FONT_SIZE + 1)
     seen = {}
@@ -242,18 +389,37 @@ def draw_output_struct(ax, record: GetPacketRecord, *, rules: bool = True,
     if overwritten:  # the hatching needs a key too
         handles.append(Patch(fill=False, hatch="////", edgecolor=COLORS["wrong_read"]))
         names.append(OVERWRITTEN_LABEL)
-    ax.legend(handles, names, loc="upper right", fontsize=FONT_SIZE - 1,
-              ncol=len(names), frameon=False, bbox_to_anchor=(1.0, 1.35))
+    ax.legend(
+        handles,
+        names,
+        loc="upper right",
+        fontsize=FONT_SIZE - 1,
+        ncol=len(names),
+        frameon=False,
+        bbox_to_anchor=(1.0, 1.35),
+    )
     if rules:
-        add_provenance_notes(ax, [
-            ("reported", "the struct and the unbounded memcpy are the question's code"),
-            ("modelled", f"the struct sits on the dext's stack, {record.guard} bytes below its end, "
-                         "at the same address every call; unwritten stack shows as zero"),
-        ])
-    ax.vethlab = {"regions": [(lo, hi, kind) for lo, hi, kind, _ in regions],
-                  "overwritten": overwritten, "leaked": leaked, "fault": record.fault is not None,
-                  "packet_size": size, "frame_length": record.frame_length,
-                  "kr": IOReturnName(record.kr), "legend": names}
+        add_provenance_notes(
+            ax,
+            [
+                ("reported", "the struct and the unbounded memcpy are the question's code"),
+                (
+                    "modelled",
+                    f"the struct sits on the dext's stack, {record.guard} bytes below its end, "
+                    "at the same address every call; unwritten stack shows as zero",
+                ),
+            ],
+        )
+    ax.vethlab = {
+        "regions": [(lo, hi, kind) for lo, hi, kind, _ in regions],
+        "overwritten": overwritten,
+        "leaked": leaked,
+        "fault": record.fault is not None,
+        "packet_size": size,
+        "frame_length": record.frame_length,
+        "kr": IOReturnName(record.kr),
+        "legend": names,
+    }
     return ax
 
 
@@ -272,8 +438,14 @@ def draw_design_comparison(ax, result: dict, *, title: str = "frames per second,
     labels = {}
     for name, y, value in zip(names, ys, values):
         labels[name] = value  # just after the bar
-        ax.text(labels[name], y, f"  {value:,.0f} ({value / bare:.0%})", va="center",
-                fontsize=FONT_SIZE - 1, color=COLORS["text"])
+        ax.text(
+            labels[name],
+            y,
+            f"  {value:,.0f} ({value / bare:.0%})",
+            va="center",
+            fontsize=FONT_SIZE - 1,
+            color=COLORS["text"],
+        )
     ax.set_xlim(0, bare * 1.35)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
     ax.tick_params(axis="x", labelsize=FONT_SIZE - 1)

@@ -30,11 +30,19 @@ def answer(frame: bytes, me: Endpoint = APP) -> bytes | None:
     except dpkt.UnpackError:
         return None
     data = eth.data
-    if isinstance(data, dpkt.arp.ARP) and data.op == dpkt.arp.ARP_OP_REQUEST \
-            and data.tpa == me.ipv4:
+    if (
+        isinstance(data, dpkt.arp.ARP)
+        and data.op == dpkt.arp.ARP_OP_REQUEST
+        and data.tpa == me.ipv4
+    ):
         return _frames.arp_reply(frame, me)
-    if isinstance(data, dpkt.ip.IP) and data.dst == me.ipv4 and isinstance(data.data, dpkt.icmp.ICMP) \
-            and data.data.type == dpkt.icmp.ICMP_ECHO and isinstance(data.data.data, dpkt.icmp.ICMP.Echo):
+    if (
+        isinstance(data, dpkt.ip.IP)
+        and data.dst == me.ipv4
+        and isinstance(data.data, dpkt.icmp.ICMP)
+        and data.data.type == dpkt.icmp.ICMP_ECHO
+        and isinstance(data.data.data, dpkt.icmp.ICMP.Echo)
+    ):
         return _frames.icmp_echo_reply(frame, me)
     return None
 
@@ -44,8 +52,14 @@ class Responder:
     designs), takes every frame the interface sends, and answers ARP requests for its address
     and ping with ``kPutPacket``."""
 
-    def __init__(self, dext: VirtualEthernetDext, me: Endpoint = APP, design: str = "per_packet",
-                 *, name: str = "VethApp") -> None:
+    def __init__(
+        self,
+        dext: VirtualEthernetDext,
+        me: Endpoint = APP,
+        design: str = "per_packet",
+        *,
+        name: str = "VethApp",
+    ) -> None:
         self.me = me
         self.app = QuestionApp(dext, design, name=name, on_frame=self.on_frame)
         self.received: list[bytes] = []

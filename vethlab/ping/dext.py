@@ -81,7 +81,8 @@ class EthernetUserClient(PacketUserClient):
     DISPATCH = {
         **PacketUserClient.DISPATCH,
         kPutPacket: IOUserClientMethodDispatch(
-            _put_packet, checkStructureInputSize=kIOUserClientVariableStructureSize),
+            _put_packet, checkStructureInputSize=kIOUserClientVariableStructureSize
+        ),
     }
 
     def PutPacket(self, arguments) -> None:
@@ -102,13 +103,16 @@ class VirtualEthernetDext(FrameHandoff, SampleEthernetDext):
     """
 
     bundle_identifier = "com.example.vethlab.VirtualEthernet"
-    entitlements = {ENTITLEMENT_DRIVERKIT: True,
-                    "com.apple.developer.driverkit.family.networking": True}
+    entitlements = {
+        ENTITLEMENT_DRIVERKIT: True,
+        "com.apple.developer.driverkit.family.networking": True,
+    }
     USER_CLIENT_CLASS = EthernetUserClient
     get_packet = "safe"
 
-    def __init__(self, mac: Mac, *, guard: int = DEFAULT_GUARD, keep_records: int = 0,
-                 **options) -> None:
+    def __init__(
+        self, mac: Mac, *, guard: int = DEFAULT_GUARD, keep_records: int = 0, **options
+    ) -> None:
         super().__init__(mac, **options)
         self.guard = guard
         self.keep_records = keep_records

@@ -35,14 +35,31 @@ class VirtualLink:
     was delivered or dropped with a reason.
     """
 
-    def __init__(self, *, profile="apple-silicon", seed: int = 0, packets: int = 64,
-                 capacities=16, buffer_size: int = 2048, headroom: int = 8, tx_batch: int = 8,
-                 redrain: bool = True, design: str = "per_packet", host_class=HostStack,
-                 me: Endpoint = APP) -> None:
+    def __init__(
+        self,
+        *,
+        profile="apple-silicon",
+        seed: int = 0,
+        packets: int = 64,
+        capacities=16,
+        buffer_size: int = 2048,
+        headroom: int = 8,
+        tx_batch: int = 8,
+        redrain: bool = True,
+        design: str = "per_packet",
+        host_class=HostStack,
+        me: Endpoint = APP,
+    ) -> None:
         self.mac = Mac(profile, None, seed)
-        self.dext = VirtualEthernetDext(self.mac, packets=packets, capacities=capacities,
-                                        buffer_size=buffer_size, headroom=headroom,
-                                        tx_batch=tx_batch, redrain=redrain)
+        self.dext = VirtualEthernetDext(
+            self.mac,
+            packets=packets,
+            capacities=capacities,
+            buffer_size=buffer_size,
+            headroom=headroom,
+            tx_batch=tx_batch,
+            redrain=redrain,
+        )
         self.dext.Start()
         self.host = host_class(self.dext.pool)
         self.host.attach(self.dext)
@@ -93,10 +110,12 @@ class VirtualLink:
     def in_flight(self) -> dict[str, int]:
         """Frames somewhere between the two ends right now, by where they are."""
         places = where(self.pool)
-        return {"TX submission": len(places[Place.TX_SUBMISSION]),
-                "waiting for the app": len(self.dext.pending),
-                "lent to the app": len(places[Place.APP]),
-                "RX completion": len(places[Place.RX_COMPLETION])}
+        return {
+            "TX submission": len(places[Place.TX_SUBMISSION]),
+            "waiting for the app": len(self.dext.pending),
+            "lent to the app": len(places[Place.APP]),
+            "RX completion": len(places[Place.RX_COMPLETION]),
+        }
 
     def accounting(self) -> dict:
         """Frames offered, delivered, dropped (by reason) and in flight, each way.
@@ -104,24 +123,37 @@ class VirtualLink:
         Out: the host's frames to the app. In: the app's frames to the host."""
         out_drops = self.host.drops_out + Counter(
             {"longer than GetPacket_Output.packet_data": self.dext.dropped}
-            if self.dext.dropped else {})
-        out_drops += Counter({"interface went down before the app took it":
-                              self.dext.counters["dropped on disable"]}
-                             if self.dext.counters["dropped on disable"] else {})
+            if self.dext.dropped
+            else {}
+        )
+        out_drops += Counter(
+            {"interface went down before the app took it": self.dext.counters["dropped on disable"]}
+            if self.dext.counters["dropped on disable"]
+            else {}
+        )
         in_drops = self.responder.put_failures + self.host.drops_in
         flight = self.in_flight()
         return {
-            "out": {"offered": len(self.host.sent), "delivered": len(self.responder.received),
-                    "dropped": dict(out_drops),
-                    "in_flight": flight["TX submission"] + flight["waiting for the app"]
-                    + flight["lent to the app"]},
-            "in": {"offered": self.responder.puts, "delivered": len(self.host.delivered),
-                   "dropped": dict(in_drops), "in_flight": flight["RX completion"]},
+            "out": {
+                "offered": len(self.host.sent),
+                "delivered": len(self.responder.received),
+                "dropped": dict(out_drops),
+                "in_flight": flight["TX submission"]
+                + flight["waiting for the app"]
+                + flight["lent to the app"],
+            },
+            "in": {
+                "offered": self.responder.puts,
+                "delivered": len(self.host.delivered),
+                "dropped": dict(in_drops),
+                "in_flight": flight["RX completion"],
+            },
         }
 
 
-def ping_burst(burst: int, steps: int | None = None, **link_options
-               ) -> tuple[VirtualLink, list[str]]:
+def ping_burst(
+    burst: int, steps: int | None = None, **link_options
+) -> tuple[VirtualLink, list[str]]:
     """A fresh link, ``burst`` echo requests sent at once, then ``steps`` single steps (all of
     them when None). Returns the link as it is then and what each step ran. The same
     arguments always give the same state: a picture of step k is a replay up to k."""

@@ -57,28 +57,43 @@ def _dropped(link) -> dict:
     return drops
 
 
-def run_ping(count: int = 4, *, pcap: str | None = None, design: str = "per_packet",
-             flow: str = "bsd", seed: int = 0, profile: str = "apple-silicon",
-             packets: int = 64, capacity: int = 16, payload_len: int = 56) -> PingReport:
+def run_ping(
+    count: int = 4,
+    *,
+    pcap: str | None = None,
+    design: str = "per_packet",
+    flow: str = "bsd",
+    seed: int = 0,
+    profile: str = "apple-silicon",
+    packets: int = 64,
+    capacity: int = 16,
+    payload_len: int = 56,
+) -> PingReport:
     """Ping the app ``count`` times through the simulated dext; see the module docstring."""
     count = c_int("count", count, 0, UINT16_MAX)  # the ICMP sequence number is 16 bits
-    link = VirtualLink(profile=profile, seed=seed, packets=packets, capacities=capacity,
-                       design=design)
+    link = VirtualLink(
+        profile=profile, seed=seed, packets=packets, capacities=capacity, design=design
+    )
     host = link.host
-    lines = [f"PING {APP.ipv4_text} through the vethlab dext ({design} app, {flow} flow): "
-             f"{payload_len} data bytes"]
+    lines = [
+        f"PING {APP.ipv4_text} through the vethlab dext ({design} app, {flow} flow): "
+        f"{payload_len} data bytes"
+    ]
     # What a stack does before its first IPv4 frame to a new neighbour: ask for its MAC.
     arp = host.send(_frames.arp_request(HOST, APP.ipv4), flow=flow)
     link.settle()
     if arp.answered_by is not None:
         lines.append(f"{APP.ipv4_text} is at {_frames.format_mac(host.neighbors[APP.ipv4])}")
-    host.send(_frames.udp_datagram(HOST, APP, 49152 + seed % 16384, DISCARD_PORT,
-                                   b"vethlab ping: hello"), flow=flow)
+    host.send(
+        _frames.udp_datagram(HOST, APP, 49152 + seed % 16384, DISCARD_PORT, b"vethlab ping: hello"),
+        flow=flow,
+    )
     link.settle()
     echoes = []
     for seq in range(1, count + 1):
-        record = host.send(_frames.icmp_echo_request(HOST, APP, PING_IDENT, seq, payload_len),
-                           flow=flow)
+        record = host.send(
+            _frames.icmp_echo_request(HOST, APP, PING_IDENT, seq, payload_len), flow=flow
+        )
         link.settle()
         echoes.append(record)
         if record.answered_by is not None:
@@ -93,20 +108,38 @@ def run_ping(count: int = 4, *, pcap: str | None = None, design: str = "per_pack
         written = str(pcap)
     received = sum(r.answered_by is not None for r in echoes)
     drops = _dropped(link)
-    report = PingReport("simulated", count, received, sum(drops.values()), len(link.leaked()),
-                        written, drops, len(host.capture), lines)
+    report = PingReport(
+        "simulated",
+        count,
+        received,
+        sum(drops.values()),
+        len(link.leaked()),
+        written,
+        drops,
+        len(host.capture),
+        lines,
+    )
     lines.append(_summary(report))
     return report
 
 
-def run_tap_ping(count: int = 4, *, pcap: str | None = None, design: str = "per_packet",
-                 seed: int = 0, packets: int = 64, capacity: int = 16) -> PingReport:
+def run_tap_ping(
+    count: int = 4,
+    *,
+    pcap: str | None = None,
+    design: str = "per_packet",
+    seed: int = 0,
+    packets: int = 64,
+    capacity: int = 16,
+) -> PingReport:
     """The kernel of a network namespace pings the app through a TAP device and the dext."""
     from vethlab.ping.tap_link import TapLink
 
     with TapLink(seed=seed, packets=packets, capacities=capacity, design=design) as tap:
-        lines = [f"PING {APP.ipv4_text} from a Linux kernel (namespace {tap.tap.namespace}, "
-                 f"TAP {tap.tap.name}) through the vethlab dext ({design} app)"]
+        lines = [
+            f"PING {APP.ipv4_text} from a Linux kernel (namespace {tap.tap.namespace}, "
+            f"TAP {tap.tap.name}) through the vethlab dext ({design} app)"
+        ]
         udp = tap.kernel_udp(b"vethlab ping: hello")
         neighbour = tap.neighbor()
         lines.append(f"kernel's neighbour entry: {neighbour or 'none'}")
@@ -120,14 +153,24 @@ def run_tap_ping(count: int = 4, *, pcap: str | None = None, design: str = "per_
             link.host.write_pcap(pcap)
             written = str(pcap)
         drops = _dropped(link)
-        report = PingReport("tap", result.result.get("sent", 0), result.result.get("received", 0),
-                            sum(drops.values()), len(link.leaked()), written, drops,
-                            len(link.host.capture), lines)
+        report = PingReport(
+            "tap",
+            result.result.get("sent", 0),
+            result.result.get("received", 0),
+            sum(drops.values()),
+            len(link.leaked()),
+            written,
+            drops,
+            len(link.host.capture),
+            lines,
+        )
     lines.append(_summary(report))
     return report
 
 
 def _summary(report: PingReport) -> str:
-    return (f"--- {report.sent} echo requests sent, {report.received} replies received, "
-            f"{report.dropped} frames dropped, {report.packets_leaked} packets leaked"
-            + (f", {report.frames} frames in {report.pcap}" if report.pcap else ""))
+    return (
+        f"--- {report.sent} echo requests sent, {report.received} replies received, "
+        f"{report.dropped} frames dropped, {report.packets_leaked} packets leaked"
+        + (f", {report.frames} frames in {report.pcap}" if report.pcap else "")
+    )

@@ -45,7 +45,7 @@ class TapLink:
         self.link.host.tap = self.tap
         self.from_kernel: list[bytes] = []  # every frame read from the TAP, in order
 
-    def __enter__(self) -> "TapLink":
+    def __enter__(self) -> TapLink:
         self.tap.open()
         return self
 
@@ -73,8 +73,12 @@ class TapLink:
     def run_in_kernel(self, program: str, *args: str, deadline: float = 20.0) -> KernelRun:
         """Run ``python -c program args...`` in the namespace, pumping frames meanwhile, then
         a little longer for stragglers. The program prints one JSON line last."""
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-            [str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH", "")]))
+        env = dict(
+            os.environ,
+            PYTHONPATH=os.pathsep.join(
+                [str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH", "")]
+            ),
+        )
         proc = self.tap.popen([sys.executable, "-c", program, *args], env=env)
         end = time.monotonic() + deadline
         while proc.poll() is None and time.monotonic() < end:
@@ -92,11 +96,19 @@ class TapLink:
         """The kernel sends one UDP datagram to the app (resolving its MAC with ARP first)."""
         return self.run_in_kernel(_UDP_PROGRAM, self.me.ipv4_text, str(port), payload.hex())
 
-    def kernel_ping(self, count: int, ident: int = 0x7668, interval: float = 0.0,
-                    timeout: float = 2.0) -> KernelRun:
+    def kernel_ping(
+        self, count: int, ident: int = 0x7668, interval: float = 0.0, timeout: float = 2.0
+    ) -> KernelRun:
         """The kernel pings the app ``count`` times (raw ICMP socket); result: sent, received."""
-        return self.run_in_kernel(_PING_PROGRAM, self.me.ipv4_text, str(count), str(ident),
-                                  str(interval), str(timeout), deadline=10.0 + count * (interval + 0.2))
+        return self.run_in_kernel(
+            _PING_PROGRAM,
+            self.me.ipv4_text,
+            str(count),
+            str(ident),
+            str(interval),
+            str(timeout),
+            deadline=10.0 + count * (interval + 0.2),
+        )
 
     def neighbor(self) -> str:
         """What the kernel's ARP cache says about the app's address."""

@@ -51,26 +51,41 @@ class PacketDext(FrameHandoff, QuestionDext):
     """
 
     bundle_identifier = "com.example.FooDriver"
-    entitlements = {ENTITLEMENT_DRIVERKIT: True,
-                    "com.apple.developer.driverkit.family.networking": True}
+    entitlements = {
+        ENTITLEMENT_DRIVERKIT: True,
+        "com.apple.developer.driverkit.family.networking": True,
+    }
 
-    def __init__(self, mac: Mac, *, buffer_size: int = 9000, packets: int = 64,
-                 get_packet: str = "question", address_method: str = "current_api",
-                 allow_any_app: bool = False, guard: int = DEFAULT_GUARD,
-                 keep_records: int = 64) -> None:
+    def __init__(
+        self,
+        mac: Mac,
+        *,
+        buffer_size: int = 9000,
+        packets: int = 64,
+        get_packet: str = "question",
+        address_method: str = "current_api",
+        allow_any_app: bool = False,
+        guard: int = DEFAULT_GUARD,
+        keep_records: int = 64,
+    ) -> None:
         if get_packet not in GET_PACKET_VARIANTS:
-            raise BadArgument(f"get_packet {get_packet!r} is unknown; allowed: "
-                              f"{', '.join(GET_PACKET_VARIANTS)}")
+            raise BadArgument(
+                f"get_packet {get_packet!r} is unknown; allowed: {', '.join(GET_PACKET_VARIANTS)}"
+            )
         if address_method not in METHODS:
-            raise BadArgument(f"address_method {address_method!r} is unknown; allowed: "
-                              f"{', '.join(METHODS)}")
+            raise BadArgument(
+                f"address_method {address_method!r} is unknown; allowed: {', '.join(METHODS)}"
+            )
         super().__init__(mac, buffer_size, packets, api="current")
         self.get_packet = get_packet
         self.address_method = address_method
         self.guard = guard
         self.keep_records = keep_records
         if allow_any_app:
-            self.entitlements = {**type(self).entitlements, ENTITLEMENT_ALLOW_ANY_USERCLIENT_ACCESS: True}
+            self.entitlements = {
+                **type(self).entitlements,
+                ENTITLEMENT_ALLOW_ANY_USERCLIENT_ACCESS: True,
+            }
 
     def Start(self, provider=None) -> None:
         super().Start(provider)
@@ -80,8 +95,9 @@ class PacketDext(FrameHandoff, QuestionDext):
         self._pool_base = _POOL_BASES[self.address_method](self)
 
     # -- the network side -------------------------------------------------------------
-    def transmit(self, frames, *, headroom: int | None = None,
-                 data_offset: int | None = None) -> list[IOUserNetworkPacket]:
+    def transmit(
+        self, frames, *, headroom: int | None = None, data_offset: int | None = None
+    ) -> list[IOUserNetworkPacket]:
         """The host stack sends ``frames``: each goes into a packet, handed to the dext."""
         if self.crash is not None:
             raise IOReturnError(kIOReturnNotResponding, f"the dext crashed: {self.crash}")
@@ -89,8 +105,9 @@ class PacketDext(FrameHandoff, QuestionDext):
         self.hand_over(packets)
         return packets
 
-    def fill(self, frames, *, headroom: int | None = None,
-             data_offset: int | None = None) -> list[IOUserNetworkPacket]:
+    def fill(
+        self, frames, *, headroom: int | None = None, data_offset: int | None = None
+    ) -> list[IOUserNetworkPacket]:
         """The host stack's half of ``transmit``: frames into packets (not handed over yet)."""
         packets = []
         for frame in frames:

@@ -32,9 +32,12 @@ def frame_of_length(length: int, index: int = 0) -> bytes:
     length = c_int("frame length", length, _MIN_FRAME, MAX_FRAME_LEN)
     unit = f"frame {index} ".encode()
     size = length - _UDP_OVERHEAD
-    frame = udp_datagram(HOST, APP, 5000 + index % 1000, 5000, (unit * (size // len(unit) + 1))[:size])
+    frame = udp_datagram(
+        HOST, APP, 5000 + index % 1000, 5000, (unit * (size // len(unit) + 1))[:size]
+    )
     assert len(frame) == length, (len(frame), length)
     return frame
+
 
 @dataclass
 class Delivery:
@@ -63,19 +66,38 @@ class Delivery:
         return self.dext.mac.costs.per_frame(len(self.received))
 
 
-def deliver(frames=None, design: str = "per_packet", *, get_packet: str = "safe",
-            address_method: str = "current_api", profile="apple-silicon", segment_size=None,
-            seed: int = 0, quirk: bool = False, buffer_size: int = 9000, packets: int = 32,
-            headroom: int = 8, data_offset: int | None = None, guard: int = DEFAULT_GUARD,
-            entitlements: dict | None = None, close: bool = True) -> Delivery:
+def deliver(
+    frames=None,
+    design: str = "per_packet",
+    *,
+    get_packet: str = "safe",
+    address_method: str = "current_api",
+    profile="apple-silicon",
+    segment_size=None,
+    seed: int = 0,
+    quirk: bool = False,
+    buffer_size: int = 9000,
+    packets: int = 32,
+    headroom: int = 8,
+    data_offset: int | None = None,
+    guard: int = DEFAULT_GUARD,
+    entitlements: dict | None = None,
+    close: bool = True,
+) -> Delivery:
     """Boot a Mac, start the dext, open the app in ``design`` and send ``frames`` (default:
     64 mixed frames of standard sizes) through it, ``packets`` at a time."""
     if frames is None:
         frames = mixed_frames(64, seed=seed)
     frames = [bytes(f) for f in frames]
     mac = Mac(profile, segment_size, seed, requested_stride_quirk=quirk)
-    dext = PacketDext(mac, buffer_size=buffer_size, packets=packets, get_packet=get_packet,
-                      address_method=address_method, guard=guard)
+    dext = PacketDext(
+        mac,
+        buffer_size=buffer_size,
+        packets=packets,
+        get_packet=get_packet,
+        address_method=address_method,
+        guard=guard,
+    )
     dext.Start()
     app = QuestionApp(dext, design, entitlements=entitlements)
     kr = app.open()
@@ -83,7 +105,9 @@ def deliver(frames=None, design: str = "per_packet", *, get_packet: str = "safe"
         for start in range(0, len(frames), packets):
             if dext.crash is not None:
                 break
-            dext.transmit(frames[start : start + packets], headroom=headroom, data_offset=data_offset)
+            dext.transmit(
+                frames[start : start + packets], headroom=headroom, data_offset=data_offset
+            )
             app.run()
             if dext.pool.free_count < packets:  # the app left packets behind: stop here
                 break

@@ -66,8 +66,14 @@ class QuestionDext(IOService):
     ``PoolFlagMapToDext`` so that packets know their own addresses.
     """
 
-    def __init__(self, mac: Mac, buffer_size: int = 1600, packets: int = 32,
-                 api: str = "question", buffers: int | None = None) -> None:
+    def __init__(
+        self,
+        mac: Mac,
+        buffer_size: int = 1600,
+        packets: int = 32,
+        api: str = "question",
+        buffers: int | None = None,
+    ) -> None:
         if api not in ("question", "current"):
             raise BadArgument(f"api {api!r} is unknown; allowed: 'question', 'current'")
         super().__init__(mac, "dext")
@@ -80,20 +86,26 @@ class QuestionDext(IOService):
         super().Start(provider)
         if self.api == "current":
             options = IOUserNetworkPacketBufferPoolOptions(
-                packetCount=self.packet_count, bufferCount=self.buffer_count,
-                bufferSize=self.buffer_size, maxBuffersPerPacket=1,
-                poolFlags=PoolFlagMapToDext)
+                packetCount=self.packet_count,
+                bufferCount=self.buffer_count,
+                bufferSize=self.buffer_size,
+                maxBuffersPerPacket=1,
+                poolFlags=PoolFlagMapToDext,
+            )
             self.pool = IOUserNetworkPacketBufferPool.CreateWithOptions(self, "FooBuffer", options)
         else:
             self.pool = IOUserNetworkPacketBufferPool.Create(
-                self, "FooBuffer", self.packet_count, self.buffer_count, self.buffer_size)
+                self, "FooBuffer", self.packet_count, self.buffer_count, self.buffer_size
+            )
         self.pool_md = self.pool.CopyMemoryDescriptor()
         self.pool_map = self.pool_md.CreateMapping(0, 0, 0, 0, 0)
         self.packet_buffer_addr, self.packet_buffer_length = self.pool_md.Map(
-            0, 0, 0, self.mac.page_size)
+            0, 0, 0, self.mac.page_size
+        )
 
 
 # -- the three methods, as the C++ would read ---------------------------------------------
+
 
 def first_attempt(dext: QuestionDext, packet: IOUserNetworkPacket) -> int:
     """The question's first attempt: the pool mapping's address plus the segment offset.
@@ -134,17 +146,32 @@ class MethodSpec:
 
 METHODS: dict[str, MethodSpec] = {
     "first_attempt": MethodSpec(
-        "first_attempt", "the question's first attempt",
-        "map->GetAddress() + packet->getMemorySegmentOffset()", None, "question",
-        first_attempt, "reported: segment offsets with the requested stride"),
+        "first_attempt",
+        "the question's first attempt",
+        "map->GetAddress() + packet->getMemorySegmentOffset()",
+        None,
+        "question",
+        first_attempt,
+        "reported: segment offsets with the requested stride",
+    ),
     "question_fix": MethodSpec(
-        "question_fix", "the question's fix (bufferSize 2048)",
-        "packet_buffer_addr + packet_offset + packet_head", 2048, "question",
-        question_fix, "reported: the fix that worked for the question's author"),
+        "question_fix",
+        "the question's fix (bufferSize 2048)",
+        "packet_buffer_addr + packet_offset + packet_head",
+        2048,
+        "question",
+        question_fix,
+        "reported: the fix that worked for the question's author",
+    ),
     "current_api": MethodSpec(
-        "current_api", "today's API (PoolFlagMapToDext)",
-        "packet->getDataVirtualAddress() + packet->getDataOffset()", None, "current",
-        current_api, "observed: Apple's sample and real dexts"),
+        "current_api",
+        "today's API (PoolFlagMapToDext)",
+        "packet->getDataVirtualAddress() + packet->getDataOffset()",
+        None,
+        "current",
+        current_api,
+        "observed: Apple's sample and real dexts",
+    ),
 }
 
 
@@ -206,9 +233,19 @@ class QuestionReport:
         }
 
 
-def run_method(key: str, *, profile="apple-silicon", segment_size=None, seed=0,
-               buffer_size=1600, packets=32, headroom=8, data_offset=None,
-               quirk=True, frames=None) -> MethodResult:
+def run_method(
+    key: str,
+    *,
+    profile="apple-silicon",
+    segment_size=None,
+    seed=0,
+    buffer_size=1600,
+    packets=32,
+    headroom=8,
+    data_offset=None,
+    quirk=True,
+    frames=None,
+) -> MethodResult:
     """Run one method: boot a Mac, start the dext, let the host stack send frames (a first
     round that is recycled, leaving stale bytes, then the round that is read), and read every
     packet with the method."""
@@ -226,8 +263,9 @@ def run_method(key: str, *, profile="apple-silicon", segment_size=None, seed=0,
     return MethodResult(spec, dext, host, readings)
 
 
-def frame_room(pool: IOUserNetworkPacketBufferPool, headroom: int, data_offset: int | None = None
-               ) -> int:
+def frame_room(
+    pool: IOUserNetworkPacketBufferPool, headroom: int, data_offset: int | None = None
+) -> int:
     """The longest frame the host may send into ``pool``: at most a standard 1514-byte frame,
     and no more than a real buffer holds past the data offset. ``BadArgument`` when the buffers
     cannot hold even the host's smallest frames."""
@@ -237,12 +275,14 @@ def frame_room(pool: IOUserNetworkPacketBufferPool, headroom: int, data_offset: 
         raise BadArgument(
             f"bufferSize {pool.layout.requested_buffer_size} gives {pool.layout.buffer_size}-byte "
             f"buffers: past a data offset of {start} they hold {room} bytes, fewer than the host's "
-            f"smallest frames need ({NEIGHBOR_SOLICITATION_LEN} bytes)")
+            f"smallest frames need ({NEIGHBOR_SOLICITATION_LEN} bytes)"
+        )
     return min(room, STANDARD_MAX_FRAME_LEN)
 
 
-def fill_pool(host: HostStack, frames, stale_frames, *, headroom: int,
-              data_offset: int | None = None) -> list[IOUserNetworkPacket]:
+def fill_pool(
+    host: HostStack, frames, stale_frames, *, headroom: int, data_offset: int | None = None
+) -> list[IOUserNetworkPacket]:
     """Fill the pool the way the scenario does: the host sends ``stale_frames`` and the dext
     recycles them (their bytes stay in the buffers: the "junk" of later wrong reads), then the
     host sends ``frames``, whose packets are returned for reading."""
@@ -251,29 +291,61 @@ def fill_pool(host: HostStack, frames, stale_frames, *, headroom: int,
     return [host.transmit(f, headroom=headroom, data_offset=data_offset) for f in frames]
 
 
-def _method(key: str) -> "MethodSpec":
+def _method(key: str) -> MethodSpec:
     try:
         return METHODS[key]
     except KeyError:
         raise BadArgument(f"method {key!r} is unknown; allowed: {', '.join(METHODS)}") from None
 
 
-def run_question(*, profile="apple-silicon", segment_size=None, seed=0, buffer_size=1600,
-                 packets=32, headroom=8, data_offset=None, quirk=True) -> QuestionReport:
+def run_question(
+    *,
+    profile="apple-silicon",
+    segment_size=None,
+    seed=0,
+    buffer_size=1600,
+    packets=32,
+    headroom=8,
+    data_offset=None,
+    quirk=True,
+) -> QuestionReport:
     """Run all three methods with the same frames; see the module docstring for the story."""
-    params = dict(profile=str(profile), segment_size=segment_size, seed=seed,
-                  buffer_size=buffer_size, packets=packets, headroom=headroom,
-                  data_offset=headroom if data_offset is None else data_offset, quirk=quirk)
-    fix_layout = PoolLayout.plan(Boot(profile, segment_size, seed), METHODS["question_fix"].buffer_size, packets)
+    params = dict(
+        profile=str(profile),
+        segment_size=segment_size,
+        seed=seed,
+        buffer_size=buffer_size,
+        packets=packets,
+        headroom=headroom,
+        data_offset=headroom if data_offset is None else data_offset,
+        quirk=quirk,
+    )
+    fix_layout = PoolLayout.plan(
+        Boot(profile, segment_size, seed), METHODS["question_fix"].buffer_size, packets
+    )
     asked_layout = PoolLayout.plan(Boot(profile, segment_size, seed), buffer_size, packets)
     smallest = min(fix_layout.buffer_size, asked_layout.buffer_size)
     start = max(headroom, headroom if data_offset is None else data_offset)
-    frames = mixed_frames(packets, seed=seed,
-                          max_len=max(NEIGHBOR_SOLICITATION_LEN, min(STANDARD_MAX_FRAME_LEN, smallest - start)))
-    methods = {key: run_method(key, profile=profile, segment_size=segment_size, seed=seed,
-                               buffer_size=buffer_size, packets=packets, headroom=headroom,
-                               data_offset=data_offset, quirk=quirk, frames=frames)
-               for key in METHODS}
+    frames = mixed_frames(
+        packets,
+        seed=seed,
+        max_len=max(NEIGHBOR_SOLICITATION_LEN, min(STANDARD_MAX_FRAME_LEN, smallest - start)),
+    )
+    methods = {
+        key: run_method(
+            key,
+            profile=profile,
+            segment_size=segment_size,
+            seed=seed,
+            buffer_size=buffer_size,
+            packets=packets,
+            headroom=headroom,
+            data_offset=data_offset,
+            quirk=quirk,
+            frames=frames,
+        )
+        for key in METHODS
+    }
     params["segment_size"] = methods["first_attempt"].pool.layout.boot_segment_size
     return QuestionReport(params, methods)
 
@@ -301,5 +373,15 @@ def _read(dext: QuestionDext, method, packet: IOUserNetworkPacket) -> Reading:
     except SimulatedFault as err:
         data, fault = b"", str(err)
     error = None if read_offset is None else read_offset - packet.frame_offset()
-    return Reading(packet.index, address, read_offset, packet.frame_offset(), error, length,
-                   data == frame, data, frame, fault)
+    return Reading(
+        packet.index,
+        address,
+        read_offset,
+        packet.frame_offset(),
+        error,
+        length,
+        data == frame,
+        data,
+        frame,
+        fault,
+    )

@@ -36,10 +36,20 @@ __all__ = ["buffer_anatomy", "FLOW_OPTIONS"]
 FLOW_OPTIONS = (("BSD socket: headroom + 0", 0), ("native flow: headroom + 2", 2))
 
 
-def buffer_anatomy(*, profile: str = "apple-silicon", segment_size: int = 65536,
-                   buffer_size: int = 2048, packets: int = 64, index: int = 3,
-                   headroom: int = 8, native_flow: bool = False, data_length: int = 98,
-                   link_header: int = 14, quirk: bool = False, seed: int = 0) -> widgets.VBox:
+def buffer_anatomy(
+    *,
+    profile: str = "apple-silicon",
+    segment_size: int = 65536,
+    buffer_size: int = 2048,
+    packets: int = 64,
+    index: int = 3,
+    headroom: int = 8,
+    native_flow: bool = False,
+    data_length: int = 98,
+    link_header: int = 14,
+    quirk: bool = False,
+    seed: int = 0,
+) -> widgets.VBox:
     """A dashboard over one packet of a pool made the way today's API makes it.
 
     The pool belongs to a :class:`~vethlab.question.QuestionDext` created with
@@ -57,38 +67,84 @@ def buffer_anatomy(*, profile: str = "apple-silicon", segment_size: int = 65536,
     style = {"description_width": "110px"}
     wide = widgets.Layout(width="460px")
     controls = {
-        "index": widgets.IntSlider(value=index, min=0, max=len(held) - 1, description="packet",
-                                   style=style, layout=wide, continuous_update=False),
-        "headroom": widgets.IntSlider(value=headroom, min=0, max=255, description="headroom",
-                                      style=style, layout=wide, continuous_update=False),
-        "flow": widgets.ToggleButtons(options=FLOW_OPTIONS, value=2 if native_flow else 0,
-                                      description="frame starts",
-                                      style={**style, "button_width": "210px"}),
+        "index": widgets.IntSlider(
+            value=index,
+            min=0,
+            max=len(held) - 1,
+            description="packet",
+            style=style,
+            layout=wide,
+            continuous_update=False,
+        ),
+        "headroom": widgets.IntSlider(
+            value=headroom,
+            min=0,
+            max=255,
+            description="headroom",
+            style=style,
+            layout=wide,
+            continuous_update=False,
+        ),
+        "flow": widgets.ToggleButtons(
+            options=FLOW_OPTIONS,
+            value=2 if native_flow else 0,
+            description="frame starts",
+            style={**style, "button_width": "210px"},
+        ),
         "data_offset": widgets.IntSlider(
-            value=native_flow_data_offset(headroom) if native_flow else headroom, min=0,
-            max=size, description="data offset", style=style, layout=wide,
-            continuous_update=False),
-        "data_length": widgets.IntSlider(value=data_length, min=0, max=size,
-                                         description="data length", style=style, layout=wide,
-                                         continuous_update=False),
-        "link_header": widgets.IntSlider(value=link_header, min=0, max=64,
-                                         description="link header", style=style, layout=wide,
-                                         continuous_update=False),
+            value=native_flow_data_offset(headroom) if native_flow else headroom,
+            min=0,
+            max=size,
+            description="data offset",
+            style=style,
+            layout=wide,
+            continuous_update=False,
+        ),
+        "data_length": widgets.IntSlider(
+            value=data_length,
+            min=0,
+            max=size,
+            description="data length",
+            style=style,
+            layout=wide,
+            continuous_update=False,
+        ),
+        "link_header": widgets.IntSlider(
+            value=link_header,
+            min=0,
+            max=64,
+            description="link header",
+            style=style,
+            layout=wide,
+            continuous_update=False,
+        ),
     }
     canvas = FigureImage(figsize=(10, 5.2), dpi=90)
     message = widgets.HTML(layout=widgets.Layout(display="none"))
-    state = {"error": None, "renders": 0, "record": None, "landings": None,
-             "pool": pool, "dext": dext, "packet": None}
+    state = {
+        "error": None,
+        "renders": 0,
+        "record": None,
+        "landings": None,
+        "pool": pool,
+        "dext": dext,
+        "packet": None,
+    }
     syncing = {"on": False}
 
     def apply(*_):
         packet = held[controls["index"].value]
-        before = (packet.GetHeadroom(), packet.getDataOffset(), packet.getDataLength(),
-                  packet.getLinkHeaderLength())
+        before = (
+            packet.GetHeadroom(),
+            packet.getDataOffset(),
+            packet.getDataLength(),
+            packet.getLinkHeaderLength(),
+        )
         try:
             packet.SetHeadroom(controls["headroom"].value)
-            packet.setDataOffsetAndLength(controls["data_offset"].value,
-                                          controls["data_length"].value)
+            packet.setDataOffsetAndLength(
+                controls["data_offset"].value, controls["data_length"].value
+            )
             packet.setLinkHeaderLength(controls["link_header"].value)
         except IOReturnError as error:
             packet.SetHeadroom(before[0])
@@ -98,7 +154,8 @@ def buffer_anatomy(*, profile: str = "apple-silicon", segment_size: int = 65536,
             message.value = (
                 "<div style='padding:1em;border:1px solid #D55E00;color:#222'>"
                 f"<b>{html.escape(error.name)}</b> (0x{error.code:08x}): {html.escape(error.message)}"
-                "<br>The packet keeps its last good state; move a slider back to see it.</div>")
+                "<br>The packet keeps its last good state; move a slider back to see it.</div>"
+            )
             message.layout.display = ""
             canvas.image.layout.display = "none"
             return
@@ -116,8 +173,11 @@ def buffer_anatomy(*, profile: str = "apple-silicon", segment_size: int = 65536,
     def flow_changed(change):
         if syncing["on"] or change["new"] is None:
             return
-        with_sync(lambda: setattr(controls["data_offset"], "value",
-                                  controls["headroom"].value + change["new"]))
+        with_sync(
+            lambda: setattr(
+                controls["data_offset"], "value", controls["headroom"].value + change["new"]
+            )
+        )
         apply()
 
     def headroom_changed(change):
@@ -130,8 +190,11 @@ def buffer_anatomy(*, profile: str = "apple-silicon", segment_size: int = 65536,
         if syncing["on"]:
             return
         extra = change["new"] - controls["headroom"].value
-        with_sync(lambda: setattr(controls["flow"], "value",
-                                  extra if extra in dict(FLOW_OPTIONS).values() else None))
+        with_sync(
+            lambda: setattr(
+                controls["flow"], "value", extra if extra in dict(FLOW_OPTIONS).values() else None
+            )
+        )
         apply()
 
     def with_sync(action):
@@ -148,12 +211,19 @@ def buffer_anatomy(*, profile: str = "apple-silicon", segment_size: int = 65536,
         controls[name].observe(apply, "value")
 
     apply()
-    box = widgets.VBox([
-        widgets.HBox([widgets.VBox([controls["index"], controls["headroom"],
-                                    controls["data_offset"]]),
-                      widgets.VBox([controls["data_length"], controls["link_header"]])]),
-        controls["flow"],
-        canvas.image,
-        message,
-    ])
+    box = widgets.VBox(
+        [
+            widgets.HBox(
+                [
+                    widgets.VBox(
+                        [controls["index"], controls["headroom"], controls["data_offset"]]
+                    ),
+                    widgets.VBox([controls["data_length"], controls["link_header"]]),
+                ]
+            ),
+            controls["flow"],
+            canvas.image,
+            message,
+        ]
+    )
     return finish(box, controls, state, canvas.figure, canvas.image)

@@ -27,7 +27,8 @@ def render_png(fig: Figure) -> bytes:
     rgba = np.asarray(fig.canvas.buffer_rgba())
     buf = io.BytesIO()
     PIL.Image.fromarray(np.ascontiguousarray(rgba[:, :, :3])).save(
-        buf, format="png", compress_level=1)
+        buf, format="png", compress_level=1
+    )
     return buf.getvalue()
 
 
@@ -65,8 +66,13 @@ def watch(controls: dict, redraw) -> None:
     redraw()
 
 
-def finish(box: widgets.Box, controls: dict, state: dict, figure: Figure,
-           image: widgets.Image | None = None) -> widgets.Box:
+def finish(
+    box: widgets.Box,
+    controls: dict,
+    state: dict,
+    figure: Figure,
+    image: widgets.Image | None = None,
+) -> widgets.Box:
     """Attach what tests and the browser suite inspect to a dashboard, and return it:
     ``vethlab_state`` (what the last redraw did), ``vethlab_controls`` (by name),
     ``vethlab_figure`` and, when given, ``vethlab_image``."""

@@ -46,10 +46,19 @@ ASSUMED_PAGE_SIZE = 4096
 PAGE_OPTIONS = (("16 KiB pages (Apple silicon)", "apple-silicon"), ("4 KiB pages (Intel)", "intel"))
 
 
-def build_scene(*, profile: str = "apple-silicon", map_to_dext: bool = True, buffer: int = 2,
-                offset: int = 0x1000, length: int = 0x1000, fixed_4k: bool = False,
-                packets: int = 32, buffer_size: int = 2048, segment_size: int = 65536,
-                seed: int = 0) -> dict:
+def build_scene(
+    *,
+    profile: str = "apple-silicon",
+    map_to_dext: bool = True,
+    buffer: int = 2,
+    offset: int = 0x1000,
+    length: int = 0x1000,
+    fixed_4k: bool = False,
+    packets: int = 32,
+    buffer_size: int = 2048,
+    segment_size: int = 65536,
+    seed: int = 0,
+) -> dict:
     """Make the explorer's scene; an IOReturnError if the model refuses a step.
 
     Returns ``pool``, ``dext`` and ``app`` tasks, ``app_mapping``, ``probes`` (for
@@ -58,8 +67,12 @@ def build_scene(*, profile: str = "apple-silicon", map_to_dext: bool = True, buf
     mac = Mac(profile, segment_size, seed)
     service = IOService(mac, "dext")
     options = IOUserNetworkPacketBufferPoolOptions(
-        packetCount=packets, bufferCount=packets, bufferSize=buffer_size, maxBuffersPerPacket=1,
-        poolFlags=PoolFlagMapToDext if map_to_dext else 0)
+        packetCount=packets,
+        bufferCount=packets,
+        bufferSize=buffer_size,
+        maxBuffersPerPacket=1,
+        poolFlags=PoolFlagMapToDext if map_to_dext else 0,
+    )
     pool = IOUserNetworkPacketBufferPool.CreateWithOptions(service, "FooBuffer", options)
     app = mac.task("app")
     dext = service.task
@@ -70,9 +83,11 @@ def build_scene(*, profile: str = "apple-silicon", map_to_dext: bool = True, buf
         # believes pages are 4096 bytes would choose it
         address = app.space.base + ASSUMED_PAGE_SIZE
         flags, flag_text = kIOMemoryMapFixedAddress, "kIOMemoryMapFixedAddress"
-    call = (f"pool_md->CreateMapping({flag_text}, 0x{address:x}, 0x{offset:x}, 0x{length:x}, 0, "
-            "&map)  // vethlab maps it into the app; on a Mac the app maps with "
-            "IOConnectMapMemory64")
+    call = (
+        f"pool_md->CreateMapping({flag_text}, 0x{address:x}, 0x{offset:x}, 0x{length:x}, 0, "
+        "&map)  // vethlab maps it into the app; on a Mac the app maps with "
+        "IOConnectMapMemory64"
+    )
     scene = {"pool": pool, "dext": dext, "app": app, "call": call, "app_mapping": None}
     app_mapping = descriptor.CreateMapping(flags, address, offset, length, 0, into=app)
     packet = pool.packets[buffer]
@@ -89,34 +104,70 @@ def build_scene(*, profile: str = "apple-silicon", map_to_dext: bool = True, buf
     return scene
 
 
-def mapping_explorer(*, profile: str = "apple-silicon", map_to_dext: bool = True,
-                     buffer: int = 2, offset: int = 0x1000, length: int = 0x1000,
-                     fixed_4k: bool = False, packets: int = 32, buffer_size: int = 2048,
-                     segment_size: int = 65536, seed: int = 0) -> widgets.VBox:
+def mapping_explorer(
+    *,
+    profile: str = "apple-silicon",
+    map_to_dext: bool = True,
+    buffer: int = 2,
+    offset: int = 0x1000,
+    length: int = 0x1000,
+    fixed_4k: bool = False,
+    packets: int = 32,
+    buffer_size: int = 2048,
+    segment_size: int = 65536,
+    seed: int = 0,
+) -> widgets.VBox:
     """The dashboard: pages, PoolFlagMapToDext, the app's CreateMapping, the buffer to follow."""
     fixed = dict(packets=packets, buffer_size=buffer_size, segment_size=segment_size, seed=seed)
-    probe_scene = build_scene(profile=profile, map_to_dext=True, buffer=0, offset=0, length=0,
-                              **fixed)
+    probe_scene = build_scene(
+        profile=profile, map_to_dext=True, buffer=0, offset=0, length=0, **fixed
+    )
     pool_length = probe_scene["pool"].CopyMemoryDescriptor().GetLength()
 
     style = {"description_width": "150px"}
     wide = widgets.Layout(width="520px")
     controls = {
-        "profile": widgets.ToggleButtons(options=PAGE_OPTIONS, value=profile,
-                                         description="pages",
-                                         style={**style, "button_width": "220px"}),
-        "map_to_dext": widgets.Checkbox(value=map_to_dext, description="PoolFlagMapToDext",
-                                        style=style, indent=False),
-        "fixed_4k": widgets.Checkbox(value=fixed_4k, indent=False, style=style,
-                                     description="fixed address aligned to 4096"),
-        "buffer": widgets.IntSlider(value=buffer, min=0, max=packets - 1, description="buffer",
-                                    style=style, layout=wide, continuous_update=False),
-        "offset": widgets.IntSlider(value=offset, min=0, max=pool_length - 512, step=512,
-                                    description="CreateMapping offset", style=style, layout=wide,
-                                    continuous_update=False),
-        "length": widgets.IntSlider(value=length, min=0, max=pool_length, step=512,
-                                    description="CreateMapping length", style=style, layout=wide,
-                                    continuous_update=False),
+        "profile": widgets.ToggleButtons(
+            options=PAGE_OPTIONS,
+            value=profile,
+            description="pages",
+            style={**style, "button_width": "220px"},
+        ),
+        "map_to_dext": widgets.Checkbox(
+            value=map_to_dext, description="PoolFlagMapToDext", style=style, indent=False
+        ),
+        "fixed_4k": widgets.Checkbox(
+            value=fixed_4k, indent=False, style=style, description="fixed address aligned to 4096"
+        ),
+        "buffer": widgets.IntSlider(
+            value=buffer,
+            min=0,
+            max=packets - 1,
+            description="buffer",
+            style=style,
+            layout=wide,
+            continuous_update=False,
+        ),
+        "offset": widgets.IntSlider(
+            value=offset,
+            min=0,
+            max=pool_length - 512,
+            step=512,
+            description="CreateMapping offset",
+            style=style,
+            layout=wide,
+            continuous_update=False,
+        ),
+        "length": widgets.IntSlider(
+            value=length,
+            min=0,
+            max=pool_length,
+            step=512,
+            description="CreateMapping length",
+            style=style,
+            layout=wide,
+            continuous_update=False,
+        ),
     }
     call = widgets.HTML()
     canvas = FigureImage(figsize=(10, 6.2), dpi=90)
@@ -132,7 +183,8 @@ def mapping_explorer(*, profile: str = "apple-silicon", map_to_dext: bool = True
             call.value = ""
             message.value = (
                 "<div style='padding:1em;border:1px solid #D55E00;color:#222'>"
-                f"<b>{html.escape(error.name)}</b>: {html.escape(error.message)}</div>")
+                f"<b>{html.escape(error.name)}</b>: {html.escape(error.message)}</div>"
+            )
             message.layout.display = ""
             canvas.image.layout.display = "none"
             return
@@ -142,17 +194,29 @@ def mapping_explorer(*, profile: str = "apple-silicon", map_to_dext: bool = True
         message.layout.display = "none"
         canvas.image.layout.display = ""
         ax = canvas.axes()
-        draw_mappings(ax, scene["pool"], scene["dext"], scene["app"], buffer=values["buffer"],
-                      probes=scene["probes"])
+        draw_mappings(
+            ax,
+            scene["pool"],
+            scene["dext"],
+            scene["app"],
+            buffer=values["buffer"],
+            probes=scene["probes"],
+        )
         canvas.show()
         state["renders"] += 1
         state["record"] = ax.vethlab
 
     watch(controls, redraw)
-    box = widgets.VBox([
-        controls["profile"],
-        widgets.HBox([controls["map_to_dext"], controls["fixed_4k"]]),
-        controls["buffer"], controls["offset"], controls["length"],
-        call, canvas.image, message,
-    ])
+    box = widgets.VBox(
+        [
+            controls["profile"],
+            widgets.HBox([controls["map_to_dext"], controls["fixed_4k"]]),
+            controls["buffer"],
+            controls["offset"],
+            controls["length"],
+            call,
+            canvas.image,
+            message,
+        ]
+    )
     return finish(box, controls, state, canvas.figure, canvas.image)

@@ -69,9 +69,9 @@ __all__ = [
 
 #: Packet counts the explorer offers: up to 4096, the count XNU raises a TX pool to (observed
 #: in ``kern_pbufpool_create``); more packets than that only take longer to fill.
-PACKET_CHOICES = tuple(2 ** k for k in range(13))
+PACKET_CHOICES = tuple(2**k for k in range(13))
 #: Buffer counts: up to 65,536, where the memory map draws groups of buffers per row.
-BUFFER_CHOICES = tuple(2 ** k for k in range(17))
+BUFFER_CHOICES = tuple(2**k for k in range(17))
 #: The largest requested size the slider offers: past a 9000-byte jumbo frame, with room to
 #: spare (the model has no cap on the size itself, only ``vethlab.model.layout.MAX_REGION_BYTES``).
 BUFFER_SIZE_MAX = 16384
@@ -113,10 +113,17 @@ class Exploration:
         return self._readings[method]
 
 
-def explore_pool(*, profile: str = "apple-silicon", segment_size: int = 65536,
-                 buffer_size: int = 1600, packets: int = 32, buffers: int | None = None,
-                 quirk: bool = True, headroom: int = EXPLORER_HEADROOM, seed: int = 0
-                 ) -> Exploration:
+def explore_pool(
+    *,
+    profile: str = "apple-silicon",
+    segment_size: int = 65536,
+    buffer_size: int = 1600,
+    packets: int = 32,
+    buffers: int | None = None,
+    quirk: bool = True,
+    headroom: int = EXPLORER_HEADROOM,
+    seed: int = 0,
+) -> Exploration:
     """Build the explorer's pool with the model and fill it: a first round of frames that is
     recycled (its bytes stay behind as stale bytes), then the round the methods read.
 
@@ -130,19 +137,29 @@ def explore_pool(*, profile: str = "apple-silicon", segment_size: int = 65536,
     dext.Start()
     host = HostStack(dext.pool)
     max_len = frame_room(dext.pool, headroom)
-    sent = fill_pool(host, _frames(packets, seed, max_len), _frames(packets, seed + 1, max_len),
-                     headroom=headroom)
-    params = dict(profile=str(profile), segment_size=segment_size, buffer_size=buffer_size,
-                  packets=packets, buffers=buffers, quirk=bool(quirk), headroom=headroom,
-                  seed=seed)
+    sent = fill_pool(
+        host,
+        _frames(packets, seed, max_len),
+        _frames(packets, seed + 1, max_len),
+        headroom=headroom,
+    )
+    params = dict(
+        profile=str(profile),
+        segment_size=segment_size,
+        buffer_size=buffer_size,
+        packets=packets,
+        buffers=buffers,
+        quirk=bool(quirk),
+        headroom=headroom,
+        seed=seed,
+    )
     return Exploration(params, dext, host, sent)
 
 
 def clear_axes(ax) -> None:
     """Remove what was drawn on ``ax`` but keep the axes and their tick objects, which are
     costly to make again: a dashboard redraws into the same axes every time."""
-    for artist in [*ax.collections, *ax.images, *ax.lines, *ax.texts, *ax.patches,
-                   *ax.artists]:
+    for artist in [*ax.collections, *ax.images, *ax.lines, *ax.texts, *ax.patches, *ax.artists]:
         artist.remove()
     if ax.legend_ is not None:
         ax.legend_.remove()
@@ -175,24 +192,46 @@ class ExplorerFigure:
             explored = explore_pool(**params)
             readings = explored.readings(method)
         except (IOReturnError, MemoryError) as err:
-            message = str(err) if isinstance(err, IOReturnError) else (
-                "the simulated pool does not fit in this computer's memory; choose fewer or "
-                "smaller buffers")
-            self.state.update(error=message, layout=None, summary=None, map=None, offsets=None,
-                              offset_errors=None, slot_errors=None, wrong_packets=None,
-                              png_bytes=0,
-                              exploration=None, rules=None)
+            message = (
+                str(err)
+                if isinstance(err, IOReturnError)
+                else (
+                    "the simulated pool does not fit in this computer's memory; choose fewer or "
+                    "smaller buffers"
+                )
+            )
+            self.state.update(
+                error=message,
+                layout=None,
+                summary=None,
+                map=None,
+                offsets=None,
+                offset_errors=None,
+                slot_errors=None,
+                wrong_packets=None,
+                png_bytes=0,
+                exploration=None,
+                rules=None,
+            )
             self.state["redraws"] += 1
             self.state["last_ms"] = (time.perf_counter() - started) * 1e3
             return None
         clear_axes(self.map_ax)
         clear_axes(self.err_ax)
         layout = explored.layout
-        draw_memory_map(self.map_ax, explored.pool, mapping=explored.dext.pool_map,
-                        host=explored.host, readings=readings, legend=False, rules=False,
-                        title="")
-        draw_offset_errors(self.err_ax, {METHODS[method].cpp: readings}, title="",
-                           legend=False, pool=explored.pool)
+        draw_memory_map(
+            self.map_ax,
+            explored.pool,
+            mapping=explored.dext.pool_map,
+            host=explored.host,
+            readings=readings,
+            legend=False,
+            rules=False,
+            title="",
+        )
+        draw_offset_errors(
+            self.err_ax, {METHODS[method].cpp: readings}, title="", legend=False, pool=explored.pool
+        )
         # The HTML under the picture names the axes; fewer ticks and labels, less text to set.
         for ax in (self.map_ax, self.err_ax):
             ax.set_xlabel("")
@@ -201,15 +240,23 @@ class ExplorerFigure:
         self.err_ax.yaxis.set_major_locator(self._few[1])
         png = render_png(self.figure)
         self.state.update(
-            error=None, layout=layout, summary=layout.summary(), map=self.map_ax.vethlab,
+            error=None,
+            layout=layout,
+            summary=layout.summary(),
+            map=self.map_ax.vethlab,
             offsets=self.err_ax.vethlab,
             offset_errors=[r.offset_error for r in readings],
             # Where each read landed relative to its own packet's buffer base: 0 when the
             # slot is right (the frame may still be dataOffset bytes further on).
-            slot_errors=[None if r.read_offset is None
-                         else r.read_offset - layout.buffer_offset(r.index) for r in readings],
+            slot_errors=[
+                None if r.read_offset is None else r.read_offset - layout.buffer_offset(r.index)
+                for r in readings
+            ],
             wrong_packets=[r.index for r in readings if not read_right(r)],
-            png_bytes=len(png), exploration=explored, rules=memory_map_rules(explored.pool))
+            png_bytes=len(png),
+            exploration=explored,
+            rules=memory_map_rules(explored.pool),
+        )
         self.state["redraws"] += 1
         self.state["last_ms"] = (time.perf_counter() - started) * 1e3
         return png
@@ -217,25 +264,33 @@ class ExplorerFigure:
 
 def summary_html(state: dict) -> str:
     if state["error"]:
-        return ("<div style='padding:0.6em 1em;border-left:4px solid #D55E00;background:#fff4ee'>"
-                f"<b>The model refuses this pool.</b><br>{escape(state['error'])}</div>")
+        return (
+            "<div style='padding:0.6em 1em;border-left:4px solid #D55E00;background:#fff4ee'>"
+            f"<b>The model refuses this pool.</b><br>{escape(state['error'])}</div>"
+        )
     s = state["summary"]
     wrong = len(state["wrong_packets"])
     total = len(state["offset_errors"])
-    verdict = ("<b style='color:#009E73'>every packet is read at its frame</b>" if wrong == 0
-               else f"<b style='color:#D55E00'>{wrong} of {total} packets are read at the wrong "
-                    "place</b>")
-    return (f"bufferSize {s['requested_buffer_size']} → <b>{s['buffer_size']}</b>-byte buffers "
-            f"({s['stride_error']:+d} bytes per slot), {s['buffers_per_segment']} per "
-            f"{s['segment_size']}-byte segment, {s['segment_count']} segment(s), "
-            f"{s['page_count']} page(s) of {s['page_size']} bytes. With "
-            f"<code>{escape(METHODS[state['method']].cpp)}</code>: {verdict}.")
+    verdict = (
+        "<b style='color:#009E73'>every packet is read at its frame</b>"
+        if wrong == 0
+        else f"<b style='color:#D55E00'>{wrong} of {total} packets are read at the wrong place</b>"
+    )
+    return (
+        f"bufferSize {s['requested_buffer_size']} → <b>{s['buffer_size']}</b>-byte buffers "
+        f"({s['stride_error']:+d} bytes per slot), {s['buffers_per_segment']} per "
+        f"{s['segment_size']}-byte segment, {s['segment_count']} segment(s), "
+        f"{s['page_count']} page(s) of {s['page_size']} bytes. With "
+        f"<code>{escape(METHODS[state['method']].cpp)}</code>: {verdict}."
+    )
 
 
 def _swatch(color: str, text: str) -> str:
-    return (f"<span style='white-space:nowrap;margin-right:1.2em'><span style='display:inline-block;"
-            f"width:0.9em;height:0.9em;background:{color};border:1px solid #4D4D4D;"
-            f"vertical-align:middle;margin-right:0.3em'></span>{escape(text)}</span>")
+    return (
+        f"<span style='white-space:nowrap;margin-right:1.2em'><span style='display:inline-block;"
+        f"width:0.9em;height:0.9em;background:{color};border:1px solid #4D4D4D;"
+        f"vertical-align:middle;margin-right:0.3em'></span>{escape(text)}</span>"
+    )
 
 
 def legend_html(state: dict) -> str:
@@ -243,27 +298,41 @@ def legend_html(state: dict) -> str:
     if state["error"]:
         return ""
     shown = state["map"]["bytes"]
-    items = [_swatch(KIND_COLORS[k], KIND_LABELS[k]) for k in reversed(REGION_KINDS)
-             if shown.get(k)]
-    items += [_swatch(COLORS["right_read"], "read at the frame"),
-              _swatch(COLORS["wrong_read"], "read somewhere else")]
+    items = [
+        _swatch(KIND_COLORS[k], KIND_LABELS[k]) for k in reversed(REGION_KINDS) if shown.get(k)
+    ]
+    items += [
+        _swatch(COLORS["right_read"], "read at the frame"),
+        _swatch(COLORS["wrong_read"], "read somewhere else"),
+    ]
     rules = "".join(
         f"<div>{_swatch(PROVENANCE_COLORS[label], label)}{escape(text)}</div>"
-        for label, text in state["rules"])
-    return (f"<div style='font-size:90%'>{''.join(items)}</div>"
-            f"<div style='font-size:85%;margin-top:0.3em'>{rules}</div>"
-            "<div style='font-size:85%;color:#6E6E6E'>Upper picture: one row per buffer (or per "
-            "group of buffers), in pool order, labelled with the buffer's index and its address "
-            "in the dext's mapping; across, the byte offset inside the buffer; the right-hand "
-            "column is red where a packet was read at the wrong place. Lower plot: each packet's "
-            "offset error in bytes (where the dext read − where the frame is) against the packet "
-            "index.</div>")
+        for label, text in state["rules"]
+    )
+    return (
+        f"<div style='font-size:90%'>{''.join(items)}</div>"
+        f"<div style='font-size:85%;margin-top:0.3em'>{rules}</div>"
+        "<div style='font-size:85%;color:#6E6E6E'>Upper picture: one row per buffer (or per "
+        "group of buffers), in pool order, labelled with the buffer's index and its address "
+        "in the dext's mapping; across, the byte offset inside the buffer; the right-hand "
+        "column is red where a packet was read at the wrong place. Lower plot: each packet's "
+        "offset error in bytes (where the dext read − where the frame is) against the packet "
+        "index.</div>"
+    )
 
 
-def pool_explorer(*, profile: str = "apple-silicon", segment_size: int = 65536,
-                  buffer_size: int = 1600, packets: int = 32, buffers: int = 32,
-                  quirk: bool = True, method: str = "question_fix",
-                  figsize=(9.6, 6.0), dpi: int = 80) -> widgets.VBox:
+def pool_explorer(
+    *,
+    profile: str = "apple-silicon",
+    segment_size: int = 65536,
+    buffer_size: int = 1600,
+    packets: int = 32,
+    buffers: int = 32,
+    quirk: bool = True,
+    method: str = "question_fix",
+    figsize=(9.6, 6.0),
+    dpi: int = 80,
+) -> widgets.VBox:
     """The pool explorer dashboard. Its ``vethlab_state`` holds what the last redraw did;
     its ``vethlab_controls`` maps names (profile, segment_size, buffer_size, packets, buffers,
     quirk, method) to the control widgets, so code can move them like a learner would."""
@@ -271,26 +340,54 @@ def pool_explorer(*, profile: str = "apple-silicon", segment_size: int = 65536,
     style = {"description_width": "10em"}
     wide = widgets.Layout(width="46em")
     controls = {
-        "profile": widgets.ToggleButtons(options=sorted(PROFILES), value=profile,
-                                         description="Mac", style=style),
+        "profile": widgets.ToggleButtons(
+            options=sorted(PROFILES), value=profile, description="Mac", style=style
+        ),
         "segment_size": widgets.ToggleButtons(
-            options=[(f"{s // 1024} KiB", s) for s in SEGMENT_SIZES], value=segment_size,
-            description="segment size", style=style),
-        "buffer_size": widgets.IntSlider(value=buffer_size, min=0, max=BUFFER_SIZE_MAX,
-                                         description="bufferSize asked", continuous_update=False,
-                                         style=style, layout=wide),
-        "packets": widgets.SelectionSlider(options=PACKET_CHOICES, value=packets,
-                                           description="packetCount", continuous_update=False,
-                                           style=style, layout=wide),
-        "buffers": widgets.SelectionSlider(options=BUFFER_CHOICES, value=buffers,
-                                           description="bufferCount", continuous_update=False,
-                                           style=style, layout=wide),
-        "quirk": widgets.Checkbox(value=quirk, indent=False, style={"description_width": "initial"},
-                                  description="reported quirk: offsets use the requested stride",
-                                  layout=widgets.Layout(width="46em", margin="0 0 0 11em")),
-        "method": widgets.Dropdown(options=[(m.cpp, k) for k, m in METHODS.items()],
-                                   value=method, description="the dext reads at",
-                                   style=style, layout=wide),
+            options=[(f"{s // 1024} KiB", s) for s in SEGMENT_SIZES],
+            value=segment_size,
+            description="segment size",
+            style=style,
+        ),
+        "buffer_size": widgets.IntSlider(
+            value=buffer_size,
+            min=0,
+            max=BUFFER_SIZE_MAX,
+            description="bufferSize asked",
+            continuous_update=False,
+            style=style,
+            layout=wide,
+        ),
+        "packets": widgets.SelectionSlider(
+            options=PACKET_CHOICES,
+            value=packets,
+            description="packetCount",
+            continuous_update=False,
+            style=style,
+            layout=wide,
+        ),
+        "buffers": widgets.SelectionSlider(
+            options=BUFFER_CHOICES,
+            value=buffers,
+            description="bufferCount",
+            continuous_update=False,
+            style=style,
+            layout=wide,
+        ),
+        "quirk": widgets.Checkbox(
+            value=quirk,
+            indent=False,
+            style={"description_width": "initial"},
+            description="reported quirk: offsets use the requested stride",
+            layout=widgets.Layout(width="46em", margin="0 0 0 11em"),
+        ),
+        "method": widgets.Dropdown(
+            options=[(m.cpp, k) for k, m in METHODS.items()],
+            value=method,
+            description="the dext reads at",
+            style=style,
+            layout=wide,
+        ),
     }
     image = widgets.Image(format="png")
     summary = widgets.HTML()
@@ -298,8 +395,10 @@ def pool_explorer(*, profile: str = "apple-silicon", segment_size: int = 65536,
     box = widgets.VBox([*controls.values(), summary, image, legend])
 
     def update(_change=None):
-        params = {name: controls[name].value for name in
-                  ("profile", "segment_size", "buffer_size", "packets", "buffers", "quirk")}
+        params = {
+            name: controls[name].value
+            for name in ("profile", "segment_size", "buffer_size", "packets", "buffers", "quirk")
+        }
         png = explorer.redraw(params, controls["method"].value)
         if png is None:
             image.layout.display = "none"

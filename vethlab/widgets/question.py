@@ -32,32 +32,51 @@ def slots_text(state: dict) -> str:
     s = state["summary"]
     slots = state["slot_errors"]
     if state["aligned"]:
-        return (f"bufferSize {s['requested_buffer_size']} is the real size {s['buffer_size']}: "
-                "every read lands on its own buffer's first byte, the headroom short of its "
-                "frame.")
+        return (
+            f"bufferSize {s['requested_buffer_size']} is the real size {s['buffer_size']}: "
+            "every read lands on its own buffer's first byte, the headroom short of its "
+            "frame."
+        )
     drift = slots[1] - slots[0] if len(slots) > 1 and None not in slots[:2] else None
     tail = "" if drift is None else f"; each slot drifts {abs(drift)} bytes more than the last"
-    return (f"bufferSize {s['requested_buffer_size']} became {s['buffer_size']}: the reads "
-            f"miss their buffers{tail}.")
+    return (
+        f"bufferSize {s['requested_buffer_size']} became {s['buffer_size']}: the reads "
+        f"miss their buffers{tail}."
+    )
 
 
-def question_sliders(*, buffer_size: int = 1600, profile: str = "apple-silicon",
-                     segment_size: int = 65536, figsize=(9.6, 6.0), dpi: int = 80
-                     ) -> widgets.VBox:
+def question_sliders(
+    *,
+    buffer_size: int = 1600,
+    profile: str = "apple-silicon",
+    segment_size: int = 65536,
+    figsize=(9.6, 6.0),
+    dpi: int = 80,
+) -> widgets.VBox:
     """Sliders for the requested buffer size, the profile and the segment size over the
     question's first attempt. ``vethlab_controls`` names the controls (buffer_size, profile,
     segment_size); ``vethlab_state`` is what the last redraw did."""
     figure = ExplorerFigure(figsize, dpi)
     style = {"description_width": "10em"}
     controls = {
-        "buffer_size": widgets.IntSlider(value=buffer_size, min=64, max=4096,
-                                         description="bufferSize asked", continuous_update=False,
-                                         style=style, layout=widgets.Layout(width="46em")),
-        "profile": widgets.ToggleButtons(options=sorted(PROFILES), value=profile,
-                                         description="Mac", style=style),
+        "buffer_size": widgets.IntSlider(
+            value=buffer_size,
+            min=64,
+            max=4096,
+            description="bufferSize asked",
+            continuous_update=False,
+            style=style,
+            layout=widgets.Layout(width="46em"),
+        ),
+        "profile": widgets.ToggleButtons(
+            options=sorted(PROFILES), value=profile, description="Mac", style=style
+        ),
         "segment_size": widgets.ToggleButtons(
-            options=[(f"{s // 1024} KiB", s) for s in SEGMENT_SIZES], value=segment_size,
-            description="segment size", style=style),
+            options=[(f"{s // 1024} KiB", s) for s in SEGMENT_SIZES],
+            value=segment_size,
+            description="segment size",
+            style=style,
+        ),
     }
     image = widgets.Image(format="png")
     sentence = widgets.HTML()
@@ -65,15 +84,22 @@ def question_sliders(*, buffer_size: int = 1600, profile: str = "apple-silicon",
     box = widgets.VBox([*controls.values(), sentence, image, legend])
 
     def update(_change=None):
-        params = dict(profile=controls["profile"].value,
-                      segment_size=controls["segment_size"].value,
-                      buffer_size=controls["buffer_size"].value,
-                      packets=QUESTION_PACKETS, buffers=QUESTION_PACKETS, quirk=True,
-                      headroom=EXPLORER_HEADROOM)
+        params = dict(
+            profile=controls["profile"].value,
+            segment_size=controls["segment_size"].value,
+            buffer_size=controls["buffer_size"].value,
+            packets=QUESTION_PACKETS,
+            buffers=QUESTION_PACKETS,
+            quirk=True,
+            headroom=EXPLORER_HEADROOM,
+        )
         png = figure.redraw(params, "first_attempt")
         state = figure.state
-        state["aligned"] = bool(state["slot_errors"]) and all(
-            e == 0 for e in state["slot_errors"]) if not state["error"] else False
+        state["aligned"] = (
+            bool(state["slot_errors"]) and all(e == 0 for e in state["slot_errors"])
+            if not state["error"]
+            else False
+        )
         if png is None:
             image.layout.display = "none"
         else:

@@ -65,18 +65,24 @@ def struct_text(state: dict) -> str:
     """One sentence on what the last frame did to the struct."""
     n = state["length"]
     if state["refused"]:
-        return (f"The safe GetPacket refuses a {n}-byte frame with "
-                f"{state['refused']}: it does not fit packet_data[{GET_PACKET_DATA_SIZE}].")
+        return (
+            f"The safe GetPacket refuses a {n}-byte frame with "
+            f"{state['refused']}: it does not fit packet_data[{GET_PACKET_DATA_SIZE}]."
+        )
     if state["fault"]:
-        return (f"A {n}-byte copy ran off the end of the dext's stack: the dext crashed and the "
-                f"app got {state['app_errors'][-1]}.")
+        return (
+            f"A {n}-byte copy ran off the end of the dext's stack: the dext crashed and the "
+            f"app got {state['app_errors'][-1]}."
+        )
     if state["overwritten"]:
         size = sum(hi - lo for lo, hi, name in state["overwritten"] if name == "packet_size")
         past = sum(hi - lo for lo, hi, name in state["overwritten"] if name != "packet_size")
         which = "packet_size" if size == 4 else f"{size} of packet_size's 4 bytes"
         tail = f", and {past} bytes of the stack after the struct" if past else ""
-        return (f"A {n}-byte frame overwrote {which}{tail}: the app got packet_size "
-                f"{state['packet_size']}.")
+        return (
+            f"A {n}-byte frame overwrote {which}{tail}: the app got packet_size "
+            f"{state['packet_size']}."
+        )
     return f"A {n}-byte frame fits: the app got packet_size {state['packet_size']}."
 
 
@@ -85,30 +91,47 @@ def leak_text(state: dict) -> str:
     if state["record"] is None:
         return "The second frame was not sent (see the errors)."
     if state["leaked_bytes"]:
-        return (f"With the {state['current']}-byte frame, {state['leaked_bytes']} bytes of the "
-                f"earlier {state['previous']}-byte frame went to the app too.")
+        return (
+            f"With the {state['current']}-byte frame, {state['leaked_bytes']} bytes of the "
+            f"earlier {state['previous']}-byte frame went to the app too."
+        )
     return f"Nothing stale went to the app with the {state['current']}-byte frame."
 
 
 def _length_slider(value: int, longest: int, description: str) -> widgets.IntSlider:
     """A frame-length slider from Ethernet's 60-byte minimum to ``longest``."""
-    return widgets.IntSlider(value=value, min=60, max=longest, description=description,
-                             continuous_update=False, style=_STYLE,
-                             layout=widgets.Layout(width="46em"))
+    return widgets.IntSlider(
+        value=value,
+        min=60,
+        max=longest,
+        description=description,
+        continuous_update=False,
+        style=_STYLE,
+        layout=widgets.Layout(width="46em"),
+    )
 
 
 def _variant_buttons(variant: str) -> widgets.ToggleButtons:
     """The GetPacket variant: the question's, or the safe one."""
-    return widgets.ToggleButtons(options=list(GET_PACKET_VARIANTS), value=variant,
-                                 description="GetPacket", style=_STYLE)
+    return widgets.ToggleButtons(
+        options=list(GET_PACKET_VARIANTS), value=variant, description="GetPacket", style=_STYLE
+    )
 
 
-def struct_explorer(length: int = 1700, *, variant: str = "question", guard: int = DEFAULT_GUARD,
-                    figsize=(9.6, 3.2), dpi: int = 80) -> widgets.VBox:
+def struct_explorer(
+    length: int = 1700,
+    *,
+    variant: str = "question",
+    guard: int = DEFAULT_GUARD,
+    figsize=(9.6, 3.2),
+    dpi: int = 80,
+) -> widgets.VBox:
     """A frame-length slider (60..9018) and the GetPacket variant, over the output struct."""
     figure = _StructFigure(figsize, dpi)
-    controls = {"length": _length_slider(length, 9018, "frame length"),
-                "variant": _variant_buttons(variant)}
+    controls = {
+        "length": _length_slider(length, 9018, "frame length"),
+        "variant": _variant_buttons(variant),
+    }
     image = widgets.Image(format="png")
     sentence = widgets.HTML()
     state: dict = {}
@@ -119,12 +142,21 @@ def struct_explorer(length: int = 1700, *, variant: str = "question", guard: int
         errors = [IOReturnName(kr) for kr in run.app.errors]
         refused = errors[0] if record is None and errors else None
         png = figure.draw(record, f"GetPacket answered {refused}: the frame was dropped")
-        state.update(length=n, variant=which, record=record, refused=refused, app_errors=errors,
-                     overwritten=[] if record is None else record.overwritten(),
-                     packet_size=None if record is None else record.packet_size_returned,
-                     fault=bool(record and record.fault), crashed=run.dext.crash is not None,
-                     received=list(run.received), picture=figure.ax.vethlab,
-                     png_bytes=len(png), redraws=figure.redraws)
+        state.update(
+            length=n,
+            variant=which,
+            record=record,
+            refused=refused,
+            app_errors=errors,
+            overwritten=[] if record is None else record.overwritten(),
+            packet_size=None if record is None else record.packet_size_returned,
+            fault=bool(record and record.fault),
+            crashed=run.dext.crash is not None,
+            received=list(run.received),
+            picture=figure.ax.vethlab,
+            png_bytes=len(png),
+            redraws=figure.redraws,
+        )
         image.value = png
         sentence.value = f"<b>{escape(struct_text(state))}</b>"
 
@@ -133,14 +165,22 @@ def struct_explorer(length: int = 1700, *, variant: str = "question", guard: int
     return finish(box, controls, state, figure.figure, image)
 
 
-def leak_explorer(previous: int = 1500, current: int = 100, *, variant: str = "question",
-                  figsize=(9.6, 3.2), dpi: int = 80) -> widgets.VBox:
+def leak_explorer(
+    previous: int = 1500,
+    current: int = 100,
+    *,
+    variant: str = "question",
+    figsize=(9.6, 3.2),
+    dpi: int = 80,
+) -> widgets.VBox:
     """Two frame lengths (60..1600), sent one after the other, and the GetPacket variant: the
     struct the second GetPacket returned, stale bytes in orange."""
     figure = _StructFigure(figsize, dpi)
-    controls = {"previous": _length_slider(previous, GET_PACKET_DATA_SIZE, "first frame"),
-                "current": _length_slider(current, GET_PACKET_DATA_SIZE, "second frame"),
-                "variant": _variant_buttons(variant)}
+    controls = {
+        "previous": _length_slider(previous, GET_PACKET_DATA_SIZE, "first frame"),
+        "current": _length_slider(current, GET_PACKET_DATA_SIZE, "second frame"),
+        "variant": _variant_buttons(variant),
+    }
     image = widgets.Image(format="png")
     sentence = widgets.HTML()
     state: dict = {}
@@ -150,11 +190,18 @@ def leak_explorer(previous: int = 1500, current: int = 100, *, variant: str = "q
         which = controls["variant"].value
         run, record = _run([first, second], which, DEFAULT_GUARD)
         png = figure.draw(record, "the second GetPacket failed")
-        state.update(previous=first, current=second, variant=which, record=record,
-                     leaked=[] if record is None else record.leaked(),
-                     leaked_bytes=0 if record is None else record.leaked_bytes,
-                     frames_intact=run.identical, picture=figure.ax.vethlab,
-                     png_bytes=len(png), redraws=figure.redraws)
+        state.update(
+            previous=first,
+            current=second,
+            variant=which,
+            record=record,
+            leaked=[] if record is None else record.leaked(),
+            leaked_bytes=0 if record is None else record.leaked_bytes,
+            frames_intact=run.identical,
+            picture=figure.ax.vethlab,
+            png_bytes=len(png),
+            redraws=figure.redraws,
+        )
         image.value = png
         sentence.value = f"<b>{escape(leak_text(state))}</b>"
 

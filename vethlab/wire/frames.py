@@ -202,7 +202,9 @@ NEIGHBOR_SOLICITATION_LEN = (
 
 def _as_bytes(value: bytes | bytearray | memoryview, what: str = "frame") -> bytes:
     if not isinstance(value, (bytes, bytearray, memoryview)):
-        raise TypeError(f"{what} must be bytes, bytearray or memoryview, got {type(value).__name__}")
+        raise TypeError(
+            f"{what} must be bytes, bytearray or memoryview, got {type(value).__name__}"
+        )
     return bytes(value)
 
 
@@ -316,7 +318,7 @@ def _ip6(src: bytes, dst: bytes, nxt: int, hlim: int, data: dpkt.Packet) -> IP6:
 
 
 def ipv6_neighbor_solicitation(src: Endpoint, target_ipv6: bytes) -> bytes:
-    """"Who has ``target_ipv6``?" to its solicited-node group, with ``src``'s MAC as an option."""
+    """ "Who has ``target_ipv6``?" to its solicited-node group, with ``src``'s MAC as an option."""
     _check_len("target_ipv6", target_ipv6, 16)
     group, group_mac = _solicited_node(target_ipv6)
     option = LinkLayerAddressOption(type=ND_OPT_SOURCE_LINKADDR, addr=src.mac)
@@ -327,7 +329,7 @@ def ipv6_neighbor_solicitation(src: Endpoint, target_ipv6: bytes) -> bytes:
 
 
 def _udp_text(index: int, seed: int, size: int) -> bytes:
-    """"vethlab frame 0007 seed 1 " repeated: a stale copy of this frame names itself (and the
+    """ "vethlab frame 0007 seed 1 " repeated: a stale copy of this frame names itself (and the
     batch it came from) in a hex dump."""
     unit = f"vethlab frame {index:04d} seed {seed} ".encode()
     return (unit * (size // len(unit) + 1))[:size]
@@ -446,13 +448,12 @@ def describe(frame: bytes) -> str:
     if eth.type == ETH_TYPE_IP and isinstance(data, IP):
         return _describe_ip(_ip_text(data.src), _ip_text(data.dst), data.p, data.data, n)
     if eth.type == ETH_TYPE_IP6 and isinstance(data, IP6):
-        return _describe_ip(f"[{_ip_text(data.src)}]", f"[{_ip_text(data.dst)}]", data.nxt,
-                            data.data, n)
+        return _describe_ip(
+            f"[{_ip_text(data.src)}]", f"[{_ip_text(data.dst)}]", data.nxt, data.data, n
+        )
     if eth.type in _NETWORK_LAYERS:
         return f"{_NETWORK_LAYERS[eth.type][0]} (truncated) len={n}"
-    return (
-        f"Ethernet type 0x{eth.type:04x} {format_mac(eth.src)} → {format_mac(eth.dst)} len={n}"
-    )
+    return f"Ethernet type 0x{eth.type:04x} {format_mac(eth.src)} → {format_mac(eth.dst)} len={n}"
 
 
 _ECHO_KINDS = {
@@ -531,8 +532,9 @@ def _network_ranges(out: list, eth: Ethernet, start: int, n: int) -> int:
         return start + ARP.__hdr_len__
     if eth.type == ETH_TYPE_IP and isinstance(data, IP):
         out += _header_ranges("ipv4", IP, start)
-        header_end = _region(out, "ipv4.options", start + IP.__hdr_len__,
-                             start + IP.__hdr_len__ + len(data.opts))
+        header_end = _region(
+            out, "ipv4.options", start + IP.__hdr_len__, start + IP.__hdr_len__ + len(data.opts)
+        )
         end = header_end + len(data.data)  # dpkt cut the payload at the total length
         _transport_ranges(out, data.data, header_end, end)
         return end
@@ -617,7 +619,9 @@ def _check_arp(frame: bytes, eth: Ethernet) -> list[str]:
         return [_truncated("ARP", len(frame) - _ETH_HDR, ARP.__hdr_len__)]
     problems = []
     if (arp.hln, arp.pln) != (6, 4):
-        problems.append(f"ARP address lengths hln={arp.hln} pln={arp.pln}, Ethernet/IPv4 needs 6 and 4")
+        problems.append(
+            f"ARP address lengths hln={arp.hln} pln={arp.pln}, Ethernet/IPv4 needs 6 and 4"
+        )
     if arp.op not in (ARP_OP_REQUEST, ARP_OP_REPLY):
         problems.append(f"ARP opcode {arp.op} is neither request (1) nor reply (2)")
     return problems
@@ -670,8 +674,9 @@ def _check_ipv6(frame: bytes, eth: Ethernet) -> list[str]:
     problems = []
     if ip6.v != 6:
         problems.append(f"IPv6 version field is {ip6.v}")
-    length = _length_problem("IPv6", IP6.__hdr_len__ + ip6.plen, have, len(frame),
-                             "payload length + 40")
+    length = _length_problem(
+        "IPv6", IP6.__hdr_len__ + ip6.plen, have, len(frame), "payload length + 40"
+    )
     if length is not None:
         problems.append(length)
     if IP6.__hdr_len__ + ip6.plen > have or ip6.all_extension_headers:
@@ -692,7 +697,9 @@ def _check_transport(frame: bytes, data: object, proto: int, version: str) -> li
     problems = []
     if cls is UDP:
         if data.ulen != len(data):
-            problems.append(f"UDP length {data.ulen} but the {version} payload is {len(data)} bytes")
+            problems.append(
+                f"UDP length {data.ulen} but the {version} payload is {len(data)} bytes"
+            )
         if data.sum == 0:
             if version == "IPv6":
                 problems.append("UDP checksum is 0 (none), which IPv6 forbids (RFC 8200 §8.1)")

@@ -132,8 +132,9 @@ class HostStack:
         self.reclaimed = 0
         self._awaiting: dict[tuple, int] = {}  # reply key -> serial of the Sent request
 
-    def transmit(self, frame: bytes, *, headroom: int | None = None,
-                 data_offset: int | None = None) -> IOUserNetworkPacket:
+    def transmit(
+        self, frame: bytes, *, headroom: int | None = None, data_offset: int | None = None
+    ) -> IOUserNetworkPacket:
         """Put ``frame`` in a fresh packet for the driver to send (the TX direction).
 
         ``headroom`` defaults to the pool's; ``data_offset`` defaults to the headroom (a
@@ -163,8 +164,9 @@ class HostStack:
 
     def current_frames(self) -> dict[int, FrameWrite]:
         """The frame each in-use packet holds now, by packet index."""
-        return {i: w for i, w in self._current.items()
-                if self.pool.packets[i].place is not Place.POOL}
+        return {
+            i: w for i, w in self._current.items() if self.pool.packets[i].place is not Place.POOL
+        }
 
     def origin(self, start: int, end: int) -> list[tuple[int, int, str, int | None]]:
         """Who owns each byte of pool range ``[start, end)``: a list of
@@ -179,7 +181,7 @@ class HostStack:
             for pos in range(lo, hi):
                 owner[pos - start] = (w.serial, "frame" if w.serial in live else "stale", w.packet)
         runs: list[tuple[int, int, str, int | None]] = []
-        for i, (serial, kind, pkt) in enumerate(owner):
+        for i, (_serial, kind, pkt) in enumerate(owner):
             if runs and runs[-1][2] == kind and runs[-1][3] == pkt and runs[-1][1] == start + i:
                 runs[-1] = (runs[-1][0], start + i + 1, kind, pkt)
             else:
@@ -198,9 +200,11 @@ class HostStack:
         self.rxs, self.rxc = q[QueueKind.RX_SUBMISSION], q[QueueKind.RX_COMPLETION]
         self.dispatch = IODispatchQueue.Create("kernel", mac=self.pool.mac)
         self.txc.CopyDataQueue().SetDataAvailableHandler(
-            OSAction.Create(self, "TxCompletionAvailable", self.dispatch))
+            OSAction.Create(self, "TxCompletionAvailable", self.dispatch)
+        )
         self.rxc.CopyDataQueue().SetDataAvailableHandler(
-            OSAction.Create(self, "RxCompletionAvailable", self.dispatch))
+            OSAction.Create(self, "RxCompletionAvailable", self.dispatch)
+        )
         self.txs.on_purge = self._purged
 
     def up(self) -> None:
@@ -246,8 +250,10 @@ class HostStack:
             self.txs.kernel_enqueue(packet)
         except IOReturnError as err:
             kernel_free(packet)
-            reason = {kIOReturnOverrun: "TX submission full",
-                      kIOReturnNotReady: "TX submission not enabled"}.get(err.code, err.name)
+            reason = {
+                kIOReturnOverrun: "TX submission full",
+                kIOReturnNotReady: "TX submission not enabled",
+            }.get(err.code, err.name)
             return self._drop(record, reason)
         record.packet = packet.index
         self.capture.append(("out", frame))
@@ -295,8 +301,9 @@ class HostStack:
         n = 0
         while self.rxc.count:
             packet = self.rxc.kernel_dequeue()
-            frame = self.kernel.read(self.pool.kernel_mapping.address_of(packet.frame_offset()),
-                                     packet.getDataLength())
+            frame = self.kernel.read(
+                self.pool.kernel_mapping.address_of(packet.frame_offset()), packet.getDataLength()
+            )
             self.capture.append(("in", frame))
             self.on_receive(frame, packet)
             self._recycle(packet)
@@ -379,8 +386,12 @@ def _match_key(frame: bytes, *, reply: bool) -> tuple | None:
     icmp_type = dpkt.icmp.ICMP_ECHOREPLY if reply else dpkt.icmp.ICMP_ECHO
     if isinstance(data, dpkt.arp.ARP) and data.op == arp_op:
         return ("arp", data.spa if reply else data.tpa)
-    if isinstance(data, dpkt.ip.IP) and isinstance(data.data, dpkt.icmp.ICMP) \
-            and data.data.type == icmp_type and isinstance(data.data.data, dpkt.icmp.ICMP.Echo):
+    if (
+        isinstance(data, dpkt.ip.IP)
+        and isinstance(data.data, dpkt.icmp.ICMP)
+        and data.data.type == icmp_type
+        and isinstance(data.data.data, dpkt.icmp.ICMP.Echo)
+    ):
         return ("icmp", data.src if reply else data.dst, data.data.data.id, data.data.data.seq)
     return None
 

@@ -9,7 +9,8 @@ type is Ethernet (DLT_EN10MB); frames are stored whole, without an FCS, as vethl
 from __future__ import annotations
 
 import os
-from typing import BinaryIO, Iterable
+from collections.abc import Iterable
+from typing import BinaryIO
 
 import dpkt
 
@@ -85,7 +86,5 @@ def read_pcap(path_or_file: str | os.PathLike | BinaryIO) -> list[tuple[float, b
 def _read(file: BinaryIO) -> list[tuple[float, bytes]]:
     reader = dpkt.pcap.Reader(file)
     if reader.datalink() != dpkt.pcap.DLT_EN10MB:
-        raise ValueError(
-            f"link type {reader.datalink()} is not Ethernet ({dpkt.pcap.DLT_EN10MB})"
-        )
+        raise ValueError(f"link type {reader.datalink()} is not Ethernet ({dpkt.pcap.DLT_EN10MB})")
     return [(ts, bytes(frame)) for ts, frame in reader]

@@ -96,7 +96,7 @@ class TapDevice:
         self.frames_read = 0
         self.frames_written = 0
 
-    def open(self) -> "TapDevice":
+    def open(self) -> TapDevice:
         ok, why = tap_available()
         if not ok:
             raise OSError(errno.ENODEV, why)
@@ -127,7 +127,7 @@ class TapDevice:
             self.fd = None
         subprocess.run(["ip", "netns", "del", self.namespace], capture_output=True)
 
-    def __enter__(self) -> "TapDevice":
+    def __enter__(self) -> TapDevice:
         return self.open()
 
     def __exit__(self, *exc) -> None:
@@ -152,13 +152,23 @@ class TapDevice:
 
     def run(self, argv: list[str], *, check: bool = False, **kwargs) -> subprocess.CompletedProcess:
         """Run ``argv`` inside the namespace and wait for it."""
-        return subprocess.run(["ip", "netns", "exec", self.namespace, *argv],
-                              capture_output=True, text=True, check=check, **kwargs)
+        return subprocess.run(
+            ["ip", "netns", "exec", self.namespace, *argv],
+            capture_output=True,
+            text=True,
+            check=check,
+            **kwargs,
+        )
 
     def popen(self, argv: list[str], **kwargs) -> subprocess.Popen:
         """Start ``argv`` inside the namespace."""
-        return subprocess.Popen(["ip", "netns", "exec", self.namespace, *argv],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+        return subprocess.Popen(
+            ["ip", "netns", "exec", self.namespace, *argv],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            **kwargs,
+        )
 
     def neighbor(self, address: str) -> str:
         """The kernel's neighbour entry for ``address`` (``ip neigh show``), "" if none."""
