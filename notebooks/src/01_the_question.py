@@ -66,8 +66,8 @@ print(
 
 # %% [markdown]
 # Where does 2048 come from? XNU's packet memory code rounds an object size up to the cache
-# line, then grows it one cache line at a time until it divides the segment evenly (read in
-# XNU's source: **observed**; that DriverKit pools go through it is inferred). 1600 becomes 2048
+# line, then grows it one cache line at a time until it divides the segment evenly (XNU's
+# code does it: **source**; that DriverKit pools go through that code is not documented). 1600 becomes 2048
 # on every Mac; other sizes depend on the segment size drawn at boot:
 
 # %%

@@ -147,7 +147,7 @@ plt.show()
 # %% [markdown]
 # ## Trap 8: pages are 16 KiB on Apple silicon
 #
-# `IOVMPageSize` is 4096 on an Intel Mac and 16384 on Apple silicon (observed). Code written with
+# `IOVMPageSize` is 4096 on an Intel Mac and 16384 on Apple silicon (**source**: XNU's page sizes). Code written with
 # 4096 in mind goes wrong in two ways here.
 #
 # First, a mapping covers whole pages. The app below maps 4096 bytes of the pool, starting at

@@ -48,7 +48,7 @@ from vethlab.wire.pcap import read_pcap
 from vethlab.wire.tap import tap_available
 
 # %% [markdown]
-# The four labels, and their colours in the pictures below:
+# The five labels, and their colours in the pictures below:
 
 # %%
 fig, ax = plt.subplots(figsize=(8, 1.3))

@@ -175,10 +175,10 @@ class QuestionApp:
             self._get_batches()
 
     def _get_packet_until_empty(self):
-        call, connect = IOConnectCallStructMethod, self.connect
-        keep, deliver = self.outputs.append, self.on_frame
         while True:
-            kr, out = call(connect, kGetPacket, None, GET_PACKET_OUTPUT_SIZE)
+            kr, out = IOConnectCallStructMethod(
+                self.connect, kGetPacket, None, GET_PACKET_OUTPUT_SIZE
+            )
             if kr == kIOReturnNoFrames:
                 return
             if kr != kIOReturnSuccess:
@@ -186,11 +186,11 @@ class QuestionApp:
                 if kr == kIOReturnMessageTooLarge:
                     continue  # that frame was dropped; the others wait
                 return
-            keep(out)
+            self.outputs.append(out)
             # The app trusts packet_size (as C code copying out.packet_size bytes would); a
             # size over 1600 can only come from the overflow: the app keeps the 1600 it has.
             self._count += 1
-            deliver(frame_of_output(out))
+            self.on_frame(frame_of_output(out))
 
     def _get_batches(self):
         while True:
@@ -210,18 +210,16 @@ class QuestionApp:
                 return
 
     def on_frames_ready(self, refcon, result, args, count):
-        view, size, deliver = self._pool_view, self.pool_size, self.on_frame
         pairs = count // 2
         for offset, length in zip(args[0 : 2 * pairs : 2], args[1 : 2 * pairs : 2]):
             end = offset + length
-            if end > size:  # a pair outside the mapping: never read it
+            if end > self.pool_size:  # a pair outside the mapping: never read it
                 self.rejected += 1
-                pairs -= 1
-            else:
-                self.app.mac.costs.count_copy(length)  # out of the app's mapping
-                deliver(view[offset:end].tobytes())
-        self._count += pairs
-        self._unacknowledged += count // 2
+                continue
+            self.app.mac.costs.count_copy(length)  # out of the app's mapping
+            self.on_frame(self._pool_view[offset:end].tobytes())
+            self._count += 1
+        self._unacknowledged += pairs
 
     def _failed(self, kr: int) -> int:
         self.errors.append(kr)

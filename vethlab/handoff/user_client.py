@@ -215,15 +215,14 @@ class PacketUserClient(IOUserClient):
         if self.state is not UserClientState.OPEN or not dext.pending:
             return
         if self.frame_callback is not None:
-            pending, offset_of = dext.pending, dext.frame_pool_offset
-            action, per = self.frame_callback, FRAMES_PER_NOTIFICATION
-            while pending:
-                chunk = [pending.popleft() for _ in range(min(per, len(pending)))]
+            # Up to 8 (offset, length) pairs per notification: its 16 values.
+            while dext.pending:
                 values = []
-                for packet in chunk:
+                for _ in range(min(FRAMES_PER_NOTIFICATION, len(dext.pending))):
+                    packet = dext.pending.popleft()
                     PACKET_MOVES.fire(packet, "lend to the app", Place.APP)
-                    values += (offset_of(packet), packet.getDataLength())
-                self.lent.extend(chunk)
-                self.AsyncCompletion(action, kIOReturnSuccess, values, len(values))
+                    self.lent.append(packet)
+                    values += (dext.frame_pool_offset(packet), packet.getDataLength())
+                self.AsyncCompletion(self.frame_callback, kIOReturnSuccess, values, len(values))
         elif self.callback is not None:
             self.AsyncCompletion(self.callback, kIOReturnSuccess, [len(dext.pending)], 1)

@@ -45,7 +45,7 @@ The pool's memory, as ``CopyMemoryDescriptor`` describes it (segments end to end
 Provenance: the size rule and the segment rule are what XNU's open source does (source:
 ``bsd/skywalk/mem/skmem_region.c``, ``skmem_region_params_config``, at xnu-11417.121.6,
 checked against a table XNU's own C code computed); that DriverKit pools go through it is
-inferred (IOSkywalkFamily is closed source). Buffer k of a segment at k × buffer_size is
+not documented (IOSkywalkFamily is closed source). Buffer k of a segment at k × buffer_size is
 source too (``skmem_slab.c``). ``frame = base + dataOffset`` is observed on real dexts and
 matches Apple's sample. Laying segments end to end inside one descriptor, and a packet owning
 the buffer of the same index, are modelled choices.
@@ -240,7 +240,8 @@ def buffer_region(
     the boot's segment. Line numbers are ``bsd/skywalk/mem/skmem_region.c`` at xnu-11417.121.6
     unless another file is named. Checked against a table computed by XNU's own C code
     (``tests/data/xnu_skmem_golden.csv.gz``). (source; that DriverKit pools come here through
-    ``kern_pbufpool_create`` is inferred from XNU, IOSkywalkFamily being closed source)
+    ``kern_pbufpool_create`` is not documented: XNU exports it and names IOSkywalkFamily as a
+    user, whose code is closed)
     """
     objsize, objcnt = buffer_size, count  # :471-474
 
@@ -336,7 +337,7 @@ class PoolLayout:
         ``buffer_count`` defaults to ``packet_count``. ``memory_segment_size`` 0 means the
         boot's segment size; another value is rounded up to 16 KiB and replaces it (source:
         XNU; that the options' ``memorySegmentSize`` reaches XNU as the caller's segment size
-        is inferred).
+        is not documented).
         """
         if buffer_count is None:
             buffer_count = packet_count

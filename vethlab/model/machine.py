@@ -9,13 +9,14 @@ intel          4096          64          4     64 KiB or 80 KiB, drawn once per 
 
 Where each number comes from:
 
-* page size: inferred from ``PAGE_MAX_SIZE`` in XNU and Apple's WWDC20 notes (16 KiB on Apple
-  silicon, 4 KiB on Intel); DriverKit's ``IOVMPageSize`` is initialised from it. (observed)
-* cache line: 128 bytes on Apple silicon, 64 on Intel. (observed)
+* page size: 16 KiB on Apple silicon, 4 KiB on Intel (source: XNU's ``PAGE_MAX_SIZE``; Apple's
+  WWDC20 notes say the same); DriverKit's ``IOVMPageSize`` is initialised from it.
+* cache line: 128 bytes on Apple silicon, 64 on Intel (source: XNU's
+  ``skmem_cpu_cache_line_size``, which reads the hardware).
 * segment size: XNU's Skywalk sets the driver buffer segment to 64 KiB + 16 KiB ×
   (random % 2) at boot (``SKMEM_DRV_BUF_SEG_SIZE``, ``SKMEM_DRV_BUF_SEG_MULTIPLIER``), so a Mac
   uses 64 KiB or 80 KiB until it reboots. That DriverKit pools go through this code is
-  inferred, not verified (IOSkywalkFamily is closed source). (source: XNU
+  not documented (IOSkywalkFamily is closed source). (source: XNU
   ``skmem_region_init``, ``skmem_region.c:338-380``; the draw itself is modelled with ``seed``)
   The boot-arg ``skmem_drv_buf_seg_size`` replaces the draw: at least 16 KiB, rounded up to
   16 KiB, never randomised (source: the same lines). ``Boot(boot_arg_segment_size=N)`` models it.

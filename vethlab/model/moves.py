@@ -43,6 +43,7 @@ from vethlab.ioreturn import (
     kIOReturnNotResponding,
     kIOReturnStillOpen,
 )
+from vethlab.model.provenance import LABELS
 
 __all__ = [
     "PROVENANCES",
@@ -63,7 +64,8 @@ __all__ = [
 ]
 
 #: Where a rule comes from, in the order the pictures' legends list them.
-PROVENANCES = ("documented", "source", "observed", "reported", "modelled")
+#: The five provenance labels (:mod:`vethlab.model.provenance`).
+PROVENANCES = LABELS
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ Packets are recycled, their buffers are not cleared: a buffer keeps the bytes of
 held before. That is where "junk" comes from when a driver reads at the wrong offset.
 
 Provenance: signatures, flags and the options struct are documented (SDK headers). "Never
-fewer buffers than packets" and the size rule are observed in XNU. Packet i owning buffer i,
+fewer buffers than packets" and the size rule are XNU's source. Packet i owning buffer i,
 first-in-first-out recycling, and the error codes for exhaustion and double free are modelled.
 """
 

@@ -4,7 +4,7 @@ readings), and returns the ``ax`` with a small record of what it drew in ``ax.ve
 tests can check the structure of a picture without looking at pixels.
 
 ``style``       the shared palette and the provenance labels (every picture uses it)
-``legend``      provenance notes under a figure, and the key to the four labels
+``legend``      provenance notes under a figure, and the key to the five labels
 ``memory_map``  the pool's buffers, what their bytes hold, and where reads landed
 ``offsets``     each packet's offset error: where a method read against where the frame is
 ``hexdump``     hex dumps with coloured regions (headroom, frame fields, stale bytes)

@@ -70,7 +70,7 @@ def add_provenance_notes(ax, rules, *, below_points: float = 30.0) -> list[tuple
 
 
 def draw_provenance_key(ax, labels=PROVENANCE):
-    """The key to the four labels: a coloured square, the label, and what it means.
+    """The key to the five labels: a coloured square, the label, and what it means.
 
     Returns ``ax``; ``ax.vethlab`` is ``{"labels": [...]}``."""
     labels = [check_label(lab) for lab in labels]

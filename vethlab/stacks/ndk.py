@@ -42,7 +42,7 @@ S_SIZE = Source(
 )
 S_FRAME = Source(
     "frame = buffer base + dataOffset (observed on real dexts; Apple's sample)",
-    "vethlab.model.layout (observed)",
+    "vethlab.model.layout",
     label="observed",
 )
 S_SEGMENTS = Source(

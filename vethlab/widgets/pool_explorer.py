@@ -67,8 +67,8 @@ __all__ = [
     "BUFFER_SIZE_MAX",
 ]
 
-#: Packet counts the explorer offers: up to 4096, the count XNU raises a TX pool to (observed
-#: in ``kern_pbufpool_create``); more packets than that only take longer to fill.
+#: Packet counts the explorer offers: up to 4096, the count XNU raises a TX pool to (source:
+#: ``kern_pbufpool_create``); more packets than that only take longer to fill.
 PACKET_CHOICES = tuple(2**k for k in range(13))
 #: Buffer counts: up to 65,536, where the memory map draws groups of buffers per row.
 BUFFER_CHOICES = tuple(2**k for k in range(17))
