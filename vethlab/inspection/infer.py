@@ -12,6 +12,10 @@ What a dump can say, and how (each step gives a reason in the result):
    with a stride when its neighbour's buffer start is the same modulo the stride. Divisors of
    the true stride agree as well, twice the stride does not (neighbouring frames alternate),
    hence the largest. Frames in every other buffer only would look like a doubled stride.
+   No answer unless 60% of the frames agree beyond chance (two 64-aligned starts share a
+   residue modulo ``s`` by chance with probability 64 / s), the three most common offsets
+   modulo 64 hold 60% of the frames (a pool's frames share a few data offsets), and the stride
+   is at least 512 bytes (a buffer holds a whole frame; below that chance agrees too often).
 3. **Segments**: inside a segment the buffer starts keep one residue modulo the stride; where a
    segment's unused tail (segment size mod stride) breaks the stride, the residue jumps by
    those unused bytes. The next segment's start is placed on a page boundary (``page_size``, or
@@ -40,7 +44,9 @@ __all__ = ["Layout", "infer_layout", "ALIGN", "MIN_FRAMES", "NATIVE_EXTRA"]
 
 ALIGN = 64  #: buffer starts are taken to be 64-byte aligned in the dump
 MIN_FRAMES = 3  #: fewer current frames than this give no answer
-MIN_STRIDE = 128
+MIN_STRIDE = 512  #: no smaller stride is considered: a buffer holds a whole frame
+MIN_AGREEMENT = 0.6  #: share of frames (beyond chance) that must agree on the stride
+COMMON_OFFSETS = 0.6  #: share of frames the three most common offsets modulo 64 must hold
 NATIVE_EXTRA = 2  #: a native flow's frame starts this many bytes past the headroom (observed)
 DEFAULT_PAGE = 4096
 
@@ -72,13 +78,15 @@ def _divisors(value: int) -> set[int]:
     return {s for s in out if s >= MIN_STRIDE and value % s == 0}
 
 
-def _agreement(base: np.ndarray, stride: int) -> np.ndarray:
-    """Per frame: whether a neighbour's buffer start has the same residue modulo ``stride``."""
+def _agreement(base: np.ndarray, stride: int, reach: int = 1) -> np.ndarray:
+    """Per frame: whether the buffer start of a neighbour (at most ``reach`` frames away) has
+    the same residue modulo ``stride``."""
     r = base % stride
-    same = r[1:] == r[:-1]
     agree = np.zeros(len(base), bool)
-    agree[1:] |= same
-    agree[:-1] |= same
+    for k in range(1, min(reach, len(r) - 1) + 1):
+        same = r[k:] == r[:-k]
+        agree[k:] |= same
+        agree[:-k] |= same
     return agree
 
 
@@ -97,6 +105,11 @@ def _choose_stride(base: np.ndarray, span: np.ndarray):
         if np.mean(span <= s) < 0.9:  # frames must fit their buffers
             continue
         agree = _agreement(base, s)
+        # Beyond chance: bases are multiples of 64, so two of them share a residue modulo s
+        # by chance with probability 64 / s; a frame has two neighbours.
+        chance = 1 - (1 - ALIGN / s) ** 2
+        if (agree.mean() - chance) / (1 - chance) < MIN_AGREEMENT:
+            continue
         scored.append((s, float(agree.mean()), agree))
     if not scored:
         return None, 0.0, None
@@ -158,8 +171,17 @@ def infer_layout(found: FoundFrames, dump_len: int, page_size: int | None = None
     f = found.offset[cur]
     base = f - f % ALIGN
     span = f % ALIGN + found.length[cur]
+    within = f % ALIGN
+    _, per_offset = np.unique(within, return_counts=True)
+    common = int(np.sort(per_offset)[::-1][:3].sum())
+    if common < COMMON_OFFSETS * len(f):
+        reasons.append(
+            f"no answer: the {len(f)} frames sit at {len(per_offset)} different offsets modulo "
+            f"64; in a pool they share a few data offsets (the headroom, 2 bytes past it)"
+        )
+        return out
     stride, score, agree = _choose_stride(base, span)
-    if stride is None or agree.sum() < MIN_FRAMES or score < 0.5:
+    if stride is None or agree.sum() < MIN_FRAMES or score < MIN_AGREEMENT:
         reasons.append(
             f"no answer: the {len(cur)} frames agree on no buffer stride "
             "(their distances have no common multiple of 64 that most of them share)"
@@ -168,19 +190,19 @@ def infer_layout(found: FoundFrames, dump_len: int, page_size: int | None = None
     # Frames off the stride: a run of one frame between runs of the same residue, or whose
     # jump is not the segments' common one.
     r = base % stride
-    runs = _runs(r)
-    shift = _common_shift(r, runs, stride)
+    near = _agreement(base, stride, reach=3)
+    good = np.flatnonzero(near)
+    shift = _common_shift(r[good], _runs(r[good]), stride)
     off_grid = np.zeros(len(cur), bool)
-    for k, (a, b) in enumerate(runs):
-        if b - a != 1 or len(runs) == 1:
-            continue
-        prev_r = int(r[runs[k - 1][0]]) if k > 0 else None
-        next_r = int(r[runs[k + 1][0]]) if k + 1 < len(runs) else None
-        ok = (prev_r is not None and _is_jump(int(r[a]) - prev_r, shift, stride)) or (
-            next_r is not None and _is_jump(next_r - int(r[a]), shift, stride)
+    for i in np.flatnonzero(~near):
+        # A frame alone on its residue: the only frame of a segment, or off the stride.
+        k = np.searchsorted(good, i)
+        prev_r = int(r[good[k - 1]]) if k > 0 else None
+        next_r = int(r[good[k]]) if k < len(good) else None
+        ok = (prev_r is not None and _is_jump(int(r[i]) - prev_r, shift, stride)) or (
+            next_r is not None and _is_jump(next_r - int(r[i]), shift, stride)
         )
-        if not ok:
-            off_grid[a] = True
+        off_grid[i] = not ok
     for i in np.flatnonzero(off_grid):
         j = cur[i]
         found.stale[j] = True
