@@ -105,11 +105,14 @@ def build(
     seed: int = 0,
     kinds=KINDS,
     max_len: int = 1514,
+    frames=None,
 ) -> tuple[np.ndarray, Pool]:
     """A dump of a pool of ``buffers`` buffers; ``fill`` of them hold a current frame (the rest
     stay empty), a fraction ``native`` of those start at headroom + 2; with ``stale`` every
     buffer first holds a longer earlier frame at the headroom, overwritten by the current one.
-    ``before`` bytes of zeros precede the pool; ``skip`` bytes of it are cut off the front."""
+    ``before`` bytes of zeros precede the pool; ``skip`` bytes of it are cut off the front.
+    ``frames``: take the frames from this list (in turn; the earlier ones from its longest)
+    instead of making them."""
     rng = random.Random(seed)
     pool = Pool(stride, segment, buffers, before, skip)
     mem = np.zeros(pool.length, np.uint8)
@@ -118,7 +121,10 @@ def build(
         base = pool.buffer_start(i)
         room = min(max_len, stride - headroom - 2)
         if stale:
-            old = frame(rng.choice(kinds[1:]), rng.randint(room // 2, room), rng)
+            if frames is not None:
+                old = rng.choice([f for f in frames if len(f) <= room and len(f) >= 500])
+            else:
+                old = frame(rng.choice(kinds[1:]), rng.randint(room // 2, room), rng)
             mem[base + headroom : base + headroom + len(old)] = np.frombuffer(old, np.uint8)
         if i not in used:
             if stale and base + headroom - skip >= 0:  # the earlier frame is all there is
@@ -126,7 +132,12 @@ def build(
                 pool.untouched.add(i)
             continue
         do = headroom + (2 if rng.random() < native else 0)
-        new = frame(rng.choice(kinds), rng.randint(60, room // 3), rng)
+        if frames is not None:
+            new = frames[i % len(frames)]
+            if len(new) > room or (stale and len(new) >= len(old)):
+                new = frames[0]
+        else:
+            new = frame(rng.choice(kinds), rng.randint(60, room // 3), rng)
         mem[base + do : base + do + len(new)] = np.frombuffer(new, np.uint8)
         if base + do - skip >= 0:
             pool.current[i] = (pool.dump_offset(base + do), do, len(new))
