@@ -149,3 +149,14 @@ def test_numpy_array_is_not_copied():
     dump, _pool = build(2048, 65536, 16, seed=4)
     result = vethlab.inspect(dump)
     assert np.shares_memory(result.data, dump)
+
+
+@pytest.mark.parametrize(("stride", "segment"), [(1280, 65536), (10240, 65536)])
+def test_one_frame_in_the_last_segment(stride, segment):
+    """A segment holding a single frame, with no other segment end to compare its jump with:
+    kept, because a segment can start on a page boundary there."""
+    per = segment // stride
+    dump, pool = build(stride, segment, per + 1, stale=False, seed=12)
+    result = vethlab.inspect(dump)
+    check(result, dump, pool)
+    assert {b["segment"] for b in result.buffers} == {0, 1}

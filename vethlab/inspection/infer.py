@@ -142,6 +142,15 @@ def _is_jump(delta: int, shift: int | None, stride: int) -> bool:
     return shift is not None and any((m * shift - delta) % stride == 0 for m in range(1, 5))
 
 
+def _break_possible(lo: int, hi: int, residue: int, stride: int, page: int) -> bool:
+    """Whether a segment could start in [lo, hi] on a page boundary, its buffers on
+    ``residue`` modulo ``stride``."""
+    if hi < lo:
+        return False
+    grid = np.arange(lo + (residue - lo) % stride, hi + 1, stride)
+    return bool(np.any(grid % page == 0))
+
+
 def infer_layout(found: FoundFrames, dump_len: int, page_size: int | None = None) -> Layout:
     """Infer the pool's layout from ``found`` (see the module docstring). Marks frames that are
     off the stride, or second in a buffer, stale in ``found``."""
@@ -202,6 +211,21 @@ def infer_layout(found: FoundFrames, dump_len: int, page_size: int | None = None
         ok = (prev_r is not None and _is_jump(int(r[i]) - prev_r, shift, stride)) or (
             next_r is not None and _is_jump(next_r - int(r[i]), shift, stride)
         )
+        if not ok and shift is None:
+            # No segment break seen elsewhere: one is possible here if a segment could start
+            # on a page boundary between this frame's buffer and its neighbour's.
+            page = page_size or DEFAULT_PAGE
+            ok = (
+                k > 0
+                and _break_possible(
+                    int(base[good[k - 1]]) + stride, int(base[i]), int(r[i]), stride, page
+                )
+            ) or (
+                k < len(good)
+                and _break_possible(
+                    int(base[i]) + stride, int(base[good[k]]), int(next_r), stride, page
+                )
+            )
         off_grid[i] = not ok
     for i in np.flatnonzero(off_grid):
         j = cur[i]
