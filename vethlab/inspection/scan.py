@@ -55,6 +55,7 @@ __all__ = [
 ETH_HEADER_LEN = 14
 _CHUNK = 1 << 20  # bytes per chunk of the candidate pass: fits a core's cache
 _THREADS = 2
+_VALIDATE = 1 << 18  # candidates validated at once (their header bytes gathered into arrays)
 
 #: Frame kinds, by code (``FoundFrames.kind``).
 KINDS = (
@@ -241,14 +242,9 @@ def _arp(d: np.ndarray, p: np.ndarray):
     return keep, np.full(len(p), ETH_HEADER_LEN + 28, np.int64)
 
 
-def find_frames(dump, threads: int = _THREADS) -> FoundFrames:
-    """Every Ethernet frame of ``dump`` (a uint8 array or bytes-like), current and stale."""
-    d = np.frombuffer(dump, np.uint8) if not isinstance(dump, np.ndarray) else dump
-    p = candidate_positions(d, threads)
-    candidates = len(p)
-    p = p[(_gather(d, p - 6, 0) & 1) == 0]  # the source MAC is unicast
+def _validate(d, p, offsets, lengths, kinds, hws) -> None:
+    """Validate candidates ``p`` of every kind; append what holds to the four lists."""
     first, second = d[p], d[p + 1]
-    offsets, lengths, kinds, hws = [], [], [], []
     sel = p[(first == 0x08) & (second == 0x00)]
     keep, length, kind, hw = _ipv4(d, sel)
     offsets.append(sel[keep]), lengths.append(length[keep]), kinds.append(kind[keep])
@@ -262,6 +258,20 @@ def find_frames(dump, threads: int = _THREADS) -> FoundFrames:
     offsets.append(sel[keep]), lengths.append(length[keep])
     kinds.append(np.full(int(keep.sum()), _KIND["arp"], np.int64))
     hws.append(np.zeros(int(keep.sum()), bool))
+
+
+def find_frames(dump, threads: int = _THREADS) -> FoundFrames:
+    """Every Ethernet frame of ``dump`` (a uint8 array or bytes-like), current and stale."""
+    d = np.frombuffer(dump, np.uint8) if not isinstance(dump, np.ndarray) else dump
+    p = candidate_positions(d, threads)
+    candidates = len(p)
+    p = p[(_gather(d, p - 6, 0) & 1) == 0]  # the source MAC is unicast
+    offsets, lengths, kinds, hws = [], [], [], []
+    for start in range(0, len(p), _VALIDATE):  # bounded memory, however many candidates
+        _validate(d, p[start : start + _VALIDATE], offsets, lengths, kinds, hws)
+    if not offsets:
+        none = np.zeros(0, np.int64)
+        offsets, lengths, kinds, hws = [none], [none], [none], [np.zeros(0, bool)]
     offset = np.concatenate(offsets) - 12
     order = np.argsort(offset, kind="stable")
     found = FoundFrames(
@@ -334,28 +344,29 @@ def resolve_overlaps(d: np.ndarray, found: FoundFrames) -> FoundFrames:
             )
         return checked[i]
 
+    # For each frame, the earlier frame reaching furthest (the one a later frame's start can
+    # fall into): the last index that set the running maximum of the ends before it.
+    index = np.arange(len(off))
+    previous_max = np.concatenate([[-1], running[:-1]])
+    reaching = np.maximum.accumulate(np.where(end >= previous_max, index, 0))
     for j in overlapping:
-        # The earlier frames whose extent holds j's start (usually one).
-        for i in range(j - 1, -1, -1):
-            if drop[i] or end[i] <= off[j]:
-                if running[i] <= off[j]:
-                    break
-                continue
-            if end[j] <= end[i] and intact(i):
-                drop[j] = True
-            elif intact(i):
-                found.stale[j] = True
-                found.why[j] = (
-                    f"its first {int(end[i] - off[j])} bytes belong to the frame "
-                    f"at {int(off[i]):#x}, whose checksum holds"
-                )
-            else:
-                found.stale[i] = True
-                found.why[i] = (
-                    f"its declared length ({int(found.length[i])}) runs into the "
-                    f"frame at {int(off[j]):#x}"
-                )
-            break
+        i = int(reaching[j - 1])
+        if drop[i]:
+            continue
+        if end[j] <= end[i] and intact(i):
+            drop[j] = True
+        elif intact(i):
+            found.stale[j] = True
+            found.why[j] = (
+                f"its first {int(end[i] - off[j])} bytes belong to the frame "
+                f"at {int(off[i]):#x}, whose checksum holds"
+            )
+        else:
+            found.stale[i] = True
+            found.why[i] = (
+                f"its declared length ({int(found.length[i])}) runs into the "
+                f"frame at {int(off[j]):#x}"
+            )
     out = found.take(~drop)
     out.payload_hits = int(drop.sum())
     return out
