@@ -97,3 +97,22 @@ def test_reads_from_text():
 def test_reads_text_errors_name_the_line(bad):
     with pytest.raises(ValueError, match="line 2"):
         vethlab.inspection.parse_reads("0 8\n" + bad)
+
+
+def test_a_whole_stride_early_in_an_empty_buffer():
+    """At the packet's data offset, one buffer before, where no frame sits: a buffer early."""
+    method = run_method("current_api", packets=32, headroom=8)
+    dump = _dump(method)
+    # Packets 0 and 1 freed and zeroed: buffer 0 holds nothing.
+    blank = bytearray(dump)
+    blank[0:2048] = bytes(2048)
+    result = vethlab.inspect(bytes(blank), reads=[(1, 8)])
+    (r,) = result.reads
+    assert r["verdict"] == "buffer early" and r["buffers"] == 1 and r["error"] == -2048
+
+
+def test_inspect_is_exported():
+    from vethlab import inspect
+
+    assert inspect is vethlab.inspect and "inspect" in vethlab.__all__
+    assert "Inspection" in vethlab.__all__

@@ -8,8 +8,8 @@ Each read gets a verdict:
 ``right``            exactly the first byte of the packet's frame
 ``headroom early``   inside the packet's buffer, before its frame: the data offset (or part
                      of it, e.g. a native flow's 2 bytes) was not added
-``buffer early``     at the frame's place in an earlier buffer (``buffers`` says how many;
-                     a buffer late is the same with a negative count)
+``buffer early``     at an earlier buffer's frame, or at the same offset in an earlier
+                     buffer (``buffers`` says how many; a buffer late has a negative count)
 ``between frames``   anywhere else: ``error`` says by how many bytes, ``detail`` what lies
                      there (another frame, stale bytes past a frame's end, a segment's unused
                      tail, zeros)
@@ -105,12 +105,13 @@ def classify_reads(
                 + (" was not added" if offset == buffer_starts[tb] else " was not all added")
             )
             continue
-        if in_buffer and b in by_buffer and offset == frame_offset[by_buffer[b]]:
+        at_frame = in_buffer and b in by_buffer and offset == frame_offset[by_buffer[b]]
+        same_place = in_buffer and b != tb and err % stride == 0  # same data offset
+        if at_frame or same_place:
             entry["verdict"] = "buffer early"
             entry["buffers"] = tb - b
-            entry["detail"] = f"at buffer {b}'s frame, {abs(tb - b)} buffer(s) " + (
-                "early" if b < tb else "late"
-            )
+            where = f"at buffer {b}'s frame" if at_frame else f"at the same place in buffer {b}"
+            entry["detail"] = f"{where}, {abs(tb - b)} buffer(s) " + ("early" if b < tb else "late")
             continue
         entry["detail"] = _where(
             offset,
