@@ -7,6 +7,8 @@ The map of the package, layer by layer from the top; a layer imports only layers
 ``cli/``                   the ``vethlab`` command (never imported by the library)
 ``bench/``, ``lab``        benchmarks; copying the notebooks and opening JupyterLab
 ``widgets/``               ipywidgets dashboards built on the pictures
+``inspection/``            ``vethlab.inspect(dump)``: frames, stride, headroom and data
+                           offsets found in a raw dump of a real pool's memory, and its map
 ``pictures/``              matplotlib drawings of the model's state (each takes an ``ax``)
 ``question/``, ``ping/``   the scenarios: the question's dext and its runs; ping through a
                            virtual Ethernet dext whose wire is its app
@@ -48,6 +50,7 @@ from vethlab.driverkit.userclient import (
 )
 from vethlab.handoff.app import QuestionApp
 from vethlab.handoff.structs import GetPacket_Output
+from vethlab.inspection import Inspection, inspect
 from vethlab.iokit import App, IOServiceClose, IOServiceOpen
 from vethlab.ioreturn import IOReturnError, IOReturnName
 from vethlab.lab import sync_notebooks
@@ -158,6 +161,8 @@ __all__ = [
     "VirtualLink",
     "run_ping",
     "where",
+    "inspect",
+    "Inspection",
 ]
 
 # Every kIOReturn… constant, at the top level too: ``vethlab.kIOReturnBadArgument``.

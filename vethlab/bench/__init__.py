@@ -2,6 +2,7 @@
 
     vethlab bench redraw      [--repeat N] [--json]   pool explorer: slider change -> PNG
     vethlab bench userclient  [--repeat N] [--json]   (when vethlab.bench.userclient exists)
+    vethlab bench inspect     [--repeat N] [--inspect-mib N] [--json]   a 64 MiB dump inspected
 
 Each benchmark lives in ``vethlab.bench.<what>`` and provides:
 
@@ -25,10 +26,14 @@ __all__ = ["BENCHMARKS", "available"]
 BENCHMARKS = {
     "redraw": "vethlab.bench.redraw",
     "userclient": "vethlab.bench.userclient",
+    "inspect": "vethlab.bench.inspect",
 }
 
 
 def available() -> dict[str, str]:
     """The benchmarks whose module can be imported, by name."""
-    return {name: module for name, module in BENCHMARKS.items()
-            if importlib.util.find_spec(module) is not None}
+    return {
+        name: module
+        for name, module in BENCHMARKS.items()
+        if importlib.util.find_spec(module) is not None
+    }

@@ -18,13 +18,13 @@ import json
 import os
 import sys
 
-from vethlab.cli import bench, lab, layout, ping, question
+from vethlab.cli import bench, inspect, lab, layout, ping, question
 from vethlab.ioreturn import IOReturnError
 
 __all__ = ["main", "build_parser", "COMMANDS"]
 
 #: Every command, by name, in the order ``vethlab --help`` lists them.
-COMMANDS = {"layout": layout, "question": question, "ping": ping, "bench": bench, "lab": lab}
+COMMANDS = {"layout": layout, "question": question, "ping": ping, "bench": bench, "lab": lab, "inspect": inspect}
 
 
 def build_parser() -> argparse.ArgumentParser:
