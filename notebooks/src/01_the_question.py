@@ -190,19 +190,42 @@ plt.show()
 # ## The fix
 #
 # The developer created the pool with `bufferSize` 2048, so that the stride the packets report
-# and the real one agree, mapped it with `Map` aligned to the page size, and added the
-# headroom (**reported**: this is what worked for them). Written out in a dext, where the
-# capitalised getters return their value through a pointer (`packet_buffer_addr` is the
-# address `Map` gave the pool's memory in the dext):
+# and the real one agree, mapped its memory into the dext with `Map` aligned to the page size,
+# and added the headroom (**reported**: this is what worked for them). Written out in a dext,
+# from the pool's creation to the read (the capitalised getters return their value through a
+# pointer):
 #
-# <!-- cpp: fragment needs: IOUserNetworkPacket *packet; uint64_t packet_buffer_addr; -->
 # ```cpp
-# uint64_t packet_offset = 0;
-# uint8_t  packet_head = 0;
-# packet->GetMemorySegmentOffset(&packet_offset);
-# packet->GetHeadroom(&packet_head);
-# const uint8_t *frame =
-#     (const uint8_t *)(uintptr_t)(packet_buffer_addr + packet_offset + packet_head);
+# // The question's fix, whole. The pool's memory is mapped into the dext once; each frame is
+# // then found from the packet's segment offset plus its headroom.
+# static IOUserNetworkPacketBufferPool *pool;
+# static IOMemoryDescriptor *pool_memory;  // kept for the pool's life; released in Stop
+# static uint64_t packet_buffer_addr;      // where Map put the pool's memory in the dext
+#
+# kern_return_t CreateAndMapPool(IOService *owner)
+# {
+#     kern_return_t ret = IOUserNetworkPacketBufferPool::Create(
+#         owner, "FooPool", 32 /* packetCount */, 32 /* bufferCount */,
+#         2048 /* bufferSize: the size the pool really uses */, &pool);
+#     if (ret != kIOReturnSuccess) {
+#         return ret;
+#     }
+#     ret = pool->CopyMemoryDescriptor(&pool_memory);
+#     if (ret != kIOReturnSuccess) {
+#         return ret;
+#     }
+#     uint64_t length = 0;
+#     return pool_memory->Map(0, 0, 0, IOVMPageSize, &packet_buffer_addr, &length);
+# }
+#
+# const uint8_t *FrameOf(IOUserNetworkPacket *packet)
+# {
+#     uint64_t packet_offset = 0;
+#     uint8_t packet_head = 0;
+#     packet->GetMemorySegmentOffset(&packet_offset);
+#     packet->GetHeadroom(&packet_head);
+#     return (const uint8_t *)(uintptr_t)(packet_buffer_addr + packet_offset + packet_head);
+# }
 # ```
 #
 # vethlab runs the same three steps; below, the formula in one line and what it read:
@@ -221,10 +244,27 @@ print("every frame read byte for byte:", fix.all_match)
 # Apple's sample driver does, and what driver authors measured (**observed**): the address does
 # not include the data offset. No mapping of your own, and no pointers to fill:
 #
-# <!-- cpp: fragment needs: IOUserNetworkPacket *packet; -->
 # ```cpp
-# const uint8_t *frame = (const uint8_t *)(uintptr_t)packet->getDataVirtualAddress()
-#                        + packet->getDataOffset();
+# // Today's API, whole: the pool maps its memory into the dext itself.
+# static IOUserNetworkPacketBufferPool *pool;
+#
+# kern_return_t CreatePool(IOService *owner)
+# {
+#     IOUserNetworkPacketBufferPoolOptions options = {};
+#     options.packetCount = 32;
+#     options.bufferCount = 32;
+#     options.bufferSize = 2048;  // 1600 would work too: the pool rounds it up, and nothing
+#                                 // below depends on the stride
+#     options.maxBuffersPerPacket = 1;
+#     options.poolFlags = PoolFlagMapToDext;
+#     return IOUserNetworkPacketBufferPool::CreateWithOptions(owner, "FooPool", &options, &pool);
+# }
+#
+# const uint8_t *FrameOf(IOUserNetworkPacket *packet)
+# {
+#     return (const uint8_t *)(uintptr_t)packet->getDataVirtualAddress()
+#            + packet->getDataOffset();
+# }
 # ```
 
 # %%
