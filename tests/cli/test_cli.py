@@ -48,10 +48,18 @@ def test_layout_text(capsys):
 
 
 def test_bad_input_is_an_error_not_a_traceback(capsys):
-    """Bad counts give exit status 2 and the IOReturn message."""
+    """A count out of range is refused by the parser: exit status 2, one line naming it."""
     assert main(["layout", "--packets", "0"]) == 2
     err = capsys.readouterr().err
-    assert "kIOReturnBadArgument" in err and "packetCount 0" in err
+    assert err == "vethlab layout: error: argument --packets: 0 is out of range; allowed: 1..131072\n"
+
+
+def test_a_pool_the_mac_refuses_exits_1(capsys):
+    """Options that each parse but together ask for a pool the simulated Mac refuses: exit
+    status 1 and the IOReturn message, on one line."""
+    assert main(["layout", "--packets", "10", "--buffers", "5"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("vethlab layout: kIOReturnBadArgument") and err.count("\n") == 1
 
 
 def test_question_json_pattern(capsys):

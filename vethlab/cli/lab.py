@@ -6,14 +6,16 @@ import json
 import os
 
 from vethlab import lab
+from vethlab.cli.common import folder
 from vethlab.ioreturn import IORETURN_CODES, IOReturnError
 
 HELP = "copy the notebooks into a folder of yours (never over a file there) and open JupyterLab there"
 
 
 def add_arguments(p):
-    p.add_argument("--dir", default=lab.DEFAULT_FOLDER,
-                   help=f"the folder for your copies (default ./{lab.DEFAULT_FOLDER}; created if missing)")
+    p.add_argument("--dir", type=folder, default=lab.DEFAULT_FOLDER,
+                   help=f"the folder for your copies (default ./{lab.DEFAULT_FOLDER}; created if missing; "
+                        "not empty, not a file, in a folder you can write)")
     p.add_argument("--no-open", action="store_true",
                    help="only copy the notebooks and say what was done; do not start JupyterLab")
     p.add_argument("jupyter_args", nargs="*", metavar="-- JUPYTER_ARGS",

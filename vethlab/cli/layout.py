@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-from vethlab.cli.common import machine_options
-from vethlab.model.layout import PoolLayout
+from vethlab.cli.common import integer, machine_options
+from vethlab.model.layout import MAX_BUFFER_COUNT, MAX_BUFFER_SIZE, PoolLayout
 from vethlab.model.machine import Boot
 
 HELP = "how a pool is laid out: real buffer size, segments, pages, buffer offsets"
 
+BUFFER_SIZE = integer(1, MAX_BUFFER_SIZE)
+COUNT = integer(1, MAX_BUFFER_COUNT)
+ROWS = integer(0, MAX_BUFFER_COUNT)
+
 
 def add_arguments(p):
     machine_options(p)
-    p.add_argument("--buffer-size", type=int, default=1600, help="requested bufferSize (default 1600)")
-    p.add_argument("--packets", type=int, default=32, help="packetCount (default 32)")
-    p.add_argument("--buffers", type=int, default=None, help="bufferCount (default: --packets)")
-    p.add_argument("--rows", type=int, default=8, help="buffers listed in the text table (default 8)")
+    p.add_argument("--buffer-size", type=BUFFER_SIZE, default=1600,
+                   help=f"requested bufferSize, {BUFFER_SIZE} (default 1600)")
+    p.add_argument("--packets", type=COUNT, default=32, help=f"packetCount, {COUNT} (default 32)")
+    p.add_argument("--buffers", type=COUNT, default=None,
+                   help=f"bufferCount, {COUNT}, at least --packets (default: --packets)")
+    p.add_argument("--rows", type=ROWS, default=8,
+                   help=f"buffers listed in the text table, {ROWS} (default 8)")
 
 
 def run(args):
