@@ -23,7 +23,7 @@ import os
 import sys
 
 from vethlab.cli import bench, lab, layout, ping, question
-from vethlab.cli.common import ArgumentParser, CommandError, silence
+from vethlab.cli.common import ArgumentParser, CommandError, one_line, silence
 from vethlab.ioreturn import IOReturnError
 
 __all__ = ["main", "build_parser", "COMMANDS"]
@@ -111,7 +111,7 @@ def _explain(err: BaseException) -> str:
 
 def _fail(name: str, message: str) -> int:
     try:
-        print(f"{name}: {' '.join(message.split())}", file=sys.stderr, flush=True)
+        print(f"{name}: {one_line(message)}", file=sys.stderr, flush=True)
     except (OSError, AttributeError):  # stderr full or closed: the status says it
         silence(sys.stderr)
     return 1

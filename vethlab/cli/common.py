@@ -23,6 +23,7 @@ __all__ = [
     "ArgumentParser",
     "CommandError",
     "silence",
+    "one_line",
     "IntegerRange",
     "IntegerChoice",
     "IntegerList",
@@ -40,7 +41,7 @@ class ArgumentParser(argparse.ArgumentParser):
     """An argparse parser whose errors are one line on stderr (no usage block) and status 2."""
 
     def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {_one_line(message)}\n")
+        self.exit(2, f"{self.prog}: error: {one_line(message)}\n")
 
     def _print_message(self, message, file=None):
         # argparse's own ignores an OSError, so `vethlab --help > /dev/full` would say nothing
@@ -71,13 +72,14 @@ class CommandError(Exception):
     (e.g. ``--tap`` on a machine without TAP devices): exit status 1, the message on one line."""
 
 
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
+def one_line(text: str) -> str:
+    """``text`` with its line breaks made spaces: an error is one line on stderr."""
+    return " ".join(str(text).splitlines())
 
 
-def _show(text: str, limit: int = 40) -> str:
-    """The value as the user typed it, quoted, shortened if it is long."""
-    return repr(text if len(text) <= limit else text[:limit] + "...")
+def _show(text: str, limit: int | None = 40) -> str:
+    """The value as the user typed it, quoted, shortened if it is long (never a path)."""
+    return repr(text if limit is None or len(text) <= limit else text[:limit] + "...")
 
 
 def _parse_int(text: str, allowed: str) -> int:
@@ -187,15 +189,19 @@ def _writable_folder(path: Path) -> bool:
     return os.access(path, os.W_OK | os.X_OK)
 
 
+def _path(path) -> str:
+    return _show(str(path), None)
+
+
 def _look(value: str, check) -> str:
     """Run ``check`` on a path, turning what the file system says into an argparse error."""
     if not str(value).strip():
-        raise argparse.ArgumentTypeError(f"{_show(str(value))} is empty or blank; give a path")
+        raise argparse.ArgumentTypeError(f"{_path(value)} is empty or blank; give a path")
     try:
         check(Path(value))
     except (OSError, ValueError) as err:
         why = getattr(err, "strerror", None) or str(err)
-        raise argparse.ArgumentTypeError(f"cannot use {_show(str(value))}: {why}") from None
+        raise argparse.ArgumentTypeError(f"cannot use {_path(value)}: {why}") from None
     return value
 
 
@@ -205,20 +211,18 @@ def output_file(value: str) -> str:
 
     def check(path: Path) -> None:
         if path.is_dir():
-            raise argparse.ArgumentTypeError(f"{_show(value)} is a folder; give a file name")
+            raise argparse.ArgumentTypeError(f"{_path(value)} is a folder; give a file name")
         if path.exists():
             if not os.access(path, os.W_OK):
-                raise argparse.ArgumentTypeError(f"{_show(value)} exists and cannot be written")
+                raise argparse.ArgumentTypeError(f"{_path(value)} exists and cannot be written")
             return
         parent = path.parent
         if not parent.exists():
-            raise argparse.ArgumentTypeError(f"the folder of {_show(value)} does not exist")
+            raise argparse.ArgumentTypeError(f"the folder of {_path(value)} does not exist")
         if not parent.is_dir():
-            raise argparse.ArgumentTypeError(
-                f"{_show(str(parent))} in {_show(value)} is not a folder"
-            )
+            raise argparse.ArgumentTypeError(f"{_path(parent)} in {_path(value)} is not a folder")
         if not _writable_folder(parent):
-            raise argparse.ArgumentTypeError(f"the folder of {_show(value)} cannot be written")
+            raise argparse.ArgumentTypeError(f"the folder of {_path(value)} cannot be written")
 
     return _look(value, check)
 
@@ -230,25 +234,23 @@ def folder(value: str) -> str:
     def check(path: Path) -> None:
         path = path.expanduser()
         if os.path.lexists(path) and not path.exists():
-            raise argparse.ArgumentTypeError(f"{_show(value)} is a link to nothing")
+            raise argparse.ArgumentTypeError(f"{_path(value)} is a link to nothing")
         if path.exists():
             if not path.is_dir():
                 raise argparse.ArgumentTypeError(
-                    f"{_show(value)} is a file; give a folder (it is created if missing)"
+                    f"{_path(value)} is not a folder; give a folder (it is created if missing)"
                 )
             if not _writable_folder(path):
-                raise argparse.ArgumentTypeError(f"the folder {_show(value)} cannot be written")
+                raise argparse.ArgumentTypeError(f"the folder {_path(value)} cannot be written")
             return
         ancestor = Path(os.path.abspath(path)).parent
         while not os.path.lexists(ancestor):
             ancestor = ancestor.parent
         if not ancestor.is_dir():
-            raise argparse.ArgumentTypeError(
-                f"{_show(str(ancestor))} in {_show(value)} is not a folder"
-            )
+            raise argparse.ArgumentTypeError(f"{_path(ancestor)} in {_path(value)} is not a folder")
         if not _writable_folder(ancestor):
             raise argparse.ArgumentTypeError(
-                f"{_show(value)} does not exist and cannot be made: {_show(str(ancestor))} cannot be written"
+                f"{_path(value)} does not exist and cannot be made: {_path(ancestor)} cannot be written"
             )
 
     return _look(value, check)
