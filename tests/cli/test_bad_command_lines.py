@@ -14,6 +14,7 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -669,6 +670,17 @@ def test_the_documented_maxima_are_in_the_help(capsys):
     for name, action in options():
         if isinstance(action.type, common.IntegerRange):
             assert str(action.type) in action.help, (name, action.dest)
+
+
+def test_the_readme_says_every_range():
+    """README's command-line section gives every option's range, as --help does."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("## Command line") :]
+    section = section[: section.index("\n## ", 1)]
+    for name, action in options():
+        if isinstance(action.type, (common.IntegerRange, common.IntegerList)):
+            low_high = f"{action.type.low}..{action.type.high}"
+            assert low_high in section, (name, action.dest, low_high)
 
 
 def test_a_good_command_line_still_works(capsys, places):
