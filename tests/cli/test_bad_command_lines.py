@@ -548,20 +548,6 @@ def test_unwritable_pcap_file(tmp_path, capsys, monkeypatch):
     )
 
 
-@pytest.mark.skipif(
-    hasattr(os, "geteuid") and os.geteuid() == 0, reason="root may write in any folder"
-)
-def test_unwritable_folder_for_real(tmp_path, capsys):
-    folder = tmp_path / "locked"
-    folder.mkdir()
-    folder.chmod(0o555)
-    try:
-        assert cli.main(["lab", "--no-open", "--dir", str(folder / "mine")]) == 2
-        assert "cannot be written" in capsys.readouterr().err
-    finally:
-        folder.chmod(0o755)
-
-
 # -- what a run raises ---------------------------------------------------------------------------
 
 
