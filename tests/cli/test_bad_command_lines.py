@@ -669,6 +669,24 @@ def test_the_readme_says_every_range():
             assert low_high in section, (name, action.dest, low_high)
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "layout --packets 1 --buffer-size 1 --rows 0 --seed 4294967295",
+        "layout --buffer-size 65536 --packets 131072 --rows 0 --segment-size 81920",
+        "question --packets 1 --headroom 0 --data-offset 0",
+        "question --packets 1 --buffer-size 65536 --headroom 255",
+        "ping --count 0",
+        "ping -c 2 --packets 1 --capacity 1",
+        "ping -c 1 --packets 131072 --capacity 4294967295 --design batch",
+    ],
+)
+def test_the_limits_themselves_are_allowed(line, capsys):
+    """Each end of a range runs (cheap ones here; the maxima in test_maxima.py)."""
+    assert cli.main(line.split()) == 0
+    assert capsys.readouterr().err == ""
+
+
 def test_a_good_command_line_still_works(capsys, places):
     """The checks let good values through: the largest ping count parses, and so on."""
     parser = cli.build_parser()
