@@ -128,5 +128,3 @@ def _flush_stdout() -> str | None:
         silence(sys.stdout)
         return err.strerror or str(err)
     return None
-
-
