@@ -197,6 +197,7 @@ CASES = [
     ),
     bad("ping --tap --pcap {dir}", "argument --pcap: '{dir}' is a folder"),
     bad("ping --pcap", "argument --pcap: expected one argument"),
+    bad(["ping", "--pcap", "x" * 5000], "argument --pcap: cannot use 'xxxx"),
     # -- bench --------------------------------------------------------------------------------
     bad("bench", "the following arguments are required: what", sub=SUB),
     bad("bench frob", "argument what: invalid choice: 'frob'"),
@@ -293,6 +294,10 @@ CASES = [
     ),
     bad("lab --no-open --dir {link}", "argument --dir: '{link}' is a link to nothing"),
     bad("lab --no-open --dir", "argument --dir: expected one argument"),
+    bad(
+        ["lab", "--no-open", "--dir", "/tmp/" + "y" * 300 + "/z"],
+        "argument --dir: cannot use '/tmp/yyyy",
+    ),
     bad("lab --no-open=yes", "argument --no-open: ignored explicit argument 'yes'"),
     bad("lab --no-open --bogus", "unrecognized arguments: --bogus", sub=SUB),
 ]
