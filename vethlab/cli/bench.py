@@ -42,7 +42,7 @@ def add_arguments(p) -> None:
         check = OPTION_TYPES.get(action.dest)
         if check is not None:
             action.type = check
-            action.help = f"{action.help}; allowed: {check}"
+            action.help = f"{action.help}; allowed: {check}" if action.help else f"allowed: {check}"
 
 
 def run(args):
