@@ -413,6 +413,8 @@ have_dev_full = pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /
         (["ping", "--count", "1"], "vethlab ping", "1"),
         (["layout", "--help"], "vethlab", ""),
         (["--help"], "vethlab", "1"),
+        (["lab", "--dir", "{dir}/notebooks"], "vethlab lab", ""),
+        (["lab", "--dir", "{dir}/notebooks", "--json"], "vethlab lab", "1"),
     ],
     ids=[
         "layout",
@@ -421,11 +423,14 @@ have_dev_full = pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /
         "ping-unbuffered",
         "layout --help",
         "--help-unbuffered",
+        "lab (says what it copied, then would open JupyterLab)",
+        "lab --json-unbuffered",
     ],
 )
 def test_stdout_full(argv, name, unbuffered, places):
     """`vethlab … > /dev/full`: exit 1 and one line saying stdout is full (Python's own buffered
     or unbuffered stdout)."""
+    argv = [fill(a, places) for a in argv]
     with open("/dev/full", "wb") as full:
         status, _, err = run_vethlab(
             argv, cwd=places["cwd"], stdout=full, env={"PYTHONUNBUFFERED": unbuffered}

@@ -6,7 +6,7 @@ import json
 import os
 
 from vethlab import lab
-from vethlab.cli.common import folder
+from vethlab.cli.common import CommandError, folder
 from vethlab.ioreturn import IORETURN_CODES, IOReturnError
 
 HELP = "copy the notebooks into a folder of yours (never over a file there) and open JupyterLab there"
@@ -28,9 +28,14 @@ def run(args):
     if args.no_open:
         return text, obj
     # Say what was copied before JupyterLab takes over the terminal, then print nothing more.
-    print(json.dumps(obj, indent=2) if args.json else text, flush=True)
-    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in args.jupyter_args:
-        print("running as root: JupyterLab needs `vethlab lab -- --allow-root`", flush=True)
+    try:
+        print(json.dumps(obj, indent=2) if args.json else text, flush=True)
+        if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in args.jupyter_args:
+            print("running as root: JupyterLab needs `vethlab lab -- --allow-root`", flush=True)
+    except BrokenPipeError:
+        raise
+    except OSError as err:  # a full stdout: say so, and do not start JupyterLab
+        raise CommandError(f"cannot write to standard output: {err.strerror or err}") from err
     status = lab.open_lab(report.folder, args.jupyter_args)
     if status != 0:
         raise IOReturnError(IORETURN_CODES["kIOReturnError"], f"JupyterLab exited with status {status}")
