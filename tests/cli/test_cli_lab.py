@@ -71,7 +71,7 @@ def test_cli_opens_jupyterlab_after_saying_what_it_copied(tmp_path, shipped, mon
 
 
 def test_cli_reports_a_failed_jupyterlab(tmp_path, shipped, monkeypatch, capsys):
-    """A JupyterLab that exits with an error makes `vethlab lab` exit 2 and say so."""
+    """A JupyterLab that exits with an error makes `vethlab lab` exit 1 and say so."""
     monkeypatch.setattr(lab, "open_lab", lambda folder, extra: 1)
-    assert cli.main(["lab", "--dir", str(tmp_path / "mine")]) == 2
+    assert cli.main(["lab", "--dir", str(tmp_path / "mine")]) == 1
     assert "JupyterLab exited with status 1" in capsys.readouterr().err

@@ -63,10 +63,8 @@ def test_af_xdp_1600_is_refused_with_its_reason(capsys):
     assert "kIOReturn" not in captured.err
 
 
-@pytest.mark.xfail(
-    reason="the CLI maps IOReturnError to exit 2 until the cli branch makes it 1", strict=False
-)
 def test_a_refusal_exits_1():
+    """A request the stack refuses is a refused run: exit status 1."""
     assert main(["layout", "--stack", "af_xdp", "--buffer-size", "1600"]) == 1
 
 

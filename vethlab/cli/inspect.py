@@ -10,76 +10,62 @@ kIOReturnNotFound); 2 the dump (or the reads file) cannot be read, or an option 
 
 from __future__ import annotations
 
-import argparse
 import os
 
+from vethlab.cli.common import InputError, input_file, integer, integer_choice, output_file
 from vethlab.inspection import NoAnswer, inspect, parse_reads
 from vethlab.inspection.draw import save_png
 
 HELP = "find the frames, real buffer size, headroom and data offsets in a raw dump of a pool"
 
 
-def _dump_path(value: str) -> str:
-    if not os.path.isfile(value):
-        raise argparse.ArgumentTypeError(f"{value!r} is not a file")
-    if not os.access(value, os.R_OK):
-        raise argparse.ArgumentTypeError(f"{value!r} cannot be read")
-    return value
-
-
-def _reads_file(value: str) -> list[tuple[int, int]]:
-    try:
-        with open(value, encoding="utf-8") as f:
-            text = f.read()
-    except (OSError, UnicodeDecodeError) as err:
-        raise argparse.ArgumentTypeError(f"{value!r} cannot be read: {err}") from None
-    try:
-        return parse_reads(text)
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(f"{value}: {err}") from None
-
-
-def _page_size(value: str) -> int:
-    try:
-        n = int(value, 0)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
-    if n <= 0 or n & (n - 1):
-        raise argparse.ArgumentTypeError(f"{n} is not a power of two (4096 Intel, 16384 Apple)")
-    return n
+#: ``--page-size``: the page sizes of the two kinds of Mac.
+PAGE_SIZE = integer_choice((4096, 16384))
+ROWS = integer(0, 1 << 20)
 
 
 def add_arguments(p) -> None:
     p.add_argument(
         "dump",
         metavar="DUMP",
-        type=_dump_path,
+        type=input_file,
         help="the raw bytes of the pool's mapping, from its first byte",
     )
     p.add_argument(
         "--page-size",
-        type=_page_size,
+        type=PAGE_SIZE,
         default=None,
-        help="the Mac's page size (16384 Apple silicon, 4096 Intel): segment starts "
-        "fall on it (default: 4096)",
+        help=f"the Mac's page size, {PAGE_SIZE} (16384 Apple silicon, 4096 Intel): segment "
+        "starts fall on it (default: 4096)",
     )
     p.add_argument(
         "--reads",
-        type=_reads_file,
+        type=input_file,
         default=None,
         metavar="FILE",
         help="where your code read: one 'packet_index offset' per line",
     )
     p.add_argument(
-        "--png", default=None, metavar="FILE", help="draw the memory map found into this PNG file"
+        "--png",
+        type=output_file,
+        default=None,
+        metavar="FILE",
+        help="draw the memory map found into this PNG file",
     )
     p.add_argument(
-        "--rows", type=int, default=8, help="frames listed in the text report (default 8)"
+        "--rows", type=ROWS, default=8, help=f"frames listed in the text report, {ROWS} (default 8)"
     )
 
 
 def run(args):
-    result = inspect(args.dump, page_size=args.page_size, reads=args.reads)
+    reads = None
+    if args.reads is not None:
+        try:
+            with open(args.reads, encoding="utf-8") as f:
+                reads = parse_reads(f.read())
+        except (OSError, UnicodeDecodeError, ValueError) as err:
+            raise InputError(f"argument --reads: {args.reads}: {err}") from None
+    result = inspect(args.dump, page_size=args.page_size, reads=reads)
     if not result.answered:
         raise NoAnswer(
             "no answer from "

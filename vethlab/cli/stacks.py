@@ -12,6 +12,7 @@ its errno, the call and the reason.
 
 from __future__ import annotations
 
+from vethlab.cli.common import integer, integer_choice
 from vethlab.ioreturn import BadArgument, IOReturnError, kIOReturnBadArgument
 from vethlab.stacks import STACKS, StackError, plan_request
 
@@ -34,6 +35,15 @@ OPTIONS = {
     "page_size": {s: "page_size" for s in ("netmap", "af_xdp", "dpdk", "skb", "mbuf")},
 }
 #: Options of ``vethlab layout`` that only the ndk pool has (their default is None).
+#: Ranges of the other stacks' options (their C types, or what the stack accepts).
+HEADROOM = integer(0, 65535)
+MEM_CHANNELS = integer(1, 64)
+MEM_RANKS = integer(1, 16)
+UINT16 = integer(0, 65535)
+UINT32 = integer(0, 0xFFFF_FFFF)
+M_ADJ = integer(-65535, 65535)
+PAGE_SIZE = integer_choice((4096, 16384, 65536, 2097152, 1073741824))
+
 NDK_ONLY = ("buffers", "segment_size", "memory_segment_size")
 
 
@@ -65,8 +75,8 @@ def add_arguments(p) -> None:
     g = p.add_argument_group("options of other stacks (each only for the stacks named)")
     g.add_argument(
         "--headroom",
-        type=int,
-        help="af_xdp: UMEM headroom (0); dpdk: "
+        type=HEADROOM,
+        help=f"af_xdp: UMEM headroom (0); dpdk: {HEADROOM}, "
         "RTE_PKTMBUF_HEADROOM, the pkt_mbuf_headroom build option (128)",
     )
     g.add_argument(
@@ -74,9 +84,15 @@ def add_arguments(p) -> None:
         choices=("aligned", "unaligned"),
         help="af_xdp: chunk mode (aligned; unaligned sets XDP_UMEM_UNALIGNED_CHUNK_FLAG)",
     )
-    g.add_argument("--mem-channels", type=int, help="dpdk: memory channels, EAL -n (unset: 4)")
-    g.add_argument("--mem-ranks", type=int, help="dpdk: memory ranks, EAL -r (unset: 1)")
-    g.add_argument("--priv-size", type=int, help="dpdk: mbuf private area size (0)")
+    g.add_argument(
+        "--mem-channels",
+        type=MEM_CHANNELS,
+        help=f"dpdk: memory channels, EAL -n, {MEM_CHANNELS} (unset: 4)",
+    )
+    g.add_argument(
+        "--mem-ranks", type=MEM_RANKS, help=f"dpdk: memory ranks, EAL -r, {MEM_RANKS} (unset: 1)"
+    )
+    g.add_argument("--priv-size", type=UINT16, help=f"dpdk: mbuf private area size, {UINT16} (0)")
     g.add_argument(
         "--no-spread",
         action="store_const",
@@ -85,19 +101,27 @@ def add_arguments(p) -> None:
         help="dpdk: RTE_MEMPOOL_F_NO_SPREAD (no padding across memory channels)",
     )
     g.add_argument(
-        "--initial-offset", type=int, help="netmap: NETMAP_REQ_OPT_OFFSETS nro_initial_offset (0)"
+        "--initial-offset",
+        type=UINT32,
+        help=f"netmap: NETMAP_REQ_OPT_OFFSETS nro_initial_offset, {UINT32} (0)",
     )
     g.add_argument(
-        "--max-offset", type=int, help="netmap: NETMAP_REQ_OPT_OFFSETS nro_max_offset (0)"
+        "--max-offset",
+        type=UINT32,
+        help=f"netmap: NETMAP_REQ_OPT_OFFSETS nro_max_offset, {UINT32} (0)",
     )
     g.add_argument(
         "--allocator",
         choices=("alloc_skb", "netdev_alloc_skb"),
         help="skb: the allocation call (alloc_skb)",
     )
-    g.add_argument("--reserve", type=int, help="skb: skb_reserve() after allocation (0)")
     g.add_argument(
-        "--m-adj", type=int, help="mbuf: m_adj(m, N) after allocation, e.g. 2 = ETHER_ALIGN (0)"
+        "--reserve", type=UINT16, help=f"skb: skb_reserve() after allocation, {UINT16} (0)"
+    )
+    g.add_argument(
+        "--m-adj",
+        type=M_ADJ,
+        help=f"mbuf: m_adj(m, N) after allocation, e.g. 2 = ETHER_ALIGN, {M_ADJ} (0)",
     )
     g.add_argument(
         "--no-pkthdr",
@@ -108,7 +132,7 @@ def add_arguments(p) -> None:
     )
     g.add_argument(
         "--page-size",
-        type=int,
+        type=PAGE_SIZE,
         help="netmap, af_xdp, skb, mbuf: PAGE_SIZE (4096); dpdk: the hugepage size "
         "(2097152; 4096 models --no-huge)",
     )
