@@ -26,6 +26,7 @@ import numpy as np
 from vethlab.ioreturn import BadArgument
 
 __all__ = [
+    "round_up",
     "c_int",
     "uint8",
     "uint16",
@@ -84,3 +85,14 @@ def _allowed(low: int, high: int, ctype: str | None) -> str:
 def _bound(n: int) -> str:
     """A type's all-ones maximum from 32 bits up reads better in hex (0xffffffff)."""
     return f"0x{n:x}" if n >= UINT32_MAX and n & (n + 1) == 0 else str(n)
+
+
+def round_up(value: int, multiple: int) -> int:
+    """``value`` rounded up to a multiple of ``multiple``, any positive ``multiple``: the one
+    round-up of vethlab (``vethlab.model.layout`` uses it, and re-exports it).
+
+    This is XNU's ``SK_ROUNDUP`` (``skywalk_common.h:93-94``), which the segment arithmetic
+    uses where the multiple need not be a power of two ("can't use P2ROUNDUP since seglim may
+    not be power of 2", ``skmem_region.c``).
+    """
+    return -(-value // multiple) * multiple

@@ -64,7 +64,7 @@ from typing import NamedTuple
 import numpy as np
 
 from vethlab.ioreturn import BadArgument, IOReturnError, kIOReturnNoMemory
-from vethlab.model.cint import c_int, uint32
+from vethlab.model.cint import c_int, round_up, uint32
 from vethlab.model.machine import SKMEM_MIN_SEG_SIZE, Boot
 
 __all__ = [
@@ -114,16 +114,6 @@ _MAGAZINE_TYPES = (
 
 
 # -- rounding: XNU has two, and they differ ---------------------------------------------------
-def round_up(value: int, multiple: int) -> int:
-    """``value`` rounded up to a multiple of ``multiple``, any positive ``multiple``.
-
-    This is XNU's ``SK_ROUNDUP`` (``skywalk_common.h:93-94``), which the segment arithmetic
-    uses where the multiple need not be a power of two ("can't use P2ROUNDUP since seglim may
-    not be power of 2", ``skmem_region.c``).
-    """
-    return -(-value // multiple) * multiple
-
-
 def p2_round_up(value: int, align: int) -> int:
     """XNU's ``P2ROUNDUP(x, align)`` (``mcache.h:80-81``), ``-(-x & -align)``.
 

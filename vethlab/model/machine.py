@@ -32,7 +32,7 @@ import random
 from dataclasses import dataclass
 
 from vethlab.ioreturn import BadArgument
-from vethlab.model.cint import uint32
+from vethlab.model.cint import round_up, uint32
 
 __all__ = [
     "MachineProfile",
@@ -126,15 +126,15 @@ class Boot:
             object.__setattr__(self, "segment_size", size)
 
     def _apply_boot_arg(self) -> None:
-        arg = self.boot_arg_segment_size
-        integer = isinstance(arg, int) and not isinstance(arg, bool)
-        if not integer or not 0 <= arg <= MAX_BOOT_ARG_SEGMENT_SIZE:
-            raise BadArgument(
-                f"boot-arg skmem_drv_buf_seg_size {arg!r} is not allowed; allowed: integers "
-                f"0..{MAX_BOOT_ARG_SEGMENT_SIZE} bytes of simulated memory (modelled limit)"
-            )
+        # The limit keeps the simulation in memory (modelled).
+        arg = uint32(
+            "boot-arg skmem_drv_buf_seg_size",
+            self.boot_arg_segment_size,
+            0,
+            MAX_BOOT_ARG_SEGMENT_SIZE,
+        )
         size = max(arg, SKMEM_SEG_SIZE)  # skmem_region.c: raised to skmem_seg_size
-        size = -(-size // SKMEM_MIN_SEG_SIZE) * SKMEM_MIN_SEG_SIZE  # P2ROUNDUP(.., 16 KiB)
+        size = round_up(size, SKMEM_MIN_SEG_SIZE)  # P2ROUNDUP(.., 16 KiB)
         if self.segment_size is not None and self.segment_size != size:
             raise BadArgument(
                 f"segment size {self.segment_size} contradicts the boot-arg "

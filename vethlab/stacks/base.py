@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from vethlab.model.cint import round_up
 from vethlab.model.provenance import check_label
 
 __all__ = [
@@ -52,9 +53,9 @@ SHARED_KEYS = (
 )
 
 
-def align_up(value: int, multiple: int) -> int:
-    """``value`` rounded up to a multiple of ``multiple`` (C's ALIGN, RTE_ALIGN_CEIL)."""
-    return -(-value // multiple) * multiple
+#: ``value`` rounded up to a multiple of ``multiple`` (C's ALIGN, RTE_ALIGN_CEIL): vethlab's one
+#: round-up.
+align_up = round_up
 
 
 def is_power_of_2(value: int) -> bool:
