@@ -365,8 +365,9 @@ else:
     print("no TAP device here:", why)
 
 # %% [markdown]
-# Previous: [05 · mapping memory](05_mapping_memory.ipynb). Back to the start:
-# [01 · the question](01_the_question.ipynb).
+# Previous: [05 · mapping memory](05_mapping_memory.ipynb). Next:
+# [07 · the detective](07_the_detective.ipynb) reads a dump of a pool's memory without being
+# told its numbers.
 #
 # ## Things to try
 #
