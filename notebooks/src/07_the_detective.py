@@ -245,7 +245,7 @@ print("exit status", status)
 # frame: 448 is 2048 − 1600, one stride's error per packet, and 8 the headroom forgotten on
 # top. From packet 1 on the reads fall between frames: into the middle of another packet's
 # frame, into the stale bytes of an earlier frame, or into zeros. That is the junk. The picture
-# marks each read under its row, green where a frame starts and red elsewhere.
+# marks each read under its row: green at its frame, orange-red anywhere else.
 
 # %%
 with open("first_attempt.reads") as reads_file:

@@ -11,7 +11,9 @@ The steps, each in its module: :mod:`~vethlab.inspection.scan` finds frames by t
 structure (vectorised with numpy) and tells stale ones by their bytes;
 :mod:`~vethlab.inspection.infer` infers stride, phase, segments, data offsets and headroom with
 a confidence and the reasons; :mod:`~vethlab.inspection.reads` names the reads;
-:mod:`~vethlab.inspection.draw` draws the map in the pictures' style.
+:mod:`~vethlab.inspection.draw` draws the map in the pictures' style;
+:mod:`~vethlab.inspection.dumps` gets dumps to inspect (from an app's mapping of the pool, from
+a simulated Mac whose numbers are hidden, from the frames a real Linux kernel sent).
 
 A dump of a real pool holds real traffic: whatever the Mac sent or received through the
 interface (addresses, payloads). Treat it, and what this package prints, accordingly.
