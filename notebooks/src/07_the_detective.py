@@ -14,8 +14,9 @@
 # Provenance, in the five labels of the earlier notebooks: the calls a dext and an app make are
 # **documented** by Apple; the size rule that makes 1600 into 2048 comes from XNU's
 # **source**; the question's first-attempt offsets are **reported**; the hidden Macs, the way a
-# dump of frames is laid out and one descriptor over all segments are **modelled**. What
-# `vethlab.inspect` says about a dump, it **observed** in those bytes, and it says why.
+# dump of frames is laid out and one descriptor over all segments are **modelled**; the
+# 2-byte offset of native-flow frames is **observed** by driver authors. `vethlab.inspect`
+# gives the reasons for each thing it says about a dump.
 
 # %%
 # %matplotlib inline
@@ -148,8 +149,8 @@ print(question.text(rows=6))
 #
 # `hidden_pool(seed)` boots a Mac whose profile, boot segment size, requested `bufferSize`,
 # headroom and share of native-flow frames are drawn from the seed and put aside, runs the same
-# two rounds through a dext and its app, and dumps the pool the same way. Only the dump's
-# length is printed here:
+# two rounds through a dext and its app, and dumps the pool the same way. Until the next
+# section, only the dump is looked at:
 
 # %%
 mystery = hidden_pool(seed=0)
@@ -183,7 +184,7 @@ inferred = {
 for key in ("buffer_size", "headroom", "native_frames"):
     print(f"{key:>22}: hidden {hidden[key]:>5}, inferred {inferred[key]:>5}")
 for key in ("profile", "boot_segment_size", "requested_buffer_size", "segment_size"):
-    print(f"{key:>22}: hidden {hidden[key]!s:>13}, not in the dump")
+    print(f"{key:>22}: hidden {hidden[key]!s:>13}, not claimed by inspect")
 assert all(hidden[key] == inferred[key] for key in inferred)
 
 # %% [markdown]
