@@ -36,7 +36,7 @@ from vethlab.driverkit.userclient import (
     UserClientState,
 )
 from vethlab.handoff.app import QuestionApp
-from vethlab.handoff.structs import GET_PACKET_DATA_SIZE, GET_PACKET_OUTPUT_SIZE
+from vethlab.handoff.structs import GET_PACKET_DATA_SIZE, GET_PACKET_OUTPUT_SIZE, parse_batch
 from vethlab.iokit import (
     App,
     IOConnectCallAsyncMethod,
@@ -937,6 +937,8 @@ def test_connect_calls_return_codes(frames, calls, connection, hostile_connectio
                 assert all(not part for part in result[1:])
             if connect is not None and isinstance(selector, int) and selector == 1 and kr == 0:
                 _check_safe_get_packet(dext, result[-1])
+            if isinstance(selector, int) and selector == 2 and kr == 0 and len(result) == 3:
+                _check_batch(dext, *result[1:])
         assert dext.crash is None  # the safe dext never dies, whatever the app sends
         accounting(dext)
 
@@ -949,6 +951,14 @@ def _check_safe_get_packet(dext, out: bytes) -> None:
     frame = dext.host.writes[record.serial].frame
     assert size == len(frame) <= GET_PACKET_DATA_SIZE
     assert out[:size] == frame and not any(out[size:GET_PACKET_DATA_SIZE])
+
+
+def _check_batch(dext, scalars, out: bytes) -> None:
+    """GetPackets' output: whole frames the host sent, then zeros (nothing stale)."""
+    count, used, _ = scalars
+    sent = {write.frame for write in dext.host.writes}
+    assert all(frame in sent for frame in parse_batch(out, count, used))
+    assert not any(out[used:])
 
 
 @pytest.mark.xfail(
