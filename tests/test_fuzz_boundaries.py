@@ -187,7 +187,7 @@ def dk(call, *args, fault_ok: bool = False, **kwargs):
     try:
         return call(*args, **kwargs)
     except IOReturnError as err:
-        assert err.code in CODES or err.code & 0xFFFFFFFF == err.code
+        assert err.code in CODES, f"{_name(call)}{args!r}: code 0x{err.code:08x} is no IOReturn"
         return err
     except SimulatedFault as fault:
         if fault_ok:
