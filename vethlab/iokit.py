@@ -323,7 +323,8 @@ def IOServiceClose(connect: IOConnection) -> int:
     kr = kernel_close(connect.client, connect.app.trace)
     if connect.state is UserClientState.CLOSED:
         for mapping in connect.mappings.values():
-            mapping.unmap()
+            if mapping.task.space.holds(mapping):  # not released by hand already
+                mapping.unmap()
         connect.mappings.clear()
     return kr
 
