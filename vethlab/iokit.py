@@ -14,7 +14,11 @@ C. Two rules turn C into Python:
   back as long as the dext made it.
 
 Every integer argument follows :mod:`vethlab.model.cint`: a Python or numpy integer within
-its C type's range; a bool, a float or anything else is ``kIOReturnBadArgument``.
+its C type's range; a bool, a float or anything else is ``kIOReturnBadArgument``. A sequence
+(scalar inputs, an async reference) is read at most one item past its limit, so a huge one is
+refused without being built. An app's entitlements are a dict; a notification port's queue is
+a :class:`DispatchQueue`. The app's callbacks run in the app: an exception there reaches the
+app's caller (``queue.drain()``), never the dext.
 
 The task an app opens from is an :class:`App`: its address space (``app.task``), bundle
 identifier and entitlements (in C: ``mach_task_self()`` and the code signature). Notifications

@@ -26,6 +26,13 @@ into the app's return code in exactly one place, :func:`_enter_dext`; nothing el
 * any other Python exception is what C++ would have turned into a crash: treated the same way,
   and kept in ``service.crash`` for whoever wants to look.
 
+The rule at this boundary: what the app can get wrong is refused before any dext code runs
+or any memory is allocated, with a code, and never counts as the dext's crash. Opening a
+service that has not started is ``kIOReturnNotReady`` (modelled); the selector and every count
+and size are checked against the client's ``DISPATCH`` table before an out-of-line buffer is
+made (``kIOReturnBadArgument``); closing or stopping twice is ``kIOReturnNotOpen`` (modelled).
+Only an exception raised by the dext's own code while it serves a call is a crash.
+
 The user client is a state machine: :class:`UserClientState` and ONE table of legal moves,
 :data:`USER_CLIENT_MOVES` (both in :mod:`vethlab.model.moves`, importable from here too). An
 illegal move raises (and so becomes a return code at the boundary: ``kIOReturnNotOpen`` on a

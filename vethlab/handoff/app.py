@@ -229,7 +229,7 @@ class QuestionApp:
                 self.rejected += 1
                 continue
             self.app.mac.costs.count_copy(length)  # out of the app's mapping
-            self.on_frame(self._pool_view[offset:end].tobytes())
+            self.on_frame(self._pool_view.read(offset, length))
             self._count += 1
         self._unacknowledged += pairs
 

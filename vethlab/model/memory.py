@@ -296,9 +296,9 @@ class AddressSpace:
 
 class MappedView:
     """Bytes of a task's mapping as an app keeps them: ``view[i]``, ``view[a:b]`` (a numpy copy),
-    ``view[a:b] = data``, ``len(view)``, ``view.tobytes()``. Each access first checks that the
-    mapping it was made from is still in the task; after a release it raises
-    :class:`SimulatedFault` (reading or writing an unmapped page)."""
+    ``view[a:b] = data``, ``len(view)``, ``view.tobytes()``, ``view.read(offset, size)``.
+    Each access first checks that the mapping it was made from is still in the task; after a
+    release it raises :class:`SimulatedFault` (reading or writing an unmapped page)."""
 
     __slots__ = ("_mapping", "access", "address", "size", "task")
 
@@ -311,7 +311,7 @@ class MappedView:
 
     def _live(self, access: str) -> np.ndarray:
         mapping = self._mapping
-        if mapping is None or not self.task.space.holds(mapping):
+        if mapping is None or self.task.space.find(self.address) is not mapping:
             raise SimulatedFault(
                 self.task, self.address, self.size, access, "the mapping was released"
             )
@@ -333,6 +333,10 @@ class MappedView:
 
     def tobytes(self) -> bytes:
         return self._live("read").tobytes()
+
+    def read(self, offset: int, size: int) -> bytes:
+        """``size`` bytes from ``offset`` in the view, copied once (what an app's memcpy does)."""
+        return self._live("read")[offset : offset + size].tobytes()
 
     def __array__(self, dtype=None, copy=None):
         data = self._live("read").copy()
