@@ -80,10 +80,11 @@ def test_view_of_a_released_mapping_faults():
     mapping = md.CreateMapping(0, 0, 0, 0, 0)
     view = mapping.view("write")
     view[0:4] = np.frombuffer(b"abcd", np.uint8)
-    assert view[0:4].tobytes() == b"abcd"
+    assert view[0:4].tobytes() == view.read(0, 4) == b"abcd"
     kept = mapping.task.mapped(mapping.GetAddress(), 4)
     mapping.unmap()
-    for access in (lambda: view[0:4], lambda: view.tobytes(), lambda: kept[0]):
+    accesses = (lambda: view[0:4], lambda: view.tobytes(), lambda: view.read(0, 4), lambda: kept[0])
+    for access in accesses:
         with pytest.raises(SimulatedFault, match="released"):
             access()
     with pytest.raises(SimulatedFault):

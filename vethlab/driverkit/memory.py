@@ -293,6 +293,7 @@ class IOMemoryMap:
         self._offset = offset
         self._length = length
         self.read_only = read_only
+        self.released = False  # set by the address space once the mapping is removed
         self._address = page_start + offset % task.mac.page_size
         # The bytes the pages cover: the descriptor's from the page boundary below ``offset``.
         first = descriptor._offset + offset - offset % task.mac.page_size

@@ -60,6 +60,7 @@ class Mapping(Protocol):
     page_start: int
     page_end: int
     read_only: bool
+    released: bool  # set once the mapping is removed from its task
 
     def describe(self) -> str: ...
 
@@ -251,6 +252,7 @@ class AddressSpace:
             )
         del self.mappings[i]
         del self._starts[i]
+        mapping.released = True
 
     def holds(self, mapping: Mapping) -> bool:
         """Whether ``mapping`` is (still) one of this task's mappings."""
@@ -311,7 +313,7 @@ class MappedView:
 
     def _live(self, access: str) -> np.ndarray:
         mapping = self._mapping
-        if mapping is None or self.task.space.find(self.address) is not mapping:
+        if mapping is None or mapping.released:
             raise SimulatedFault(
                 self.task, self.address, self.size, access, "the mapping was released"
             )
@@ -336,7 +338,11 @@ class MappedView:
 
     def read(self, offset: int, size: int) -> bytes:
         """``size`` bytes from ``offset`` in the view, copied once (what an app's memcpy does)."""
-        return self._live("read")[offset : offset + size].tobytes()
+        mapping = self._mapping
+        if mapping is None or mapping.released or not 0 <= offset <= offset + size <= self.size:
+            self._live("read")  # the fault that explains it, if the mapping is gone
+            raise SimulatedFault(self.task, self.address + offset, size, "read", "outside the view")
+        return mapping._bytes(self.address + offset, size).tobytes()
 
     def __array__(self, dtype=None, copy=None):
         data = self._live("read").copy()
