@@ -205,8 +205,9 @@ class AddressSpace:
 
     def _overlapping(self, start: int, end: int) -> Mapping | None:
         """The first mapping with a page in ``[start, end)``, or None."""
-        i = bisect.bisect_left(self._starts, start)
-        for m in self.mappings[max(i - 1, 0) :]:
+        mappings = self.mappings
+        for i in range(max(bisect.bisect_left(self._starts, start) - 1, 0), len(mappings)):
+            m = mappings[i]
             if m.page_start >= end:
                 return None
             if start < m.page_end:
