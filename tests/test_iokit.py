@@ -41,6 +41,7 @@ from vethlab.iokit import (
 )
 from vethlab.ioreturn import (
     IORETURN_CODES,
+    IOReturnError,
     kIOReturnBadArgument,
     kIOReturnNoFrames,
     kIOReturnNotOpen,
@@ -399,3 +400,39 @@ def test_app_side_functions_return_codes_for_any_python_values(args, use_port):
     assert IOServiceOpen(args[0], app, args[1])[0] in codes
     assert IOServiceOpen(dext, app, args[1])[0] in codes
     assert IOServiceClose(args[0]) in codes
+
+
+# -- odd arguments at the app's boundary ------------------------------------------------------
+
+
+@pytest.mark.parametrize("granted", ["com.example.Other", 5, 1.5, {"a": 1}, None])
+def test_entitlement_of_the_wrong_kind_is_not_permitted(granted):
+    """userclient-access given as a number, a dict or another bundle id is kIOReturnNotPermitted."""
+    dext = started_dext()
+    app = App(dext.mac, "FooApp", entitlements={ENTITLEMENT_USERCLIENT_ACCESS: granted})
+    assert IOServiceOpen(dext, app, 0) == (kIOReturnNotPermitted, None)
+    app.entitlements = "com.example.FooDriver"  # not a dict at all: grants nothing
+    assert IOServiceOpen(dext, app, 0) == (kIOReturnNotPermitted, None)
+    assert dext.crash is None
+
+
+@pytest.mark.parametrize("entitlements", ["com.example.FooDriver", 5])
+def test_app_with_entitlements_that_are_not_a_dict_is_bad_argument(entitlements):
+    """App(entitlements=str or number) is kIOReturnBadArgument, not a TypeError."""
+    with pytest.raises(IOReturnError) as err:
+        App(Mac(), "FooApp", entitlements=entitlements)
+    assert err.value.code == kIOReturnBadArgument
+
+
+@pytest.mark.parametrize(
+    "option", [np.uint32(kIOMapAnywhere), np.int64(kIOMapAnywhere | kIOMapReadOnly)]
+)
+def test_map_memory_with_a_numpy_option(option):
+    """IOConnectMapMemory64 takes a numpy integer option like a Python one."""
+    dext, app, connect = opened()
+    kr, _, size = IOConnectMapMemory64(connect, kPoolMemoryType, app, 0, option)
+    assert kr == kIOReturnSuccess and size == dext.pool_md.GetLength()
+    assert IOConnectMapMemory64(connect, kPoolMemoryType, app, 0, np.uint64(2**63))[0] == (
+        kIOReturnBadArgument
+    )
+    assert dext.crash is None

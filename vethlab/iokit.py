@@ -14,7 +14,11 @@ C. Two rules turn C into Python:
   back as long as the dext made it.
 
 Every integer argument follows :mod:`vethlab.model.cint`: a Python or numpy integer within
-its C type's range; a bool, a float or anything else is ``kIOReturnBadArgument``.
+its C type's range; a bool, a float or anything else is ``kIOReturnBadArgument``. A sequence
+(scalar inputs, an async reference) is read at most one item past its limit, so a huge one is
+refused without being built. An app's entitlements are a dict; a notification port's queue is
+a :class:`DispatchQueue`. The app's callbacks run in the app: an exception there reaches the
+app's caller (``queue.drain()``), never the dext.
 
 The task an app opens from is an :class:`App`: its address space (``app.task``), bundle
 identifier and entitlements (in C: ``mach_task_self()`` and the code signature). Notifications
@@ -32,6 +36,7 @@ connection (real IOKit answers a dead port with a Mach error).
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 
 import numpy as np
@@ -130,6 +135,11 @@ class App:
         self.name = name
         self.task: Task = mac.task(name)
         self.bundle_identifier = bundle_identifier
+        if entitlements is not None and not isinstance(entitlements, dict):
+            raise BadArgument(
+                f"entitlements {entitlements!r} is not a dict; allowed: a dict of entitlement "
+                "names to values"
+            )
         self.entitlements = dict(entitlements or {})
         self.trace = Trace(trace_limit)
 
@@ -214,12 +224,20 @@ def IONotificationPortCreate(mainPort: int = kIOMainPortDefault) -> IONotificati
     return IONotificationPort()
 
 
-def IONotificationPortSetDispatchQueue(notify: IONotificationPort, queue: DispatchQueue) -> None:
-    """Deliver ``notify``'s messages as blocks on ``queue`` (those already waiting too)."""
+def IONotificationPortSetDispatchQueue(notify: IONotificationPort, queue: DispatchQueue):
+    """Deliver ``notify``'s messages as blocks on ``queue`` (those already waiting too).
+
+    The C function returns nothing; vethlab checks its arguments first and returns
+    ``kIOReturnBadArgument`` (modelled), leaving the port as it was, when ``notify`` is not a
+    notification port or ``queue`` not a dispatch queue, so a bad queue never reaches the
+    dext's ``AsyncCompletion``. Otherwise it returns ``kIOReturnSuccess``."""
+    if not isinstance(notify, IONotificationPort) or not isinstance(queue, DispatchQueue):
+        return kIOReturnBadArgument
     notify.queue = queue
     while notify.held:
         message = notify.held.popleft()
         queue.dispatch_async(lambda m=message: notify._callout(m))
+    return kIOReturnSuccess
 
 
 def IONotificationPortGetMachPort(notify: IONotificationPort) -> IONotificationPort:
@@ -271,15 +289,23 @@ def _connection(connection) -> IOConnection:
     return connection
 
 
+def _at_most(values, limit: int) -> tuple:
+    """``values`` as a tuple of at most ``limit`` items; at most ``limit + 1`` are read, so a
+    huge or endless iterable is refused without being built. More, or not an iterable, is
+    ``kIOReturnBadArgument``."""
+    try:
+        values = tuple(itertools.islice(values, limit + 1))
+    except TypeError:
+        raise _Refused(kIOReturnBadArgument) from None
+    if len(values) > limit:
+        raise _Refused(kIOReturnBadArgument)
+    return values
+
+
 def _scalars(values) -> tuple:
     if not values if isinstance(values, (tuple, list)) else values is None:
         return ()
-    try:
-        values = tuple(values)
-    except TypeError:
-        raise _Refused(kIOReturnBadArgument) from None
-    if len(values) > kIOUserClientScalarArrayCountMax:
-        raise _Refused(kIOReturnBadArgument)
+    values = _at_most(values, kIOUserClientScalarArrayCountMax)
     return tuple(uint64(f"input[{i}]", v) for i, v in enumerate(values))
 
 
@@ -309,7 +335,10 @@ def IOServiceOpen(
         type = uint32("type", type)
     except BadArgument as err:
         return err.code, None
-    kr, client = kernel_open(service, owningTask.entitlements, type, owningTask.trace)
+    entitlements = owningTask.entitlements
+    if not isinstance(entitlements, dict):  # a signature that is not a dictionary grants nothing
+        entitlements = {}
+    kr, client = kernel_open(service, entitlements, type, owningTask.trace)
     if kr != kIOReturnSuccess:
         return kr, None
     return kr, IOConnection(owningTask, service, client, type)
@@ -323,7 +352,8 @@ def IOServiceClose(connect: IOConnection) -> int:
     kr = kernel_close(connect.client, connect.app.trace)
     if connect.state is UserClientState.CLOSED:
         for mapping in connect.mappings.values():
-            mapping.unmap()
+            if mapping.task.space.holds(mapping):  # not released by hand already
+                mapping.unmap()
         connect.mappings.clear()
     return kr
 
@@ -359,12 +389,7 @@ def IOConnectCallAsyncMethod(
         if wake_port is not None:
             if not isinstance(wake_port, IONotificationPort):
                 raise _Refused(kIOReturnBadArgument)
-            try:
-                ref = tuple(reference) if reference is not None else ()
-            except TypeError:
-                raise _Refused(kIOReturnBadArgument) from None
-            if len(ref) > kOSAsyncRef64Count:
-                raise _Refused(kIOReturnBadArgument)
+            ref = _at_most(reference, kOSAsyncRef64Count) if reference is not None else ()
             if not ref:  # IOKitLib substitutes a one-element dummy reference
                 ref = (0,)
             completion = OSAction.ForAsyncCall(wake_port, ref, conn.client, conn.app.trace)

@@ -132,6 +132,7 @@ class ToyDext(IOService):
 
 def open_toy(entitlements=None):
     dext = ToyDext(Mac())
+    dext.Start()
     trace = Trace()
     kr, client = kernel_open(
         dext, entitlements or {ENTITLEMENT_USERCLIENT_ACCESS: "com.example.Toy"}, 0, trace
@@ -223,6 +224,7 @@ def test_opening_needs_the_apps_entitlement_or_the_dexts():
     assert kernel_open(dext, {}, 0, trace) == (kIOReturnNotPermitted, None)
     assert [(e.kind, e.kr) for e in trace.events] == [("open", kIOReturnNotPermitted)]
     dext.entitlements = {ENTITLEMENT_ALLOW_ANY_USERCLIENT_ACCESS: True}
+    dext.Start()
     kr, client = kernel_open(dext, {}, 0)
     assert kr == kIOReturnSuccess and client.state is UserClientState.OPEN
 
@@ -231,6 +233,7 @@ def test_a_service_without_user_clients_answers_unsupported():
     """IOService's default NewUserClient refuses with kIOReturnUnsupported."""
     service = IOService(Mac())
     service.entitlements = {ENTITLEMENT_ALLOW_ANY_USERCLIENT_ACCESS: True}
+    service.Start()
     assert kernel_open(service, {}, 0) == (kIOReturnUnsupported, None)
     assert service.crash is None
 

@@ -5,6 +5,14 @@ array) without giving it an address. ``CreateMapping`` or ``Map`` gives it one, 
 (:class:`~vethlab.model.memory.Task`). Two mappings of one descriptor show the same bytes at
 two addresses.
 
+The rule at this boundary: every option, address, offset, length and alignment is an integer
+in its C type's range (:mod:`vethlab.model.cint`), checked before anything is mapped; a
+mapping must fit its descriptor and the task's address space (the rule of
+:class:`~vethlab.model.memory.AddressSpace`: no mapping at address 0, none past ``2**64``,
+none over another). A refused mapping leaves the task's address space as it was. What a
+mapping hands to Python (:meth:`IOMemoryMap.view`) stops reading the memory once it is
+unmapped; unmapping twice is ``kIOReturnNotFound`` (modelled).
+
 Provenance: signatures, option bits and "specify only 0" for alignment are documented
 (DriverKit ``IOMemoryDescriptor.iig``). Where mappings land and which IOReturn a rejected
 option gives are modelled.
@@ -19,7 +27,7 @@ import numpy as np
 from vethlab.ioreturn import BadArgument, IOReturnError, kIOReturnNotAligned
 from vethlab.model.cint import uint64
 from vethlab.model.layout import round_up
-from vethlab.model.memory import SimulatedFault, Task
+from vethlab.model.memory import MappedView, SimulatedFault, Task
 
 __all__ = [
     "IOMemoryDescriptor",
@@ -219,7 +227,7 @@ class IOMemoryDescriptor:
         mapping = IOMemoryMap(
             self, task, page_start, span, offset, length, bool(options & kIOMemoryMapReadOnly)
         )
-        task.space.add(mapping)
+        task.space.add(mapping, fixed=bool(options & kIOMemoryMapFixedAddress))
         return mapping
 
     def __repr__(self) -> str:
@@ -285,6 +293,7 @@ class IOMemoryMap:
         self._offset = offset
         self._length = length
         self.read_only = read_only
+        self.released = False  # set by the address space once the mapping is removed
         self._address = page_start + offset % task.mac.page_size
         # The bytes the pages cover: the descriptor's from the page boundary below ``offset``.
         first = descriptor._offset + offset - offset % task.mac.page_size
@@ -302,8 +311,16 @@ class IOMemoryMap:
         return self._offset
 
     def unmap(self) -> None:
-        """Remove the mapping from its task (releasing the last reference does this in C)."""
+        """Remove the mapping from its task (releasing the last reference does this in C).
+        Every :class:`~vethlab.model.memory.MappedView` made from it faults from now on. A
+        second ``unmap`` is ``kIOReturnNotFound`` (modelled: on a Mac an over-release is a
+        crash) and changes nothing."""
         self.task.space.remove(self)
+
+    def view(self, access: str = "read") -> MappedView:
+        """The mapped bytes as a :class:`~vethlab.model.memory.MappedView`: it faults once the
+        mapping is released."""
+        return self.task.mapped(self._address, self._length, access)
 
     def address_of(self, offset: int) -> int:
         """The address, in this mapping, of the descriptor's byte ``offset``."""

@@ -26,6 +26,13 @@ into the app's return code in exactly one place, :func:`_enter_dext`; nothing el
 * any other Python exception is what C++ would have turned into a crash: treated the same way,
   and kept in ``service.crash`` for whoever wants to look.
 
+The rule at this boundary: what the app can get wrong is refused before any dext code runs
+or any memory is allocated, with a code, and never counts as the dext's crash. Opening a
+service that has not started is ``kIOReturnNotReady`` (modelled); the selector and every count
+and size are checked against the client's ``DISPATCH`` table before an out-of-line buffer is
+made (``kIOReturnBadArgument``); closing or stopping twice is ``kIOReturnNotOpen`` (modelled).
+Only an exception raised by the dext's own code while it serves a call is a crash.
+
 The user client is a state machine: :class:`UserClientState` and ONE table of legal moves,
 :data:`USER_CLIENT_MOVES` (both in :mod:`vethlab.model.moves`, importable from here too). An
 illegal move raises (and so becomes a return code at the boundary: ``kIOReturnNotOpen`` on a
@@ -424,6 +431,8 @@ def may_open(app_entitlements: dict, service: IOService) -> tuple[bool, str]:
     granted = app_entitlements.get(ENTITLEMENT_USERCLIENT_ACCESS, ())
     if isinstance(granted, str):
         granted = (granted,)
+    if not isinstance(granted, (list, tuple)):  # a number, a dict, …: grants nothing
+        granted = ()
     if service.bundle_identifier in granted:
         return True, f"the app's {ENTITLEMENT_USERCLIENT_ACCESS} names {service.bundle_identifier}"
     return False, (
@@ -436,13 +445,19 @@ def may_open(app_entitlements: dict, service: IOService) -> tuple[bool, str]:
 def kernel_open(
     service: IOService, app_entitlements: dict, type: int, trace: Trace | None = None
 ) -> tuple[int, IOUserClient | None]:
-    """IOServiceOpen's kernel half: check entitlements, then ``NewUserClient(type)``."""
+    """IOServiceOpen's kernel half: check entitlements, then that the service has started
+    (``kIOReturnNotReady`` before ``Start``, modelled: the open is refused, the dext is not
+    harmed), then ``NewUserClient(type)``."""
     service.mac.costs.count_crossing()
     allowed, why = may_open(app_entitlements, service)
     if not allowed:
         if trace is not None:
             trace.record("open", "IOServiceOpen", kIOReturnNotPermitted, why)
         return kIOReturnNotPermitted, None
+    if not getattr(service, "started", False):  # checked before any dext code runs
+        if trace is not None:
+            trace.record("open", "IOServiceOpen", kIOReturnNotReady, "the service has not started")
+        return kIOReturnNotReady, None
 
     def work():
         client = service.NewUserClient(type)
@@ -496,6 +511,13 @@ def _external_method(
         else:
             args.structureInput = OSData(struct_input)
             client.mac.costs.count_copy(len(struct_input))  # the inline copy-in
+    table = getattr(client, "DISPATCH", None)
+    if isinstance(table, dict):  # the selector and every size, before any buffer is made
+        entry = table.get(selector)
+        if entry is None:
+            known = ", ".join(f"{s} ({client.selector_name(s)})" for s in sorted(table))
+            raise BadArgument(f"selector {selector} is unknown; allowed: {known}")
+        client._check_dispatch(selector, args, entry)
     out_md = None
     if struct_output_size > IO_STRUCT_INBAND_MAX:
         out_md = args.structureOutputDescriptor = client_buffer(client, struct_output_size)

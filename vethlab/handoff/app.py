@@ -19,6 +19,7 @@ from collections import deque
 
 from vethlab.driverkit.userclient import (
     ENTITLEMENT_USERCLIENT_ACCESS,
+    UserClientState,
 )
 from vethlab.handoff.dext import FrameHandoff
 from vethlab.handoff.structs import (
@@ -141,7 +142,8 @@ class QuestionApp:
             )
             if kr != kIOReturnSuccess:
                 return self._failed(kr)
-            self._pool_view = self.app.task.view(self.pool_address, self.pool_size)
+            # A view that faults once the mapping is released (IOServiceClose unmaps it).
+            self._pool_view = self.app.task.mapped(self.pool_address, self.pool_size)
             kr, _ = IOConnectCallAsyncScalarMethod(
                 self.connect, kRegisterFrameCallback, self.port, reference
             )
@@ -155,6 +157,8 @@ class QuestionApp:
         """Run the notifications waiting on the dispatch queue; return frames received."""
         self._count = 0
         self.queue.drain()
+        if self._unacknowledged and not self._open():
+            self._unacknowledged = 0  # closing gave every lent packet back to the dext
         if self._unacknowledged:
             kr, _ = IOConnectCallScalarMethod(self.connect, kCompleteFrames, [self._unacknowledged])
             self._unacknowledged = 0
@@ -209,15 +213,23 @@ class QuestionApp:
             if not remaining:
                 return
 
+    def _open(self) -> bool:
+        """Whether the connection is still open (a callback may have closed it)."""
+        return self.connect is not None and self.connect.state is UserClientState.OPEN
+
     def on_frames_ready(self, refcon, result, args, count):
+        if not self._open():  # closed (maybe by an earlier callback): the mapping is gone
+            return
         pairs = count // 2
         for offset, length in zip(args[0 : 2 * pairs : 2], args[1 : 2 * pairs : 2]):
+            if not self._open():  # on_frame closed the connection: read no more
+                return
             end = offset + length
             if end > self.pool_size:  # a pair outside the mapping: never read it
                 self.rejected += 1
                 continue
             self.app.mac.costs.count_copy(length)  # out of the app's mapping
-            self.on_frame(self._pool_view[offset:end].tobytes())
+            self.on_frame(self._pool_view.read(offset, length))
             self._count += 1
         self._unacknowledged += pairs
 

@@ -12,6 +12,21 @@ address space only keeps them sorted and answers "which mapping holds this addre
 Reading or writing where a task has no mapping raises :class:`SimulatedFault`, the model of
 ``EXC_BAD_ACCESS``; it names the address, the task and the nearest mapping.
 
+The rule at this boundary (modelled where it is not Apple's): a mapping lies wholly inside the
+64-bit address space, above page zero, and over no other mapping of its task. A mapping that
+does not is refused before the address space changes: one that would run past the last
+address (``2**64``) is ``kIOReturnNoSpace``, a fixed mapping at address 0 (the page that
+catches NULL pointers) is ``kIOReturnBadArgument``, one over another mapping is
+``kIOReturnNoSpace``. A mapping placed at a fixed address does not move where the next
+placed mapping goes (the task keeps its own order). Removing a mapping that is not there (a
+second release) is ``kIOReturnNotFound``, labelled modelled: on a Mac an over-release crashes.
+
+What an app keeps from a mapping is a :class:`MappedView` (``Task.mapped``): every read or
+write checks that its mapping is still in the task, so once the mapping is released the
+view's next access is a :class:`SimulatedFault`, as reading an unmapped page is on a Mac.
+``Task.view`` hands a raw numpy view to the simulated kernel and dext for the length of one
+call; they never keep it past a release.
+
 Provenance: where mappings land and the guard page between them are modelled.
 """
 
@@ -24,13 +39,18 @@ from typing import Protocol
 
 import numpy as np
 
-from vethlab.ioreturn import IOReturnError, kIOReturnNoSpace
+from vethlab.ioreturn import (
+    IOReturnError,
+    kIOReturnBadArgument,
+    kIOReturnNoSpace,
+    kIOReturnNotFound,
+)
 from vethlab.model.cint import uint64
 from vethlab.model.costs import Costs
 from vethlab.model.layout import round_up
 from vethlab.model.machine import Boot, MachineProfile
 
-__all__ = ["Mac", "Task", "AddressSpace", "Mapping", "SimulatedFault"]
+__all__ = ["Mac", "Task", "AddressSpace", "Mapping", "MappedView", "SimulatedFault", "ADDRESS_END"]
 
 
 class Mapping(Protocol):
@@ -40,6 +60,7 @@ class Mapping(Protocol):
     page_start: int
     page_end: int
     read_only: bool
+    released: bool  # set once the mapping is removed from its task
 
     def describe(self) -> str: ...
 
@@ -49,6 +70,8 @@ class Mapping(Protocol):
 #: Where user-space mappings start (modelled on a 64-bit macOS process, above __PAGEZERO).
 _USER_BASE = 0x1_0000_0000
 _KERNEL_BASE = 0xFFFF_FE00_0000_0000
+#: One past the last address of a 64-bit address space: no mapping reaches past it.
+ADDRESS_END = 1 << 64
 
 
 class SimulatedFault(RuntimeError):
@@ -134,8 +157,15 @@ class Task:
         self.space.view(address, len(data), "write")[:] = data
 
     def view(self, address: int, size: int, access: str = "read") -> np.ndarray:
-        """A numpy view of ``size`` bytes at ``address``: no copy (for fast readers)."""
+        """A numpy view of ``size`` bytes at ``address``: no copy, for the simulated kernel and
+        dext within one call (an app keeps a :meth:`mapped` view instead)."""
         return self.space.view(address, size, access)
+
+    def mapped(self, address: int, size: int, access: str = "read") -> MappedView:
+        """A view of ``size`` bytes at ``address`` that stays honest: once the mapping under it
+        is released, its next read or write is a :class:`SimulatedFault`."""
+        self.space.view(address, size, access)  # a fault now if it is not mapped now
+        return MappedView(self, address, size, access)
 
     def __repr__(self) -> str:
         return f"<Task {self.name!r}: {len(self.space.mappings)} mappings>"
@@ -156,29 +186,78 @@ class AddressSpace:
         return self.task.mac.page_size
 
     def place(self, length: int, alignment: int = 0) -> int:
-        """Choose an address for ``length`` bytes: after the last mapping and a guard page."""
+        """Choose an address for ``length`` bytes: after the last placed mapping and a guard
+        page, past any fixed mapping in the way. Changes nothing (``add`` does);
+        ``kIOReturnNoSpace`` when no such address is left below ``2**64``."""
         align = max(self.page_size, alignment)
+        span = round_up(length, self.page_size)
         address = round_up(self._next, align)
-        self._next = address + round_up(length, self.page_size) + self.page_size
-        return address
+        while address + span <= ADDRESS_END:
+            clash = self._overlapping(address, address + span + self.page_size)
+            if clash is None:
+                return address
+            address = round_up(clash.page_end + self.page_size, align)
+        raise IOReturnError(
+            kIOReturnNoSpace,
+            f"no room for {length} bytes in task {self.task.name!r}: the address space "
+            "ends at 0xffffffffffffffff (modelled)",
+        )
 
-    def add(self, mapping: Mapping) -> None:
+    def _overlapping(self, start: int, end: int) -> Mapping | None:
+        """The first mapping with a page in ``[start, end)``, or None."""
+        mappings = self.mappings
+        for i in range(max(bisect.bisect_left(self._starts, start) - 1, 0), len(mappings)):
+            m = mappings[i]
+            if m.page_start >= end:
+                return None
+            if start < m.page_end:
+                return m
+        return None
+
+    def add(self, mapping: Mapping, *, fixed: bool = False) -> None:
+        """Put ``mapping`` in the task, or refuse it (and change nothing): see the module's
+        rule. A ``fixed`` mapping (placed by the caller) does not move where ``place`` looks."""
         start, end = mapping.page_start, mapping.page_end
-        i = bisect.bisect_left(self._starts, start)
-        neighbours = self.mappings[max(i - 1, 0) : i + 1]
-        if any(m.page_start < end and start < m.page_end for m in neighbours):
+        if start == 0:
+            raise IOReturnError(
+                kIOReturnBadArgument,
+                f"address 0x0 in task {self.task.name!r} is page zero, which is never mapped; "
+                "allowed: a page-aligned address above it (modelled)",
+            )
+        if end > ADDRESS_END:
+            raise IOReturnError(
+                kIOReturnNoSpace,
+                f"a mapping at 0x{start:x} of 0x{end - start:x} bytes runs past the end of the "
+                f"64-bit address space in task {self.task.name!r} (modelled)",
+            )
+        if self._overlapping(start, end) is not None:
             raise IOReturnError(
                 kIOReturnNoSpace,
                 f"address 0x{start:x} is already mapped in task {self.task.name!r}",
             )
+        i = bisect.bisect_left(self._starts, start)
         self._starts.insert(i, start)
         self.mappings.insert(i, mapping)
-        self._next = max(self._next, end + self.page_size)
+        if not fixed:
+            self._next = max(self._next, end + self.page_size)
 
     def remove(self, mapping: Mapping) -> None:
-        i = self.mappings.index(mapping)
+        """Take ``mapping`` out of the task; a mapping that is not there (released already) is
+        ``kIOReturnNotFound`` (modelled: on a Mac an over-release is a crash)."""
+        i = next((k for k, m in enumerate(self.mappings) if m is mapping), None)
+        if i is None:
+            raise IOReturnError(
+                kIOReturnNotFound,
+                f"{mapping.describe()} is not mapped: released already "
+                "(modelled: on a Mac an over-release is a crash)",
+            )
         del self.mappings[i]
         del self._starts[i]
+        mapping.released = True
+
+    def holds(self, mapping: Mapping) -> bool:
+        """Whether ``mapping`` is (still) one of this task's mappings."""
+        return self.find(mapping.page_start) is mapping
 
     def find(self, address: int) -> Mapping | None:
         """The mapping whose pages contain ``address``, if any."""
@@ -216,3 +295,59 @@ class AddressSpace:
         if access == "write" and mapping.read_only:
             raise SimulatedFault(self.task, address, size, access, "the mapping is read-only")
         return mapping._bytes(address, size)
+
+
+class MappedView:
+    """Bytes of a task's mapping as an app keeps them: ``view[i]``, ``view[a:b]`` (a numpy copy),
+    ``view[a:b] = data``, ``len(view)``, ``view.tobytes()``, ``view.read(offset, size)``.
+    Each access first checks that the mapping it was made from is still in the task; after a
+    release it raises :class:`SimulatedFault` (reading or writing an unmapped page)."""
+
+    __slots__ = ("_mapping", "access", "address", "size", "task")
+
+    def __init__(self, task: Task, address: int, size: int, access: str = "read") -> None:
+        self.task = task
+        self.address = address
+        self.size = size
+        self.access = access
+        self._mapping = task.space.find(address)
+
+    def _live(self, access: str) -> np.ndarray:
+        mapping = self._mapping
+        if mapping is None or mapping.released:
+            raise SimulatedFault(
+                self.task, self.address, self.size, access, "the mapping was released"
+            )
+        if access == "write" and mapping.read_only:
+            raise SimulatedFault(
+                self.task, self.address, self.size, access, "the mapping is read-only"
+            )
+        return mapping._bytes(self.address, self.size)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, key):
+        value = self._live("read")[key]
+        return value.copy() if isinstance(value, np.ndarray) else value
+
+    def __setitem__(self, key, value) -> None:
+        self._live("write")[key] = value
+
+    def tobytes(self) -> bytes:
+        return self._live("read").tobytes()
+
+    def read(self, offset: int, size: int) -> bytes:
+        """``size`` bytes from ``offset`` in the view, copied once (what an app's memcpy does)."""
+        mapping = self._mapping
+        if mapping is None or mapping.released or not 0 <= offset <= offset + size <= self.size:
+            self._live("read")  # the fault that explains it, if the mapping is gone
+            raise SimulatedFault(self.task, self.address + offset, size, "read", "outside the view")
+        return mapping._bytes(self.address + offset, size).tobytes()
+
+    def __array__(self, dtype=None, copy=None):
+        data = self._live("read").copy()
+        return data if dtype is None else data.astype(dtype)
+
+    def __repr__(self) -> str:
+        return f"<MappedView {self.size} bytes at 0x{self.address:x} in {self.task.name!r}>"

@@ -427,6 +427,27 @@ def _is_media_type(value) -> bool:
     return subtype in MEDIA_TYPES.values() and not options & ~_MEDIA_OPTIONS
 
 
+#: A queue's capacity when the constructor is not told.
+DEFAULT_CAPACITY = 16
+
+
+def _capacities(capacities) -> dict[QueueKind, int]:
+    """The four queues' capacities from one number or a (partial) dict; see
+    :class:`SampleEthernetDext`. Raises ``BadArgument`` naming the bad key or value."""
+    if not isinstance(capacities, dict):
+        capacities = {kind: capacities for kind in QUEUE_CLASSES}
+    unknown = [key for key in capacities if not isinstance(key, QueueKind)]
+    if unknown:
+        raise BadArgument(
+            f"capacities key {unknown[0]!r} is not a queue kind; allowed: "
+            + ", ".join(f"QueueKind.{kind.name}" for kind in QUEUE_CLASSES)
+        )
+    return {
+        kind: uint32(f"capacities[{kind.name}]", capacities.get(kind, DEFAULT_CAPACITY), 1)
+        for kind in QUEUE_CLASSES
+    }
+
+
 class SampleEthernetDext(IOUserNetworkEthernet):
     """A virtual Ethernet dext with the structure of Apple's sample.
 
@@ -436,6 +457,11 @@ class SampleEthernetDext(IOUserNetworkEthernet):
     queues and reports the link active. ``TxPacketAvailable`` dequeues up to ``tx_batch``
     packets, reads each frame at ``getDataVirtualAddress() + getDataOffset()``, hands it to
     ``transmit_frame`` and completes the packet.
+
+    ``capacities``: one capacity for all four queues, or a dict from :class:`QueueKind` to a
+    capacity; a kind it leaves out gets the default (16). The rule, checked here before
+    anything is made (modelled): every capacity is an integer ``1..0xffffffff`` (``uint32_t``,
+    as ``Create`` takes), every key a ``QueueKind``; anything else is ``kIOReturnBadArgument``.
 
     ``redrain``: after a batch, look again while packets are waiting. Apple's sample takes
     one batch of 8 per doorbell; with an edge-triggered doorbell the packets left behind wait
@@ -451,7 +477,7 @@ class SampleEthernetDext(IOUserNetworkEthernet):
         *,
         buffer_size: int = 2048,
         packets: int = 64,
-        capacities: dict[QueueKind, int] | int = 16,
+        capacities: dict[QueueKind, int] | int = DEFAULT_CAPACITY,
         headroom: int = 8,
         tx_batch: int = 8,
         redrain: bool = True,
@@ -461,9 +487,7 @@ class SampleEthernetDext(IOUserNetworkEthernet):
         super().__init__(mac, task_name)
         self.buffer_size = buffer_size
         self.packet_count = packets
-        if not isinstance(capacities, dict):  # one capacity for all four (Create checks it)
-            capacities = {kind: capacities for kind in QUEUE_CLASSES}
-        self.capacities = dict(capacities)
+        self.capacities = _capacities(capacities)
         self.headroom = headroom
         self.tx_batch = tx_batch
         self.redrain = redrain

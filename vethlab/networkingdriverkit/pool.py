@@ -232,8 +232,15 @@ class IOUserNetworkPacketBufferPool(OSObject):
     def put_back(self, packets, action: str) -> None:
         """Move ``packets`` back into the pool by ``action`` (``DeallocatePacket``, or one of
         the kernel's moves to POOL), in order, to the back of the free list. All or nothing:
-        every packet is checked before any moves."""
-        packets = list(packets)
+        every packet is checked before any moves. ``packets`` that is not an iterable (``None``)
+        is ``kIOReturnBadArgument`` (modelled: C would dereference a NULL array)."""
+        try:
+            packets = list(packets)
+        except TypeError:
+            raise BadArgument(
+                f"packets {packets!r} is not a sequence of packets; allowed: a list of "
+                "IOUserNetworkPacket"
+            ) from None
         for packet in packets:
             self._check_free(packet, action)
         if len({id(p) for p in packets}) != len(packets):

@@ -12,6 +12,8 @@ run through the whole user client too. Which GetPacket it runs is ``get_packet=`
 
 from __future__ import annotations
 
+import itertools
+
 from vethlab.driverkit.userclient import (
     ENTITLEMENT_ALLOW_ANY_USERCLIENT_ACCESS,
     ENTITLEMENT_DRIVERKIT,
@@ -26,6 +28,7 @@ from vethlab.ioreturn import (
 )
 from vethlab.model.memory import Mac
 from vethlab.networkingdriverkit.packet import IOUserNetworkPacket
+from vethlab.networkingdriverkit.pool import PoolExhausted
 from vethlab.question.scenario import METHODS, QuestionDext
 from vethlab.wire.host import HostStack
 
@@ -108,12 +111,45 @@ class PacketDext(FrameHandoff, QuestionDext):
     def fill(
         self, frames, *, headroom: int | None = None, data_offset: int | None = None
     ) -> list[IOUserNetworkPacket]:
-        """The host stack's half of ``transmit``: frames into packets (not handed over yet)."""
-        packets = []
-        for frame in frames:
-            packet = self.host.transmit(frame, headroom=headroom, data_offset=data_offset)
-            self._serials[packet.index] = self.host.writes[-1].serial
-            packets.append(packet)
+        """The host stack's half of ``transmit``: frames into packets (not handed over yet).
+
+        The rule (modelled): ``frames`` is an iterable of bytes-like frames (``bytes``,
+        ``bytearray``, ``memoryview``), at most as many as the pool has free packets. It is
+        checked before any packet is taken: more frames than free packets is
+        ``kIOReturnNoResources`` (only ``free + 1`` frames are read), a frame that is not
+        bytes-like is ``kIOReturnBadArgument``. All or nothing: if a frame fails while it is
+        put in its packet (too long for the buffer, a bad headroom), every packet already
+        filled goes back to the pool through the move table, and the error is raised.
+        """
+        free = self.pool.free_count
+        try:
+            batch = list(itertools.islice(frames, free + 1))
+        except TypeError:
+            raise BadArgument(
+                f"frames {type(frames).__name__!r} is not an iterable of frames"
+            ) from None
+        if len(batch) > free:
+            raise PoolExhausted(
+                f"transmit of more than {free} frames: the pool has {free} free packets; "
+                "nothing was sent"
+            )
+        for i, frame in enumerate(batch):
+            if not isinstance(frame, (bytes, bytearray, memoryview)):
+                raise BadArgument(
+                    f"frames[{i}] {type(frame).__name__!r} is not bytes; allowed: bytes, "
+                    "bytearray, memoryview; nothing was sent"
+                )
+        packets: list[IOUserNetworkPacket] = []
+        try:
+            for frame in batch:
+                packet = self.host.transmit(frame, headroom=headroom, data_offset=data_offset)
+                self._serials[packet.index] = self.host.writes[-1].serial
+                packets.append(packet)
+        except Exception:
+            for packet in packets:  # roll back: every packet taken goes back to the pool
+                self._serials.pop(packet.index, None)
+            self.pool.DeallocatePackets(packets)
+            raise
         return packets
 
     def hand_over(self, packets) -> None:
