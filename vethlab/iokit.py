@@ -246,6 +246,10 @@ def IONotificationPortGetMachPort(notify: IONotificationPort) -> IONotificationP
 
 
 def IONotificationPortDestroy(notify: IONotificationPort) -> None:
+    """Destroy ``notify``: messages still held are dropped. (The C function returns nothing;
+    given something that is not a notification port, vethlab does nothing.)"""
+    if not isinstance(notify, IONotificationPort):
+        return
     notify.destroyed = True
     notify.held.clear()
 

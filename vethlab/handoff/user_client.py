@@ -40,6 +40,7 @@ from vethlab.ioreturn import (
     kIOReturnNoSpace,
     kIOReturnSuccess,
 )
+from vethlab.model.cint import uint64
 from vethlab.model.moves import PACKET_MOVES, Place
 from vethlab.networkingdriverkit.packet import IOUserNetworkPacket
 
@@ -119,6 +120,7 @@ class PacketUserClient(IOUserClient):
         self.lent: deque[IOUserNetworkPacket] = deque()  # packets whose frames the app is reading
 
     def ExternalMethod(self, selector, arguments, dispatch=None, target=None, reference=None):
+        selector = uint64("selector", selector)
         entry = self.DISPATCH.get(selector)
         if entry is None:
             known = ", ".join(f"{s} ({self.selector_name(s)})" for s in sorted(self.DISPATCH))
