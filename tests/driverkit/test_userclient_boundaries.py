@@ -15,6 +15,7 @@ from vethlab.iokit import (
 from vethlab.ioreturn import (
     IOReturnError,
     kIOReturnBadArgument,
+    kIOReturnNoMemory,
     kIOReturnNotOpen,
     kIOReturnNotReady,
     kIOReturnSuccess,
@@ -126,3 +127,14 @@ def test_close_and_stop_twice_are_codes():
         client.Stop(dext)
     assert err.value.code == kIOReturnNotOpen
     assert dext.pool.free_count == dext.pool.GetPacketCount()
+
+
+def test_a_huge_out_of_line_output_is_refused_before_it_is_allocated():
+    """GetPackets with an output near 4 GiB: kIOReturnNoMemory (modelled), nothing taken."""
+    dext = _dext()
+    app = QuestionApp(dext, "batch")
+    assert app.open() == kIOReturnSuccess
+    dext.transmit([bytes(range(64)) * 2])
+    kr, _, out = IOConnectCallMethod(app.connect, kGetPackets, (), None, 3, NEAR_4_GIB)
+    assert kr == kIOReturnNoMemory and out == b""
+    assert len(dext.pending) == 1 and dext.crash is None

@@ -66,6 +66,7 @@ from vethlab.ioreturn import (
     IOReturnError,
     IOReturnName,
     kIOReturnNoCompletion,
+    kIOReturnNoMemory,
     kIOReturnNotPermitted,
     kIOReturnNotReady,
     kIOReturnNotResponding,
@@ -473,8 +474,21 @@ def kernel_open(
     return kr, client
 
 
+#: The largest app buffer passed out of line that vethlab simulates (modelled: it keeps the
+#: simulation in memory; a Mac wires the app's pages instead of copying them).
+MAX_OUT_OF_LINE_BYTES = 64 * 1024 * 1024
+
+
 def client_buffer(client: IOUserClient, size: int, data: bytes | None = None) -> IOMemoryDescriptor:
-    """A descriptor for an app buffer passed out of line (the dext maps it to use it)."""
+    """A descriptor for an app buffer passed out of line (the dext maps it to use it). A buffer
+    over :data:`MAX_OUT_OF_LINE_BYTES` is refused with ``kIOReturnNoMemory`` (modelled) before
+    anything is allocated."""
+    if size > MAX_OUT_OF_LINE_BYTES:
+        raise IOReturnError(
+            kIOReturnNoMemory,
+            f"an out-of-line buffer of {size} bytes is more than vethlab simulates; allowed: at "
+            f"most {MAX_OUT_OF_LINE_BYTES} bytes (modelled limit)",
+        )
     memory = np.zeros(round_up(max(size, 1), client.mac.page_size), dtype=np.uint8)
     if data:
         memory[: len(data)] = np.frombuffer(data, np.uint8)
