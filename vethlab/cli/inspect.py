@@ -14,7 +14,6 @@ import os
 
 from vethlab.cli.common import InputError, input_file, integer, integer_choice, output_file
 from vethlab.inspection import NoAnswer, inspect, parse_reads
-from vethlab.inspection.draw import save_png
 
 HELP = "find the frames, real buffer size, headroom and data offsets in a raw dump of a pool"
 
@@ -78,6 +77,9 @@ def run(args):
         )
     text = result.text(rows=args.rows)
     if args.png:
+        # matplotlib is imported only when a picture is asked for: every other run starts faster.
+        from vethlab.inspection.draw import save_png
+
         save_png(result, args.png)
         text += f"\n\nmemory map drawn in {args.png}"
     return text, result.to_json()
