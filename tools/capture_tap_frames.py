@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Capture frames a real Linux kernel sends through the TAP path, for dumps built from them.
 
-    sudo python tools/capture_tap_frames.py [--out tests/data/tap_frames.pcap] [--pings N]
+    sudo python tools/capture_tap_frames.py [--out vethlab/inspection/tap_frames.pcap] [--pings N]
 
 Needs root, ``/dev/net/tun`` and ``ip`` (iproute2): it runs where ``vethlab ping --tap`` runs.
 A TAP device in a network namespace of its own (made and deleted by
@@ -31,7 +31,7 @@ from vethlab.wire.pcap import write_pcap
 from vethlab.wire.tap import tap_available
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_OUT = REPO / "tests" / "data" / "tap_frames.pcap"
+DEFAULT_OUT = REPO / "vethlab" / "inspection" / "tap_frames.pcap"
 UDP_SIZES = (1, 18, 100, 333, 512, 777, 1000, 1200, 1400, 1472)
 
 

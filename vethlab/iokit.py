@@ -155,9 +155,10 @@ class DispatchQueue(SerialQueue):
     """``dispatch_queue_t``: a serial queue whose blocks run when the app drains it
     (deterministic; see :mod:`vethlab.model.scheduler`)."""
 
-    def __init__(self, label: str = "") -> None:
-        super().__init__(label)
-        self.label = label
+    @property
+    def label(self) -> str:
+        """The label given to ``dispatch_queue_create`` (the queue's name)."""
+        return self.name
 
     def dispatch_async(self, block) -> None:
         self.add_block(block)

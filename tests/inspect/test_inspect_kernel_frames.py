@@ -13,7 +13,7 @@ from test_inspect_matrix import GEOMETRIES, check
 
 import vethlab
 
-PCAP = Path(__file__).resolve().parent.parent / "data" / "tap_frames.pcap"
+PCAP = Path(vethlab.inspection.__file__).with_name("tap_frames.pcap")  # the one copy
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ hidden, and from frames a real Linux kernel sent.
 :func:`hidden_pool` boots a Mac whose profile, boot segment, requested buffer size, headroom
 and flows are drawn from a seed and kept aside, for the dump to be inspected before they are
 revealed. :func:`kernel_frames` reads the frames of ``tap_frames.pcap`` (a real kernel's,
-captured by ``tools/capture_tap_frames.py``; this is a copy of ``tests/data/tap_frames.pcap``
-shipped with the package) and :func:`dump_of_frames` lays frames into a pool's buffers.
+captured by ``tools/capture_tap_frames.py``, shipped with the package) and
+:func:`dump_of_frames` lays frames into a pool's buffers.
 
 Provenance: the calls are documented; the hidden pools and the laying of frames are modelled.
 """
