@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from vethlab.stacks.base import (
     BugResult,
     ClassicBug,
+    Region,
     Source,
     StackError,
     StackLayout,
@@ -189,6 +190,17 @@ class MbufLayout(StackLayout):
 
     def _buffer_offset(self, index: int) -> int:
         return index * self.stride_bytes + self.storage_start
+
+    def regions(self) -> tuple[Region, ...]:
+        """A cluster: the ``m_adj`` bytes, then data. A small mbuf: its header (``m_hdr``,
+        ``pkthdr``) before its own data area."""
+        adj, start = self.config.adj, self.storage_start
+        regions = (
+            Region(-start, 0, "metadata", "struct mbuf header"),
+            Region(0, adj, "headroom", "m_adj (ETHER_ALIGN)"),
+            Region(adj, self.storage_size, "data", "ext_size" if self.has_cluster else "M_dat"),
+        )
+        return tuple(r for r in regions if r.size)
 
     def mbuf(self, index: int) -> Mbuf:
         """Storage ``index`` after the driver idiom: ``m_len`` = storage, ``m_adj(m, adj)``."""

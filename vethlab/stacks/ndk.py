@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from vethlab.model.layout import PoolLayout
 from vethlab.model.machine import Boot, profile_named
-from vethlab.stacks.base import BugResult, ClassicBug, Source, StackLayout
+from vethlab.stacks.base import BugResult, ClassicBug, Region, Source, StackLayout
 
 __all__ = [
     "NAME",
@@ -126,6 +126,16 @@ class NdkLayout(StackLayout):
 
     def _buffer_offset(self, index: int) -> int:
         return self.pool.buffer_offset(index)
+
+    def regions(self) -> tuple[Region, ...]:
+        """GetHeadroom() bytes, the rest of the data offset, then the frame's room."""
+        head, first = self.config.headroom, self.data_offset_value
+        regions = (
+            Region(0, head, "headroom", "headroom (GetHeadroom)"),
+            Region(head, first, "headroom", "dataOffset − headroom"),
+            Region(first, self.pool.buffer_size, "data", "from dataOffset"),
+        )
+        return tuple(r for r in regions if r.size)
 
     def own_fields(self, count: int | None = None) -> dict:
         n = self._count(count)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from vethlab.stacks.base import (
     BugResult,
     ClassicBug,
+    Region,
     Source,
     StackError,
     StackLayout,
@@ -223,6 +224,15 @@ class NetmapLayout(StackLayout):
 
     def _buffer_offset(self, index: int) -> int:
         return NETMAP_BUF(self.ring(), index)
+
+    def regions(self) -> tuple[Region, ...]:
+        """The slot's offset (``slot->ptr``, with NETMAP_REQ_OPT_OFFSETS), then the data."""
+        first = self.config.initial_offset
+        regions = (
+            Region(0, first, "headroom", "slot->ptr offset"),
+            Region(first, self.nr_buf_size, "data", "nr_buf_size"),
+        )
+        return tuple(r for r in regions if r.size)
 
     def own_fields(self, count: int | None = None) -> dict:
         return {

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from vethlab.stacks.base import (
     BugResult,
     ClassicBug,
+    Region,
     Source,
     StackError,
     StackLayout,
@@ -275,6 +276,16 @@ class SkbLayout(StackLayout):
     def _buffer_offset(self, index: int) -> int:
         slab, slot = divmod(index, self.objects_per_slab)
         return slab * self.slab_size + slot * self.object_size
+
+    def regions(self) -> tuple[Region, ...]:
+        """``skb_headroom()`` bytes (what ``skb_reserve`` kept), data up to ``end``, then the
+        ``skb_shared_info`` at the end of the object."""
+        regions = (
+            Region(0, self.reserved, "headroom", "skb_reserve (skb_headroom)"),
+            Region(self.reserved, self.end, "data", "data … end"),
+            Region(self.end, self.object_size, "metadata", "skb_shared_info"),
+        )
+        return tuple(r for r in regions if r.size)
 
     def skb(self, index: int) -> SkBuff:
         """A fresh skb on head ``index``: data = head + reserve, no data yet (tail = data)."""
