@@ -31,7 +31,7 @@ is in ``ax.vethlab``.
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.patches import Rectangle
+from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import offset_copy
 
@@ -226,6 +226,37 @@ def _label_regions(ax, buf: dict, y: float, span: float) -> None:
             )
 
 
+#: The key: what each fill means, in the order a buffer shows them.
+KEY = (
+    ("frame", None, "the frame"),
+    ("headroom", None, "headroom"),
+    ("tailroom", None, "room the frame leaves"),
+    ("tailroom", "////", "the stack's metadata"),
+    ("tailroom", "....", "padding"),
+    ("wrong_read", None, "bytes that do not fit"),
+)
+
+
+def _draw_key(ax) -> list[str]:
+    """The key above the axes, one line; returns its labels."""
+    handles = [
+        Patch(facecolor=color(role), edgecolor=color("buffer_edge"), hatch=hatch, label=text)
+        for role, hatch, text in KEY
+    ]
+    ax.legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.0),
+        ncol=len(handles),
+        frameon=False,
+        fontsize=FONT_SIZE - 1,
+        handlelength=1.6,
+        columnspacing=1.2,
+        borderaxespad=0.2,
+    )
+    return [text for _, _, text in KEY]
+
+
 def _write_first_bytes(ax, strip: dict, highlight: int | None, y: float) -> None:
     for buf in strip["buffers"]:
         if buf["index"] == highlight:
@@ -341,7 +372,8 @@ def draw_stacks_side_by_side(
         "bytes from each stack's origin (▲ first data byte; thick line: where a buffer starts)",
         fontsize=FONT_SIZE,
     )
-    ax.vethlab = {"rows": rows, "count": count, "frame_length": frame_length}
+    key = _draw_key(ax)
+    ax.vethlab = {"rows": rows, "count": count, "frame_length": frame_length, "key": key}
     return ax
 
 
