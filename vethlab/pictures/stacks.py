@@ -421,7 +421,7 @@ def draw_stack_anatomy(
     if frame_length is not None:
         frame_end = first + min(frame_length, layout.usable_size)
         edges.append(frame_end)
-    x = _piecewise(edges, 0.1 / max(len(edges), 1) * 2)
+    x = _piecewise(edges, min(0.08, 0.5 / max(len(set(edges)) - 1, 1)))
     bar = (0.42, 0.62)
     for lo, hi, kind, _name in regions:
         ax.add_patch(
@@ -447,15 +447,15 @@ def draw_stack_anatomy(
             )
         )
     for lo, hi, _kind, name in regions:
+        fits = x(hi) - x(lo) >= 0.0095 * len(name)
         ax.text(
             (x(lo) + x(hi)) / 2,
-            (bar[0] + bar[1]) / 2,
+            (bar[0] + bar[1]) / 2 if fits else bar[1] + 0.015,
             name,
             ha="center",
-            va="center",
-            fontsize=FONT_SIZE - 1,
+            va="center" if fits else "bottom",
+            fontsize=FONT_SIZE - 1 if fits else FONT_SIZE - 2,
             color=color("text"),
-            rotation=90 if x(hi) - x(lo) < 0.012 * len(name) else 0,
         )
     for edge in sorted(set(edges)):
         ax.text(
@@ -604,7 +604,7 @@ def draw_stack_offset_errors(ax, layout: StackLayout, *, count: int = 8, sources
         zorder=4,
     )
     if huge:
-        ax.set_ylim(-1.3, 0.9)
+        ax.set_ylim(-1.3, 0.4)
         ax.set_yticks([0])
         ax.text(
             0.0,
@@ -617,23 +617,31 @@ def draw_stack_offset_errors(ax, layout: StackLayout, *, count: int = 8, sources
         ax.yaxis.set_major_locator(MaxNLocator(6, integer=True))
         low, high = min(*shown, 0.0), max(*shown, 0.0)
         span = (high - low) or 1.0
-        ax.set_ylim(low - span * 0.15, high + span * 0.6)
+        ax.set_ylim(low - span * 0.15, high + span * 0.15)
     ax.yaxis.set_major_formatter(FuncFormatter(_bytes))
     ax.set_xticks(index)
     ax.tick_params(labelsize=FONT_SIZE, length=2, pad=1)
     ax.set_xlabel("buffer index i", fontsize=FONT_SIZE)
     ax.set_ylabel("read − data (bytes)", fontsize=FONT_SIZE)
-    ax.legend(fontsize=FONT_SIZE - 1, frameon=False, loc="best")
+    ax.legend(
+        fontsize=FONT_SIZE - 1,
+        frameon=False,
+        loc="upper left",
+        bbox_to_anchor=(0.0, 0.0),
+        bbox_transform=offset_copy(ax.transAxes, fig=ax.figure, y=-24, units="points"),
+        borderaxespad=0.0,
+        handletextpad=0.3,
+    )
     last = errors[-1] if errors else 0
     ax.set_title(
-        f"{module.TITLE}: buffer {n - 1} read {_signed(last)} bytes from its data",
+        f"{layout.stack}: buffer {n - 1} read {_signed(last)} bytes from its data",
         fontsize=FONT_SIZE + 1,
         loc="left",
     )
     bug = module.CLASSIC_BUG
     notes = [(bug.label, "classic bug", bug.report or "no public report")]
     if sources:
-        _write_notes(ax, notes)
+        _write_notes(ax, notes, below_points=56)
     ax.vethlab = {
         "stack": layout.stack,
         "index": [int(i) for i in index],
