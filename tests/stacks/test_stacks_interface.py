@@ -49,7 +49,7 @@ def test_1600_af_xdp_refuses():
 def test_module_shape(stack):
     """Every module has the same names; REQUEST and COUNT are fields of its config."""
     module = STACKS[stack]
-    assert stack == module.NAME and module.TITLE and module.BUFFER_SIZE
+    assert stack == module.NAME and module.TITLE and module.BUFFER_SIZE and module.FORMULA
     assert all(isinstance(s, Source) and s.label in LABELS for s in module.SOURCES)
     config = module.plan().config
     names = {f.name for f in dataclasses.fields(config)}

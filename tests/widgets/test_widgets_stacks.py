@@ -32,6 +32,7 @@ def test_at_1600_every_stack_answers_in_its_own_way(board):
     table = board.children[4].value
     assert "refused" in table and "-EINVAL" in table and "42 bytes do not fit" in table
     assert board.vethlab_state["refused"] == ["af_xdp"] and board.vethlab_state["short"] == ["dpdk"]
+    assert "sys/net/netmap_user.h" in table and "rte_mempool.c" in table  # sources, as text
 
 
 def test_buffer_1s_first_data_byte_per_stack(board):

@@ -481,7 +481,7 @@ def draw_stack_anatomy(
     lo_edge, hi_edge = edges[0], max(edges)
     rows = {"formula": 0.86, "classic_bug": 0.74}
     texts = {
-        "formula": f"{_formula_name(module)}: buffer + {right}",
+        "formula": f"{module.FORMULA}: buffer + {right}",
         "classic_bug": f"the classic bug: {bug.bug.name} ({_signed(bug.offset_error)} bytes)",
     }
     for key, land in landings.items():
@@ -551,18 +551,6 @@ def _bracket(ax, x0: float, x1: float, y: float, text: str) -> None:
     )
 
 
-def _formula_name(module) -> str:
-    """The formula a stack's ``address`` runs, as the stack writes it (its docstring's name)."""
-    return {
-        "ndk": "base + dataOffset",
-        "netmap": "NETMAP_BUF_OFFSET(ring, slot)",
-        "af_xdp": "xsk_umem__get_data(umem_area, desc->addr)",
-        "dpdk": "rte_pktmbuf_mtod(m, char *)",
-        "skb": "skb->data",
-        "mbuf": "mtod(m, char *)",
-    }.get(module.NAME, "address")
-
-
 def _signed(value: int) -> str:
     return f"{'+' if value > 0 else '−' if value < 0 else '±'}{_bytes(abs(value))}"
 
@@ -590,7 +578,7 @@ def draw_stack_offset_errors(ax, layout: StackLayout, *, count: int = 8, sources
         marker="o",
         facecolors="none",
         edgecolors=color("right_read"),
-        label=f"{_formula_name(module)} (right)",
+        label=f"{module.FORMULA} (right)",
         zorder=3,
     )
     shown = [-1.0 if huge else float(e) for e in errors]

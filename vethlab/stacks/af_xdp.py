@@ -43,6 +43,7 @@ from vethlab.stacks.base import (
 __all__ = [
     "NAME",
     "TITLE",
+    "FORMULA",
     "REQUEST",
     "BUFFER_SIZE",
     "COUNT",
@@ -64,6 +65,8 @@ __all__ = [
 
 NAME = "af_xdp"
 TITLE = "Linux AF_XDP (UMEM)"
+#: The first data byte, as the stack writes it (what ``address`` runs).
+FORMULA = "xsk_umem__get_data(umem_area, desc->addr)"
 REQUEST = "chunk_size"
 #: What the stack calls the size it records for a buffer (the shared ``buffer_size``).
 BUFFER_SIZE = "chunk_size"

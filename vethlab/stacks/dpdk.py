@@ -38,6 +38,7 @@ from vethlab.stacks.base import (
 __all__ = [
     "NAME",
     "TITLE",
+    "FORMULA",
     "REQUEST",
     "BUFFER_SIZE",
     "COUNT",
@@ -57,6 +58,8 @@ __all__ = [
 
 NAME = "dpdk"
 TITLE = "DPDK (rte_mempool + rte_mbuf)"
+#: The first data byte, as the stack writes it (what ``address`` runs).
+FORMULA = "rte_pktmbuf_mtod(m, char *)"
 REQUEST = "data_room_size"
 #: What the stack calls the size it records for a buffer (the shared ``buffer_size``).
 BUFFER_SIZE = "buf_len"

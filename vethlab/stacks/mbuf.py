@@ -35,6 +35,7 @@ from vethlab.stacks.base import (
 __all__ = [
     "NAME",
     "TITLE",
+    "FORMULA",
     "REQUEST",
     "BUFFER_SIZE",
     "COUNT",
@@ -53,6 +54,8 @@ __all__ = [
 
 NAME = "mbuf"
 TITLE = "FreeBSD mbufs"
+#: The first data byte, as the stack writes it (what ``address`` runs).
+FORMULA = "mtod(m, char *)"
 REQUEST = "size"
 #: What the stack calls the size it records for a buffer (the shared ``buffer_size``).
 BUFFER_SIZE = "ext_size (the cluster size)"

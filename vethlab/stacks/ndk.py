@@ -17,6 +17,7 @@ from vethlab.stacks.base import BugResult, ClassicBug, Region, Source, StackLayo
 __all__ = [
     "NAME",
     "TITLE",
+    "FORMULA",
     "REQUEST",
     "BUFFER_SIZE",
     "COUNT",
@@ -31,6 +32,8 @@ __all__ = [
 
 NAME = "ndk"
 TITLE = "NetworkingDriverKit (IOUserNetworkPacketBufferPool)"
+#: The first data byte, as the stack writes it (what ``address`` runs).
+FORMULA = "base + dataOffset"
 REQUEST = "buffer_size"
 #: What the stack calls the size it records for a buffer (the shared ``buffer_size``).
 BUFFER_SIZE = "the real buffer size (after XNU's rounding)"

@@ -35,6 +35,7 @@ from vethlab.stacks.base import (
 __all__ = [
     "NAME",
     "TITLE",
+    "FORMULA",
     "REQUEST",
     "BUFFER_SIZE",
     "COUNT",
@@ -55,6 +56,8 @@ __all__ = [
 
 NAME = "netmap"
 TITLE = "netmap"
+#: The first data byte, as the stack writes it (what ``address`` runs).
+FORMULA = "NETMAP_BUF_OFFSET(ring, slot)"
 #: The config field ``vethlab layout --buffer-size`` sets, and the one ``--packets`` sets.
 REQUEST = "buf_size"
 #: What the stack calls the size it records for a buffer (the shared ``buffer_size``).

@@ -40,6 +40,7 @@ from vethlab.stacks.base import (
 __all__ = [
     "NAME",
     "TITLE",
+    "FORMULA",
     "REQUEST",
     "BUFFER_SIZE",
     "COUNT",
@@ -61,6 +62,8 @@ __all__ = [
 
 NAME = "skb"
 TITLE = "Linux sk_buff"
+#: The first data byte, as the stack writes it (what ``address`` runs).
+FORMULA = "skb->data"
 REQUEST = "size"
 #: What the stack calls the size it records for a buffer (the shared ``buffer_size``).
 BUFFER_SIZE = "the kmalloc bucket (or fragment) size"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from vethlab.pictures.stacks import draw_stacks_side_by_side
+from vethlab.pictures.stacks import draw_stacks_side_by_side, provenance_lines
 from vethlab.pictures.style import color
 from vethlab.stacks import STACKS, StackError, plan_request
 from vethlab.widgets.canvas import FigureImage, escape, finish, watch
@@ -86,6 +86,7 @@ def compare_stacks(buffer_size: int, frame_length: int, index: int = 1) -> dict:
                 "first_data_byte": module.address(layout, index),
                 "fits": frame_length <= layout.usable_size,
                 "short_by": max(frame_length - layout.usable_size, 0),
+                "sources": provenance_lines(layout, ("buffer_size", "stride", "first_data_offset")),
             }
         )
     return {"layouts": layouts, "rows": rows}
@@ -122,11 +123,20 @@ def comparison_html(rows: list[dict], index: int, frame_length: int) -> str:
             f"<td>{r['first_data_byte']:,} (buffer + {r['first_data_offset']})</td>"
             f"<td>{fits}</td></tr>"
         )
+    sources = "".join(
+        f"<li><b>{escape(r['stack'])}</b> {escape(key)}: {escape(label)}, "
+        f"<code>{escape(where)}</code></li>"
+        for r in rows
+        if not r["refused"]
+        for label, key, where in r["sources"]
+    )
     return (
         "<table style='border-collapse:collapse;font-size:12px'>"
         + head
         + "".join(lines)
         + "</table>"
+        + "<details style='font-size:11px'><summary>where each value comes from</summary>"
+        + f"<ul>{sources}</ul></details>"
     )
 
 
