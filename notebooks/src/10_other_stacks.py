@@ -148,8 +148,9 @@ layouts["af_xdp"] = af_xdp
 # %%
 for name, lay in layouts.items():
     module = STACKS[name]
-    print(f"{name:7} buffer 1 at {lay.buffer_offset(1):6}, data at {module.address(lay, 1):6}")
-    print(f"        origin: {lay.origin}")
+    print(f"{name:7} {module.FORMULA}")
+    print(f"        buffer 1 at {lay.buffer_offset(1)}, its data at {module.address(lay, 1)}")
+    print(f"        offsets from {lay.origin}")
 
 # %% [markdown]
 # ## One buffer, region by region
