@@ -479,33 +479,38 @@ def draw_stack_anatomy(
         "classic_bug": {"offset": bug.read_offset - start, "error": bug.offset_error},
     }
     lo_edge, hi_edge = edges[0], max(edges)
-    rows = {"formula": 0.86, "classic_bug": 0.74}
     texts = {
         "formula": f"{module.FORMULA}: buffer + {right}",
         "classic_bug": f"the classic bug: {bug.bug.name} ({_signed(bug.offset_error)} bytes)",
     }
+    for land in landings.values():
+        offset = land["offset"]
+        land["inside"] = lo_edge <= offset <= hi_edge
+        land["x"] = x(offset) if land["inside"] else (-0.01 if offset < lo_edge else 1.01)
+    # A label runs away from its arrow (right of it, or left of it in the right half); the
+    # upper row goes to the arrow the other label runs away from, so no arrow crosses text.
+    leftward = all(land["x"] > 0.6 for land in landings.values())
+    order = sorted(landings, key=lambda k: landings[k]["x"], reverse=leftward)
+    rows = dict(zip(order, (0.86, 0.74), strict=True))
     for key, land in landings.items():
         role = "right_read" if land["error"] == 0 else "wrong_read"
-        offset = land["offset"]
-        inside = lo_edge <= offset <= hi_edge
-        where = x(offset) if inside else (-0.01 if offset < lo_edge else 1.01)
-        land["inside"] = inside
+        where = land.pop("x")
         ax.annotate(
             "",
             (where, bar[1] + 0.005),
             xytext=(where, rows[key] - 0.03),
             arrowprops={"arrowstyle": "-|>", "color": color(role), "lw": 1.2},
         )
-        label = texts[key] if inside else f"{texts[key]}: outside this stride"
-        past = not inside and offset > hi_edge
+        label = texts[key] if land["inside"] else f"{texts[key]}: outside this stride"
+        left = where > 0.6
         ax.text(
-            1.03 if past else min(max(where, 0.0), 0.55),
+            where - 0.008 if left else where + 0.008,
             rows[key],
             label,
             fontsize=FONT_SIZE,
             color=color(role),
             va="bottom",
-            ha="right" if past else "left",
+            ha="right" if left else "left",
         )
     ax.set_xlim(-0.03, 1.03)
     ax.set_ylim(0.0, 0.95)
