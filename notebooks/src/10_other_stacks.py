@@ -59,7 +59,7 @@ for name, module in STACKS.items():
     )
 
 # %% [markdown]
-# Five answers to one request:
+# Six answers to one request:
 #
 # * **ndk**: 2048, by XNU's rule (the question's surprise).
 # * **netmap** keeps 1600. It rounds `buf_size` up to 64 bytes and refuses only outside
@@ -179,7 +179,9 @@ for name, lay in layouts.items():
 # vethlab runs each one on the same layout as the formula (`classic_bug(layout, i)`) and gives
 # the offset error: where the buggy code reads minus where the data is (negative: too early).
 # The code printed is the stack's own language, marked with its stack; the report is the public
-# issue or patch it comes from. Two have none that we found and are labelled **modelled**.
+# issue or patch it comes from. The NDK pool's is the question's quirk (**reported**). Two are
+# **modelled**: the sk_buff's (a patch title whose repository we did not find) and FreeBSD's
+# (no public report found).
 
 # %%
 for name, lay in layouts.items():
