@@ -22,6 +22,10 @@ A fenced block may be preceded by a marker, an HTML comment that a rendered note
 - ``needs:`` C++ declarations, up to ``-->`` (they may span lines), of what the block uses but
   does not declare: at file scope for a whole-file block, as locals for a fragment.
 
+Other stacks' code (netmap, AF_XDP, DPDK, Linux, FreeBSD: notebook 10) is shown in ```` ```c ````
+blocks, which are that stack's C, not DriverKit C++: they are never compiled, and each starts
+with a comment naming its stack and "(C)" (``test_other_stacks_c_is_marked``).
+
 Without a compiler every compile test skips and says why; VETHLAB_REQUIRE_ALL=1 (.ci/run)
 turns that skip into a failure (tests/conftest.py).
 """
@@ -411,3 +415,33 @@ def test_markdown_lines_of_a_percent_source(tmp_path):
     source = tmp_path / "00_x.py"
     source.write_text("# %% [markdown]\n# ```cpp\n#\n# int x;\n# ```\n\n# %%\n# ```cpp\nx = 1\n")
     assert markdown_lines(source) == [(2, "```cpp"), (3, ""), (4, "int x;"), (5, "```"), (6, "")]
+
+
+def c_blocks(lines: list[tuple[int, str]]) -> list[tuple[int, list[str]]]:
+    """(first line, body lines) of every ```c block among lines (other stacks' C)."""
+    blocks, i = [], 0
+    while i < len(lines):
+        fence = _FENCE.match(lines[i][1])
+        if fence and (fence["info"].split() or [""])[0].lower() == "c":
+            body, j = [], i + 1
+            while j < len(lines) and not _FENCE.match(lines[j][1]):
+                body.append(lines[j][1])
+                j += 1
+            blocks.append((lines[i][0] + 1, body))
+            i = j
+        i += 1
+    return blocks
+
+
+def test_other_stacks_c_is_marked():
+    """A ```c block (another stack's code, not compiled) starts with a comment naming its
+    stack and "(C)", so nobody takes it for DriverKit C++."""
+    problems, found = [], 0
+    for path in shown_files():
+        for line, body in c_blocks(markdown_lines(path)):
+            found += 1
+            first = body[0].strip() if body else ""
+            if not (first.startswith(("/*", "//")) and "(C" in first):
+                problems.append(f"{path.name}:{line}: {first!r} does not say whose C it is")
+    assert found, "no ```c block found (notebook 10 shows the other stacks' formulas)"
+    assert not problems, "\n".join(problems)

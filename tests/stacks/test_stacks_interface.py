@@ -1,6 +1,7 @@
 """Every stack through the one interface: the 1600-byte table, summaries, sources, bugs."""
 
 import dataclasses
+import itertools
 import pickle
 
 import pytest
@@ -48,7 +49,7 @@ def test_1600_af_xdp_refuses():
 def test_module_shape(stack):
     """Every module has the same names; REQUEST and COUNT are fields of its config."""
     module = STACKS[stack]
-    assert stack == module.NAME and module.TITLE and module.BUFFER_SIZE
+    assert stack == module.NAME and module.TITLE and module.BUFFER_SIZE and module.FORMULA
     assert all(isinstance(s, Source) and s.label in LABELS for s in module.SOURCES)
     config = module.plan().config
     names = {f.name for f in dataclasses.fields(config)}
@@ -123,3 +124,19 @@ def test_ndk_buffers_inside_the_pool(size, count, headroom):
         assert lay.buffer_offset(i) + lay.buffer_size <= lay.memory_size
         assert STACKS["ndk"].address(lay, i) == lay.buffer_offset(i) + lay.first_data_offset
     assert lay.buffer_size >= size and lay.usable_size == lay.buffer_size - lay.first_data_offset
+
+
+@given(st.sampled_from(list(STACKS)), st.integers(1, 70000), st.integers(1, 40))
+def test_regions_cover_one_stride_and_the_buffer(stack, size, count):
+    """regions(): contiguous, exactly one stride long, the data room usable_size bytes from
+    first_data_offset (none when nothing is usable)."""
+    try:
+        lay = plan_request(stack, size, count)
+    except (StackError, ValueError):
+        return
+    regions = lay.regions()
+    assert all(a.end == b.start for a, b in itertools.pairwise(regions))
+    assert regions[-1].end - regions[0].start == lay.stride == regions[-1].end - lay.stride_start
+    data = [r for r in regions if r.kind == "data"]
+    room = (lay.first_data_offset, lay.first_data_offset + lay.usable_size)
+    assert [(r.start, r.end) for r in data] == ([room] if lay.usable_size else [])

@@ -12,6 +12,7 @@ tests can check the structure of a picture without looking at pixels.
 ``mappings``    a descriptor and its mappings in two tasks; pages, links, simulated faults
 ``userclient``  the user client's states, app/dext call sequence, GetPacket struct, designs
 ``queues``      where every packet is: the four queues, the moves between places, occupancy
+``stacks``      any stack of ``vethlab.stacks``: its memory map, one stride, its classic bug
 """
 
 from vethlab.pictures.anatomy import draw_buffer_anatomy
@@ -27,6 +28,12 @@ from vethlab.pictures.mappings import draw_mappings
 from vethlab.pictures.memory_map import draw_memory_map
 from vethlab.pictures.offsets import draw_offset_errors
 from vethlab.pictures.queues import draw_occupancy, draw_queues, draw_states
+from vethlab.pictures.stacks import (
+    draw_stack_anatomy,
+    draw_stack_memory_map,
+    draw_stack_offset_errors,
+    draw_stacks_side_by_side,
+)
 from vethlab.pictures.style import COLORS, PROVENANCE, PROVENANCE_COLORS
 from vethlab.pictures.userclient import (
     draw_call_sequence,
@@ -51,6 +58,10 @@ __all__ = [
     "draw_output_struct",
     "draw_provenance_key",
     "draw_queues",
+    "draw_stack_anatomy",
+    "draw_stack_memory_map",
+    "draw_stack_offset_errors",
+    "draw_stacks_side_by_side",
     "draw_state_machine",
     "draw_states",
     "first_junk_packet",

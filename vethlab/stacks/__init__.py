@@ -18,7 +18,8 @@ stack's classic bug. ``ndk`` is the NetworkingDriverKit pool, through the same i
 Every module has the same shape: ``NAME``, ``TITLE``, ``SOURCES``, a frozen config dataclass
 with the source's defaults (x86-64, 4 KiB pages, 64-byte lines), ``plan(config, **fields)``
 (raises :class:`StackError` where the stack refuses), the formula functions under the stack's
-own names, ``address(layout, i)``, ``CLASSIC_BUG`` and ``classic_bug(layout, i)``;
+own names, ``address(layout, i)`` (``FORMULA`` says it as the stack writes it),
+``CLASSIC_BUG`` and ``classic_bug(layout, i)``;
 ``REQUEST`` and ``COUNT`` name the config fields for a requested size and a buffer count.
 This layer imports only ``model``: it is vethlab's model of other systems, not Apple API.
 """
@@ -32,6 +33,7 @@ from vethlab.stacks.base import (
     SHARED_KEYS,
     BugResult,
     ClassicBug,
+    Region,
     Source,
     StackError,
     StackLayout,
@@ -43,6 +45,7 @@ __all__ = [
     "SHARED_KEYS",
     "BugResult",
     "ClassicBug",
+    "Region",
     "Source",
     "StackError",
     "StackLayout",

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from vethlab.stacks.base import (
     BugResult,
     ClassicBug,
+    Region,
     Source,
     StackError,
     StackLayout,
@@ -42,6 +43,7 @@ from vethlab.stacks.base import (
 __all__ = [
     "NAME",
     "TITLE",
+    "FORMULA",
     "REQUEST",
     "BUFFER_SIZE",
     "COUNT",
@@ -63,6 +65,8 @@ __all__ = [
 
 NAME = "af_xdp"
 TITLE = "Linux AF_XDP (UMEM)"
+#: The first data byte, as the stack writes it (what ``address`` runs).
+FORMULA = "xsk_umem__get_data(umem_area, desc->addr)"
 REQUEST = "chunk_size"
 #: What the stack calls the size it records for a buffer (the shared ``buffer_size``).
 BUFFER_SIZE = "chunk_size"
@@ -219,6 +223,16 @@ class AfXdpLayout(StackLayout):
 
     def _buffer_offset(self, index: int) -> int:
         return index * self.chunk_size
+
+    def regions(self) -> tuple[Region, ...]:
+        """The UMEM ``headroom``, XDP_PACKET_HEADROOM, then ``frame_len`` bytes."""
+        head = self.config.headroom
+        regions = (
+            Region(0, head, "headroom", "headroom (xdp_umem_reg)"),
+            Region(head, head + XDP_PACKET_HEADROOM, "headroom", "XDP_PACKET_HEADROOM"),
+            Region(self.first_data_offset, self.chunk_size, "data", "frame_len"),
+        )
+        return tuple(r for r in regions if r.size)
 
     def rx_addr(self, index: int) -> int:
         """``xdp_desc.addr`` of a packet received into chunk ``index`` (no

@@ -14,7 +14,10 @@ A stack's layout answers the question's four questions in the same words for eve
                        memory (its ``origin``: the UMEM, the mempool's memory, ...)
 =====================  ====================================================================
 
-and keeps the stack's own names for its own fields (``own_fields()``). Every value carries
+and keeps the stack's own names for its own fields (``own_fields()``). ``regions()`` describes
+one stride of memory, in the stack's words, for the pictures: what lies before a buffer (DPDK's
+``struct rte_mbuf``), its headroom, the room for data, and what follows (an ``skb_shared_info``,
+a mempool trailer). Every value carries
 its provenance (``provenance``): "source" with the file (and line) it comes from, or
 "modelled" where no source says (the labels of :mod:`vethlab.model.provenance`).
 """
@@ -33,6 +36,8 @@ __all__ = [
     "ClassicBug",
     "BugResult",
     "StackLayout",
+    "Region",
+    "REGION_KINDS",
     "SHARED_KEYS",
     "align_up",
     "is_power_of_2",
@@ -114,6 +119,33 @@ class StackError(Exception):
         )
 
 
+#: What a region of a stride holds: the stack's bookkeeping (a header, a trailer's metadata),
+#: bytes reserved before the data, the room for data, or padding nobody uses.
+REGION_KINDS = ("metadata", "headroom", "data", "pad")
+
+
+@dataclass(frozen=True)
+class Region:
+    """Bytes ``start`` to ``end`` of one stride, counted from the buffer's start (negative:
+    before the buffer, as DPDK's mbuf header is), holding ``kind`` (one of
+    :data:`REGION_KINDS`), called ``name`` in the stack's words."""
+
+    start: int
+    end: int
+    kind: str
+    name: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in REGION_KINDS:
+            raise ValueError(f"region kind {self.kind!r} is unknown; allowed: {REGION_KINDS}")
+        if self.end < self.start:
+            raise ValueError(f"region {self.name!r} ends ({self.end}) before it starts")
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start
+
+
 @dataclass(frozen=True)
 class ClassicBug:
     """A stack's classic mistake: what goes wrong, the code that does it (the stack's own
@@ -175,6 +207,27 @@ class StackLayout:
     def data_offsets(self, count: int | None = None) -> list[int]:
         """Offsets of the first data byte of the first ``count`` buffers."""
         return [o + self.first_data_offset for o in self.buffer_offsets(count)]
+
+    # -- one stride, described for the pictures -------------------------------------------
+    def regions(self) -> tuple[Region, ...]:
+        """One stride of memory, in order and without gaps, from ``stride_start`` for
+        ``stride`` bytes; the one "data" region is ``usable_size`` bytes from
+        ``first_data_offset`` (none when nothing is usable).
+        This default (headroom, data, padding up to the stride) suits a stack whose buffers
+        hold nothing but packet bytes; stacks with more in a stride say so themselves."""
+        first, size = self.first_data_offset, self.buffer_size
+        regions = [
+            Region(0, first, "headroom", "headroom"),
+            Region(first, size, "data", "room for data"),
+            Region(size, self.stride, "pad", "unused"),
+        ]
+        return tuple(r for r in regions if r.size)
+
+    @property
+    def stride_start(self) -> int:
+        """Where a buffer's stride begins, from the buffer's start (0, or negative when the
+        stack keeps a header in front of each buffer)."""
+        return self.regions()[0].start
 
     # -- reports --------------------------------------------------------------------------
     def summary(self, count: int | None = None) -> dict:

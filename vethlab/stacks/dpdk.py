@@ -28,6 +28,7 @@ from math import gcd
 from vethlab.stacks.base import (
     BugResult,
     ClassicBug,
+    Region,
     Source,
     StackError,
     StackLayout,
@@ -37,6 +38,7 @@ from vethlab.stacks.base import (
 __all__ = [
     "NAME",
     "TITLE",
+    "FORMULA",
     "REQUEST",
     "BUFFER_SIZE",
     "COUNT",
@@ -56,6 +58,8 @@ __all__ = [
 
 NAME = "dpdk"
 TITLE = "DPDK (rte_mempool + rte_mbuf)"
+#: The first data byte, as the stack writes it (what ``address`` runs).
+FORMULA = "rte_pktmbuf_mtod(m, char *)"
 REQUEST = "data_room_size"
 #: What the stack calls the size it records for a buffer (the shared ``buffer_size``).
 BUFFER_SIZE = "buf_len"
@@ -267,6 +271,23 @@ class DpdkLayout(StackLayout):
 
     def _buffer_offset(self, index: int) -> int:
         return self._objects[index] + RTE_MBUF_SIZE + self.config.priv_size
+
+    def regions(self) -> tuple[Region, ...]:
+        """One mempool object around ``buf_addr``: the object header, ``struct rte_mbuf``, the
+        private area, ``data_off`` bytes of headroom, the data, and the trailer (the 8-byte
+        alignment of the element and the cache lines that spread objects)."""
+        priv = self.config.priv_size
+        mbuf = -(RTE_MBUF_SIZE + priv)
+        header = mbuf - self.obj.header_size
+        regions = (
+            Region(header, mbuf, "metadata", "rte_mempool_objhdr"),
+            Region(mbuf, -priv, "metadata", "struct rte_mbuf"),
+            Region(-priv, 0, "metadata", "priv_size"),
+            Region(0, self.data_off, "headroom", "data_off (headroom)"),
+            Region(self.data_off, self.buf_len, "data", "buf_len − data_off"),
+            Region(self.buf_len, header + self.obj.total_size, "pad", "trailer"),
+        )
+        return tuple(r for r in regions if r.size)
 
     def mbuf(self, index: int, data_off: int | None = None) -> RteMbuf:
         """mbuf ``index`` as ``rte_pktmbuf_init()`` leaves it (or with another ``data_off``,

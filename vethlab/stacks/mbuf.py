@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from vethlab.stacks.base import (
     BugResult,
     ClassicBug,
+    Region,
     Source,
     StackError,
     StackLayout,
@@ -34,6 +35,7 @@ from vethlab.stacks.base import (
 __all__ = [
     "NAME",
     "TITLE",
+    "FORMULA",
     "REQUEST",
     "BUFFER_SIZE",
     "COUNT",
@@ -52,6 +54,8 @@ __all__ = [
 
 NAME = "mbuf"
 TITLE = "FreeBSD mbufs"
+#: The first data byte, as the stack writes it (what ``address`` runs).
+FORMULA = "mtod(m, char *)"
 REQUEST = "size"
 #: What the stack calls the size it records for a buffer (the shared ``buffer_size``).
 BUFFER_SIZE = "ext_size (the cluster size)"
@@ -189,6 +193,17 @@ class MbufLayout(StackLayout):
 
     def _buffer_offset(self, index: int) -> int:
         return index * self.stride_bytes + self.storage_start
+
+    def regions(self) -> tuple[Region, ...]:
+        """A cluster: the ``m_adj`` bytes, then data. A small mbuf: its header (``m_hdr``,
+        ``pkthdr``) before its own data area."""
+        adj, start = self.config.adj, self.storage_start
+        regions = (
+            Region(-start, 0, "metadata", "struct mbuf header"),
+            Region(0, adj, "headroom", "m_adj (ETHER_ALIGN)"),
+            Region(adj, self.storage_size, "data", "ext_size" if self.has_cluster else "M_dat"),
+        )
+        return tuple(r for r in regions if r.size)
 
     def mbuf(self, index: int) -> Mbuf:
         """Storage ``index`` after the driver idiom: ``m_len`` = storage, ``m_adj(m, adj)``."""

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field, replace
 
 from vethlab.model.layout import PoolLayout
 from vethlab.model.machine import Boot, profile_named
-from vethlab.stacks.base import BugResult, ClassicBug, Source, StackLayout
+from vethlab.stacks.base import BugResult, ClassicBug, Region, Source, StackLayout
 
 __all__ = [
     "NAME",
     "TITLE",
+    "FORMULA",
     "REQUEST",
     "BUFFER_SIZE",
     "COUNT",
@@ -31,6 +32,8 @@ __all__ = [
 
 NAME = "ndk"
 TITLE = "NetworkingDriverKit (IOUserNetworkPacketBufferPool)"
+#: The first data byte, as the stack writes it (what ``address`` runs).
+FORMULA = "base + dataOffset"
 REQUEST = "buffer_size"
 #: What the stack calls the size it records for a buffer (the shared ``buffer_size``).
 BUFFER_SIZE = "the real buffer size (after XNU's rounding)"
@@ -126,6 +129,16 @@ class NdkLayout(StackLayout):
 
     def _buffer_offset(self, index: int) -> int:
         return self.pool.buffer_offset(index)
+
+    def regions(self) -> tuple[Region, ...]:
+        """GetHeadroom() bytes, the rest of the data offset, then the frame's room."""
+        head, first = self.config.headroom, self.data_offset_value
+        regions = (
+            Region(0, head, "headroom", "headroom (GetHeadroom)"),
+            Region(head, first, "headroom", "dataOffset − headroom"),
+            Region(first, self.pool.buffer_size, "data", "from dataOffset"),
+        )
+        return tuple(r for r in regions if r.size)
 
     def own_fields(self, count: int | None = None) -> dict:
         n = self._count(count)

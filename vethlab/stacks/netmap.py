@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from vethlab.stacks.base import (
     BugResult,
     ClassicBug,
+    Region,
     Source,
     StackError,
     StackLayout,
@@ -34,6 +35,7 @@ from vethlab.stacks.base import (
 __all__ = [
     "NAME",
     "TITLE",
+    "FORMULA",
     "REQUEST",
     "BUFFER_SIZE",
     "COUNT",
@@ -54,6 +56,8 @@ __all__ = [
 
 NAME = "netmap"
 TITLE = "netmap"
+#: The first data byte, as the stack writes it (what ``address`` runs).
+FORMULA = "NETMAP_BUF_OFFSET(ring, slot)"
 #: The config field ``vethlab layout --buffer-size`` sets, and the one ``--packets`` sets.
 REQUEST = "buf_size"
 #: What the stack calls the size it records for a buffer (the shared ``buffer_size``).
@@ -223,6 +227,15 @@ class NetmapLayout(StackLayout):
 
     def _buffer_offset(self, index: int) -> int:
         return NETMAP_BUF(self.ring(), index)
+
+    def regions(self) -> tuple[Region, ...]:
+        """The slot's offset (``slot->ptr``, with NETMAP_REQ_OPT_OFFSETS), then the data."""
+        first = self.config.initial_offset
+        regions = (
+            Region(0, first, "headroom", "slot->ptr offset"),
+            Region(first, self.nr_buf_size, "data", "nr_buf_size"),
+        )
+        return tuple(r for r in regions if r.size)
 
     def own_fields(self, count: int | None = None) -> dict:
         return {

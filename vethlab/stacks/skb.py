@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from vethlab.stacks.base import (
     BugResult,
     ClassicBug,
+    Region,
     Source,
     StackError,
     StackLayout,
@@ -39,6 +40,7 @@ from vethlab.stacks.base import (
 __all__ = [
     "NAME",
     "TITLE",
+    "FORMULA",
     "REQUEST",
     "BUFFER_SIZE",
     "COUNT",
@@ -60,6 +62,8 @@ __all__ = [
 
 NAME = "skb"
 TITLE = "Linux sk_buff"
+#: The first data byte, as the stack writes it (what ``address`` runs).
+FORMULA = "skb->data"
 REQUEST = "size"
 #: What the stack calls the size it records for a buffer (the shared ``buffer_size``).
 BUFFER_SIZE = "the kmalloc bucket (or fragment) size"
@@ -275,6 +279,16 @@ class SkbLayout(StackLayout):
     def _buffer_offset(self, index: int) -> int:
         slab, slot = divmod(index, self.objects_per_slab)
         return slab * self.slab_size + slot * self.object_size
+
+    def regions(self) -> tuple[Region, ...]:
+        """``skb_headroom()`` bytes (what ``skb_reserve`` kept), data up to ``end``, then the
+        ``skb_shared_info`` at the end of the object."""
+        regions = (
+            Region(0, self.reserved, "headroom", "skb_reserve (skb_headroom)"),
+            Region(self.reserved, self.end, "data", "data … end"),
+            Region(self.end, self.object_size, "metadata", "skb_shared_info"),
+        )
+        return tuple(r for r in regions if r.size)
 
     def skb(self, index: int) -> SkBuff:
         """A fresh skb on head ``index``: data = head + reserve, no data yet (tail = data)."""

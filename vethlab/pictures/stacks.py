@@ -1,0 +1,647 @@
+r"""Pictures of any stack's buffers: where they are, what one holds, and its classic bug.
+
+Every function takes a layout of :mod:`vethlab.stacks` (the NDK pool's too) and draws only from
+what the layout says through the interface all stacks share: ``buffer_offset(i)``,
+``stride``, ``first_data_offset``, ``usable_size`` and ``regions()`` (one stride in the stack's
+own words), the stack's ``address()`` formula and its ``classic_bug()``. Nothing is worked
+out here that a stack model does not say.
+
+``draw_stack_memory_map(ax, layout)``   buffers 0..n-1 along the stack's memory, one strip::
+
+      origin                      stride                        first data byte of buffer 1
+      |<------------------------------------------->|           v
+      [objhdr|rte_mbuf|headroom|data ...   |trailer][objhdr|rte_mbuf|headroom|data ...
+                      ^ buffer 0 starts             (buffer edges: thin dark lines)
+
+``draw_stacks_side_by_side(ax, layouts)``  the same strip for several stacks on one byte
+scale, a refused stack as its error; the comparison dashboard draws this.
+
+``draw_stack_anatomy(ax, layout)``  one stride, region by region (not to scale: every region
+gets room for its name; the byte offsets at the edges are exact), where the stack's formula
+and its classic bug land.
+
+``draw_stack_offset_errors(ax, layout)``  the classic bug's offset error for buffers
+0..n-1, against the stack's own formula (0 everywhere).
+
+Colours come from :func:`vethlab.pictures.style.color` by role; provenance is written as text
+("source: luigirizzo/netmap … netmap_user.h:119-120"), never as a fill. What each function drew
+is in ``ax.vethlab``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.transforms import offset_copy
+
+from vethlab.pictures.style import FONT_SIZE, MONO_FONT, color
+from vethlab.stacks import STACKS, StackError, StackLayout
+
+__all__ = [
+    "draw_stack_memory_map",
+    "draw_stacks_side_by_side",
+    "draw_stack_anatomy",
+    "draw_stack_offset_errors",
+    "strip_of",
+    "provenance_lines",
+    "REGION_ROLES",
+    "FRAME_ROLES",
+]
+
+#: The colour role of each kind of region (``vethlab.stacks.base.REGION_KINDS``); metadata
+#: and padding are also hatched, so they read as "not packet bytes" without a colour of their own.
+REGION_ROLES = {
+    "metadata": "tailroom",
+    "headroom": "headroom",
+    "data": "tailroom",
+    "pad": "tailroom",
+}
+_HATCH = {"metadata": "////", "pad": "...."}
+#: Roles of the parts a frame adds to the data room: the frame, and what does not fit.
+FRAME_ROLES = {"frame": "frame", "overflow": "wrong_read"}
+
+
+def _module(layout: StackLayout):
+    return STACKS[layout.stack]
+
+
+def _clear(ax) -> None:
+    ax.clear()
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+
+
+def _bytes(value, _pos=None) -> str:
+    """An offset for an axis: 1,600; −256; a kernel address in hex."""
+    value = round(value)
+    if abs(value) >= 1 << 40:
+        return f"{'−' if value < 0 else ''}0x{abs(value):x}"
+    return f"{value:,d}".replace("-", "−")
+
+
+def strip_of(layout: StackLayout, count: int, frame_length: int | None = None) -> dict:
+    """What a memory-map strip shows, as numbers: for each of the first ``count`` buffers its
+    start, its stride cell, its first data byte and its regions (offsets from the origin);
+    with ``frame_length``, the frame's bytes in the data room and those that do not fit."""
+    n = min(count, layout.buffer_count)
+    regions = layout.regions()
+    fits = None if frame_length is None else min(frame_length, layout.usable_size)
+    over = None if frame_length is None else max(frame_length - layout.usable_size, 0)
+    buffers = []
+    for i in range(n):
+        start = layout.buffer_offset(i)
+        buffers.append(
+            {
+                "index": i,
+                "start": start,
+                "cell": (start + layout.stride_start, start + layout.stride_start + layout.stride),
+                "first_data_byte": _module(layout).address(layout, i),
+                "regions": [(start + r.start, start + r.end, r.kind, r.name) for r in regions],
+            }
+        )
+    return {
+        "stack": layout.stack,
+        "stride": layout.stride,
+        "buffer_size": layout.buffer_size,
+        "first_data_offset": layout.first_data_offset,
+        "frame_fits": fits,
+        "frame_overflow": over,
+        "buffers": buffers,
+    }
+
+
+def _draw_strip(ax, strip: dict, y: float, height: float, highlight: int | None) -> dict:
+    """Draw one strip at ``y`` (its bottom); return how many rectangles and marks it made."""
+    drawn = {"rectangles": 0, "edges": 0, "marks": 0, "overflow": 0}
+    first = strip["first_data_offset"]
+    for buf in strip["buffers"]:
+        for start, end, kind, _name in buf["regions"]:
+            ax.add_patch(
+                Rectangle(
+                    (start, y),
+                    end - start,
+                    height,
+                    facecolor=color(REGION_ROLES[kind]),
+                    edgecolor=color("buffer_edge") if kind in _HATCH else "none",
+                    hatch=_HATCH.get(kind),
+                    lw=0,
+                )
+            )
+            drawn["rectangles"] += 1
+        if strip["frame_fits"] is not None:
+            data = buf["start"] + first
+            ax.add_patch(
+                Rectangle((data, y), strip["frame_fits"], height, facecolor=color("frame"), lw=0)
+            )
+            drawn["rectangles"] += 1
+            if strip["frame_overflow"]:
+                end = data + strip["frame_fits"]
+                ax.add_patch(
+                    Rectangle(
+                        (end, y + height),
+                        strip["frame_overflow"],
+                        height * 0.18,
+                        facecolor=color(FRAME_ROLES["overflow"]),
+                        lw=0,
+                    )
+                )
+                drawn["overflow"] += 1
+        lo, hi = buf["cell"]
+        ax.add_patch(
+            Rectangle((lo, y), hi - lo, height, fill=False, edgecolor=color("buffer_edge"), lw=0.6)
+        )
+        ax.plot([buf["start"]] * 2, [y, y + height], color=color("buffer_edge"), lw=1.4)
+        drawn["edges"] += 1
+        right = buf["index"] == highlight
+        mark = color("right_read") if right else color("text")
+        ax.plot(
+            [buf["first_data_byte"]],
+            [y - height * 0.04],
+            marker="^",
+            color=mark,
+            markersize=6 if right else 4,
+            clip_on=False,
+        )
+        drawn["marks"] += 1
+    return drawn
+
+
+def draw_stack_memory_map(
+    ax,
+    layout: StackLayout,
+    *,
+    count: int = 4,
+    frame_length: int | None = None,
+    highlight: int | None = 1,
+    title: str | None = None,
+    sources: bool = True,
+):
+    """The first ``count`` buffers of ``layout`` along its memory (x: bytes from the stack's
+    origin): every stride cell with its regions, each buffer's start (a thick edge), its
+    first data byte (a triangle; buffer ``highlight``'s in the right-read colour, with its
+    offset written) and, with ``frame_length``, the frame in its data room and what does not
+    fit (a bar over the buffer's end). Returns ``ax``; ``ax.vethlab`` is the strip's numbers
+    (:func:`strip_of`) plus what was drawn."""
+    _clear(ax)
+    strip = strip_of(layout, count, frame_length)
+    drawn = _draw_strip(ax, strip, 0.2, 0.6, highlight)
+    lo = strip["buffers"][0]["cell"][0]
+    hi = strip["buffers"][-1]["cell"][1]
+    ax.set_xlim(lo - (hi - lo) * 0.01, hi + (hi - lo) * 0.01)
+    ax.set_ylim(-0.35, 1.25)
+    ax.set_yticks([])
+    _label_regions(ax, strip["buffers"][0], 0.5, hi - lo)
+    _write_first_bytes(ax, strip, highlight, 0.2)
+    ax.xaxis.set_major_formatter(FuncFormatter(_bytes))
+    ax.xaxis.set_major_locator(MaxNLocator(8, integer=True))
+    ax.tick_params(labelsize=FONT_SIZE, length=2, pad=1)
+    ax.set_xlabel(f"bytes from {layout.origin}", fontsize=FONT_SIZE)
+    if title is None:
+        title = (
+            f"{_module(layout).TITLE}: {layout.requested_buffer_size} asked → buffer "
+            f"{layout.buffer_size}, stride {layout.stride}, first data byte at buffer + "
+            f"{layout.first_data_offset}"
+        )
+    ax.set_title(title, fontsize=FONT_SIZE + 1, loc="left")
+    notes = provenance_lines(layout, ("stride", "buffer_size", "first_data_offset"))
+    if sources:
+        _write_notes(ax, notes)
+    ax.vethlab = {**strip, **drawn, "highlight": highlight, "provenance": notes}
+    return ax
+
+
+def _label_regions(ax, buf: dict, y: float, span: float) -> None:
+    """Name the regions of the first cell where they are wide enough to hold the name."""
+    for start, end, _kind, name in buf["regions"]:
+        if (end - start) / span > 0.012 * len(name):
+            ax.text(
+                (start + end) / 2,
+                y,
+                name,
+                ha="center",
+                va="center",
+                fontsize=FONT_SIZE - 1,
+                color=color("text"),
+            )
+
+
+#: The key: what each fill means, in the order a buffer shows them.
+KEY = (
+    ("frame", None, "the frame"),
+    ("headroom", None, "headroom"),
+    ("tailroom", None, "room the frame leaves"),
+    ("tailroom", "////", "the stack's metadata"),
+    ("tailroom", "....", "padding"),
+    ("wrong_read", None, "bytes that do not fit"),
+)
+
+
+def _draw_key(ax) -> list[str]:
+    """The key above the axes, one line; returns its labels."""
+    handles = [
+        Patch(facecolor=color(role), edgecolor=color("buffer_edge"), hatch=hatch, label=text)
+        for role, hatch, text in KEY
+    ]
+    ax.legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.0),
+        ncol=len(handles),
+        frameon=False,
+        fontsize=FONT_SIZE - 1,
+        handlelength=1.6,
+        columnspacing=1.2,
+        borderaxespad=0.2,
+    )
+    return [text for _, _, text in KEY]
+
+
+def _write_first_bytes(ax, strip: dict, highlight: int | None, y: float) -> None:
+    for buf in strip["buffers"]:
+        if buf["index"] == highlight:
+            ax.annotate(
+                f"buffer {buf['index']}: first data byte at {_bytes(buf['first_data_byte'])}",
+                (buf["first_data_byte"], y - 0.06),
+                xytext=(0, -14),
+                textcoords="offset points",
+                ha="left",
+                va="top",
+                fontsize=FONT_SIZE,
+                color=color("text"),
+                arrowprops={"arrowstyle": "-", "color": color("right_read"), "lw": 0.8},
+            )
+
+
+def provenance_lines(layout: StackLayout, keys=None) -> list[tuple[str, str, str]]:
+    """``(label, shared field, where)`` for the fields ``keys`` (all of them by default) that
+    the layout gives a source for, each source once."""
+    seen, lines = set(), []
+    for key, src in layout.provenance.items():
+        if keys is not None and key not in keys:
+            continue
+        if src.where in seen:
+            continue
+        seen.add(src.where)
+        lines.append((src.label, key, src.where))
+    return lines
+
+
+def _write_notes(ax, notes, *, below_points: float = 26.0, y: float | None = None) -> None:
+    """Provenance as text, "source (stride): repository @commit file:line", one line each:
+    ``below_points`` under the axes (below an x label), or from ``y`` (axes fraction) down."""
+    for k, (label, key, where) in enumerate(notes):
+        if y is None:
+            at = offset_copy(
+                ax.transAxes, fig=ax.figure, y=-(below_points + 10 * k), units="points"
+            )
+            place = (0.0, 0.0)
+        else:
+            at = offset_copy(ax.transAxes, fig=ax.figure, y=-10 * k, units="points")
+            place = (0.0, y)
+        ax.text(
+            *place,
+            f"{label} ({key}): {where}",
+            transform=at,
+            fontsize=FONT_SIZE - 1,
+            color=color("text"),
+            va="top",
+            clip_on=False,
+        )
+
+
+def draw_stacks_side_by_side(
+    ax,
+    layouts: dict,
+    *,
+    count: int = 3,
+    frame_length: int | None = None,
+    highlight: int | None = 1,
+):
+    """One strip per stack, top to bottom, on one byte scale, so that strides compare by
+    eye. ``layouts`` maps a name to a layout, or to the :class:`StackError` the stack raised
+    (drawn as its error, in the wrong-read colour). Returns ``ax``; ``ax.vethlab["rows"]``
+    holds each row's name, strip (or error) and what was drawn."""
+    _clear(ax)
+    names = list(layouts)
+    rows, right = [], 0
+    height = 0.56
+    for row, name in enumerate(names):
+        y = len(names) - 1 - row + 0.22
+        item = layouts[name]
+        if isinstance(item, StackError):
+            ax.text(
+                0,
+                y + height / 2,
+                f"refused: {item.call} returns {item.returns}: {item.reason}",
+                fontsize=FONT_SIZE,
+                color=color("wrong_read"),
+                va="center",
+                family=MONO_FONT,
+            )
+            rows.append({"name": name, "refused": str(item), "errno": item.errno})
+            continue
+        strip = strip_of(item, count, frame_length)
+        drawn = _draw_strip(ax, strip, y, height, highlight)
+        right = max(right, strip["buffers"][-1]["cell"][1])
+        for buf in strip["buffers"]:
+            if buf["index"] == highlight:
+                ax.text(
+                    buf["first_data_byte"],
+                    y + height + 0.04,
+                    _bytes(buf["first_data_byte"]),
+                    fontsize=FONT_SIZE - 1,
+                    color=color("text"),
+                    ha="left",
+                    va="bottom",
+                )
+        rows.append({"name": name, "strip": strip, **drawn})
+    left = min((r["strip"]["buffers"][0]["cell"][0] for r in rows if "strip" in r), default=0)
+    right = right or 1
+    ax.set_xlim(left - (right - left) * 0.005, right * 1.005)
+    ax.set_ylim(-0.1, len(names) + 0.05)
+    ax.set_yticks([len(names) - 1 - r + 0.22 + height / 2 for r in range(len(names))])
+    ax.set_yticklabels(
+        [_row_label(n, layouts[n]) for n in names], fontsize=FONT_SIZE, family=MONO_FONT
+    )
+    ax.tick_params(axis="y", length=0)
+    ax.xaxis.set_major_formatter(FuncFormatter(_bytes))
+    ax.xaxis.set_major_locator(MaxNLocator(10, integer=True))
+    ax.tick_params(axis="x", labelsize=FONT_SIZE, length=2, pad=1)
+    ax.set_xlabel(
+        "bytes from each stack's origin (▲ first data byte; thick line: where a buffer starts)",
+        fontsize=FONT_SIZE,
+    )
+    key = _draw_key(ax)
+    ax.vethlab = {"rows": rows, "count": count, "frame_length": frame_length, "key": key}
+    return ax
+
+
+def _row_label(name: str, item) -> str:
+    if isinstance(item, StackError):
+        return f"{name}\n{item.errno or item.returns}"
+    return f"{name}\nstride {item.stride}"
+
+
+# -- one stride, region by region ------------------------------------------------------------
+def _piecewise(edges: list[int], min_share: float):
+    """Offset -> x in 0..1 through the sorted ``edges``: each piece gets ``min_share`` of the
+    width plus a share in proportion to its bytes, so a 2-byte region stays visible."""
+    edges = sorted(set(edges))
+    sizes = np.diff(edges).astype(float)
+    pieces = len(sizes)
+    spare = max(1.0 - pieces * min_share, 0.0)
+    widths = min_share + sizes / sizes.sum() * spare
+    xs = np.concatenate([[0.0], np.cumsum(widths)])
+    xs /= xs[-1]
+    return lambda offset: float(np.interp(offset, edges, xs))
+
+
+def draw_stack_anatomy(
+    ax,
+    layout: StackLayout,
+    *,
+    index: int = 1,
+    frame_length: int | None = None,
+    sources: bool = True,
+):
+    """Buffer ``index``'s stride, region by region, in the stack's words, with the byte
+    offsets (from the buffer's start) at every edge, brackets for the headroom and the
+    usable size, and two arrows: the stack's own formula (``address``) and its classic bug.
+    A landing outside the stride points off the edge with its distance. Returns ``ax``;
+    ``ax.vethlab`` holds the regions, the two landings and the provenance notes."""
+    _clear(ax)
+    ax.spines["bottom"].set_visible(False)
+    module = _module(layout)
+    start = layout.buffer_offset(index)
+    regions = [(r.start, r.end, r.kind, r.name) for r in layout.regions()]
+    first = layout.first_data_offset
+    edges = [r[0] for r in regions] + [regions[-1][1]]
+    frame_end = None
+    if frame_length is not None:
+        frame_end = first + min(frame_length, layout.usable_size)
+        edges.append(frame_end)
+    x = _piecewise(edges, min(0.08, 0.5 / max(len(set(edges)) - 1, 1)))
+    bar = (0.42, 0.62)
+    for lo, hi, kind, _name in regions:
+        ax.add_patch(
+            Rectangle(
+                (x(lo), bar[0]),
+                x(hi) - x(lo),
+                bar[1] - bar[0],
+                facecolor=color(REGION_ROLES[kind]),
+                edgecolor=color("buffer_edge"),
+                hatch=_HATCH.get(kind),
+                lw=0.6,
+            )
+        )
+    if frame_end is not None:
+        ax.add_patch(
+            Rectangle(
+                (x(first), bar[0]),
+                x(frame_end) - x(first),
+                bar[1] - bar[0],
+                facecolor=color("frame"),
+                edgecolor=color("buffer_edge"),
+                lw=0.6,
+            )
+        )
+    for lo, hi, _kind, name in regions:
+        fits = x(hi) - x(lo) >= 0.0095 * len(name)
+        ax.text(
+            (x(lo) + x(hi)) / 2,
+            (bar[0] + bar[1]) / 2 if fits else bar[1] + 0.015,
+            name,
+            ha="center",
+            va="center" if fits else "bottom",
+            fontsize=FONT_SIZE - 1 if fits else FONT_SIZE - 2,
+            color=color("text"),
+        )
+    for edge in sorted(set(edges)):
+        ax.text(
+            x(edge),
+            bar[0] - 0.02,
+            _bytes(edge),
+            ha="center",
+            va="top",
+            fontsize=FONT_SIZE - 1,
+            color=color("text"),
+            family=MONO_FONT,
+        )
+    ax.plot([x(0)] * 2, [bar[0] - 0.01, bar[1] + 0.01], color=color("buffer_edge"), lw=2)
+    _bracket(ax, x(0), x(first), 0.33, f"first_data_offset {first}")
+    _bracket(ax, x(first), x(first + layout.usable_size), 0.25, f"usable {layout.usable_size}")
+
+    right = module.address(layout, index) - start
+    bug = module.classic_bug(layout, index)
+    landings = {
+        "formula": {"offset": right, "error": 0},
+        "classic_bug": {"offset": bug.read_offset - start, "error": bug.offset_error},
+    }
+    lo_edge, hi_edge = edges[0], max(edges)
+    texts = {
+        "formula": f"{module.FORMULA}: buffer + {right}",
+        "classic_bug": f"the classic bug: {bug.bug.name} ({_signed(bug.offset_error)} bytes)",
+    }
+    for land in landings.values():
+        offset = land["offset"]
+        land["inside"] = lo_edge <= offset <= hi_edge
+        land["x"] = x(offset) if land["inside"] else (-0.01 if offset < lo_edge else 1.01)
+    # A label runs away from its arrow (right of it, or left of it in the right half); the
+    # upper row goes to the arrow the other label runs away from, so no arrow crosses text.
+    leftward = all(land["x"] > 0.6 for land in landings.values())
+    order = sorted(landings, key=lambda k: landings[k]["x"], reverse=leftward)
+    rows = dict(zip(order, (0.86, 0.74), strict=True))
+    for key, land in landings.items():
+        role = "right_read" if land["error"] == 0 else "wrong_read"
+        where = land.pop("x")
+        ax.annotate(
+            "",
+            (where, bar[1] + 0.005),
+            xytext=(where, rows[key] - 0.03),
+            arrowprops={"arrowstyle": "-|>", "color": color(role), "lw": 1.2},
+        )
+        label = texts[key] if land["inside"] else f"{texts[key]}: outside this stride"
+        left = where > 0.6
+        ax.text(
+            where - 0.008 if left else where + 0.008,
+            rows[key],
+            label,
+            fontsize=FONT_SIZE,
+            color=color(role),
+            va="bottom",
+            ha="right" if left else "left",
+        )
+    ax.set_xlim(-0.03, 1.03)
+    ax.set_ylim(0.0, 0.95)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(
+        f"{module.TITLE}: buffer {index} (not to scale; offsets from the buffer's start)",
+        fontsize=FONT_SIZE + 1,
+        loc="left",
+    )
+    notes = provenance_lines(layout, ("headroom", "first_data_offset", "usable_size"))
+    notes.append((bug.bug.label, "classic bug", bug.bug.report or "no public report"))
+    if sources:
+        _write_notes(ax, notes, y=0.16)
+    ax.vethlab = {
+        "stack": layout.stack,
+        "index": index,
+        "regions": regions,
+        "frame_end": frame_end,
+        "landings": landings,
+        "provenance": notes,
+    }
+    return ax
+
+
+def _bracket(ax, x0: float, x1: float, y: float, text: str) -> None:
+    if x1 <= x0:
+        return
+    ax.annotate(
+        "",
+        (x0, y),
+        xytext=(x1, y),
+        arrowprops={"arrowstyle": "<->", "color": color("text"), "lw": 0.7},
+    )
+    ax.text(
+        (x0 + x1) / 2,
+        y + 0.01,
+        text,
+        ha="center",
+        va="bottom",
+        fontsize=FONT_SIZE - 1,
+        color=color("text"),
+    )
+
+
+def _signed(value: int) -> str:
+    return f"{'+' if value > 0 else '−' if value < 0 else '±'}{_bytes(abs(value))}"
+
+
+# -- the classic bug against the formula, buffer by buffer -----------------------------------
+def draw_stack_offset_errors(ax, layout: StackLayout, *, count: int = 8, sources: bool = True):
+    """For buffers 0..count-1: where the classic bug reads minus where the stack's formula
+    finds the data (the offset error), beside the formula's own 0. Returns ``ax``;
+    ``ax.vethlab`` holds the indices, both series of errors and the bug's provenance."""
+    _clear(ax)
+    ax.spines["left"].set_visible(True)
+    module = _module(layout)
+    n = min(count, layout.buffer_count)
+    results = [module.classic_bug(layout, i) for i in range(n)]
+    index = np.arange(n)
+    errors = [r.offset_error for r in results]
+    # An offset taken for a pointer misses by a whole kernel address: such reads are drawn
+    # as marks at the bottom edge with the distance written, not on a scale of 2**64 bytes.
+    huge = any(abs(e) >= 1 << 40 for e in errors)
+    ax.axhline(0, color=color("buffer_edge"), lw=0.6, zorder=1)
+    ax.scatter(
+        index,
+        [0] * n,
+        s=30,
+        marker="o",
+        facecolors="none",
+        edgecolors=color("right_read"),
+        label=f"{module.FORMULA} (right)",
+        zorder=3,
+    )
+    shown = [-1.0 if huge else float(e) for e in errors]
+    ax.scatter(
+        index,
+        shown,
+        s=22,
+        marker="v" if huge else "s",
+        color=color("wrong_read"),
+        label=f"classic bug: {module.CLASSIC_BUG.name}",
+        zorder=4,
+    )
+    if huge:
+        ax.set_ylim(-1.3, 0.4)
+        ax.set_yticks([0])
+        ax.text(
+            0.0,
+            -0.75,
+            f"▼ off the chart: buffer 0 read {_signed(errors[0])} bytes from its data",
+            fontsize=FONT_SIZE - 1,
+            color=color("wrong_read"),
+        )
+    else:
+        ax.yaxis.set_major_locator(MaxNLocator(6, integer=True))
+        low, high = min(*shown, 0.0), max(*shown, 0.0)
+        span = (high - low) or 1.0
+        ax.set_ylim(low - span * 0.15, high + span * 0.15)
+    ax.yaxis.set_major_formatter(FuncFormatter(_bytes))
+    ax.set_xticks(index)
+    ax.tick_params(labelsize=FONT_SIZE, length=2, pad=1)
+    ax.set_xlabel("buffer index i", fontsize=FONT_SIZE)
+    ax.set_ylabel("read − data (bytes)", fontsize=FONT_SIZE)
+    ax.legend(
+        fontsize=FONT_SIZE - 1,
+        frameon=False,
+        loc="upper left",
+        bbox_to_anchor=(0.0, 0.0),
+        bbox_transform=offset_copy(ax.transAxes, fig=ax.figure, y=-24, units="points"),
+        borderaxespad=0.0,
+        handletextpad=0.3,
+    )
+    last = errors[-1] if errors else 0
+    ax.set_title(
+        f"{layout.stack}: buffer {n - 1} read {_signed(last)} bytes from its data",
+        fontsize=FONT_SIZE + 1,
+        loc="left",
+    )
+    bug = module.CLASSIC_BUG
+    notes = [(bug.label, "classic bug", bug.report or "no public report")]
+    if sources:
+        _write_notes(ax, notes, below_points=56)
+    ax.vethlab = {
+        "stack": layout.stack,
+        "index": [int(i) for i in index],
+        "errors": errors,
+        "correct_offsets": [r.correct_offset for r in results],
+        "read_offsets": [r.read_offset for r in results],
+        "off_the_chart": huge,
+        "provenance": notes,
+    }
+    return ax
