@@ -12,12 +12,13 @@ code wrong: trap 1 is only as sure as the report that a 1600-byte request became
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from types import MappingProxyType
 
 from vethlab.model.provenance import LABELS
 
-__all__ = ["Trap", "Showing", "TRAPS", "trap", "trap_title"]
+__all__ = ["Trap", "Showing", "TRAPS", "markdown_table", "trap", "trap_title"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,11 @@ class Trap:
     def title(self) -> str:
         """How the notebooks name it: "trap 3 (headroom used as the data offset)"."""
         return f"trap {self.number} ({self.name})"
+
+    @property
+    def summary(self) -> str:
+        """The first sentence of what goes wrong: the one line the README's list gives."""
+        return re.split(r"(?<=\.)\s+(?=[A-Z])", self.what_goes_wrong, maxsplit=1)[0]
 
 
 _TRAPS = (
@@ -155,9 +161,9 @@ _TRAPS = (
     Trap(
         9,
         "segment's unused bytes counted as buffers",
-        "A segment holds a whole number of buffers and the rest of it is unused (a 64 KiB "
-        "segment of 1664-byte buffers holds 39 of them and 640 unused bytes). Code that walks a "
-        "pool of several segments as one array of equal buffers drifts at every segment's end.",
+        "Code that walks a pool of several segments as one array of equal buffers drifts at "
+        "every segment's end. A segment holds a whole number of buffers and the rest of it is "
+        "unused: a 64 KiB segment of 1664-byte buffers holds 39 of them and 640 unused bytes.",
         "poolMapping + index * bufferSize /* across segment ends */",
         (Showing("03_pool_layout", "Segments and pages"),),
         "source",
@@ -209,6 +215,26 @@ def trap(number: int) -> Trap:
         raise KeyError(
             f"no trap numbered {number!r}; allowed: {min(TRAPS)}..{max(TRAPS)}"
         ) from None
+
+
+def markdown_table(prefix: str = "", *, full: bool = False) -> str:
+    """The traps as a Markdown table: number, name, what goes wrong, where a notebook shows it.
+
+    ``prefix`` is where the notebooks are, relative to the page the table is in ("" for a
+    notebook, "notebooks/" for the README). ``full`` gives the whole text of what goes wrong
+    and the provenance; without it, the first sentence only.
+    """
+    head = "| trap | name | what goes wrong | shown in |"
+    rule = "|---|---|---|---|"
+    if full:
+        head, rule = head + " provenance |", rule + "---|"
+    rows = [head, rule]
+    for t in TRAPS.values():
+        what = t.what_goes_wrong if full else t.summary
+        shown = "<br>".join(showing.link(prefix) for showing in t.shown_in)
+        row = f"| {t.number} | {t.name} | {what} | {shown} |"
+        rows.append(row + f" {t.provenance} |" if full else row)
+    return "\n".join(rows)
 
 
 def trap_title(number: int) -> str:
