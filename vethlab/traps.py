@@ -78,6 +78,7 @@ _TRAPS = (
             Showing("01_the_question", "The first attempt"),
             Showing("01_the_question", "The error grows with the slot"),
             Showing("03_pool_layout", "The size rule"),
+            Showing("08_the_answer", "Every trap at once"),
         ),
         "reported",
     ),
@@ -136,7 +137,10 @@ _TRAPS = (
         "Copying getDataLength() bytes into the struct's 1600-byte packet_data: a longer frame "
         "runs over packet_size and whatever follows the struct.",
         "memcpy(out->packet_data, frame, packet->getDataLength())",
-        (Showing("02_user_client", "The struct, and what a long frame does to it"),),
+        (
+            Showing("02_user_client", "The struct, and what a long frame does to it"),
+            Showing("08_the_answer", "Every trap at once"),
+        ),
         "reported",
     ),
     Trap(
@@ -145,7 +149,10 @@ _TRAPS = (
         "Returning all 1604 bytes of a struct that was not zeroed: the bytes after this frame are "
         "an earlier, longer frame's, and they leak to the app.",
         "return sizeof(GetPacket_Output); /* after copying only getDataLength() bytes */",
-        (Showing("02_user_client", "The leak: sending the whole struct"),),
+        (
+            Showing("02_user_client", "The leak: sending the whole struct"),
+            Showing("08_the_answer", "Every trap at once"),
+        ),
         "modelled",
     ),
     Trap(
@@ -198,7 +205,10 @@ _TRAPS = (
         "completion; a dext that returns early (an error, a refused copy) without completing it "
         "loses the packet, and the pool runs dry.",
         "if (length > sizeof(out->packet_data)) return kIOReturnNoSpace; /* packet kept */",
-        (Showing("02_user_client", "A safe GetPacket"),),
+        (
+            Showing("02_user_client", "A safe GetPacket"),
+            Showing("08_the_answer", "Every trap at once"),
+        ),
         "modelled",
     ),
 )

@@ -243,10 +243,11 @@ print("exit status", status)
 
 # %% [markdown]
 # Packet 0 is read 8 bytes early, in the headroom; packet i lands i × 448 + 8 bytes before its
-# frame: 448 is 2048 − 1600, one stride's error per packet, and 8 the headroom forgotten on
-# top. From packet 1 on the reads fall between frames: into the middle of another packet's
-# frame, into the stale bytes of an earlier frame, or into zeros. That is the junk. The picture
-# marks each read under its row: green at its frame, orange-red anywhere else.
+# frame: 448 is 2048 − 1600, one stride's error per packet (trap 1, wrong stride), and 8 the
+# headroom forgotten on top (trap 2, forgotten headroom / data offset). From packet 1 on the
+# reads fall between frames: into the middle of another packet's frame, into the stale bytes of
+# an earlier frame, or into zeros. That is the junk. The picture marks each read under its row:
+# green at its frame, orange-red anywhere else.
 
 # %%
 with open("first_attempt.reads") as reads_file:
@@ -261,8 +262,8 @@ plt.show()
 print("reads drawn:", ax.vethlab["reads"], "| rows with a wrong read:", ax.vethlab["error_rows"])
 
 # %% [markdown]
-# Previous: [06 · the interface, end to end](06_interface_end_to_end.ipynb). Back to the start:
-# [01 · the question](01_the_question.ipynb).
+# Previous: [06 · the interface, end to end](06_interface_end_to_end.ipynb). Next:
+# [08 · the answer](08_the_answer.ipynb) puts the whole answer in one place.
 #
 # ## Things to try
 #
