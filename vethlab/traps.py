@@ -172,7 +172,10 @@ _TRAPS = (
         "every segment's end. A segment holds a whole number of buffers and the rest of it is "
         "unused: a 64 KiB segment of 1664-byte buffers holds 39 of them and 640 unused bytes.",
         "poolMapping + index * bufferSize /* across segment ends */",
-        (Showing("03_pool_layout", "Segments and pages"),),
+        (
+            Showing("03_pool_layout", "The segment follows the pool"),
+            Showing("03_pool_layout", "Segments and pages"),
+        ),
         "source",
     ),
     Trap(
