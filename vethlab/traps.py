@@ -198,7 +198,7 @@ _TRAPS = (
         "batch per ring and does not look again leaves packets in the queue that no ring will "
         "announce.",
         "txSubmissionQueue->DequeuePackets(packets, kBatch, &count); /* and not again */",
-        (Showing("06_interface_end_to_end", "Trap: the edge-triggered doorbell"),),
+        (Showing("06_interface_end_to_end", "Trap 11: the edge-triggered doorbell"),),
         "modelled",
     ),
     Trap(

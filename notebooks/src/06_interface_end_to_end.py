@@ -9,8 +9,8 @@
 #
 # You will see the interface come up (and a queue refuse to work before that), one ping travel
 # step by step with a picture of where every packet is after each step, the frames dissected,
-# the queues fill, overflow and drain during a burst, the trap of an edge-triggered doorbell, a
-# native-flow frame that the question's fix reads 2 bytes early, a pcap of 100 pings that
+# the queues fill, overflow and drain during a burst, trap 11 (edge-triggered doorbell drained
+# once), a native-flow frame that the question's fix reads 2 bytes early, a pcap of 100 pings that
 # Wireshark reads, and, where the machine allows it, a real Linux kernel pinging the app
 # through a TAP device. A dashboard replays a burst one dispatch step at a time.
 #
@@ -271,7 +271,7 @@ for step in range(12, ax.vethlab["steps"]):
     print(f"{step:>4} " + " ".join(f"{counts[step]:>14}" for counts in series.values()))
 
 # %% [markdown]
-# ### Trap: the edge-triggered doorbell
+# ### Trap 11: the edge-triggered doorbell
 #
 # Trap 11 (edge-triggered doorbell drained once). The TX doorbell is edge-triggered (observed): a
 # packet that arrives while others wait rings nothing. In vethlab the edge is TX submission going
