@@ -201,13 +201,12 @@ plt.show()
 # ## The fix
 #
 # The developer created the pool with `bufferSize` 2048, so that the stride the packets report
-# and the real one agree (the cure for trap 1), mapped its memory into the dext with `Map`
-# aligned to the page size, and added the headroom (the cure for trap 2, as long as the headroom
-# is the data offset) (**reported**: this is what worked for them). In every notebook, "the
+# and the real one agree (the cure for trap 1). They mapped its memory into the dext with `Map`
+# aligned to the page size, and added the headroom (the cure for trap 2, while the headroom is
+# the data offset). This is what worked for them (**reported**). In every notebook, "the
 # question's fix" means these two together: `bufferSize` 2048, and the mapping's address + the
-# segment offset + the headroom. Written out in a dext,
-# from the pool's creation to the read (the capitalised getters return their value through a
-# pointer):
+# segment offset + the headroom. Written out in a dext, from the pool's creation to the read
+# (the capitalised getters return their value through a pointer):
 #
 # ```cpp
 # // The question's fix, whole. The pool's memory is mapped into the dext once; each frame is

@@ -17,12 +17,14 @@
 
 # %%
 # %matplotlib inline
+import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import Markdown, display
 
 import vethlab
 from vethlab.handoff.structs import GET_PACKET_DATA_SIZE, GetPacket_Output
 from vethlab.ioreturn import IOReturnName
+from vethlab.pictures import draw_memory_map
 from vethlab.question.runs import frame_of_length
 from vethlab.question.scenario import QuestionDext, read_packet
 from vethlab.traps import markdown_table, trap_title
@@ -257,6 +259,21 @@ print(
 )
 
 # %% [markdown]
+# The pool as the dext finds it, one row per buffer: frames in blue (their link headers dark),
+# stale bytes of the earlier round in orange, and the thick line where segment 1 starts. Under
+# each row, where the answer reads the packet's frame (`getDataVirtualAddress() +
+# getDataOffset()`); the status column on the right would mark a packet read at the wrong
+# place. There is none, in either segment, for either flow.
+
+# %%
+answer_reads = [read_packet(dext, "current_api", packet) for packet in sent]
+fig, ax = plt.subplots(figsize=(10, 9))
+fig.subplots_adjust(left=0.2, right=0.72, bottom=0.14)
+draw_memory_map(ax, pool, mapping=dext.pool_map, host=host, readings=answer_reads)
+plt.show()
+print("packets read at the wrong place:", ax.vethlab["errors"])
+
+# %% [markdown]
 # `GetPacket`, step for step as part 3 (a numpy array with C's layout stands for the struct).
 # This pool stands alone, without an interface, so completing a packet is giving it back with
 # `DeallocatePacket`; notebook 06 runs the TX completion queue.
@@ -335,15 +352,12 @@ for key, the_dext, packets in (
     errors = [read_packet(the_dext, key, packet).offset_error for packet in packets]
     wrong = sum(error != 0 for error in errors)
     print(f"{key:<14} wrong for {wrong} of 64 packets; errors from {min(errors)} to {max(errors)}")
-fix_errors = [read_packet(fix_dext, "question_fix", p).offset_error for p in fix_sent]
+fix_errors = [read_packet(fix_dext, "question_fix", packet).offset_error for packet in fix_sent]
 native_wrong = [i for i, e in enumerate(fix_errors) if e % 65536 == 65536 - 2]
 second_segment = [i for i, e in enumerate(fix_errors) if e <= -65536]
 print(f"{trap_title(3)}: the {len(native_wrong)} native-flow packets")
 print(f"{trap_title(4)}: the {len(second_segment)} packets of segment 1")
-print(
-    "today's API on the quirky 1600 pool:",
-    sorted({read_packet(dext, "current_api", p).offset_error for p in sent}),
-)
+print("today's API on the quirky 1600 pool:", sorted({r.offset_error for r in answer_reads}))
 
 # %% [markdown]
 # ## The traps, and where each is shown
