@@ -227,11 +227,12 @@ for name in (
 # ## Every trap at once
 #
 # A simulated Apple-silicon Mac with 64 KiB segments and the reported quirk on. The dext
-# creates its pool with `CreateWithOptions` and `PoolFlagMapToDext`, but asks for **1600**
-# bytes, not 2048: with the quirk on, the packets then report offsets with the wrong stride,
-# and the answer must not care. 64 buffers of 2048 bytes need two segments. The network stack
-# first fills every buffer with frames that are recycled (their bytes stay), then sends 64 new
-# ones: every third from a native flow (data offset 10, headroom 8), and packet 40 a 1700-byte
+# (`QuestionDext` with `api="current"`; it also maps the pool the question's ways, for the
+# contrast below) creates its pool with `CreateWithOptions` and `PoolFlagMapToDext`, but asks for
+# **1600** bytes, not 2048: with the quirk on, the packets then report offsets with the wrong
+# stride, and the answer must not care. 64 buffers of 2048 bytes need two segments. The network
+# stack first fills every buffer with frames that are recycled (their bytes stay), then sends 64
+# new ones: every third from a native flow (data offset 10, headroom 8), and packet 40 a 1700-byte
 # frame.
 
 # %%
