@@ -106,3 +106,16 @@ def test_the_readme_lists_every_notebook():
     readme = (NOTEBOOK_SOURCES.parent.parent / "README.md").read_text(encoding="utf-8")
     for source in sorted(NOTEBOOK_SOURCES.glob("*.py")):
         assert f"(notebooks/{source.stem}.ipynb)" in readme, source.stem
+
+
+def test_notebooks_name_each_trap_by_its_name():
+    """Wherever a notebook writes "trap N (…)", the words in brackets are trap N's name."""
+    wrong = []
+    for source in sorted(NOTEBOOK_SOURCES.glob("*.py")):
+        text = re.sub(r"\s*\n#\s*", " ", source.read_text(encoding="utf-8"))
+        for number, name in re.findall(r"\b[Tt]rap (\d+) \(([^()]*)\)", text):
+            if int(number) in TRAPS and name != TRAPS[int(number)].name:
+                wrong.append(
+                    f"{source.stem}: trap {number} ({name}); its name is {trap(int(number)).name!r}"
+                )
+    assert not wrong, "\n".join(wrong)
