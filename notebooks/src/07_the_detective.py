@@ -291,5 +291,8 @@ print("reads drawn:", ax.vethlab["reads"], "| rows with a wrong read:", ax.vethl
 #   was found; `vethlab inspect` exits with status 1.</details>
 # * Lay only three kernel frames into a dump (`dump_of_frames(frames[:3], 2048)`): how sure is
 #   the answer, and why?
-#   <details><summary>Answer</summary>Look at `confidence` and `reasons`: with so few frames the
-#   stride rests on two gaps, and the report says so.</details>
+#   <details><summary>Answer</summary>The stride still comes out as 2048, but `confidence` drops
+#   to 0.61, from 1.0 for the whole kernel dump. The reasons say why: 3 frames found, and "3 of 3
+#   frames agree on a 2048-byte stride", so the stride rests on two gaps. They also say that
+#   every frame sits at data offset 8, so the headroom and a native flow's offset cannot be told
+#   apart.</details>
