@@ -252,6 +252,23 @@ def test_notebooks_end_with_things_to_try_and_link_their_neighbours():
     check_all(check)
 
 
+def test_every_thing_to_try_has_a_folded_answer():
+    """Each item under "Things to try" is followed by its answer in a collapsed <details>."""
+
+    def check(path, nb):
+        last = nb.cells[-1] if nb.cells else None
+        heading = last and re.search(r"^#+ *Things to try.*$", last.source, re.M)
+        if not heading:
+            return []  # reported by the test above
+        problems = []
+        for item in re.split(r"^\* ", last.source[heading.end() :], flags=re.M)[1:]:
+            if "<details><summary>Answer</summary>" not in item or "</details>" not in item:
+                problems.append(f"no folded answer for: {item.splitlines()[0][:60]!r}")
+        return problems
+
+    check_all(check)
+
+
 def test_widget_output_only_in_cells_tagged_to_ignore_it():
     """A cell that displays a widget is tagged nbval-ignore-output (nbval cannot compare it)."""
 

@@ -79,3 +79,43 @@ def test_a_link_points_at_the_section_anchor():
         "[03_pool_layout § A segment offset is not a pool offset]"
         "(03_pool_layout.ipynb#A-segment-offset-is-not-a-pool-offset)"
     )
+
+
+def test_the_readme_lists_the_traps_as_the_table_prints_them():
+    """README.md's list of traps is markdown_table("notebooks/"), between its two markers."""
+    from vethlab.traps import markdown_table
+
+    readme = (NOTEBOOK_SOURCES.parent.parent / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"<!-- traps: begin -->\n(.*?)\n<!-- traps: end -->", readme, re.DOTALL)
+    assert found, "README.md has no <!-- traps: begin --> ... <!-- traps: end --> list"
+    assert found[1] == markdown_table("notebooks/"), (
+        "README.md's traps differ from vethlab.traps: paste the output of\n"
+        "python -c 'from vethlab.traps import markdown_table; "
+        'print(markdown_table("notebooks/"))\''
+    )
+
+
+def test_a_summary_is_the_first_sentence():
+    """The README's one line of a trap is the first sentence of what goes wrong."""
+    assert TRAPS[2].summary.endswith("that many bytes early.")
+    assert all(TRAPS[n].what_goes_wrong.startswith(TRAPS[n].summary) for n in TRAPS)
+
+
+def test_the_readme_lists_every_notebook():
+    """Every notebook is linked from the README's list of notebooks."""
+    readme = (NOTEBOOK_SOURCES.parent.parent / "README.md").read_text(encoding="utf-8")
+    for source in sorted(NOTEBOOK_SOURCES.glob("*.py")):
+        assert f"(notebooks/{source.stem}.ipynb)" in readme, source.stem
+
+
+def test_notebooks_name_each_trap_by_its_name():
+    """Wherever a notebook writes "trap N (…)", the words in brackets are trap N's name."""
+    wrong = []
+    for source in sorted(NOTEBOOK_SOURCES.glob("*.py")):
+        text = re.sub(r"\s*\n#\s*", " ", source.read_text(encoding="utf-8"))
+        for number, name in re.findall(r"\b[Tt]rap (\d+) \(([^()]*)\)", text):
+            if int(number) in TRAPS and name != TRAPS[int(number)].name:
+                wrong.append(
+                    f"{source.stem}: trap {number} ({name}); its name is {trap(int(number)).name!r}"
+                )
+    assert not wrong, "\n".join(wrong)

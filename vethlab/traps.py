@@ -12,12 +12,13 @@ code wrong: trap 1 is only as sure as the report that a 1600-byte request became
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from types import MappingProxyType
 
 from vethlab.model.provenance import LABELS
 
-__all__ = ["Trap", "Showing", "TRAPS", "trap", "trap_title"]
+__all__ = ["Trap", "Showing", "TRAPS", "markdown_table", "trap", "trap_title"]
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,11 @@ class Trap:
         """How the notebooks name it: "trap 3 (headroom used as the data offset)"."""
         return f"trap {self.number} ({self.name})"
 
+    @property
+    def summary(self) -> str:
+        """The first sentence of what goes wrong: the one line the README's list gives."""
+        return re.split(r"(?<=\.)\s+(?=[A-Z])", self.what_goes_wrong, maxsplit=1)[0]
+
 
 _TRAPS = (
     Trap(
@@ -72,6 +78,7 @@ _TRAPS = (
             Showing("01_the_question", "The first attempt"),
             Showing("01_the_question", "The error grows with the slot"),
             Showing("03_pool_layout", "The size rule"),
+            Showing("08_the_answer", "Every trap at once"),
         ),
         "reported",
     ),
@@ -130,7 +137,10 @@ _TRAPS = (
         "Copying getDataLength() bytes into the struct's 1600-byte packet_data: a longer frame "
         "runs over packet_size and whatever follows the struct.",
         "memcpy(out->packet_data, frame, packet->getDataLength())",
-        (Showing("02_user_client", "The struct, and what a long frame does to it"),),
+        (
+            Showing("02_user_client", "The struct, and what a long frame does to it"),
+            Showing("08_the_answer", "Every trap at once"),
+        ),
         "reported",
     ),
     Trap(
@@ -139,7 +149,10 @@ _TRAPS = (
         "Returning all 1604 bytes of a struct that was not zeroed: the bytes after this frame are "
         "an earlier, longer frame's, and they leak to the app.",
         "return sizeof(GetPacket_Output); /* after copying only getDataLength() bytes */",
-        (Showing("02_user_client", "The leak: sending the whole struct"),),
+        (
+            Showing("02_user_client", "The leak: sending the whole struct"),
+            Showing("08_the_answer", "Every trap at once"),
+        ),
         "modelled",
     ),
     Trap(
@@ -155,11 +168,14 @@ _TRAPS = (
     Trap(
         9,
         "segment's unused bytes counted as buffers",
-        "A segment holds a whole number of buffers and the rest of it is unused (a 64 KiB "
-        "segment of 1664-byte buffers holds 39 of them and 640 unused bytes). Code that walks a "
-        "pool of several segments as one array of equal buffers drifts at every segment's end.",
+        "Code that walks a pool of several segments as one array of equal buffers drifts at "
+        "every segment's end. A segment holds a whole number of buffers and the rest of it is "
+        "unused: a 64 KiB segment of 1664-byte buffers holds 39 of them and 640 unused bytes.",
         "poolMapping + index * bufferSize /* across segment ends */",
-        (Showing("03_pool_layout", "Segments and pages"),),
+        (
+            Showing("03_pool_layout", "The segment follows the pool"),
+            Showing("03_pool_layout", "Segments and pages"),
+        ),
         "source",
     ),
     Trap(
@@ -182,7 +198,7 @@ _TRAPS = (
         "batch per ring and does not look again leaves packets in the queue that no ring will "
         "announce.",
         "txSubmissionQueue->DequeuePackets(packets, kBatch, &count); /* and not again */",
-        (Showing("06_interface_end_to_end", "Trap: the edge-triggered doorbell"),),
+        (Showing("06_interface_end_to_end", "Trap 11: the edge-triggered doorbell"),),
         "modelled",
     ),
     Trap(
@@ -192,7 +208,10 @@ _TRAPS = (
         "completion; a dext that returns early (an error, a refused copy) without completing it "
         "loses the packet, and the pool runs dry.",
         "if (length > sizeof(out->packet_data)) return kIOReturnNoSpace; /* packet kept */",
-        (Showing("02_user_client", "A safe GetPacket"),),
+        (
+            Showing("02_user_client", "A safe GetPacket"),
+            Showing("08_the_answer", "Every trap at once"),
+        ),
         "modelled",
     ),
 )
@@ -209,6 +228,26 @@ def trap(number: int) -> Trap:
         raise KeyError(
             f"no trap numbered {number!r}; allowed: {min(TRAPS)}..{max(TRAPS)}"
         ) from None
+
+
+def markdown_table(prefix: str = "", *, full: bool = False) -> str:
+    """The traps as a Markdown table: number, name, what goes wrong, where a notebook shows it.
+
+    ``prefix`` is where the notebooks are, relative to the page the table is in ("" for a
+    notebook, "notebooks/" for the README). ``full`` gives the whole text of what goes wrong
+    and the provenance; without it, the first sentence only.
+    """
+    head = "| trap | name | what goes wrong | shown in |"
+    rule = "|---|---|---|---|"
+    if full:
+        head, rule = head + " provenance |", rule + "---|"
+    rows = [head, rule]
+    for t in TRAPS.values():
+        what = t.what_goes_wrong if full else t.summary
+        shown = "<br>".join(showing.link(prefix) for showing in t.shown_in)
+        row = f"| {t.number} | {t.name} | {what} | {shown} |"
+        rows.append(row + f" {t.provenance} |" if full else row)
+    return "\n".join(rows)
 
 
 def trap_title(number: int) -> str:

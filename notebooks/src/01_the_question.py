@@ -10,9 +10,12 @@
 #
 # This notebook runs that story in vethlab, byte for byte. You will see the pool's memory with
 # every buffer, where the first attempt reads against where each frame really is, how the
-# error grows by 448 bytes per packet, the junk bytes it copied, the fix, today's API, and the
-# one case (a frame 2 bytes into its buffer) where the fix is wrong again. Sliders at the end
-# let you change the requested size, the Mac and its segment size.
+# error grows by 448 bytes per packet, the junk bytes it copied, the fix, today's API, and a
+# case where the fix is wrong again: a frame that starts 2 bytes later, trap 3 (headroom used
+# as the data offset). It is not the only one: notebooks 03 and 04 show a second, a buffer in
+# the pool's second segment, trap 4 (segment offset taken for a pool offset). The traps have
+# one number and one name everywhere; notebook 08 lists them all. Sliders at the end let you
+# change the requested size, the Mac and its segment size.
 
 # %%
 # %matplotlib inline
@@ -29,6 +32,7 @@ from vethlab.pictures import (
     reading_dumps,
 )
 from vethlab.question.scenario import METHODS, run_question
+from vethlab.traps import trap_title
 from vethlab.widgets import question_sliders
 
 # %% [markdown]
@@ -106,7 +110,8 @@ print(METHODS["first_attempt"].cpp)
 # The question reports that the packets behaved as if the buffers were 1600 bytes long: packet
 # i said its buffer began i × 1600 bytes into the segment, while the bytes were at i × 2048.
 # Nothing else confirms it, so vethlab labels it **reported** and makes it a switch (on here).
-# Add the 8 bytes of headroom nobody added, and packet i is read i × 448 + 8 bytes too early:
+# That is trap 1 (wrong stride). Add the 8 bytes of headroom nobody added, trap 2 (forgotten
+# headroom / data offset), and packet i is read i × 448 + 8 bytes too early:
 
 # %%
 print(f"{'packet':>6}  {'read at':>8}  {'frame at':>8}  {'error':>6}  bytes")
@@ -152,15 +157,21 @@ print("packets read at the wrong place:", ax.vethlab["errors"])
 # ## The error grows with the slot
 #
 # For every packet, where the first attempt read minus where the frame is. The points lie on
-# one line, fitted from the readings themselves: 448 bytes more per slot (2048 − 1600), starting
-# at the 8 bytes of headroom.
+# one line, fitted from the readings themselves: 448 bytes more per slot (2048 − 1600, trap 1),
+# starting at the 8 bytes of headroom (trap 2).
+#
+# Without the reported quirk, the segment offsets follow the real stride, and the stride does
+# not matter at all: the first attempt then misses every frame by its data offset alone, 8
+# bytes here. Only the quirk makes the requested size count.
 
 # %%
 fig, ax = plt.subplots(figsize=(9, 3.6))
 draw_offset_errors(ax, first, rules=[("reported", "segment offsets use the requested stride")])
 plt.show()
 slope, intercept = ax.vethlab["series"][first.spec.title]["line"]
-print(f"error of packet i = {slope} × i {'-' if intercept < 0 else '+'} {abs(intercept)}")
+print(
+    f"{trap_title(1)}: error of packet i = {slope} × i {'-' if intercept < 0 else '+'} {abs(intercept)}"
+)
 assert [r.offset_error for r in first.readings] == [slope * i + intercept for i in range(32)]
 
 # %% [markdown]
@@ -190,10 +201,12 @@ plt.show()
 # ## The fix
 #
 # The developer created the pool with `bufferSize` 2048, so that the stride the packets report
-# and the real one agree, mapped its memory into the dext with `Map` aligned to the page size,
-# and added the headroom (**reported**: this is what worked for them). Written out in a dext,
-# from the pool's creation to the read (the capitalised getters return their value through a
-# pointer):
+# and the real one agree (the cure for trap 1). They mapped its memory into the dext with `Map`
+# aligned to the page size, and added the headroom (the cure for trap 2, while the headroom is
+# the data offset). This is what worked for them (**reported**). In every notebook, "the
+# question's fix" means these two together: `bufferSize` 2048, and the mapping's address + the
+# segment offset + the headroom. Written out in a dext, from the pool's creation to the read
+# (the capitalised getters return their value through a pointer):
 #
 # ```cpp
 # // The question's fix, whole. The pool's memory is mapped into the dext once; each frame is
@@ -280,10 +293,12 @@ print("every frame read byte for byte:", current.all_match)
 # buffer's first byte (documented). The two are equal for frames from BSD sockets, so the fix
 # looks right. Frames from native flows (Network.framework) start 2 bytes further on
 # (observed on real drivers): with a headroom of 0 their data offset is 2, and the fix reads
-# every one of them 2 bytes early. Today's API is still right.
+# every one of them 2 bytes early. Today's API is still right. This is trap 3; the other case,
+# trap 4, needs a pool of several segments (notebooks 03 and 04).
 
 # %%
 native = run_question(segment_size=65536, headroom=0, data_offset=2)
+print(trap_title(3))
 for key in ("question_fix", "current_api"):
     m = native.methods[key]
     print(
@@ -331,16 +346,35 @@ sliders
 #
 # ## Things to try
 #
+# Each answer is folded away: open it when you have tried.
+#
 # * In the dashboard, ask for 1200 bytes on a 64 KiB segment, then on an 80 KiB one: which real
 #   size does each get? Now ask for exactly that size: do the slots line up?
+#   <details><summary>Answer</summary>2048 on the 64 KiB segment, 1280 on the 80 KiB one, and
+#   the slots are not aligned for either request of 1200. Ask for 2048 (64 KiB) or 1280 (80 KiB)
+#   and they line up: the requested size is then the real one.</details>
 # * Switch to Intel, whose cache line is 64 bytes instead of 128: why does 1600 still become
 #   2048? On an 80 KiB segment, try a small request such as 300 on both Macs: here the cache line
 #   decides.
+#   <details><summary>Answer</summary>1600 is already a multiple of 64, and no multiple of 64
+#   from 1600 up to 2048 divides 65536 or 81920 but 2048 itself; the 64-byte steps only take
+#   smaller strides to the same end. 300 becomes 512 on Apple silicon (128-byte steps: 384, 512)
+#   but 320 on Intel (64-byte steps: 320 divides 81920). On a 64 KiB segment both give 512.
+#   </details>
 # * Run `run_question(segment_size=65536, headroom=0)`: which packet does the first attempt now
 #   read correctly, and why only that one?
+#   <details><summary>Answer</summary>Packet 0 only. With no headroom, packet i is read i × 448
+#   bytes early: 0 for packet 0, whose requested and real offsets are both 0, then 448, 896, and
+#   so on.</details>
 # * Only one packet's read runs into stale bytes of an earlier frame. Find it:
 #   `first.host.origin(r.read_offset, r.read_offset + r.data_length)` says whose bytes a read
 #   `r` of `first.readings` covered. Then dump that whole read with
 #   `reading_dumps(first, r.index, r.data_length)`.
+#   <details><summary>Answer</summary>Packet 13. Its read covers the last 351 bytes of packet
+#   10's frame, then 667 stale bytes that an earlier, longer frame left in buffer 10. Every other
+#   read covers frames and zeros only.</details>
 # * Call `run_question(segment_size=65536, quirk=False)`: without the reported quirk, what does
 #   the first attempt still get wrong?
+#   <details><summary>Answer</summary>Only the headroom: every packet is read 8 bytes early,
+#   trap 2 (forgotten headroom / data offset). The stride no longer matters, and the question's
+#   fix reads every frame right.</details>

@@ -5,8 +5,9 @@
 # was told "packets available" by an asynchronous notification and then asked for each packet
 # with a `GetPacket` call that returned a C struct, `uint8_t packet_data[1600]` followed by
 # `uint32_t packet_size`. Even with the right address, that design has two bugs of its own: a
-# frame longer than 1600 bytes is copied past the end of the array, and the struct is sent
-# whole, with whatever an earlier frame left in it.
+# frame longer than 1600 bytes is copied past the end of the array, trap 6 (copy longer than
+# packet_data), and the struct is sent whole, with whatever an earlier frame left in it, trap 7
+# (whole struct returned).
 #
 # This notebook runs the dext, its user client and the app in vethlab. You will see the
 # entitlement check when the app opens the dext, the user client's states, every call between
@@ -35,6 +36,7 @@ from vethlab.pictures import (
 )
 from vethlab.question.dext import PacketDext
 from vethlab.question.runs import compare_designs, deliver, design_costs, frame_of_length
+from vethlab.traps import trap_title
 from vethlab.widgets import leak_explorer, struct_explorer
 from vethlab.wire.frames import describe, mixed_frames
 
@@ -144,18 +146,19 @@ for event in question_app.trace.events:
 print(c_declaration(GetPacket_Output, "GetPacket_Output"))
 
 # %% [markdown]
-# The question's code stores `packet_size`, then copies `getDataLength()` bytes into
-# `packet_data` without a bound (**reported**). In vethlab the struct is a local on the dext's
-# stack, followed by 2048 bytes of stack and then the stack's end (**modelled**). A frame of
-# 1,602 bytes overwrites half of `packet_size`; 1,700 bytes overwrite all of it and 96 bytes of
-# the stack after the struct; a frame longer than struct and stack together runs off the end:
-# the dext takes a simulated `EXC_BAD_ACCESS` and dies, and the app's call returns
-# `kIOReturnNotResponding` (which code a real app sees is **modelled**). The record of each call
-# says exactly which bytes were overwritten, and where the copy faulted. The app believes
-# `packet_size`, but never copies more than the array's 1600 bytes (vethlab's app,
+# The question's code stores `packet_size`, then copies `getDataLength()` bytes into `packet_data`
+# without a bound (**reported**): trap 6 (copy longer than packet_data). In vethlab the struct is
+# a local on the dext's stack, followed by 2048 bytes of stack and then the stack's end
+# (**modelled**). A frame of 1,602 bytes overwrites half of `packet_size`; 1,700 bytes overwrite
+# all of it and 96 bytes of the stack after the struct; a frame longer than struct and stack
+# together runs off the end: the dext takes a simulated `EXC_BAD_ACCESS` and dies, and the app's
+# call returns `kIOReturnNotResponding` (which code a real app sees is **modelled**). The record
+# of each call says exactly which bytes were overwritten, and where the copy faulted. The app
+# believes `packet_size`, but never copies more than the array's 1600 bytes (vethlab's app,
 # **modelled**): an overwritten size gets it the first 1600 bytes of the frame.
 
 # %%
+print(trap_title(6))
 for length in (1500, 1602, 1700, 3700):
     run = deliver([frame_of_length(length)], "per_packet", get_packet="question", close=False)
     record = run.dext.records[-1]
@@ -195,17 +198,18 @@ explorer
 # ## The leak: sending the whole struct
 #
 # The question's code returns `sizeof(GetPacket_Output)`, all 1604 bytes, of a struct it never
-# cleared. In vethlab the struct sits at the same place on the stack at every call
-# (**modelled**), so after a 1,500-byte frame, a 100-byte frame goes out with 1,400 bytes of the
-# earlier frame behind it. The app may ignore them, but they have left the dext: whatever an
-# earlier frame carried (someone else's traffic) is now in the app's memory. Each frame's payload
-# repeats its number, and the record names the frames by the host's serial: the first frame
-# sent is serial 0.
+# cleared: trap 7 (whole struct returned). In vethlab the struct sits at the same place on the
+# stack at every call (**modelled**), so after a 1,500-byte frame, a 100-byte frame goes out with
+# 1,400 bytes of the earlier frame behind it. The app may ignore them, but they have left the
+# dext: whatever an earlier frame carried (someone else's traffic) is now in the app's memory.
+# Each frame's payload repeats its number, and the record names the frames by the host's serial:
+# the first frame sent is serial 0.
 
 # %%
 first, second = frame_of_length(1500, 0), frame_of_length(100, 1)
 run = deliver([first, second], "per_packet", get_packet="question")
 record = run.dext.records[-1]
+print(trap_title(7))
 print("frames delivered right:", run.identical)
 print("stale runs in the second output (start, end, frame serial):", record.leaked())
 print("bytes 100..139 of what the app received:", record.output[100:140])
@@ -245,7 +249,9 @@ leaks
 #
 # The safe version checks the length first and refuses a frame that does not fit with a clear
 # code, `kIOReturnMessageTooLarge` (the frame is dropped: a choice of this dext), clears the
-# struct, copies only the frame and sets `packet_size`. Nothing after the frame is anything but
+# struct, copies only the frame and sets `packet_size`. It hands every packet back, the refused
+# one too: a packet that is never completed is lost to the pool, trap 12 (packet never
+# completed). Nothing after the frame is anything but
 # zero. The two codes below are real, but Apple's header gives them other meanings:
 # `kIOReturnNoFrames` is "no DMA frames enqueued" and `kIOReturnMessageTooLarge` "oversized msg
 # received on interrupt port". Using them for "no packet waiting" and "the frame does not fit"
@@ -326,11 +332,14 @@ print("stale bytes:", record.leaked_bytes, "| overwritten:", record.overwritten(
 #   frames from *its own* mapping, at its own address, and hands the packets back with one
 #   `CompleteFrames` call.
 #
-# All three deliver the same frames, byte for byte:
+# `compare_designs` boots a fresh Mac for each design. Left to itself it boots the Mac that
+# seed 0 draws, whose segments are 80 KiB, and there 9000 becomes 10240, not 16384. So each call
+# below names the 64 KiB segments of the Mac above: `segment_size=65536`. All three deliver the
+# same frames, byte for byte:
 
 # %%
 frames = mixed_frames(64, seed=5)
-runs = compare_designs(frames, get_packet="safe", packets=64)
+runs = compare_designs(frames, get_packet="safe", packets=64, segment_size=65536)
 for design, run in runs.items():
     calls = [e for e in run.app.trace.events if e.kind == "call"]
     notes = [e for e in run.app.trace.events if e.kind == "notify"]
@@ -359,7 +368,7 @@ for design, run in runs.items():
 # The same 64 frames as above, in one round:
 
 # %%
-costs = design_costs(frames, get_packet="safe", packets=64)
+costs = design_costs(frames, get_packet="safe", packets=64, segment_size=65536)
 print(f"{'per frame':<15}{'calls':>7}{'copies':>8}{'bytes copied':>14}{'notifications':>15}")
 for design, row in costs.items():
     print(
@@ -388,7 +397,7 @@ print(
 
 # %%
 jumbo = mixed_frames(32, seed=3, max_len=9000)
-for design, run in compare_designs(jumbo, get_packet="safe").items():
+for design, run in compare_designs(jumbo, get_packet="safe", segment_size=65536).items():
     print(
         f"{design:<15} received {len(run.received)}/{len(jumbo)}, errors: "
         f"{sorted(set(run.app.error_names()))}"
@@ -414,18 +423,45 @@ print({name: f"{share:.0%}" for name, share in result["ratios"].items()}, "of th
 #
 # ## Things to try
 #
+# Each answer is folded away: open it when you have tried.
+#
 # * In the first dashboard, find the longest frame that leaves `packet_size` intact, and the
 #   first length that crashes the dext. Then leave only 16 bytes of stack after the struct
 #   (`struct_explorer(1700, guard=16)`, or `deliver(..., guard=16)`): how long a frame does the
 #   dext survive now?
+#   <details><summary>Answer</summary>1600 bytes leave `packet_size` intact; 1601 already
+#   overwrites its first byte. 3652 bytes fill the struct and all 2048 bytes of stack after it;
+#   3653 crash the dext. With 16 bytes of stack after the struct, 1620 bytes (1604 + 16) is the
+#   most it survives, and 1621 crash it.</details>
 # * Send three frames of 1,500, 900 and 100 bytes through the question's `GetPacket`: whose
 #   bytes leak with the last one? (`record.leaked()` names the frames by serial.)
+#   <details><summary>Answer</summary>Two frames' bytes: `[(100, 900, 1), (900, 1500, 0)]`.
+#   Bytes 100 to 899 are the 900-byte frame's (serial 1), and bytes 900 to 1499 are still the
+#   first frame's (serial 0), which the 900-byte frame did not reach.</details>
 # * Run `deliver(frames, "per_packet", address_method="first_attempt", quirk=True,
 #   buffer_size=1600)`: the whole user client works, and every frame the app gets is junk.
+#   <details><summary>Answer</summary>With `frames = mixed_frames(64, seed=5)`: every call
+#   succeeds, the app gets all 64 frames and no error, and not one of them is the frame that
+#   was sent (`run.identical` is False). Nothing in the user client can tell: the bytes were
+#   wrong before they were copied, trap 1 (wrong stride) and trap 2 (forgotten headroom / data
+#   offset).</details>
 # * Give the app no entitlement (`QuestionApp(dext, entitlements={})`), then give the dext
 #   `allow_any_app=True` instead.
+#   <details><summary>Answer</summary>Without the entitlement `open()` returns
+#   `kIOReturnNotPermitted`. With `PacketDext(mac, get_packet="question", allow_any_app=True)`
+#   the same app, still without an entitlement, opens it: `kIOReturnSuccess`.</details>
 # * Count the costs of rounds of 8 frames instead of 64 (`design_costs(frames, packets=8)`):
 #   which figures change, and for which design?
+#   <details><summary>Answer</summary>Calls per frame go up for all three (per packet 1.062 to
+#   1.172, batch 0.062 to 0.172, shared mapping 0.078 to 0.188): each round has calls of its
+#   own, now shared by 8 frames. Notifications per frame go up from 0.016 to 0.125 for per
+#   packet and batch (one per round); the shared mapping already had one per 8 frames, so its
+#   figure stays. Copies and bytes copied per frame do not change.</details>
 # * Time small rounds against the default 256 frames (`measure(frames_per_round=32)` here, or
 #   `vethlab bench userclient --userclient-frames 32` in a terminal): which design suffers most,
 #   and why?
+#   <details><summary>Answer</summary>The batch and the shared mapping: what they pay per round
+#   (a few calls, the notification) is shared by fewer frames. On one run here both lost about a
+#   third of their frames per second at 32 frames a round; per packet pays a call for every frame
+#   anyway, so the round's size hardly matters to it. Timings change from run to run; the
+#   counted costs above say the same, every time.</details>

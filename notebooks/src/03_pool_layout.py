@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt
 
 import vethlab
 from vethlab.pictures import draw_memory_map, draw_offset_errors
+from vethlab.traps import trap_title
 from vethlab.widgets import pool_explorer
 from vethlab.widgets.pool_explorer import explore_pool
 
@@ -54,7 +55,8 @@ for requested in (300, 1200, 1500, 1514, 1600, 2048, 9000):
 
 # %% [markdown]
 # Everything around a standard Ethernet frame becomes 2048, whatever the Mac. Other sizes depend
-# on the boot: 1200 becomes 2048 or 1280, and 9000 becomes 16384 or 10240. The cache line (128
+# on the boot: 1200 becomes 2048 or 1280, and 9000 becomes 16384 or 10240. Code that multiplies
+# by the size it asked for instead of the real one falls into trap 1 (wrong stride). The cache line (128
 # bytes on Apple silicon, 64 on Intel) shows only for small sizes: 300 becomes 320 on Intel but
 # 512 on Apple silicon, on an 80 KiB boot.
 
@@ -84,7 +86,9 @@ for packets, requested in ((32, 2048), (32, 1200), (64, 2048), (100, 2048), (409
 # %% [markdown]
 # On an 80 KiB boot, 32 buffers of 2048 get one **64 KiB** segment, not an 80 KiB one holding
 # 40: the segment shrank to what they need. 32 × 1200 on the same boot is a 48 KiB segment of
-# 1280-byte buffers: 38 fit, and 512 bytes at the end of the segment belong to no buffer. A
+# 1280-byte buffers: 38 fit, and 512 bytes at the end of the segment belong to no buffer (code
+# that walks several segments as one array of buffers drifts there: trap 9, segment's unused
+# bytes counted as buffers). A
 # pool of 4096 buffers gets 128 KiB segments there, and 100 buffers of 2048 get two 128 KiB
 # segments that hold 128: the segments are whole, so 28 buffers of the region are never used
 # (the model gives the dext the 100 it asked for).
@@ -184,7 +188,7 @@ print(
 )
 
 # %% [markdown]
-# A segment that ends with unused bytes: 32 × 1200 on an 80 KiB boot. The title gives the 512
+# A segment that ends with unused bytes (where trap 9 waits): 32 × 1200 on an 80 KiB boot. The title gives the 512
 # bytes at the end of the 48 KiB segment that no buffer uses, and the hatched row at the bottom
 # stands for the 6 buffers the segment holds beyond the 32 the pool asked for.
 
@@ -202,14 +206,17 @@ print("unused buffers of the region:", ax.vethlab["unused_buffers"])
 #
 # `GetMemorySegmentOffset()` counts from the start of the packet's **segment**: its name says
 # so, and reverse-engineered kernel headers add it to the segment's own address (**observed**;
-# Apple's page only says "the corresponding memory buffer"). The question's fix adds it to the
-# address of the whole pool's mapping, which is right only while the pool has one segment. In
+# Apple's page only says "the corresponding memory buffer"). The question's fix (`bufferSize`
+# 2048, and the mapping's address + the segment offset + the headroom; this pool asked for 2048)
+# adds it to the address of the whole pool's mapping, which is right only while the pool has one
+# segment: trap 4 (segment offset taken for a pool offset). In
 # the two-segment pool, packet 32 is the first buffer of segment 1: its segment offset is 0
 # again, and the fix reads packet 0's buffer instead. (This trap follows from vethlab's modelled
 # placement of segments; on a real Mac the second segment might not even be next to the first.)
 
 # %%
 fix = two.readings("question_fix")
+print(trap_title(4))
 print(
     f"{'packet':>6}  {'segment offset':>14}  {'pool offset':>11}  {'fix reads':>9}  "
     f"{'frame at':>8}  {'error':>7}  same bytes"
@@ -298,9 +305,11 @@ print(f"{len(record['errors'])} packets read at the wrong place, in rows {record
 # redraws the memory map and the offset errors. A combination the model refuses (more packets
 # than buffers, a zero size, buffers too small for a frame) shows the model's message instead.
 #
-# What it shows, checked here as plain numbers: read with the question's fix (the formula the
-# dashboard starts with) and the quirk on, the offset errors at 1600 grow by 448 bytes per
-# packet; at 2048 they vanish; with more packets than buffers the pool is refused.
+# What it shows, checked here as plain numbers. The dashboard starts with the question's fix
+# formula (the mapping's address + the segment offset + the headroom), the quirk on, and a
+# request of 1600: without the fix's other half, `bufferSize` 2048, the offset errors grow by 448
+# bytes per packet (trap 1). Asked for 2048, which makes it the whole question's fix, they
+# vanish. With more packets than buffers the pool is refused.
 
 # %%
 explorer = pool_explorer()
@@ -323,14 +332,37 @@ explorer
 #
 # ## Things to try
 #
+# Each answer is folded away: open it when you have tried.
+#
 # * In the dashboard, untick the reported quirk: why do the errors at 1600 disappear too?
+#   <details><summary>Answer</summary>Without the quirk the packets report the offsets of the
+#   real 2048-byte buffers, and the formula adds the headroom, which here is the data offset.
+#   Nothing in the formula uses the requested size, so only the quirk could make 1600 matter.
+#   </details>
 # * Ask for 1200 bytes and switch the segment size between 64 and 80 KiB: which real size does
 #   each give? Then ask for exactly that size.
+#   <details><summary>Answer</summary>2048 on the 64 KiB boot and 1280 on the 80 KiB one. Asked
+#   for exactly 2048 or 1280, the requested and the real stride agree, and every offset error is
+#   0 even with the quirk on.</details>
 # * Set 64 packets and 64 buffers with a requested size of 2048: find the packet where the
 #   segment offset stops being a pool offset, then switch the formula to today's API. Now
 #   switch the segment size to 80 KiB: where did the second segment go?
+#   <details><summary>Answer</summary>Packet 32, the first buffer of segment 1: from there on
+#   the question's fix reads 65,536 bytes early (trap 4). Today's API reads every packet right.
+#   On the 80 KiB boot XNU grows the segment to 128 KiB, which holds all 64 buffers: one segment,
+#   and the question's fix is right again.</details>
 # * Ask for 1200 bytes on an 80 KiB segment: how many buffers does the map's hatched row stand
 #   for, and how many bytes does each segment leave unused? Compare with `vethlab layout
 #   --buffer-size 1200 --segment-size 81920 --memory-segment-size 32768` in a terminal.
+#   <details><summary>Answer</summary>6 buffers (the 48 KiB segment holds 38 of 1280 bytes, the
+#   pool asked for 32), and 512 unused bytes. With `memorySegmentSize` 32768 the size rule starts
+#   from 32 KiB: 1200 becomes 2048, two 32 KiB segments hold 16 buffers each, no byte is unused
+#   and no buffer is spare.</details>
 # * Give the pool 65,536 buffers and watch how many buffers each row of the map holds.
+#   <details><summary>Answer</summary>512: the map draws 65,536 buffers in 128 rows.</details>
 # * Switch to Intel with a requested size of 64: what does the model say, and why?
+#   <details><summary>Answer</summary>It refuses the pool with `kIOReturnBadArgument`. 64 is a
+#   multiple of Intel's 64-byte cache line and divides the segment, so the buffers stay 64 bytes;
+#   past a data offset of 8 they hold 56 bytes, fewer than the 86 bytes the host's smallest
+#   frames need. (The refusal is vethlab's, **modelled**: the host stack could not send.)
+#   </details>

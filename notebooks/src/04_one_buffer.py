@@ -6,7 +6,8 @@
 # notebook zooms in on **one** buffer. You will see the bytes at its front that are reserved
 # (the headroom), where the frame really starts (the data offset), how long it is, and what is
 # left at the end (the tailroom). Then three ways of computing the frame's address, the
-# question's first attempt, the question's fix and today's API, each drawn as an arrow to the
+# question's first attempt, the question's fix (`bufferSize` 2048, and the mapping's address +
+# the segment offset + the headroom) and today's API, each drawn as an arrow to the
 # byte it lands on, with how many bytes it misses by. Two cases break the question's fix:
 # a frame from a native flow, which starts 2 bytes later, and (in vethlab's model of a pool
 # with several segments) a buffer in the pool's second segment. A dashboard at the end lets
@@ -23,6 +24,7 @@ import matplotlib.pyplot as plt
 import vethlab
 from vethlab.pictures.anatomy import draw_buffer_anatomy
 from vethlab.question.scenario import METHODS, QuestionDext, read_packet
+from vethlab.traps import trap_title
 from vethlab.widgets.buffer_anatomy import buffer_anatomy
 from vethlab.wire.frames import APP, HOST, describe, icmp_echo_request
 from vethlab.wire.host import HostStack, native_flow_data_offset
@@ -69,8 +71,8 @@ print(f"getDataVirtualAddress()  = 0x{packet.getDataVirtualAddress():x}")
 # The first bytes of the buffer are drawn wide, one tick per byte, and the rest is compressed
 # (a dashed line shows where the scale changes). The arrows are the three formulas. The
 # question's first attempt adds the segment offset to the mapping's address and stops there:
-# it lands on the buffer's first byte, 8 bytes before the frame. That is trap 2 of the model,
-# a forgotten headroom or data offset. (This pool asked for 2048-byte buffers, so the wrong
+# it lands on the buffer's first byte, 8 bytes before the frame. That is trap 2 (forgotten
+# headroom / data offset). (This pool asked for 2048-byte buffers, so the wrong
 # stride of [the question](01_the_question.ipynb) plays no part here.) The fix and today's API
 # both land on the frame.
 
@@ -124,13 +126,14 @@ show_readings(packet)
 # a 14-byte Ethernet header, so the frame starts 2 bytes past the headroom (observed by driver
 # authors: every native-flow frame they sent was shifted by 2 until they used the data offset).
 # The question's fix adds the headroom, so it now reads 2 bytes too early; today's API adds the
-# data offset and stays right. This is trap 3.
+# data offset and stays right. This is trap 3 (headroom used as the data offset).
 
 # %%
 native = host.transmit(
     icmp_echo_request(HOST, APP, 2, 1), headroom=8, data_offset=native_flow_data_offset(8)
 )
 native.setLinkHeaderLength(14)
+print(trap_title(3))
 print(
     f"packet {native.getPacketIndex()}: headroom {native.GetHeadroom()}, "
     f"data offset {native.getDataOffset()}"
@@ -151,13 +154,15 @@ plt.show()
 # pool starts where segment 0 starts is not known). Code that adds it to the start of the whole
 # pool is right only in the first segment. vethlab lays the pool's segments end to end in one
 # descriptor (modelled: Apple does not say how a pool with several segments is described), so
-# in this model a packet in segment 1 is read a whole segment early: trap 4.
+# in this model a packet in segment 1 is read a whole segment early: trap 4 (segment offset
+# taken for a pool offset).
 
 # %%
 more = [host.transmit(icmp_echo_request(HOST, APP, 3, seq), headroom=8) for seq in range(36)]
 far = more[-1]
 far.setLinkHeaderLength(14)
 layout = pool.layout
+print(trap_title(4))
 print(f"packet {far.getPacketIndex()} is in segment {layout.segment_of(far.getPacketIndex())}")
 print(
     f"GetMemorySegmentOffset() = {far.GetMemorySegmentOffset()}, "
@@ -207,14 +212,29 @@ board
 #
 # ## Things to try
 #
+# Each answer is folded away: open it when you have tried.
+#
 # * In the dashboard, set the headroom to 0 and choose the native flow: the data offset is 2,
 #   the case driver authors hit first. How far off is the question's fix?
+#   <details><summary>Answer</summary>2 bytes early: it adds a headroom of 0 and lands on the
+#   buffer's first byte, as the first attempt does. Today's API lands on the frame.</details>
 # * Set the data offset below the headroom (the frame starts inside the reserved bytes). Which
 #   formula is now late instead of early?
+#   <details><summary>Answer</summary>The question's fix. With headroom 8 and data offset 4 it
+#   reads 4 bytes late, past the frame's first bytes; the first attempt is still 4 bytes early;
+#   today's API is right.</details>
 # * Push the data length until the picture gives way to an error. What is the largest length
 #   that still fits with headroom 8?
+#   <details><summary>Answer</summary>2040 bytes: the data offset (8) plus the length must fit
+#   the 2048-byte buffer. At 2041 the packet refuses with `kIOReturnBadArgument` and says so.
+#   </details>
 # * Move the packet slider from 31 to 32 and watch the first attempt jump a whole segment.
+#   <details><summary>Answer</summary>At 31 it is 8 bytes early; at 32 it lands on buffer 0,
+#   65,544 bytes early: a whole 65,536-byte segment plus the 8 bytes of headroom. The question's
+#   fix jumps the same segment (65,536 bytes early).</details>
 # * In a new cell, call `buffer_anatomy(quirk=True, buffer_size=1600)` and move the packet slider
 #   to 10: now the segment offsets use the stride the question reported (1600, while the
 #   buffers are 2048 apart). How far off is the first attempt? Compare it with
 #   10 × 448 + the headroom.
+#   <details><summary>Answer</summary>4,488 bytes early, in buffer 7: exactly 10 × 448 + 8.
+#   Trap 1 (wrong stride) gives the 4,480, trap 2 the 8.</details>

@@ -5,9 +5,10 @@
 # not: memory gets an address only when something maps it, and only in the task that mapped it.
 # This notebook starts with a memory descriptor, which names memory without giving it an
 # address, and maps it into two tasks: the same bytes, two addresses. Then the pool's own
-# descriptor, mapped by the kernel and by the dext. Then two traps that crash real drivers:
-# forgetting `PoolFlagMapToDext`, which turns every packet's "address" into an offset, and
-# assuming 4 KiB pages on a Mac whose pages are 16 KiB. You will see a simulated fault, the
+# descriptor, mapped by the kernel and by the dext, and what is left of an address once its
+# mapping is released. Then two traps that crash real drivers: forgetting `PoolFlagMapToDext`,
+# which turns every packet's "address" into an offset, and assuming 4 KiB pages on a Mac whose
+# pages are 16 KiB. You will see a simulated fault, the
 # model of `EXC_BAD_ACCESS`, and a dashboard to explore mappings yourself.
 #
 # Provenance: the calls and their arguments are **documented** in DriverKit's headers; the page
@@ -21,6 +22,7 @@ import matplotlib.pyplot as plt
 import vethlab
 from vethlab.driverkit.memory import kIOMemoryDirectionInOut
 from vethlab.pictures.mappings import draw_mappings
+from vethlab.traps import trap_title
 from vethlab.widgets.mapping_explorer import ASSUMED_PAGE_SIZE, build_scene, mapping_explorer
 from vethlab.wire.frames import APP, HOST, describe, icmp_echo_request
 from vethlab.wire.host import HostStack
@@ -107,9 +109,30 @@ draw_mappings(ax, pool, dext_task, mac.kernel, buffer=21)
 plt.show()
 
 # %% [markdown]
+# An address is only good while its mapping lives. Here the dext maps the pool once more with
+# `CreateMapping`, reads the frame through that mapping, then lets the mapping go (`unmap` is
+# what releasing the map's last reference does in C; **modelled**). The same address now faults:
+# trap 10 (mapping used after it is released).
+
+# %%
+own = pool.CopyMemoryDescriptor().CreateMapping(0, 0, 0, 0, 0)
+address = own.address_of(offset) + packet.getDataOffset()
+print(
+    f"through its own mapping, 0x{address:x}:",
+    describe(dext_task.read(address, packet.getDataLength())),
+)
+own.unmap()
+print(trap_title(10))
+try:
+    dext_task.read(address, 14)
+except vethlab.SimulatedFault as fault:
+    print(fault)
+
+# %% [markdown]
 # ## Trap 5: a pool without `PoolFlagMapToDext`
 #
-# Leave `PoolFlagMapToDext` out of the options and nothing maps the pool into the dext. The
+# Trap 5 (pool not mapped to the dext). Leave `PoolFlagMapToDext` out of the options and
+# nothing maps the pool into the dext. The
 # packets still answer `getDataVirtualAddress()`, but with the buffer's offset in the pool:
 # 0xa800 for buffer 21. A driver author saw exactly these numbers (0xa800, 0xc000, 0xd800) as
 # crash addresses on a real Mac, and the crash loop that followed panicked it (observed).
@@ -147,14 +170,17 @@ plt.show()
 # %% [markdown]
 # ## Trap 8: pages are 16 KiB on Apple silicon
 #
-# `IOVMPageSize` is 4096 on an Intel Mac and 16384 on Apple silicon (**source**: XNU's page sizes). Code written with
-# 4096 in mind goes wrong in two ways here.
+# Trap 8 (page size taken as 4096). `IOVMPageSize` is 4096 on an Intel Mac and 16384 on Apple
+# silicon (**source**: XNU's page sizes). Code written with 4096 in mind goes wrong in two ways
+# here.
 #
 # First, a mapping covers whole pages. The app below maps 4096 bytes of the pool, starting at
-# offset 0x1000. On Intel the mapping ends on a page boundary, so what follows it is whatever
-# the task has mapped there: in vethlab, a guard page (modelled), so a runaway read faults.
-# On Apple silicon the byte after the mapping is still inside the same 16 KiB page, on any
-# Mac: the read succeeds and returns another buffer's bytes.
+# offset 0x1000. On Intel those 4096 bytes are exactly one page, so the mapping ends where its
+# page ends, and what follows is whatever the task has mapped there: in vethlab, a guard page
+# (modelled), so a runaway read faults. On Apple silicon a page is 16 KiB, so the same 4096
+# bytes sit inside one larger page, and the whole page is mapped. The byte just after the 4096
+# is still in that page: reading it succeeds, on every Apple-silicon Mac, and returns another
+# buffer's bytes (pool offset 0x2000) instead of faulting.
 
 # %%
 for profile in ("intel", "apple-silicon"):
@@ -225,12 +251,32 @@ explorer
 #
 # ## Things to try
 #
+# Each answer is folded away: open it when you have tried.
+#
 # * In the dashboard, set the length to 0 (map to the end of the pool) and move the buffer
 #   slider: where does the app's address of each buffer come from?
+#   <details><summary>Answer</summary>From the app's own mapping: its `GetAddress()` plus the
+#   buffer's offset in the pool (buffer i at i × 2048), minus the mapping's offset (0 here). The
+#   dext's `getDataVirtualAddress()` is the same offset added to the dext's mapping: same bytes,
+#   two addresses.</details>
 # * With 4 KiB pages, move the offset to 0x1800: the mapping no longer starts on a page. What
 #   does `GetAddress()` return, and which bytes can the app read before it?
+#   <details><summary>Answer</summary>An address 0x800 past a page boundary: the mapping covers
+#   the whole pages from pool offset 0x1000 to 0x3000, and `GetAddress()` points at 0x1800 in
+#   them. The 2048 bytes before it (pool offsets 0x1000 to 0x17ff, all of buffer 2) are readable
+#   too, though the app never asked for them.</details>
 # * Turn `PoolFlagMapToDext` off and follow buffers 21, 24 and 27: compare the crosses with the
 #   crash addresses a driver author saw on a real Mac.
+#   <details><summary>Answer</summary>`getDataVirtualAddress()` gives 0xa800, 0xc000 and 0xd800,
+#   each buffer's offset in the pool (21, 24 and 27 × 2048), and reading there faults: the same
+#   three addresses as on the real Mac.</details>
 # * Tick "fixed address aligned to 4096" and switch between the page sizes.
+#   <details><summary>Answer</summary>With 4 KiB pages the app's mapping lands at the fixed
+#   address. With 16 KiB pages it is refused with `kIOReturnNotAligned`: the address is a
+#   multiple of 4096 but not of 16384.</details>
 # * In the first section, map only part of `shared` with `CreateMapping(0, 0, 4096, 4096, 0)`:
 #   which addresses can the dext read now?
+#   <details><summary>Answer</summary>`GetAddress()` is 4096 bytes into a 16 KiB page, and the
+#   whole page is mapped: the dext can read from the page's first byte (4096 bytes before
+#   `GetAddress()`) up to its last, 16384 bytes in all. The first address that faults is the
+#   page's end.</details>

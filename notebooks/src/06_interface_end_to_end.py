@@ -9,8 +9,8 @@
 #
 # You will see the interface come up (and a queue refuse to work before that), one ping travel
 # step by step with a picture of where every packet is after each step, the frames dissected,
-# the queues fill, overflow and drain during a burst, the trap of an edge-triggered doorbell, a
-# native-flow frame that the question's fix reads 2 bytes early, a pcap of 100 pings that
+# the queues fill, overflow and drain during a burst, trap 11 (edge-triggered doorbell drained
+# once), a native-flow frame that the question's fix reads 2 bytes early, a pcap of 100 pings that
 # Wireshark reads, and, where the machine allows it, a real Linux kernel pinging the app
 # through a TAP device. A dashboard replays a burst one dispatch step at a time.
 #
@@ -32,6 +32,7 @@ from vethlab.networkingdriverkit.queues import QUEUE_MOVES
 from vethlab.pictures import draw_occupancy, draw_provenance_key, draw_queues, draw_states
 from vethlab.ping.app import Responder
 from vethlab.ping.tap_link import TapLink
+from vethlab.traps import trap_title
 from vethlab.widgets import queue_stepper
 from vethlab.wire.frames import (
     APP,
@@ -104,9 +105,13 @@ print("sending now:", host.send(arp_request(HOST, APP.ipv4)).dropped)
 # %% [markdown]
 # `ifconfig up`: the system calls `SetInterfaceEnable(true)`, where the dext enables its four
 # queues and reports its link; then the kernel stocks RX submission with empty packets for the
-# dext to fill (when it does so is modelled). On current SDKs the system calls the lowercase
-# `setInterfaceEnable`: a dext that overrides only the capitalised one compiles, loads and is
-# never called (observed). vethlab has only the capitalised name.
+# dext to fill (when it does so is modelled). vethlab has only the capitalised
+# `SetInterfaceEnable`, as Apple's sample driver overrides it. On a real Mac, though, the
+# network stack calls the lowercase `setInterfaceEnable` of current SDKs. The author of a USB
+# Ethernet dext (stewartallen/smsc95xx-macos, in its `reference/m4-interface.txt`) found that a
+# dext overriding only the deprecated capitalised method "compiles, loads, and silently does
+# nothing" (**observed**, by one driver author; Apple does not say so). Override the lowercase
+# method, and chain to the superclass from it.
 
 # %%
 host.up()
@@ -244,24 +249,35 @@ print(link.accounting())
 # Step by step: steps 1 to 12 are the sends, 13 to 16 the four dispatch blocks, and step 17 is
 # after everything settled. TX submission fills one frame at a time and stays at 8 (the pool
 # lends one packet per accepted send). Step 13: one block moves all eight to the dext. Step 14:
-# the app's notification answers them all, filling TX completion and RX completion with 8 each
-# and emptying RX submission. Step 15: the kernel reclaims the 8 sent packets and restocks RX
-# submission at once. Step 16: it delivers the 8 replies and their packets go back to the pool
-# (where reclaimed and delivered packets go is modelled).
+# the app's notification answers them all, filling TX completion and RX completion with 8 each.
+# Step 15: the kernel reclaims the 8 sent packets. Step 16: it delivers the 8 replies and their
+# packets go back to the pool (where reclaimed and delivered packets go is modelled).
+#
+# The picture shows each place's count as a line. Where two lines have the same height, one
+# hides the other: RX submission's dotted line seems to stay at 8 throughout, but at step 14 the
+# app's replies took all 8 of its packets, and the kernel restocked it at step 15. Its drop to 0
+# lies under the other lines at 0, and RX completion's 8 covers it. The table after the picture
+# gives the numbers.
 
 # %%
 fig, ax = plt.subplots(figsize=(10, 3.4))
 draw_occupancy(ax, history)
 plt.show()
 
+# %%
+series = ax.vethlab["series"]
+print("step " + " ".join(f"{place:>14}" for place in series))
+for step in range(12, ax.vethlab["steps"]):
+    print(f"{step:>4} " + " ".join(f"{counts[step]:>14}" for counts in series.values()))
+
 # %% [markdown]
-# ### Trap: the edge-triggered doorbell
+# ### Trap 11: the edge-triggered doorbell
 #
-# The TX doorbell is edge-triggered (observed): a packet that arrives while others wait rings
-# nothing. In vethlab the edge is TX submission going from empty to non-empty (modelled).
-# Apple's sample takes one batch of 8 packets per doorbell and returns. Send 12: the first
-# rings, the other 11 ring nothing, and after one batch 4 packets wait for a bell that never
-# comes.
+# Trap 11 (edge-triggered doorbell drained once). The TX doorbell is edge-triggered (observed): a
+# packet that arrives while others wait rings nothing. In vethlab the edge is TX submission going
+# from empty to non-empty (modelled). Apple's sample takes one batch of 8 packets per doorbell and
+# returns. Send 12: the first rings, the other 11 ring nothing, and after one batch 4 packets wait
+# for a bell that never comes.
 
 # %%
 stalled = vethlab.VirtualLink(packets=64, capacities=16, redrain=False, tx_batch=8)
@@ -269,6 +285,7 @@ for seq in range(1, 13):
     stalled.host.send(icmp_echo_request(HOST, APP, 0x7668, seq))
 stalled.settle()
 bell = stalled.dext.txs.CopyDataQueue()
+print(trap_title(11))
 print(
     f"the app got {len(stalled.responder.received)} frames; {stalled.dext.txs.count} wait on "
     f"TX submission; the bell rang {bell.rung} time(s), {bell.silent} arrivals rang nothing"
@@ -304,7 +321,7 @@ stepper
 # Frames from BSD sockets start right at the headroom. Native Skywalk flows (Network.framework)
 # leave 2 more bytes, so their frames start at headroom + 2 (observed). The dext reads at
 # `getDataVirtualAddress() + getDataOffset()` and is right either way; the question's fix adds
-# the headroom instead and reads 2 bytes early (trap 3).
+# the headroom instead and reads 2 bytes early: trap 3 (headroom used as the data offset).
 
 # %%
 native_link = vethlab.VirtualLink()
@@ -371,18 +388,36 @@ else:
 #
 # ## Things to try
 #
+# Each answer is folded away: open it when you have tried.
+#
 # * In the dashboard, untick "looks again" and set one packet per `DequeuePackets`: how many
 #   frames reach the app, and how many wait? Then raise the capacity to 16 and the burst to 24.
+#   <details><summary>Answer</summary>One frame reaches the app and 7 wait on TX submission
+#   (4 of the 12 were dropped, TX submission full): the bell rang once, and the dext took one
+#   packet. With a capacity of 16 and a burst of 24, still one reaches the app and 15 wait; 8
+#   are dropped because the pool ran out of packets (RX submission holds 16 of them).</details>
 # * Build `link = vethlab.VirtualLink(packets=8, capacities=8)` and send one ping with
 #   `link.host.send(icmp_echo_request(HOST, APP, 1, 1))`: the kernel stocked all 8 packets on
 #   RX submission, none is left to send with. What does `link.accounting()` say?
+#   <details><summary>Answer</summary>`{'out': {'offered': 1, 'delivered': 0, 'dropped':
+#   {'pool exhausted': 1}, 'in_flight': 0}, ...}`: the ping was dropped before it reached TX
+#   submission, and nothing came back.</details>
 # * Run `vethlab.run_ping(10, design="shared_mapping")` and `design="batch"` and compare
 #   `to_json()` with the default design: the app takes its frames differently (notebook 02);
 #   does anything the kernel sees change?
+#   <details><summary>Answer</summary>No: the three reports are equal, frame for frame (10
+#   sent, 10 received, nothing dropped or leaked).</details>
 # * Make a jumbo-frame link for each design, `link = vethlab.VirtualLink(buffer_size=9100,
 #   design="per_packet")` (then `"shared_mapping"`, `"batch"`), raise its MTU with
 #   `link.dext.max_transfer_unit = 9000` and `link.dext.SetMTU(9000)`, send a 2000-byte frame
 #   with `link.host.send(udp_datagram(HOST, APP, 49152, 9, bytes(1958)))` and `link.settle()`.
 #   Which designs deliver it (`link.responder.received`), and why does `GetPacket` drop it
 #   (`link.accounting()`)? Import `udp_datagram` from `vethlab.wire.frames` first.
+#   <details><summary>Answer</summary>The shared mapping and the batch deliver the 2000 bytes.
+#   Per packet, the accounting says `'longer than GetPacket_Output.packet_data'`: the safe
+#   `GetPacket` refuses a frame that does not fit the struct's 1600 bytes rather than copy past
+#   them (trap 6, copy longer than packet_data), and completes its packet.</details>
 # * Open `ping.pcap` in Wireshark and follow an echo request to its reply.
+#   <details><summary>Answer</summary>Each reply carries the identifier (0x7668) and sequence
+#   number of its request, and Wireshark's "Request frame" on the reply points back at it
+#   (`tshark -r ping.pcap -T fields -e icmp.seq -e icmp.resp_to` shows the same).</details>

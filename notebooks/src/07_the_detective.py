@@ -243,10 +243,11 @@ print("exit status", status)
 
 # %% [markdown]
 # Packet 0 is read 8 bytes early, in the headroom; packet i lands i × 448 + 8 bytes before its
-# frame: 448 is 2048 − 1600, one stride's error per packet, and 8 the headroom forgotten on
-# top. From packet 1 on the reads fall between frames: into the middle of another packet's
-# frame, into the stale bytes of an earlier frame, or into zeros. That is the junk. The picture
-# marks each read under its row: green at its frame, orange-red anywhere else.
+# frame: 448 is 2048 − 1600, one stride's error per packet (trap 1, wrong stride), and 8 the
+# headroom forgotten on top (trap 2, forgotten headroom / data offset). From packet 1 on the
+# reads fall between frames: into the middle of another packet's frame, into the stale bytes of
+# an earlier frame, or into zeros. That is the junk. The picture marks each read under its row:
+# green at its frame, orange-red anywhere else.
 
 # %%
 with open("first_attempt.reads") as reads_file:
@@ -262,8 +263,7 @@ print("reads drawn:", ax.vethlab["reads"], "| rows with a wrong read:", ax.vethl
 
 # %% [markdown]
 # Previous: [06 · the interface, end to end](06_interface_end_to_end.ipynb). Next:
-# [10 · other stacks](10_other_stacks.ipynb) asks the question of netmap, AF_XDP, DPDK, the
-# Linux sk_buff and FreeBSD's mbufs. Back to the start: [01 · the question](01_the_question.ipynb).
+# [08 · the answer](08_the_answer.ipynb) puts the whole answer in one place.
 #
 # ## Things to try
 #
@@ -291,5 +291,8 @@ print("reads drawn:", ax.vethlab["reads"], "| rows with a wrong read:", ax.vethl
 #   was found; `vethlab inspect` exits with status 1.</details>
 # * Lay only three kernel frames into a dump (`dump_of_frames(frames[:3], 2048)`): how sure is
 #   the answer, and why?
-#   <details><summary>Answer</summary>Look at `confidence` and `reasons`: with so few frames the
-#   stride rests on two gaps, and the report says so.</details>
+#   <details><summary>Answer</summary>The stride still comes out as 2048, but `confidence` drops
+#   to 0.61, from 1.0 for the whole kernel dump. The reasons say why: 3 frames found, and "3 of 3
+#   frames agree on a 2048-byte stride", so the stride rests on two gaps. They also say that
+#   every frame sits at data offset 8, so the headroom and a native flow's offset cannot be told
+#   apart.</details>

@@ -281,7 +281,7 @@ for row in found["rows"]:
         )
 
 # %% [markdown]
-# Previous: [07 · the detective](07_the_detective.ipynb). Back to the start:
+# Previous: [08 · the answer](08_the_answer.ipynb). Back to the start:
 # [01 · the question](01_the_question.ipynb).
 #
 # ## Things to try
