@@ -111,7 +111,7 @@ def test_output_struct_shows_what_the_copy_overwrote(length, overwritten, fault)
     assert drawn["fault"] is fault
     assert drawn["frame_length"] == length
     assert drawn["regions"][-1][1] == 1604 + DEFAULT_GUARD  # the slot is drawn to the stack's end
-    hatched = [p for p in ax.patches if p.get_hatch()]
+    hatched = [p for p in ax.patches if p.get_hatch() == "////"]
     assert len(hatched) == len(overwritten)
     assert (OVERWRITTEN_LABEL in drawn["legend"]) is bool(overwritten)  # the hatching has a key
     assert ax.vethlab_provenance[0][0] == "reported"

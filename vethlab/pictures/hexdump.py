@@ -25,7 +25,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.patches import Patch
 
 from vethlab.model.moves import Place
-from vethlab.pictures.style import COLORS, FIELD_LAYER_COLORS, FONT_SIZE, MONO_FONT
+from vethlab.pictures.style import COLORS, FIELD_LAYER_COLORS, FONT_SIZE, MONO_FONT, TITLE_SIZE
 from vethlab.wire.frames import fields
 
 __all__ = [
@@ -347,10 +347,13 @@ def draw_hexdump(
     )
     ax.add_collection(
         PolyCollection(
-            verts, facecolors=[_kind_color(k) for k in kinds], edgecolors="white", linewidths=0.5
+            verts,
+            facecolors=[_kind_color(k) for k in kinds],
+            edgecolors=COLORS["background"],
+            linewidths=0.5,
         )
     )
-    dark = {"link_header", "stale", "transport_header"}
+    dark = {"link_header", "network_header", "stale"}  # light text on these
     for i, b in enumerate(data):
         ax.text(
             x[i] + 0.48,
@@ -360,7 +363,7 @@ def draw_hexdump(
             va="center",
             fontsize=FONT_SIZE,
             family=MONO_FONT,
-            color="white" if kinds[i] in dark else COLORS["text"],
+            color=COLORS["background"] if kinds[i] in dark else COLORS["text"],
         )
     right = width + 0.4 + 0.5
     for r in range(rows):
@@ -383,6 +386,7 @@ def draw_hexdump(
             va="center",
             fontsize=FONT_SIZE,
             family=MONO_FONT,
+            color=COLORS["text"],
         )
         owners = _owners(regions, r * width, (r + 1) * width)
         if owners:
@@ -392,7 +396,7 @@ def draw_hexdump(
                 owners,
                 ha="left",
                 va="center",
-                fontsize=FONT_SIZE - 1,
+                fontsize=FONT_SIZE,
                 color=COLORS["muted_text"],
             )
     for offset, label in marks:
@@ -411,14 +415,23 @@ def draw_hexdump(
     ax.set_ylim(rows + 0.1, -1.3 if marks else -0.1)
     ax.set_axis_off()
     if title:
-        ax.set_title(title, fontsize=FONT_SIZE + 1, loc="left")
+        ax.set_title(title, fontsize=TITLE_SIZE, loc="left", color=COLORS["text"])
     used = [k for k in REGION_CODES if k in set(kinds)]
     if legend and used:
         ax.legend(
-            handles=[Patch(facecolor=_kind_color(k), label=_KIND_TEXT[k]) for k in used],
+            handles=[
+                Patch(
+                    facecolor=_kind_color(k),
+                    edgecolor=COLORS["boundary"],
+                    linewidth=0.4,
+                    hatch="///" if k == "unused" else None,
+                    label=_KIND_TEXT[k],
+                )
+                for k in used
+            ],
             loc="upper left",
             bbox_to_anchor=(1.0, 1.0),
-            fontsize=FONT_SIZE - 1,
+            fontsize=FONT_SIZE,
             frameon=False,
             handlelength=1.0,
             borderaxespad=0.0,

@@ -43,6 +43,7 @@ role                 colour     what it colours
 ``design``           #ABABAB    bars of the user-client designs
 ``packet``           #858585    a packet in a queue or place (one that holds nothing: zero)
 ``struct_field``     #BDBDBD    a field of a C struct that is not frame data (packet_size)
+``mapping``          #C8C8C8    the bytes a task mapped and asked for, and what joins them
 ``provenance``       #444444    the outline and text of a provenance badge
 ``background``       #FFFFFF    the page, and plates under text
 ==================== ========== ============================================================
@@ -128,6 +129,7 @@ ROLES = MappingProxyType(
         "design": "#ABABAB",
         "packet": "#858585",
         "struct_field": "#BDBDBD",
+        "mapping": "#C8C8C8",
         "provenance": "#444444",
         "background": "#FFFFFF",
     }
