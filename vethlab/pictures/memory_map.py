@@ -730,7 +730,7 @@ def _label_rows(ax, layout, mapping, n, per_row, height_px) -> list[str]:
     ax.set_yticks(index + (0.5 if per_row == 1 else 0.0))
     ax.set_yticklabels(labels, fontsize=FONT_SIZE, family=MONO_FONT)
     where = "address in the dext's mapping" if mapping is not None else "pool offset"
-    ax.set_ylabel(f"buffer  ({where})", fontsize=FONT_SIZE)
+    ax.set_ylabel(f"buffer  ({where})", fontsize=FONT_SIZE, color=COLORS["text"])
     return labels
 
 
@@ -777,6 +777,7 @@ def _legend(ax, totals: dict, readings, aggregated: bool, roles: set) -> None:
             )
         )
     ax.legend(
+        labelcolor=COLORS["text"],
         handles=handles,
         loc="upper left",
         bbox_to_anchor=(1.01, 1.0),

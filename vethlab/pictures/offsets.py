@@ -311,6 +311,7 @@ def draw_offset_errors(
         ]
         handles = (series_handles if many or annotate else []) + kind_handles
         ax.legend(
+            labelcolor=COLORS["text"],
             handles=handles,
             fontsize=FONT_SIZE,
             frameon=False,

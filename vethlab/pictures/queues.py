@@ -228,6 +228,7 @@ def draw_queues(
             )
         )
     ax.legend(
+        labelcolor=COLORS["text"],
         handles=handles,
         loc="lower left",
         fontsize=FONT_SIZE,
@@ -240,6 +241,7 @@ def draw_queues(
         handlelength=2.6,
         columnspacing=1.0,
     )
+    ax.get_legend().get_title().set_color(COLORS["text"])
     name = f"{dext.__class__.__name__}: " if dext is not None else ""
     ax.set_title(
         f"{name}where each of the {len(pool.packets)} packets is",
@@ -479,6 +481,7 @@ def draw_occupancy(ax, history, places=_TRACKED):
     style_axes(ax)
     # beside the plot, not on it: the lines reach the top corners (the pool starts full)
     ax.legend(
+        labelcolor=COLORS["text"],
         fontsize=FONT_SIZE,
         loc="upper left",
         bbox_to_anchor=(1.01, 1.0),

@@ -134,7 +134,9 @@ def draw_size_rule(
     style_axes(ax)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.legend(fontsize=FONT_SIZE, frameon=False, loc="upper left")  # no steps up there
+    ax.legend(
+        labelcolor=COLORS["text"], fontsize=FONT_SIZE, frameon=False, loc="upper left"
+    )  # no steps up there
 
     # the count's effect: the segment the pool really uses, for the marked size
     inset = count_ax if count_ax is not None else ax.inset_axes((1.16, 0.0, 0.6, 1.0))
@@ -153,7 +155,7 @@ def draw_size_rule(
     inset.set_ylabel("segment size (KiB)", fontsize=FONT_SIZE, color=COLORS["text"])
     inset.plot([], [], color=COLORS["text"], linestyle="-", label="64 KiB boot")
     inset.plot([], [], color=COLORS["text"], linestyle=(0, (4, 2)), label="80 KiB boot")
-    inset.legend(fontsize=FONT_SIZE, frameon=False, loc="lower right")
+    inset.legend(labelcolor=COLORS["text"], fontsize=FONT_SIZE, frameon=False, loc="lower right")
     inset.set_ylim(0, None)
     inset.set_facecolor(COLORS["background"])
     inset.set_title(

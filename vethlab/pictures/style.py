@@ -35,7 +35,7 @@ role                 colour     what it colours
 ``text``             #222222    text, axes and ticks
 ``muted_text``       #6E6E6E    secondary text: notes, units, "(more)"
 ``boundary``         #4D4D4D    outlines: a buffer's edges, boxes
-``segment_boundary`` #000000    the start of a buffer segment (a thick line)
+``segment_boundary`` #111111    the start of a buffer segment (a thick line)
 ``page_boundary``    #9A9A9A    the start of a page (a dashed line)
 ``selection``        #3B3B3B    the one thing picked: a highlighted buffer, the current state
 ``state``            #EDEDED    boxes of states and places that are not the current one
@@ -121,7 +121,7 @@ ROLES = MappingProxyType(
         "text": "#222222",
         "muted_text": "#6E6E6E",
         "boundary": "#4D4D4D",
-        "segment_boundary": "#000000",
+        "segment_boundary": "#111111",
         "page_boundary": "#9A9A9A",
         "selection": "#3B3B3B",
         "state": "#EDEDED",

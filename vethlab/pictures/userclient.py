@@ -401,6 +401,7 @@ def draw_output_struct(
     ax.legend(
         handles,
         names,
+        labelcolor=COLORS["text"],
         loc="upper right",
         fontsize=FONT_SIZE,
         ncol=len(names),
