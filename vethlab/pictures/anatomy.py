@@ -286,6 +286,7 @@ def draw_buffer_anatomy(
     ]
     regions = [r for r in regions if r[2] > r[1]]
     bottom, top = _BAR
+    bar_labels = []  # a region's name inside the bar; dropped where a neighbour's covers it
     for name, lo, hi, colour in regions:
         x0, x1 = axis(lo), axis(hi)
         ax.add_patch(
@@ -303,14 +304,16 @@ def draw_buffer_anatomy(
         label = {"gap": f"{hi - lo}"}.get(name, name)
         light = name in ("link header",)
         if x1 - x0 > 0.012 * max(len(label), 2):
-            ax.text(
-                (x0 + x1) / 2,
-                (bottom + top) / 2,
-                label,
-                ha="center",
-                va="center",
-                zorder=3,
-                **dict(text, color=COLORS["background"] if light else COLORS["text"]),
+            bar_labels.append(
+                ax.text(
+                    (x0 + x1) / 2,
+                    (bottom + top) / 2,
+                    label,
+                    ha="center",
+                    va="center",
+                    zorder=3,
+                    **dict(text, color=COLORS["background"] if light else COLORS["text"]),
+                )
             )
     ax.add_patch(
         Rectangle(
@@ -530,9 +533,10 @@ def draw_buffer_anatomy(
     notes_under(ax, notes, 1.25)
 
     # -- labels that would cover others give way: the formulas and brackets stay put --------
-    fixed = [t for t in ax.texts if t not in seconds and t not in edge_labels]
+    giving = [*seconds, *bar_labels, *edge_labels]
+    fixed = [t for t in ax.texts if t not in giving]
     shifts = {t: [(0, -FONT_SIZE * 1.4), (0, FONT_SIZE * 1.4)] for t in seconds}
-    gave_way = keep_apart(ax, [*seconds, *edge_labels], shifts, obstacles=fixed)
+    gave_way = keep_apart(ax, giving, shifts, obstacles=fixed)
 
     segment = layout.segment_of(packet.index)
     quirk = ""

@@ -10,6 +10,7 @@ returned, so pictures can record it and tests can check it.
 from __future__ import annotations
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.text import Text
 from matplotlib.transforms import Bbox, offset_copy
 
 __all__ = ["keep_apart", "overlapping", "visible_texts", "renderer_of"]
@@ -29,19 +30,20 @@ def keep_apart(ax, texts, shifts=None, *, obstacles=()) -> dict:
     ``{"moved": [text string, ...], "dropped": [...]}``."""
     shifts = shifts or {}
     renderer = renderer_of(ax.figure)
-    kept = [_grown(t.get_window_extent(renderer)) for t in obstacles if t.get_visible()]
+    ax.apply_aspect()  # an axes of equal aspect takes its final place only when drawn
+    kept = [_grown(_box(t, renderer)) for t in obstacles if t.get_visible() and t.get_text()]
     moved, dropped = [], []
     for text in texts:
         if not text.get_visible() or not text.get_text():
             continue
-        box = text.get_window_extent(renderer)
+        box = _box(text, renderer)
         if not any(box.overlaps(k) for k in kept):
             kept.append(_grown(box))
             continue
         base = text.get_transform()
         for dx, dy in shifts.get(text, ()):
             text.set_transform(offset_copy(base, fig=ax.figure, x=dx, y=dy, units="points"))
-            box = text.get_window_extent(renderer)
+            box = _box(text, renderer)
             if not any(box.overlaps(k) for k in kept):
                 kept.append(_grown(box))
                 moved.append(text.get_text())
@@ -51,6 +53,11 @@ def keep_apart(ax, texts, shifts=None, *, obstacles=()) -> dict:
             text.set_visible(False)
             dropped.append(text.get_text())
     return {"moved": moved, "dropped": dropped}
+
+
+def _box(text, renderer) -> Bbox:
+    """Where ``text`` is drawn: its letters (and plate), not an annotation's arrow."""
+    return Text.get_window_extent(text, renderer)
 
 
 def renderer_of(figure):
@@ -67,7 +74,7 @@ def visible_texts(ax) -> list:
 
 def overlapping(texts, renderer) -> list[tuple[str, str]]:
     """Pairs of ``texts`` whose drawn boxes overlap (by more than a pixel each way)."""
-    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts]
+    boxes = [(t.get_text(), _box(t, renderer)) for t in texts]
     pairs = []
     for i, (a, box_a) in enumerate(boxes):
         for b, box_b in boxes[i + 1 :]:

@@ -30,6 +30,7 @@ from vethlab.networkingdriverkit.queues import (
     QueueKind,
     where,
 )
+from vethlab.pictures.labels import keep_apart
 from vethlab.pictures.legend import provenance_handles
 from vethlab.pictures.style import (
     COLORS,
@@ -209,8 +210,9 @@ def draw_queues(
         fontsize=FONT_SIZE,
         color=COLORS["muted_text"],
     )
+    arrow_labels = []
     for move in PACKET_MOVES:
-        _arrow(ax, move, labels, dashed=False)
+        arrow_labels.append(_arrow(ax, move, labels, dashed=False))
         record["arrows"].append((move.source.name, move.target.name, move.action, move.provenance))
     if refused:
         for move in REFUSED_MOVES:
@@ -248,6 +250,19 @@ def draw_queues(
         fontsize=TITLE_SIZE,
         color=COLORS["text"],
     )
+    # An arrow's label that would cover a box's title, a packet's number or another label
+    # moves a little along its arrow's side, or is dropped (the table still lists the move).
+    ax.apply_aspect()  # the axes' final place: shifts are measured in it
+    placed = [a for a in arrow_labels if a is not None]
+    texts = [text for text, _, _ in placed]
+    gave_way = keep_apart(
+        ax,
+        texts,
+        {text: _shifts_along(ax, at, along) for text, at, along in placed},
+        obstacles=[t for t in ax.texts if t not in texts],
+    )
+    record["labels_moved"] = gave_way["moved"]
+    record["labels_dropped"] = gave_way["dropped"]
     ax.vethlab = record
     return ax
 
@@ -383,7 +398,8 @@ def _draw_packets(ax, box, ids, pool, place, highlight) -> int:
     return len(ids)
 
 
-def _arrow(ax, move, label: bool, dashed: bool) -> None:
+def _arrow(ax, move, label: bool, dashed: bool):
+    """Draw ``move``'s arrow; return its label's text, if it has one."""
     start, end, rad, *label_at = _ANCHORS.get(
         (move.source, move.target), (_box_centre(move.source), _box_centre(move.target), 0.15)
     )
@@ -413,7 +429,7 @@ def _arrow(ax, move, label: bool, dashed: bool) -> None:
             mx, my, "×", ha="center", va="center", color=colour, fontsize=FONT_SIZE + 2, zorder=4
         )
     elif label:
-        ax.text(
+        text = ax.text(
             mx,
             my,
             move.action.replace(" (kernel)", ""),
@@ -429,6 +445,29 @@ def _arrow(ax, move, label: bool, dashed: bool) -> None:
                 alpha=0.85,
             ),
         )
+        # other places along the arrow the label may move to, if this one is taken
+        c = ((xa + xb) / 2 + rad * (yb - ya), (ya + yb) / 2 - rad * (xb - xa))
+        along = [
+            tuple(
+                (1 - t) ** 2 * p0 + 2 * (1 - t) * t * pc + t**2 * p2
+                for p0, pc, p2 in zip(start, c, end)
+            )
+            for t in (0.35, 0.65, 0.2, 0.8)
+        ]
+        return text, (mx, my), along
+    return None
+
+
+def _shifts_along(ax, at, along) -> list[tuple[float, float]]:
+    """Shifts in points to try for a label at ``at``: to each place of ``along`` (data
+    coordinates), then a line above or below where it is and each of those places."""
+    to_points = 72 / ax.figure.dpi
+    x0, y0 = ax.transData.transform(at)
+    shifts = [
+        ((x - x0) * to_points, (y - y0) * to_points) for x, y in ax.transData.transform(along)
+    ]
+    line = FONT_SIZE * 1.3
+    return shifts + [(dx, dy + d) for dx, dy in [(0, 0), *shifts] for d in (line, -line)]
 
 
 def _box_centre(place: Place) -> tuple[float, float]:
