@@ -20,6 +20,7 @@ from vethlab.pictures import (
     add_provenance_notes,
     draw_buffer_anatomy,
     draw_call_sequence,
+    draw_colour_key,
     draw_design_comparison,
     draw_drift,
     draw_hexdump,
@@ -151,11 +152,12 @@ def queues(_report):
 
 
 def provenance(_report):
-    fig = Figure(figsize=(7, 4), dpi=72)
-    axes = fig.subplots(2, 1)
+    fig = Figure(figsize=(7, 7), dpi=72)
+    axes = fig.subplots(3, 1)
     draw_provenance_key(axes[0])
-    axes[1].set_axis_off()  # an empty axes of the test's own: only the notes are the picture's
-    add_provenance_notes(axes[1], [("modelled", "segments end to end")])
+    draw_colour_key(axes[1])
+    axes[2].set_axis_off()  # an empty axes of the test's own: only the notes are the picture's
+    add_provenance_notes(axes[2], [("modelled", "segments end to end")])
     return fig
 
 

@@ -71,3 +71,21 @@ def test_key_lists_each_label_with_its_meaning():
     assert [t.strip() for t in texts[0::2]] == list(PROVENANCE)
     assert texts[7] == "only the question says so; nothing else confirms it"
     assert len(ax.patches) == 0  # badges are outlined text, not patches
+
+
+def test_colour_key_shows_every_data_and_read_role_once():
+    """The key: the bytes of a buffer and the three reads, each role once."""
+    from vethlab.pictures.legend import draw_colour_key
+
+    _fig, ax = plt.subplots()
+    roles = draw_colour_key(ax).vethlab["roles"]
+    assert len(roles) == len(set(roles))
+    assert {
+        "frame",
+        "link_header",
+        "headroom",
+        "stale",
+        "right_read",
+        "early_read",
+        "wrong_read",
+    } <= set(roles)

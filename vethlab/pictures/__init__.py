@@ -27,7 +27,7 @@ from vethlab.pictures.hexdump import (
     pool_dump,
     reading_dumps,
 )
-from vethlab.pictures.legend import add_provenance_notes, draw_provenance_key
+from vethlab.pictures.legend import add_provenance_notes, draw_colour_key, draw_provenance_key
 from vethlab.pictures.mappings import draw_mappings
 from vethlab.pictures.memory_map import draw_memory_map
 from vethlab.pictures.misread import draw_misread_hexdump, misread_result
@@ -51,6 +51,7 @@ __all__ = [
     "add_provenance_notes",
     "draw_buffer_anatomy",
     "draw_call_sequence",
+    "draw_colour_key",
     "draw_design_comparison",
     "draw_drift",
     "draw_hexdump",

@@ -17,6 +17,7 @@ draws the key to the five labels.
 
 from __future__ import annotations
 
+from matplotlib.collections import PolyCollection
 from matplotlib.lines import Line2D
 
 from vethlab.model.provenance import check_label
@@ -26,12 +27,14 @@ from vethlab.pictures.style import (
     MONO_FONT,
     PROVENANCE,
     PROVENANCE_MEANING,
+    READ_MARKERS,
     TITLE_SIZE,
     provenance_linestyle,
 )
 
 __all__ = [
     "add_provenance_notes",
+    "draw_colour_key",
     "draw_provenance_key",
     "draw_badge",
     "provenance_handles",
@@ -132,4 +135,100 @@ def draw_provenance_key(ax, labels=PROVENANCE):
         "where each rule comes from", fontsize=TITLE_SIZE, loc="left", color=COLORS["text"]
     )
     ax.vethlab = {"labels": labels}
+    return ax
+
+
+#: What the colour key shows, column by column: (role, words). Reads get their marker too.
+COLOUR_KEY = (
+    (
+        "bytes of a buffer",
+        (
+            ("headroom", "before the frame (headroom, data offset)"),
+            ("link_header", "frame: link header"),
+            ("network_header", "frame: network header"),
+            ("transport_header", "frame: transport header"),
+            ("frame", "frame: payload"),
+            ("stale", "stale bytes of an earlier frame"),
+            ("tailroom", "after the frame (tailroom)"),
+            ("zero", "never written"),
+            ("unused", "no buffer's (hatched)"),
+        ),
+    ),
+    (
+        "reads",
+        (
+            ("right_read", "right: at the frame"),
+            ("early_read", "early: right buffer, frame later"),
+            ("wrong_read", "wrong: somewhere else (hatched)"),
+        ),
+    ),
+)
+
+
+def draw_colour_key(ax):
+    """The colour language once, as a key: each role of the bytes of a buffer and of reads
+    with its colour (reads with their marker too), and a provenance badge. Returns ``ax``;
+    ``ax.vethlab`` is ``{"roles": [...]}`` in the order drawn."""
+    ax.set_xlim(0, 10)
+    rows = max(len(entries) for _, entries in COLOUR_KEY)
+    ax.set_ylim(rows + 0.6, -1.0)
+    ax.set_axis_off()
+    cells, fills, hatched, roles = [], [], [], []
+    for column, (heading, entries) in enumerate(COLOUR_KEY):
+        x = column * 5.2
+        ax.text(x, -0.5, heading, fontsize=FONT_SIZE + 1, weight="bold", color=COLORS["text"])
+        for row, (role, words) in enumerate(entries):
+            y = row + 0.5
+            cells.append([(x, y - 0.35), (x + 0.5, y - 0.35), (x + 0.5, y + 0.35), (x, y + 0.35)])
+            fills.append(COLORS[role])
+            hatched.append(role in ("unused", "wrong_read"))
+            roles.append(role)
+            if role in READ_MARKERS:
+                ax.plot(
+                    [x + 0.8],
+                    [y],
+                    marker=READ_MARKERS[role],
+                    color=COLORS[role],
+                    markersize=6,
+                    linestyle="none",
+                )
+            ax.text(
+                x + (1.1 if role in READ_MARKERS else 0.7),
+                y,
+                words,
+                va="center",
+                fontsize=FONT_SIZE,
+                color=COLORS["text"],
+            )
+    ax.add_collection(
+        PolyCollection(cells, facecolors=fills, edgecolors=COLORS["boundary"], linewidths=0.5)
+    )
+    ax.add_collection(
+        PolyCollection(
+            [c for c, h in zip(cells, hatched) if h],
+            facecolors="none",
+            edgecolors=COLORS["background"],
+            hatch="////",
+            linewidths=0.0,
+        )
+    )
+    y = len(COLOUR_KEY[1][1]) + 1.0
+    ax.text(
+        5.2,
+        y,
+        "where a rule comes from",
+        fontsize=FONT_SIZE + 1,
+        weight="bold",
+        color=COLORS["text"],
+    )
+    draw_badge(ax, 5.2, y + 1.0, "source", va="center")
+    ax.text(
+        5.2 + 1.6,
+        y + 1.0,
+        "a badge, never a fill",
+        va="center",
+        fontsize=FONT_SIZE,
+        color=COLORS["text"],
+    )
+    ax.vethlab = {"roles": roles}
     return ax
