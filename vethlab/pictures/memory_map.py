@@ -603,10 +603,16 @@ def draw_memory_map(
     return ax
 
 
+#: The kinds of a stacked bar, left to right, as a buffer holds them.
+_STACK_ORDER = [
+    REGION_KINDS.index(k) for k in ("headroom", "link_header", "frame", "stale", "tailroom", "zero")
+]
+
+
 def _draw_stacked(ax, regions: BufferRegions, n: int, size: int, per_row: int, rows: int) -> int:
     """One stacked bar per row of ``per_row`` buffers: each kind of byte gets the share of the
-    bar that it has of the row's bytes, in REGION_KINDS order (the legend's colours, never a
-    blend). Returns the number of rectangles drawn."""
+    bar that it has of the row's bytes (the legend's colours, never a
+    blend), in the order a buffer holds them. Returns the number of rectangles drawn."""
     row = regions.buffer // per_row
     weights = (regions.end - regions.start).astype(float)
     table = np.bincount(
@@ -616,6 +622,7 @@ def _draw_stacked(ax, regions: BufferRegions, n: int, size: int, per_row: int, r
     ).reshape(rows, len(REGION_KINDS))
     in_row = np.minimum(per_row, n - np.arange(rows) * per_row).astype(float)
     share = table / (in_row * size)[:, None]  # each row's bytes of each kind, as a share
+    share = share[:, _STACK_ORDER]  # in the order a buffer holds them, left to right
     right = np.cumsum(share, axis=1) * size
     left = right - share * size
     r, k = np.nonzero(share > 0)
@@ -624,7 +631,7 @@ def _draw_stacked(ax, regions: BufferRegions, n: int, size: int, per_row: int, r
     ax.add_collection(
         PolyCollection(
             _rects(left[r, k], right[r, k], y0, y1),
-            facecolors=[KIND_COLORS[REGION_KINDS[kk]] for kk in k],
+            facecolors=[KIND_COLORS[REGION_KINDS[_STACK_ORDER[kk]]] for kk in k],
             edgecolors="none",
             antialiased=False,
         )
