@@ -20,7 +20,10 @@ Every number is the model's (:mod:`vethlab.model.layout`); ``ax.vethlab`` keeps 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from vethlab.model.layout import buffer_region, configured_buffer_size
 from vethlab.model.machine import PROFILES, SEGMENT_SIZES
@@ -39,35 +42,49 @@ _PROFILE_NAMES = {"apple-silicon": "Apple silicon", "intel": "Intel"}
 def size_rule_curves(requested) -> dict[tuple[str, int], np.ndarray]:
     """The real buffer size for every size in ``requested``, for each ``(profile, boot
     segment size)``."""
-    requested = np.asarray(requested, dtype=np.int64)
-    return {
-        (name, segment): np.array(
-            [configured_buffer_size(int(r), profile.cache_line, segment) for r in requested]
-        )
-        for name, profile in PROFILES.items()
-        for segment in SEGMENT_SIZES
-    }
+    return dict(_curves(tuple(int(r) for r in requested)))
+
+
+@lru_cache(maxsize=8)
+def _curves(requested: tuple[int, ...]):
+    # the model's answers do not change: a slider that redraws asks for them once
+    return tuple(
+        {
+            (name, segment): np.array(
+                [configured_buffer_size(int(r), profile.cache_line, segment) for r in requested]
+            )
+            for name, profile in PROFILES.items()
+            for segment in SEGMENT_SIZES
+        }.items()
+    )
 
 
 def segment_by_count(buffer_size: int, counts, profile: str = "apple-silicon") -> dict:
     """The segment size XNU fits to each ``bufferCount`` in ``counts`` for ``buffer_size``,
     for each boot segment size: ``{boot segment: array of segment sizes}``."""
+    return dict(_segments(buffer_size, tuple(int(c) for c in counts), profile))
+
+
+@lru_cache(maxsize=64)
+def _segments(buffer_size: int, counts: tuple[int, ...], profile: str):
     machine = PROFILES[profile]
-    return {
-        boot: np.array(
-            [
-                buffer_region(
-                    buffer_size,
-                    int(count),
-                    cache_line=machine.cache_line,
-                    ncpu=machine.ncpu,
-                    boot_segment_size=boot,
-                ).segment_size
-                for count in counts
-            ]
-        )
-        for boot in SEGMENT_SIZES
-    }
+    return tuple(
+        {
+            boot: np.array(
+                [
+                    buffer_region(
+                        buffer_size,
+                        int(count),
+                        cache_line=machine.cache_line,
+                        ncpu=machine.ncpu,
+                        boot_segment_size=boot,
+                    ).segment_size
+                    for count in counts
+                ]
+            )
+            for boot in SEGMENT_SIZES
+        }.items()
+    )
 
 
 def draw_size_rule(
@@ -165,6 +182,8 @@ def draw_size_rule(
         loc="left",
     )
     style_axes(inset)
+    for axis in (ax.xaxis, ax.yaxis, inset.xaxis, inset.yaxis):
+        axis.set_major_locator(MaxNLocator(nbins=5, integer=True))  # few ticks: less to draw
     for side in ("top", "right"):
         inset.spines[side].set_visible(False)
 
