@@ -10,7 +10,7 @@ returned, so pictures can record it and tests can check it.
 from __future__ import annotations
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.text import Text
+from matplotlib.text import Annotation, Text
 from matplotlib.transforms import Bbox, offset_copy
 
 __all__ = ["keep_apart", "overlapping", "visible_texts", "renderer_of"]
@@ -57,6 +57,8 @@ def keep_apart(ax, texts, shifts=None, *, obstacles=()) -> dict:
 
 def _box(text, renderer) -> Bbox:
     """Where ``text`` is drawn: its letters (and plate), not an annotation's arrow."""
+    if isinstance(text, Annotation):
+        text.update_positions(renderer)  # an annotation's text is placed when it is drawn
     return Text.get_window_extent(text, renderer)
 
 
