@@ -8,11 +8,14 @@ top to bottom in pool order, with the byte offset inside the buffer across::
        1    0x105040800              [headroom][link hdr| payload        ][stale   ][tailroom ] ok
     ═══════ segment 1 ═══ (pool offset = segment x segment size: a thick line)
       32    0x105050000              ...                                              wrong
-             ▬▬▬▬▬▬▬▬ a band under a row: bytes some method read there (green right, red wrong)
-    ░░░░░░░ +28 buffers of the region, unused ░░░░░░░ (XNU's segments hold more than asked)
+             ▬▬▬▬▬▬▬▬ a band under a row: bytes some method read there (green: at the frame,
+                      purple: at the buffer's first byte, the frame later, vermillion hatched:
+                      anywhere else)
+    ░░░░░░░ 61,440 free buffers not drawn; +28 buffers of the region, unused ░░░░░░░
 
-Rows are the buffers the dext asked for (``buffer_count``). When XNU's whole segments hold
-more (``region_buffer_count``), one hatched row at the bottom stands for the rest, unused; the
+Rows are the buffers the dext asked for (``buffer_count``), up to the last one in use. One
+hatched row at the bottom stands for the rest: free buffers past the last one used, and, when
+XNU's whole segments hold more (``region_buffer_count``), the region's unused buffers; the
 title gives the bytes no buffer uses at each segment's end.
 
 Everything comes from the model's state: the buffer geometry from ``pool.layout``; headroom,

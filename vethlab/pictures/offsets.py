@@ -9,8 +9,14 @@ A method that is right everywhere is a flat line at 0; the question's first atte
 ``show="offsets"`` draws the two positions instead: where the frame is and where the method
 read, joined by a line whose length is the error.
 
+Each dot says what its read did, by colour and by shape (``style.READ_MARKERS``): a green
+circle at the frame, a purple square at the first byte of the packet's own buffer with the frame
+later (the slots line up, the headroom or data offset was not added), a vermillion cross
+anywhere else. The axes are named inside the picture, and the error axis spans at least ±8
+bytes, so a plot of zeros still has a scale.
+
 When every error of a method lies on one straight line, the line is fitted from the readings
-and written next to the points (``error = −448 × i − 8``): a property of the data, not a formula
+and written in the key (``error = −448 × i − 8``): a property of the data, not a formula
 typed in here. A pool of more than one segment gets a dotted line where each new segment starts
 (the "segment offset is not a pool offset" trap).
 """
