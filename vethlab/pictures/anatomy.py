@@ -42,7 +42,7 @@ from vethlab.model.layout import round_up
 from vethlab.networkingdriverkit.packet import IOUserNetworkPacket
 from vethlab.pictures.labels import keep_apart
 from vethlab.pictures.legend import add_provenance_notes
-from vethlab.pictures.style import COLORS, FONT_SIZE, MONO_FONT, TITLE_SIZE
+from vethlab.pictures.style import COLORS, FONT_SIZE, MONO_FONT, READ_MARKERS, TITLE_SIZE
 from vethlab.question.scenario import METHODS, QuestionDext, read_packet
 from vethlab.wire.host import native_flow_data_offset
 
@@ -456,7 +456,8 @@ def draw_buffer_anatomy(
             )
     for row, landing in zip(_ARROW_ROWS, landings):
         spec = METHODS[landing.key]
-        colour = COLORS[landing.role(packet.index)]
+        role = landing.role(packet.index)
+        colour = COLORS[role]
         if landing.buffer == packet.index and landing.within is not None:
             x_to = axis(landing.within)
         elif landing.pool_offset is None:
@@ -473,6 +474,11 @@ def draw_buffer_anatomy(
             (x_to, row - 0.55),
             arrowprops=dict(arrowstyle="-|>", color=colour, linewidth=1.4, shrinkA=0, shrinkB=0),
             zorder=5,
+        )
+        # the read's marker where the arrow leaves its label: its shape says right, early or
+        # wrong without the colour
+        ax.plot(
+            [x_to], [row - 0.55], marker=READ_MARKERS[role], markersize=6, color=colour, zorder=6
         )
         if landing.pool_offset is None:
             ax.plot([x_to], [(top + bottom) / 2], marker="X", markersize=11, color=colour, zorder=6)
