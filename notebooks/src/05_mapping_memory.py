@@ -233,8 +233,9 @@ for profile in ("intel", "apple-silicon"):
 # ## Dashboard: explore the mappings
 #
 # Switch the page size, turn `PoolFlagMapToDext` off and on, choose the buffer to follow, and move
-# the offset and length of the app's `CreateMapping`. A red cross is a simulated fault; an orange
-# dot is a read that works but was never asked for. Combinations the model refuses show their
+# the offset and length of the app's `CreateMapping`. A green dot is a read of bytes that were
+# asked for; a vermillion cross is a read that faults (simulated) or that works on bytes nobody
+# asked for: its label says which. Combinations the model refuses show their
 # error instead of the picture. (A dext's `CreateMapping` maps into the dext; the app's mapping
 # here is vethlab's shortcut for what the app gets from `IOConnectMapMemory64`, with the offset
 # and length of a sub-descriptor the dext would hand out.) The plain cells above checked what

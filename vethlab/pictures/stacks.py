@@ -35,7 +35,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import offset_copy
 
-from vethlab.pictures.style import FONT_SIZE, MONO_FONT, color
+from vethlab.pictures.style import FONT_SIZE, MONO_FONT, TITLE_SIZE, color, style_axes
 from vethlab.stacks import STACKS, StackError, StackLayout
 
 __all__ = [
@@ -68,6 +68,7 @@ def _module(layout: StackLayout):
 
 def _clear(ax) -> None:
     ax.clear()
+    style_axes(ax)
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
 
@@ -196,14 +197,14 @@ def draw_stack_memory_map(
     ax.xaxis.set_major_formatter(FuncFormatter(_bytes))
     ax.xaxis.set_major_locator(MaxNLocator(8, integer=True))
     ax.tick_params(labelsize=FONT_SIZE, length=2, pad=1)
-    ax.set_xlabel(f"bytes from {layout.origin}", fontsize=FONT_SIZE)
+    ax.set_xlabel(f"bytes from {layout.origin}", fontsize=FONT_SIZE, color=color("text"))
     if title is None:
         title = (
             f"{_module(layout).TITLE}: {layout.requested_buffer_size} asked → buffer "
             f"{layout.buffer_size}, stride {layout.stride}, first data byte at buffer + "
             f"{layout.first_data_offset}"
         )
-    ax.set_title(title, fontsize=FONT_SIZE + 1, loc="left")
+    ax.set_title(title, fontsize=TITLE_SIZE, loc="left", color=color("text"))
     notes = provenance_lines(layout, ("stride", "buffer_size", "first_data_offset"))
     if sources:
         _write_notes(ax, notes)
@@ -221,7 +222,7 @@ def _label_regions(ax, buf: dict, y: float, span: float) -> None:
                 name,
                 ha="center",
                 va="center",
-                fontsize=FONT_SIZE - 1,
+                fontsize=FONT_SIZE,
                 color=color("text"),
             )
 
@@ -244,12 +245,13 @@ def _draw_key(ax) -> list[str]:
         for role, hatch, text in KEY
     ]
     ax.legend(
+        labelcolor=color("text"),
         handles=handles,
         loc="lower left",
         bbox_to_anchor=(0.0, 1.0),
         ncol=len(handles),
         frameon=False,
-        fontsize=FONT_SIZE - 1,
+        fontsize=FONT_SIZE,
         handlelength=1.6,
         columnspacing=1.2,
         borderaxespad=0.2,
@@ -303,7 +305,7 @@ def _write_notes(ax, notes, *, below_points: float = 26.0, y: float | None = Non
             *place,
             f"{label} ({key}): {where}",
             transform=at,
-            fontsize=FONT_SIZE - 1,
+            fontsize=FONT_SIZE,
             color=color("text"),
             va="top",
             clip_on=False,
@@ -350,7 +352,7 @@ def draw_stacks_side_by_side(
                     buf["first_data_byte"],
                     y + height + 0.04,
                     _bytes(buf["first_data_byte"]),
-                    fontsize=FONT_SIZE - 1,
+                    fontsize=FONT_SIZE,
                     color=color("text"),
                     ha="left",
                     va="bottom",
@@ -371,6 +373,7 @@ def draw_stacks_side_by_side(
     ax.set_xlabel(
         "bytes from each stack's origin (▲ first data byte; thick line: where a buffer starts)",
         fontsize=FONT_SIZE,
+        color=color("text"),
     )
     key = _draw_key(ax)
     ax.vethlab = {"rows": rows, "count": count, "frame_length": frame_length, "key": key}
@@ -454,7 +457,7 @@ def draw_stack_anatomy(
             name,
             ha="center",
             va="center" if fits else "bottom",
-            fontsize=FONT_SIZE - 1 if fits else FONT_SIZE - 2,
+            fontsize=FONT_SIZE,
             color=color("text"),
         )
     for edge in sorted(set(edges)):
@@ -464,7 +467,7 @@ def draw_stack_anatomy(
             _bytes(edge),
             ha="center",
             va="top",
-            fontsize=FONT_SIZE - 1,
+            fontsize=FONT_SIZE,
             color=color("text"),
             family=MONO_FONT,
         )
@@ -518,8 +521,9 @@ def draw_stack_anatomy(
     ax.set_yticks([])
     ax.set_title(
         f"{module.TITLE}: buffer {index} (not to scale; offsets from the buffer's start)",
-        fontsize=FONT_SIZE + 1,
+        fontsize=TITLE_SIZE,
         loc="left",
+        color=color("text"),
     )
     notes = provenance_lines(layout, ("headroom", "first_data_offset", "usable_size"))
     notes.append((bug.bug.label, "classic bug", bug.bug.report or "no public report"))
@@ -551,7 +555,7 @@ def _bracket(ax, x0: float, x1: float, y: float, text: str) -> None:
         text,
         ha="center",
         va="bottom",
-        fontsize=FONT_SIZE - 1,
+        fontsize=FONT_SIZE,
         color=color("text"),
     )
 
@@ -603,7 +607,7 @@ def draw_stack_offset_errors(ax, layout: StackLayout, *, count: int = 8, sources
             0.0,
             -0.75,
             f"▼ off the chart: buffer 0 read {_signed(errors[0])} bytes from its data",
-            fontsize=FONT_SIZE - 1,
+            fontsize=FONT_SIZE,
             color=color("wrong_read"),
         )
     else:
@@ -614,10 +618,11 @@ def draw_stack_offset_errors(ax, layout: StackLayout, *, count: int = 8, sources
     ax.yaxis.set_major_formatter(FuncFormatter(_bytes))
     ax.set_xticks(index)
     ax.tick_params(labelsize=FONT_SIZE, length=2, pad=1)
-    ax.set_xlabel("buffer index i", fontsize=FONT_SIZE)
-    ax.set_ylabel("read − data (bytes)", fontsize=FONT_SIZE)
+    ax.set_xlabel("buffer index i", fontsize=FONT_SIZE, color=color("text"))
+    ax.set_ylabel("read − data (bytes)", fontsize=FONT_SIZE, color=color("text"))
     ax.legend(
-        fontsize=FONT_SIZE - 1,
+        labelcolor=color("text"),
+        fontsize=FONT_SIZE,
         frameon=False,
         loc="upper left",
         bbox_to_anchor=(0.0, 0.0),
@@ -628,8 +633,9 @@ def draw_stack_offset_errors(ax, layout: StackLayout, *, count: int = 8, sources
     last = errors[-1] if errors else 0
     ax.set_title(
         f"{layout.stack}: buffer {n - 1} read {_signed(last)} bytes from its data",
-        fontsize=FONT_SIZE + 1,
+        fontsize=TITLE_SIZE,
         loc="left",
+        color=color("text"),
     )
     bug = module.CLASSIC_BUG
     notes = [(bug.label, "classic bug", bug.report or "no public report")]

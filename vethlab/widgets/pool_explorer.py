@@ -303,6 +303,7 @@ def legend_html(state: dict) -> str:
     ]
     items += [
         _swatch(COLORS["right_read"], "read at the frame"),
+        _swatch(COLORS["early_read"], "read at the buffer's start: early by the data offset"),
         _swatch(COLORS["wrong_read"], "read somewhere else"),
     ]
     rules = "".join(
