@@ -17,6 +17,7 @@ import ctypes
 import json
 import mmap
 import os
+import resource
 import select
 import signal
 import sys
@@ -194,6 +195,8 @@ def main() -> None:
     # to stderr, so that it cannot break a reply.
     out = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
+    # A case that crashes leaves no core file behind (hundreds of cases may crash).
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     child = Child(sys.argv[1], sys.argv[2])
     timeout = float(sys.argv[3])
     for line in sys.stdin:

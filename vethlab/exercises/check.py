@@ -105,16 +105,21 @@ class Report:
         )
 
     def draw(self, ax=None, case: int | None = None):
-        """Draw the memory map of the pool of case ``case`` (default: the first wrong one, or
-        case 0), with the answer's reads of every case on that pool. Returns ``ax``."""
+        """Draw the memory map of the pool of case ``case`` (default: the first wrong case that
+        read inside the pool, else the first wrong one, else case 0), with the answer's reads
+        of every case on that pool. Returns ``ax``."""
         from vethlab.pictures.memory_map import draw_memory_map
 
         if ax is None:
             import matplotlib.pyplot as plt
 
             _, ax = plt.subplots(figsize=(9, 4.5))
-        chosen = self.first_failure() if case is None else self.results[case]
-        chosen = chosen or self.results[0]
+        if case is None:
+            wrong = [r for r in self.results if not r.passed]
+            inside = [r for r in wrong if r.read_offset is not None]
+            chosen = (inside or wrong or self.results)[0]
+        else:
+            chosen = self.results[case]
         world = world_for(chosen.case, self.worlds)
         same = [
             r

@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 from vethlab.exercises.cases import Case, World, world_for
-from vethlab.exercises.python import AnswerError, stale_output
+from vethlab.exercises.python import MAX_TIMEOUTS, AnswerError, stale_output
 from vethlab.exercises.verdict import CaseResult, Outcome, judge
 from vethlab.model.layout import round_up
 
@@ -52,8 +52,6 @@ SIGNATURES = {
     "IOUserNetworkTxCompletionQueue *completion, GetPacket_Output *output)",
 }
 _EXERCISE_NUMBER = {"frame_address": 1, "get_packet": 2}
-#: After this many cases ran past their time limit, the rest are not run.
-MAX_TIMEOUTS = 3
 _COMPILER_LINES = 40
 #: Seconds the checker waits for a child past a case's own limit, which the child enforces.
 _CHILD_GRACE = 10.0

@@ -30,6 +30,7 @@ from vethlab.model.memory import SimulatedFault
 
 __all__ = [
     "AnswerError",
+    "MAX_TIMEOUTS",
     "SIGNATURES",
     "TxCompletion",
     "load_python",
@@ -37,6 +38,9 @@ __all__ = [
     "stale_output",
 ]
 
+#: After this many cases ran past their time limit, the rest are not run (an endless loop
+#: would otherwise take the time limit times every case).
+MAX_TIMEOUTS = 3
 #: What each exercise's Python function is called with.
 SIGNATURES = {
     "frame_address": "frame_address(packet, pool)",
@@ -193,9 +197,14 @@ def run_python(
 ) -> list[CaseResult]:
     """The verdict on ``function`` in every case of ``cases``."""
     worlds = {} if worlds is None else worlds
-    results = []
+    results, timeouts = [], 0
     for case in cases:
         world = world_for(case, worlds)
-        outcome, _ = run_case(function, case, world, timeout)
+        if timeouts >= MAX_TIMEOUTS:
+            problem = f"not run: {timeouts} cases already ran past the time limit"
+            outcome = Outcome(problem=problem, error_type="timeout")
+        else:
+            outcome, _ = run_case(function, case, world, timeout)
+            timeouts += outcome.error_type == "timeout"
         results.append(judge(case, world, outcome))
     return results

@@ -1,0 +1,76 @@
+"""``vethlab check FILE``: run an answer to an exercise in every case of its matrix.
+
+    vethlab check FILE [--exercise frame_address|get_packet] [--timeout S] [--json]
+
+FILE is a Python file (``.py``) that defines the exercise's function, or a C++ file (``.cpp``)
+compiled with the system's compiler against vethlab's stub headers. Exit status: 0 every case
+right; 1 some case wrong (or the checker cannot run C++ cases here); 2 the file cannot be
+loaded or compiled, defines no function of the exercise's name, or an option is wrong (the
+compiler's messages follow the error line).
+"""
+
+from __future__ import annotations
+
+from vethlab.cli.common import InputError, input_file
+from vethlab.exercises import AnswerError, check_file
+from vethlab.exercises.cases import EXERCISES
+from vethlab.exercises.cpp import CheckerUnavailable
+
+HELP = "check your answer to an exercise (Python or C++) on every Mac, pool and flow"
+#: ``--timeout``: seconds one case may run.
+TIMEOUT_RANGE = (0.1, 60.0)
+
+
+def _timeout(text: str) -> float:
+    import argparse
+
+    low, high = TIMEOUT_RANGE
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number; allowed: {low:g}..{high:g}"
+        ) from None
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"{text} is out of range; allowed: {low:g}..{high:g}")
+    return value
+
+
+def add_arguments(p) -> None:
+    p.add_argument(
+        "file",
+        metavar="FILE",
+        type=input_file,
+        help="your answer: a .py file, or a .cpp file (compiled with c++, g++ or clang++)",
+    )
+    p.add_argument(
+        "--exercise",
+        choices=EXERCISES,
+        default=None,
+        help="the exercise (default: the one whose function FILE defines)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=_timeout,
+        default=2.0,
+        help=f"seconds one case may run, {TIMEOUT_RANGE[0]:g}..{TIMEOUT_RANGE[1]:g} (default 2)",
+    )
+
+
+class _Unusable(InputError):
+    """An answer that cannot be run: one line, then the compiler's messages if there are."""
+
+    def __init__(self, message: str) -> None:
+        head, _, detail = message.partition("\n")
+        super().__init__(head)
+        self.detail = detail
+
+
+def run(args):
+    try:
+        report = check_file(args.file, args.exercise, timeout=args.timeout)
+    except AnswerError as err:
+        raise _Unusable(str(err)) from None
+    except CheckerUnavailable:
+        raise
+    return report.text(), report.to_json(), 0 if report.all_passed else 1
