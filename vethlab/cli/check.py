@@ -1,6 +1,6 @@
 """``vethlab check FILE``: run an answer to an exercise in every case of its matrix.
 
-    vethlab check FILE [--exercise frame_address|get_packet] [--timeout S] [--json]
+    vethlab check FILE [--exercise frame_address|get_packet] [--timeout SECONDS] [--json]
 
 FILE is a Python file (``.py``) that defines the exercise's function, or a C++ file (``.cpp``)
 compiled with the system's compiler against vethlab's stub headers. Exit status: 0 every case
@@ -11,29 +11,14 @@ compiler's messages follow the error line).
 
 from __future__ import annotations
 
-from vethlab.cli.common import InputError, input_file
+from vethlab.cli.common import InputError, input_file, integer
 from vethlab.exercises import AnswerError, check_file
 from vethlab.exercises.cases import EXERCISES
 from vethlab.exercises.cpp import CheckerUnavailable
 
 HELP = "check your answer to an exercise (Python or C++) on every Mac, pool and flow"
-#: ``--timeout``: seconds one case may run.
-TIMEOUT_RANGE = (0.1, 60.0)
-
-
-def _timeout(text: str) -> float:
-    import argparse
-
-    low, high = TIMEOUT_RANGE
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a number; allowed: {low:g}..{high:g}"
-        ) from None
-    if not low <= value <= high:
-        raise argparse.ArgumentTypeError(f"{text} is out of range; allowed: {low:g}..{high:g}")
-    return value
+#: ``--timeout``: whole seconds one case may run.
+TIMEOUT = integer(1, 60)
 
 
 def add_arguments(p) -> None:
@@ -51,9 +36,9 @@ def add_arguments(p) -> None:
     )
     p.add_argument(
         "--timeout",
-        type=_timeout,
-        default=2.0,
-        help=f"seconds one case may run, {TIMEOUT_RANGE[0]:g}..{TIMEOUT_RANGE[1]:g} (default 2)",
+        type=TIMEOUT,
+        default=2,
+        help=f"seconds one case may run, {TIMEOUT} (default 2)",
     )
 
 
