@@ -94,7 +94,7 @@ def load_python(path, exercise: str):
     except BaseException as err:  # whatever the file's top level raises
         if isinstance(err, KeyboardInterrupt):
             raise
-        raise AnswerError(f"{path} does not load: {_where(err, path)}") from None
+        raise AnswerError(f"{path} does not load: {_where(err)}") from None
     function = namespace.get(exercise)
     if not callable(function):
         defined = sorted(k for k, v in namespace.items() if callable(v) and not k.startswith("_"))
@@ -119,16 +119,26 @@ def check_signature(function, exercise: str) -> None:
         pass
 
 
+#: vethlab's own code: a traceback's frames there are never the answer's (but the example
+#: answers' are).
+_PACKAGE = Path(__file__).resolve().parent.parent
+_EXAMPLES = Path(__file__).resolve().parent / "examples"
+
+
 def _where(err: BaseException, path=None) -> str:
-    """``TypeError: ... (answer.py line 7)``: the error and the last line of the answer's file
-    it went through (never a line of vethlab's own code)."""
+    """``TypeError: ... (answer.py line 7)``: the error and the last line of the answer it went
+    through, never a line of vethlab's own code (a notebook cell's line: "cell line 3")."""
     line = None
     for frame in traceback.extract_tb(err.__traceback__):
-        if path is None or Path(frame.filename) == Path(path) or "vethlab" not in frame.filename:
+        where = Path(frame.filename).resolve()
+        if not where.is_relative_to(_PACKAGE) or where.is_relative_to(_EXAMPLES):
             line = frame
     text = f"{type(err).__name__}: {err}"
     if line is not None:
-        text += f" ({Path(line.filename).name} line {line.lineno})"
+        name = Path(line.filename).name
+        if "ipykernel_" in line.filename or line.filename.startswith("<"):
+            name = "cell"
+        text += f" ({name} line {line.lineno})"
     return text
 
 
