@@ -72,6 +72,7 @@ _TRAPS = (
             Showing("01_the_question", "The first attempt"),
             Showing("01_the_question", "The error grows with the slot"),
             Showing("03_pool_layout", "The size rule"),
+            Showing("09_exercises", "Exercise 1: frame_address"),
         ),
         "reported",
     ),
@@ -84,6 +85,7 @@ _TRAPS = (
         (
             Showing("01_the_question", "The fix"),
             Showing("04_one_buffer", "The buffer, byte by byte"),
+            Showing("09_exercises", "Exercise 1: frame_address"),
         ),
         "documented",
     ),
@@ -98,6 +100,7 @@ _TRAPS = (
             Showing("01_the_question", "When the fix breaks: a frame 2 bytes in"),
             Showing("04_one_buffer", "A native flow: the fix is 2 bytes early"),
             Showing("06_interface_end_to_end", "Data offsets: BSD sockets and native flows"),
+            Showing("09_exercises", "Exercise 1: frame_address"),
         ),
         "reported",
     ),
@@ -111,6 +114,7 @@ _TRAPS = (
         (
             Showing("03_pool_layout", "A segment offset is not a pool offset"),
             Showing("04_one_buffer", "The second segment: a segment offset is not a pool offset"),
+            Showing("09_exercises", "Exercise 1: frame_address"),
         ),
         "modelled",
     ),
@@ -121,7 +125,10 @@ _TRAPS = (
         "getDataVirtualAddress() returns is the buffer's offset in the pool, and reading there "
         "faults.",
         "IOUserNetworkPacketBufferPool::CreateWithOptions(this, name, &options /* no PoolFlagMapToDext */, &pool)",
-        (Showing("05_mapping_memory", "Trap 5: a pool without PoolFlagMapToDext"),),
+        (
+            Showing("05_mapping_memory", "Trap 5: a pool without PoolFlagMapToDext"),
+            Showing("09_exercises", "Exercise 1: frame_address"),
+        ),
         "observed",
     ),
     Trap(
@@ -130,7 +137,10 @@ _TRAPS = (
         "Copying getDataLength() bytes into the struct's 1600-byte packet_data: a longer frame "
         "runs over packet_size and whatever follows the struct.",
         "memcpy(out->packet_data, frame, packet->getDataLength())",
-        (Showing("02_user_client", "The struct, and what a long frame does to it"),),
+        (
+            Showing("02_user_client", "The struct, and what a long frame does to it"),
+            Showing("09_exercises", "Exercise 2: get_packet"),
+        ),
         "reported",
     ),
     Trap(
@@ -139,7 +149,10 @@ _TRAPS = (
         "Returning all 1604 bytes of a struct that was not zeroed: the bytes after this frame are "
         "an earlier, longer frame's, and they leak to the app.",
         "return sizeof(GetPacket_Output); /* after copying only getDataLength() bytes */",
-        (Showing("02_user_client", "The leak: sending the whole struct"),),
+        (
+            Showing("02_user_client", "The leak: sending the whole struct"),
+            Showing("09_exercises", "Exercise 2: get_packet"),
+        ),
         "modelled",
     ),
     Trap(
@@ -192,7 +205,10 @@ _TRAPS = (
         "completion; a dext that returns early (an error, a refused copy) without completing it "
         "loses the packet, and the pool runs dry.",
         "if (length > sizeof(out->packet_data)) return kIOReturnNoSpace; /* packet kept */",
-        (Showing("02_user_client", "A safe GetPacket"),),
+        (
+            Showing("02_user_client", "A safe GetPacket"),
+            Showing("09_exercises", "Exercise 2: get_packet"),
+        ),
         "modelled",
     ),
 )

@@ -261,8 +261,9 @@ plt.show()
 print("reads drawn:", ax.vethlab["reads"], "| rows with a wrong read:", ax.vethlab["error_rows"])
 
 # %% [markdown]
-# Previous: [06 · the interface, end to end](06_interface_end_to_end.ipynb). Back to the start:
-# [01 · the question](01_the_question.ipynb).
+# Previous: [06 · the interface, end to end](06_interface_end_to_end.ipynb). Next:
+# [08 · the answer](08_the_answer.ipynb), then [09 · exercises](09_exercises.ipynb). Back to
+# the start: [01 · the question](01_the_question.ipynb).
 #
 # ## Things to try
 #

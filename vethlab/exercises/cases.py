@@ -252,7 +252,8 @@ class World:
 @lru_cache(maxsize=4096)
 def _frame(index: int, length: int, kind: str = "frame") -> bytes:
     """A UDP frame of ``length`` bytes whose payload names it (so a hex dump says whose it is)."""
-    overhead = len(udp_datagram(HOST, APP, 49152, DISCARD_PORT, b""))
+    # Headers only (an empty datagram would be padded to the 60-byte minimum).
+    overhead = len(udp_datagram(HOST, APP, 49152, DISCARD_PORT, bytes(100))) - 100
     unit = f"vethlab {kind} {index:04d} ".encode()
     payload = (unit * (length // len(unit) + 1))[: length - overhead]
     return udp_datagram(HOST, APP, 49152, DISCARD_PORT, payload)

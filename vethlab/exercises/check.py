@@ -78,7 +78,7 @@ class Report:
             "results": [r.to_json() for r in self.results],
         }
 
-    def text(self, failures: int = SHOWN_FAILURES) -> str:
+    def text(self, failures: int = SHOWN_FAILURES, rest: str = "--json lists all") -> str:
         """The readable report: the score, the failures by trap, the first failed cases."""
         lines = [
             f"{self.exercise} ({self.language}): {self.passed} of {len(self.results)} cases "
@@ -93,7 +93,7 @@ class Report:
         for r in bad[:failures]:
             lines += [f"case {r.case.number}: {r.case.describe()}", f"  wrong: {r.message}"]
         if len(bad) > failures:
-            lines.append(f"... and {len(bad) - failures} more wrong cases (--json lists all)")
+            lines.append(f"... and {len(bad) - failures} more wrong cases ({rest})")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -205,7 +205,7 @@ def check(answer, exercise: str | None = None, *, draw: bool = True, timeout: fl
         report = Report(
             exercise, "Python", run_python(answer, cases, timeout=timeout, worlds=worlds), worlds
         )
-    print(report.text(failures=3))
+    print(report.text(failures=3, rest="report.results has them all"))
     if draw:
         report.draw()
     return report
