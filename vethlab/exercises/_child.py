@@ -1,8 +1,9 @@
 """The child process that runs a compiled C++ answer, one case per request.
 
 Started by :mod:`vethlab.exercises.cpp` as ``python -I -S _child.py LIBRARY EXERCISE TIMEOUT``:
-only the standard library, so that it starts fast. Requests and replies are one JSON object
-per line. Each case runs in a fork of this process, so that a wild pointer (SIGSEGV, SIGBUS)
+only the standard library, so that it starts fast. For get_packet the first line it reads is
+the stale struct, in hex; then requests and replies are one JSON object per line. Each case
+runs in a fork of this process, so that a wild pointer (SIGSEGV, SIGBUS)
 or an endless loop (killed after TIMEOUT seconds) ends that fork only and is reported as the
 case's verdict; the next case starts from the same loaded library and mapped pool.
 
@@ -102,6 +103,11 @@ class Child:
         if 0 <= event < len(self.events):
             self.events[event] += 1
 
+    def fill_output(self, stale: bytes) -> None:
+        """The struct as a case finds it (an earlier frame's bytes), then the guard bytes."""
+        self.output[:STRUCT_SIZE] = stale
+        self.output[STRUCT_SIZE:] = bytes([GUARD]) * (OUTPUT_AREA - STRUCT_SIZE)
+
     def map_regions(self, regions) -> str | None:
         """Map each (address, length, file, offset) at its address; why not, or None."""
         wanted = [tuple(r) for r in regions]
@@ -138,9 +144,8 @@ class Child:
         if self.exercise == "frame_address":
             reply["value"] = self.lib.vethlab_frame_address(ctypes.byref(pool))
         else:
-            stale = bytes.fromhex(request["output"])
-            self.output[:STRUCT_SIZE] = stale
-            self.output[STRUCT_SIZE:] = bytes([GUARD]) * (OUTPUT_AREA - STRUCT_SIZE)
+            # The struct and its guard were filled once, before this process was forked from
+            # the child: each case starts from that copy.
             reply["value"] = self.lib.vethlab_get_packet(ctypes.byref(pool), self.output_address)
             reply["output"] = self.output[:STRUCT_SIZE].hex()
             guard = self.output[STRUCT_SIZE:]
@@ -199,6 +204,8 @@ def main() -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     child = Child(sys.argv[1], sys.argv[2])
     timeout = float(sys.argv[3])
+    if child.exercise == "get_packet":
+        child.fill_output(bytes.fromhex(sys.stdin.readline().strip()))
     for line in sys.stdin:
         reply = run_isolated(child, json.loads(line), timeout)
         out.write(json.dumps(reply) + "\n")

@@ -131,6 +131,8 @@ class _Worker:
             stdout=subprocess.PIPE,
             stderr=stderr,
         )
+        if exercise == "get_packet":
+            self.process.stdin.write(stale_output().hex().encode() + b"\n")
 
     def ask(self, request: dict, timeout: float) -> dict:
         """Send one case; its reply, or raise _Ended (the child died) or TimeoutError."""
@@ -216,7 +218,6 @@ def run_cpp(
     """The verdict on the C++ answer ``path`` in every case: compiled once, run in children."""
     exercise = exercise or cases[0].exercise
     worlds = {} if worlds is None else worlds
-    stale = stale_output().hex()
     results = []
     with tempfile.TemporaryDirectory(prefix="vethlab-check-") as tmp:
         folder = Path(tmp)
@@ -243,7 +244,6 @@ def run_cpp(
                     }
                     if exercise == "get_packet":
                         request["regions"] = _regions(world, folder, files)
-                        request["output"] = stale
                     if worker is None:
                         worker = _Worker(library, exercise, stderr, timeout)
                     try:
