@@ -104,3 +104,18 @@ def test_bad_options_are_status_2(capsys, argv, message):
     """A bad option is one line and exit 2, before anything runs."""
     assert main(["check", str(EXAMPLES / "frame_address_answer.py"), *argv]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_checker_unavailable_is_status_1(monkeypatch, capsys):
+    """When this system cannot hold the pool at the dext's addresses: status 1, one line."""
+    from vethlab.cli import check as check_command
+    from vethlab.exercises.cpp import CheckerUnavailable
+
+    def unavailable(*args, **kwargs):
+        raise CheckerUnavailable("cannot run C++ get_packet cases here: address in use")
+
+    monkeypatch.setattr(check_command, "check_file", unavailable)
+    assert main(["check", str(EXAMPLES / "get_packet_answer.cpp")]) == 1
+    assert capsys.readouterr().err == (
+        "vethlab check: cannot run C++ get_packet cases here: address in use\n"
+    )

@@ -11,7 +11,7 @@ compiler's messages follow the error line).
 
 from __future__ import annotations
 
-from vethlab.cli.common import InputError, input_file, integer
+from vethlab.cli.common import CommandError, InputError, input_file, integer
 from vethlab.exercises import AnswerError, check_file
 from vethlab.exercises.cases import EXERCISES
 from vethlab.exercises.cpp import CheckerUnavailable
@@ -56,6 +56,6 @@ def run(args):
         report = check_file(args.file, args.exercise, timeout=args.timeout)
     except AnswerError as err:
         raise _Unusable(str(err)) from None
-    except CheckerUnavailable:
-        raise
+    except CheckerUnavailable as err:  # this system, not the answer: status 1, one line
+        raise CommandError(str(err)) from None
     return report.text(), report.to_json(), 0 if report.all_passed else 1

@@ -3,9 +3,9 @@
 Started by :mod:`vethlab.exercises.cpp` as ``python -I -S _child.py LIBRARY EXERCISE TIMEOUT``:
 only the standard library, so that it starts fast. For get_packet the first line it reads is
 the stale struct, in hex; then requests and replies are one JSON object per line. Each case
-runs in a fork of this process, so that a wild pointer (SIGSEGV, SIGBUS)
-or an endless loop (killed after TIMEOUT seconds) ends that fork only and is reported as the
-case's verdict; the next case starts from the same loaded library and mapped pool.
+runs in a fork of this process, so that a wild pointer (SIGSEGV, SIGBUS) or an endless loop
+(killed after TIMEOUT seconds) ends that fork only and is reported as the case's verdict; the
+next case starts from the same loaded library and mapped pool.
 
 For each case the child installs the packet's fields (read from the simulation by the parent)
 behind the shim's callbacks, and for get_packet maps the pool's bytes at the addresses the
