@@ -84,7 +84,8 @@ class Child:
         self.lib.vethlab_install(*self.callbacks)
         self.lib.vethlab_set_page_size.argtypes = [ctypes.c_uint64]
         self.regions = []  # (address, length, file, offset) mapped now
-        self.output = mmap.mmap(-1, OUTPUT_AREA)
+        # Private: a fork writes its own copy, so every case starts from the struct filled here.
+        self.output = mmap.mmap(-1, OUTPUT_AREA, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
         self.output_address = ctypes.addressof(ctypes.c_char.from_buffer(self.output))
         if exercise == "frame_address":
             self.lib.vethlab_frame_address.restype = ctypes.c_uint64
