@@ -119,3 +119,13 @@ def test_checker_unavailable_is_status_1(monkeypatch, capsys):
     assert capsys.readouterr().err == (
         "vethlab check: cannot run C++ get_packet cases here: address in use\n"
     )
+
+
+def test_all_lists_every_case(capsys):
+    """--all lists every case, right or wrong, with its offset error."""
+    assert main(["check", str(EXAMPLES / "frame_address_question_fix.py"), "--all"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    cases = [line for line in lines if line.startswith("case ")]
+    assert len(cases) == 576
+    assert any(line.endswith(": right (+0 bytes)") for line in cases)
+    assert any("wrong: " in line and "(-448 bytes)" in line for line in cases)

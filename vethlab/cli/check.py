@@ -1,6 +1,6 @@
 """``vethlab check FILE``: run an answer to an exercise in every case of its matrix.
 
-    vethlab check FILE [--exercise frame_address|get_packet] [--timeout SECONDS] [--json]
+    vethlab check FILE [--exercise frame_address|get_packet] [--timeout SECONDS] [--all] [--json]
 
 FILE is a Python file (``.py``) that defines the exercise's function, or a C++ file (``.cpp``)
 compiled with the system's compiler against vethlab's stub headers. Exit status: 0 every case
@@ -40,6 +40,11 @@ def add_arguments(p) -> None:
         default=2,
         help=f"seconds one case may run, {TIMEOUT} (default 2)",
     )
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="list every case in the text report, right or wrong (default: the first wrong ones)",
+    )
 
 
 class _Unusable(InputError):
@@ -58,4 +63,5 @@ def run(args):
         raise _Unusable(str(err)) from None
     except CheckerUnavailable as err:  # this system, not the answer: status 1, one line
         raise CommandError(str(err)) from None
-    return report.text(), report.to_json(), 0 if report.all_passed else 1
+    text = report.text(failures=None) if args.all else report.text()
+    return text, report.to_json(), 0 if report.all_passed else 1

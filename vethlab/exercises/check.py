@@ -78,8 +78,9 @@ class Report:
             "results": [r.to_json() for r in self.results],
         }
 
-    def text(self, failures: int = SHOWN_FAILURES, rest: str = "--json lists all") -> str:
-        """The readable report: the score, the failures by trap, the first failed cases."""
+    def text(self, failures: int | None = SHOWN_FAILURES, rest: str = "--all lists all") -> str:
+        """The readable report: the score, the failures by trap, the first ``failures`` wrong
+        cases (None: every case, right or wrong, with its offset error)."""
         lines = [
             f"{self.exercise} ({self.language}): {self.passed} of {len(self.results)} cases "
             f"right, {self.failed} wrong"
@@ -89,6 +90,12 @@ class Report:
         unexplained = sum(1 for r in self.results if not r.passed and not r.traps)
         if unexplained:
             lines.append(f"  no trap explains: {unexplained} cases")
+        if failures is None:  # every case, right or wrong, with its offset error
+            for r in self.results:
+                error = "" if r.offset_error is None else f" ({r.offset_error:+d} bytes)"
+                verdict = "right" if r.passed else f"wrong: {r.message}"
+                lines.append(f"case {r.case.number}: {r.case.describe()}: {verdict}{error}")
+            return "\n".join(lines)
         bad = [r for r in self.results if not r.passed]
         for r in bad[:failures]:
             lines += [f"case {r.case.number}: {r.case.describe()}", f"  wrong: {r.message}"]
