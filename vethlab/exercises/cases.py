@@ -190,12 +190,10 @@ class World:
         self.data_offset = native_flow_data_offset(HEADROOM) if flow == "native" else HEADROOM
         room = self.layout.buffer_size - self.data_offset
         length = min(LONG_FRAME_LEN if frame == "long" else SHORT_FRAME_LEN, room)
-        # Only the packets up to the last one a case reads get frames (slot 2 of the segment
-        # that is read last: the buffer after the one read holds a frame too).
-        sent = min(
-            packets,
-            self.index_of("past the first segment" if segments != "one" else "first segment") + 2,
-        )
+        # Only the packets up to the last one a case reads get frames, and the one after it
+        # (so that the buffer after a read one holds a frame too).
+        last_read = "past the first segment" if segments == "several" else "first segment"
+        sent = min(packets, self.index_of(last_read) + 2)
         stale = [_frame(i, min(STALE_FRAME_LEN, room), "stale") for i in range(sent)]
         old = [self.host.transmit(f, headroom=HEADROOM) for f in stale]
         old += [self.pool.allocatePacket() for _ in range(packets - sent)]
