@@ -163,13 +163,14 @@ def get_packet(packet, pool, completion, output, memory):
     return kIOReturnSuccess
 
 
-report = vethlab.check(get_packet, draw=False)
+report = vethlab.check(get_packet)
 
 # %% [markdown]
-# No case is right. Besides the address traps of exercise 1, the bytes after a short frame are
-# the earlier frame's (trap 7: the struct was never zeroed), a frame over 1600 bytes does not
-# fit (trap 6: in C++ the `memcpy` runs past the struct; in Python numpy refuses), and the
-# packet is never handed back (trap 12). Write yours in the cell above.
+# No case is right. The picture shows where the copies were read from (the checker finds the
+# copied bytes in the pool). Besides the address traps of exercise 1, the bytes after a short
+# frame are the earlier frame's (trap 7: the struct was never zeroed), a frame over 1600 bytes
+# does not fit (trap 6: in C++ the `memcpy` runs past the struct; in Python numpy refuses), and
+# the packet is never handed back (trap 12). Write yours in the cell above.
 #
 # <details><summary>Answer (open it when you have tried)</summary>
 #

@@ -249,12 +249,14 @@ def _judge_get_packet(case: Case, world: World, outcome: Outcome) -> CaseResult:
         traps.append(12)
     elif outcome.completed > 1:
         problems.append(f"the packet was completed {outcome.completed} times")
-    error = None
+    error = read = None  # where the copy was read from, when the bytes tell
     if fits and outcome.problem is None and outcome.output is not None:
         output = outcome.output
         data, size = output[:GET_PACKET_DATA_SIZE], int.from_bytes(output[-4:], "little")
-        if data[:length] != frame:
-            source = _copied_from(world, packet, data[:length])
+        if data[:length] == frame:
+            read = packet.frame_offset()
+        else:
+            source = read = _copied_from(world, packet, data[:length])
             if source is None:
                 problems.append("packet_data does not hold the frame")
             else:
@@ -277,8 +279,8 @@ def _judge_get_packet(case: Case, world: World, outcome: Outcome) -> CaseResult:
         message = "; ".join(problems)
         if traps:
             message += f" ({_traps_text(traps)})"
-        return CaseResult(case, False, message, expected, _shown(got), error, None, traps, **common)
-    return CaseResult(case, True, "right", expected, int(got) & 0xFFFFFFFF, 0, None, (), **common)
+        return CaseResult(case, False, message, expected, _shown(got), error, read, traps, **common)
+    return CaseResult(case, True, "right", expected, int(got) & 0xFFFFFFFF, 0, read, (), **common)
 
 
 def _shown(value):
