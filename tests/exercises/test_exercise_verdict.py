@@ -52,3 +52,28 @@ def test_a_pool_offset_for_an_address_is_trap_5():
         case, world, Outcome(value=packet.getDataVirtualAddress() + packet.getDataOffset())
     )
     assert not result.passed and result.traps == (5,) and result.offset_error == 0
+
+
+def test_example_answers_are_the_scenarios_methods():
+    """The example answers compute what vethlab.question's METHODS compute, case by case,
+    wherever the method can run (the dext mapped the pool; today's API with the flag)."""
+    from vethlab.exercises import EXAMPLES
+    from vethlab.exercises.python import load_python
+    from vethlab.question.scenario import METHODS
+
+    examples = {
+        "first_attempt": "frame_address_first_attempt.py",
+        "question_fix": "frame_address_question_fix.py",
+        "current_api": "frame_address_answer.py",
+    }
+    worlds = {}
+    for key, name in examples.items():
+        answer = load_python(EXAMPLES / name, "frame_address")
+        for case in build_cases("frame_address")[::5]:
+            runs = case.map_to_dext if key == "current_api" else case.dext_mapped
+            if not runs:
+                continue
+            world = world_for(case, worlds)
+            packet = world.packet(case)
+            method = METHODS[key].function(world.dext, packet)
+            assert answer(packet, world.exercise_pool) == method, (key, case)

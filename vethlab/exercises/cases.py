@@ -158,7 +158,8 @@ class ExercisePool:
 
 class _ExerciseDext(IOService):
     """The dext of one world: it creates the pool, with or without ``PoolFlagMapToDext``, and
-    maps the pool's memory descriptor itself or not."""
+    maps the pool's memory descriptor itself or not. (``vethlab.question.QuestionDext`` always
+    maps it; a dext that relies on the flag alone is one of the cases here.)"""
 
     def __init__(self, mac: Mac, buffer_size: int, packets: int, map_to_dext: bool, mapped: bool):
         super().__init__(mac, "dext")
@@ -172,6 +173,9 @@ class _ExerciseDext(IOService):
         self.pool = IOUserNetworkPacketBufferPool.CreateWithOptions(self, "ExercisePool", options)
         self.pool_md = self.pool.CopyMemoryDescriptor()
         self.pool_map = self.pool_md.CreateMapping(0, 0, 0, 0, 0) if mapped else None
+        # The names QuestionDext gives its mappings, so that the scenario's METHODS run on this
+        # dext too (one mapping serves both: the first attempt's and the fix's).
+        self.packet_buffer_addr = None if self.pool_map is None else self.pool_map.GetAddress()
 
 
 class World:
