@@ -25,12 +25,12 @@ The exercises:
   complete the packet either way.
 """
 
+from pathlib import Path as _Path
+
 from vethlab.exercises.check import Report, check, check_file, exercise_of
 from vethlab.exercises.python import AnswerError
 
 __all__ = ["check", "check_file", "exercise_of", "Report", "AnswerError", "EXAMPLES"]
-
-from pathlib import Path as _Path
 
 #: The folder of the example answers (``frame_address_answer.py``, ``….cpp``, …).
 EXAMPLES = _Path(__file__).resolve().parent / "examples"
