@@ -8,8 +8,9 @@ Where the C++ is:
   the mapping explorer's ``CreateMapping`` call (notebook 05).
 
 Each snippet is compiled with ``$CXX`` (or c++, g++, clang++) as ``-fsyntax-only -std=c++17``
-against tests/cpp/include: vethlab's declarations of the DriverKit, NetworkingDriverKit and
-IOKitLib names it models, written from Apple's documentation (not Apple's headers). A snippet
+against vethlab/exercises/include: vethlab's declarations of the DriverKit, NetworkingDriverKit
+and IOKitLib names it models, written from Apple's documentation (not Apple's headers). They
+are package data, because ``vethlab check`` compiles answers against them too. A snippet
 without #include lines gets the dext's headers, or IOKitLib's with the ``app`` flag.
 
 A fenced block may be preceded by a marker, an HTML comment that a rendered notebook hides:
@@ -43,7 +44,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-INCLUDE = REPO / "tests" / "cpp" / "include"
+INCLUDE = REPO / "vethlab" / "exercises" / "include"
 NOTEBOOK_SOURCES = REPO / "notebooks" / "src"
 README = REPO / "README.md"
 

@@ -9,6 +9,8 @@ The map of the package, layer by layer from the top; a layer imports only layers
 ``widgets/``               ipywidgets dashboards built on the pictures
 ``inspection/``            ``vethlab.inspect(dump)``: frames, stride, headroom and data
                            offsets found in a raw dump of a real pool's memory, and its map
+``exercises/``             ``vethlab.check(answer)``: an answer (Python or C++) run in every
+                           case of a matrix of Macs, pools and flows, judged trap by trap
 ``pictures/``              matplotlib drawings of the model's state (each takes an ``ax``)
 ``question/``, ``ping/``   the scenarios: the question's dext and its runs; ping through a
                            virtual Ethernet dext whose wire is its app
@@ -163,6 +165,7 @@ __all__ = [
     "where",
     "inspect",
     "Inspection",
+    "check",
 ]
 
 # Every kIOReturn… constant, at the top level too: ``vethlab.kIOReturnBadArgument``.
@@ -170,6 +173,17 @@ for _name in ioreturn.IORETURN_CODES:
     globals()[_name] = ioreturn.IORETURN_CODES[_name]
     __all__.append(_name)
 del _name
+
+
+def __getattr__(name: str):
+    """``vethlab.check``, imported on first use: the exercises build their matrix from most of
+    the library, and ``import vethlab`` should not pay for that."""
+    if name == "check":
+        from vethlab.exercises import check
+
+        return check
+    raise AttributeError(f"module 'vethlab' has no attribute {name!r}")
+
 
 # The module paths of vethlab 0.1 (vethlab.queues, vethlab.question_app, …) still import, with
 # a DeprecationWarning naming the new path, until 0.3.0.

@@ -79,6 +79,7 @@ _TRAPS = (
             Showing("01_the_question", "The error grows with the slot"),
             Showing("03_pool_layout", "The size rule"),
             Showing("08_the_answer", "Every trap at once"),
+            Showing("09_exercises", "Exercise 1: frame_address"),
         ),
         "reported",
     ),
@@ -91,6 +92,7 @@ _TRAPS = (
         (
             Showing("01_the_question", "The fix"),
             Showing("04_one_buffer", "The buffer, byte by byte"),
+            Showing("09_exercises", "Exercise 1: frame_address"),
         ),
         "documented",
     ),
@@ -105,6 +107,7 @@ _TRAPS = (
             Showing("01_the_question", "When the fix breaks: a frame 2 bytes in"),
             Showing("04_one_buffer", "A native flow: the fix is 2 bytes early"),
             Showing("06_interface_end_to_end", "Data offsets: BSD sockets and native flows"),
+            Showing("09_exercises", "Exercise 1: frame_address"),
         ),
         "reported",
     ),
@@ -118,6 +121,7 @@ _TRAPS = (
         (
             Showing("03_pool_layout", "A segment offset is not a pool offset"),
             Showing("04_one_buffer", "The second segment: a segment offset is not a pool offset"),
+            Showing("09_exercises", "Exercise 1: frame_address"),
         ),
         "modelled",
     ),
@@ -128,7 +132,10 @@ _TRAPS = (
         "getDataVirtualAddress() returns is the buffer's offset in the pool, and reading there "
         "faults.",
         "IOUserNetworkPacketBufferPool::CreateWithOptions(this, name, &options /* no PoolFlagMapToDext */, &pool)",
-        (Showing("05_mapping_memory", "Trap 5: a pool without PoolFlagMapToDext"),),
+        (
+            Showing("05_mapping_memory", "Trap 5: a pool without PoolFlagMapToDext"),
+            Showing("09_exercises", "Exercise 1: frame_address"),
+        ),
         "observed",
     ),
     Trap(
@@ -140,6 +147,7 @@ _TRAPS = (
         (
             Showing("02_user_client", "The struct, and what a long frame does to it"),
             Showing("08_the_answer", "Every trap at once"),
+            Showing("09_exercises", "Exercise 2: get_packet"),
         ),
         "reported",
     ),
@@ -152,6 +160,7 @@ _TRAPS = (
         (
             Showing("02_user_client", "The leak: sending the whole struct"),
             Showing("08_the_answer", "Every trap at once"),
+            Showing("09_exercises", "Exercise 2: get_packet"),
         ),
         "modelled",
     ),
@@ -211,6 +220,7 @@ _TRAPS = (
         (
             Showing("02_user_client", "A safe GetPacket"),
             Showing("08_the_answer", "Every trap at once"),
+            Showing("09_exercises", "Exercise 2: get_packet"),
         ),
         "modelled",
     ),

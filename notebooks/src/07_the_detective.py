@@ -263,7 +263,9 @@ print("reads drawn:", ax.vethlab["reads"], "| rows with a wrong read:", ax.vethl
 
 # %% [markdown]
 # Previous: [06 · the interface, end to end](06_interface_end_to_end.ipynb). Next:
-# [08 · the answer](08_the_answer.ipynb) puts the whole answer in one place.
+# [08 · the answer](08_the_answer.ipynb) puts the whole answer in one place, then
+# [09 · exercises](09_exercises.ipynb) checks yours. Back to the start:
+# [01 · the question](01_the_question.ipynb).
 #
 # ## Things to try
 #

@@ -371,8 +371,9 @@ display(Markdown(markdown_table(full=True)))
 
 # %% [markdown]
 # Previous: [07 · the detective](07_the_detective.ipynb). Next:
-# [10 · other stacks](10_other_stacks.ipynb) asks the same question of netmap, AF_XDP, DPDK,
-# the Linux sk_buff and FreeBSD's mbufs. Back to the start: [01 · the question](01_the_question.ipynb).
+# [09 · exercises](09_exercises.ipynb): write the read and the copy yourself, and let
+# `vethlab check` run them against every Mac, pool and flow. Back to the start:
+# [01 · the question](01_the_question.ipynb).
 #
 # ## Things to try
 #

@@ -281,7 +281,7 @@ for row in found["rows"]:
         )
 
 # %% [markdown]
-# Previous: [08 · the answer](08_the_answer.ipynb). Back to the start:
+# Previous: [09 · exercises](09_exercises.ipynb). Back to the start:
 # [01 · the question](01_the_question.ipynb).
 #
 # ## Things to try

@@ -329,6 +329,15 @@ CASES = [
         "argument --png: the folder of '{missing}/m.png' does not exist",
     ),
     bad("inspect {file} --png {dir}", "argument --png: '{dir}' is a folder; give a file name"),
+    bad("check", "the following arguments are required: FILE"),
+    bad(
+        "check {missing}/answer.py", "argument FILE: '{missing}/answer.py' does not exist", sub=SUB
+    ),
+    bad("check {dir}", "argument FILE: '{dir}' is not a file"),
+    bad("check {file}", "allowed: a .py or a .cpp file", sub=SUB),
+    bad("check {file} --exercise nope", "argument --exercise: invalid choice: 'nope'"),
+    bad("check {file} --timeout 0", "argument --timeout: 0 is out of range; allowed: 1..60"),
+    bad("check {file} --timeout 0.5", "argument --timeout: '0.5' is not a whole number"),
     bad("lab --no-open --dir", "argument --dir: expected one argument"),
     bad(
         ["lab", "--no-open", "--dir", "y" * 300 + "/z"],

@@ -5,9 +5,11 @@
     vethlab ping      ping the app through the virtual Ethernet dext
     vethlab bench     benchmarks, each beside a baseline measured in the same run
     vethlab lab       copy the notebooks into a folder of yours and open JupyterLab
+    vethlab check     check an answer to an exercise, in Python or C++
 
 Each command is a module of this package with ``HELP``, ``add_arguments(parser)`` and
-``run(args) -> (text, json_obj)``. The command line imports the library; the library never
+``run(args) -> (text, json_obj)``, or ``(text, json_obj, status)`` for a run that prints its
+report and still exits 1 (``check``: some case wrong). The command line imports the library; the library never
 imports the command line. The JSON keys are a stable interface (documented in README).
 
 Every option has a type from :mod:`vethlab.cli.common` that checks it at parse time (a range,
@@ -18,11 +20,12 @@ work is done. :func:`main` turns whatever a run raises into one line and exit st
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 
-from vethlab.cli import bench, inspect, lab, layout, ping, question
+from vethlab.cli import bench, check, inspect, lab, layout, ping, question
 from vethlab.cli.common import ArgumentParser, CommandError, InputError, one_line, silence
 from vethlab.ioreturn import IOReturnError
 
@@ -36,6 +39,7 @@ COMMANDS = {
     "bench": bench,
     "lab": lab,
     "inspect": inspect,
+    "check": check,
 }
 
 
@@ -78,14 +82,18 @@ def main(argv: list[str] | None = None) -> int:
     if sys.stdout is None:  # started with stdout closed (`vethlab layout >&-`)
         return _fail(name, "cannot write to standard output: it is closed")
     try:
-        text, obj = args.func(args)
+        text, obj, *status = args.func(args)
     except BrokenPipeError:  # the reader of what the run printed left: not an error
         silence(sys.stdout)
         return 0
     except KeyboardInterrupt:
         return 130
     except InputError as err:
-        return _fail(name, f"error: {err}", status=2)
+        failed = _fail(name, f"error: {err}", status=2)
+        if getattr(err, "detail", ""):  # e.g. the compiler's messages, after the one line
+            with contextlib.suppress(OSError, AttributeError):
+                print(err.detail, file=sys.stderr, flush=True)
+        return failed
     except Exception as err:
         if os.environ.get("VETHLAB_TRACEBACK") == "1":
             raise
@@ -104,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         silence(sys.stdout)
         return _fail(name, f"cannot write to standard output: {err.strerror or err}")
-    return 0
+    return status[0] if status else 0
 
 
 def _explain(err: BaseException) -> str:

@@ -1,0 +1,6 @@
+"""frame_address as the question's first attempt reads it: the dext's mapping of the pool
+plus the packet's segment offset (no data offset: trap 2, and traps 1 and 4)."""
+
+
+def frame_address(packet, pool):
+    return pool.address + packet.getMemorySegmentOffset()
