@@ -67,6 +67,9 @@ def test_allowed_values_run_or_are_refused_in_one_line(argv, as_json, capsys, mo
     out, err = capsys.readouterr()
     if status == 0:
         assert err == "" and out
+    elif argv[0] == "ping" and err == "":  # replies lost (a pool too small for its queues)
+        assert status == 1
+        assert ('"received"' in out) if as_json else ("replies received" in out), out
     else:
         assert status == 1, err
         assert err.count("\n") == 1 and err.startswith(f"vethlab {argv[0]}: kIOReturn"), err

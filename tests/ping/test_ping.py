@@ -173,3 +173,14 @@ def test_tshark_agrees_with_every_frame(tmp_path, flow):
         assert reply["icmp.resp_to"] == request["frame.number"]
         assert request["icmp.checksum.status"] == reply["icmp.checksum.status"] == "1"
         assert request["ip.checksum.status"] == reply["ip.checksum.status"] == "1"
+
+
+def test_cli_ping_that_loses_replies_prints_its_report_and_exits_1(capsys):
+    """Like ping(8): a pool of one packet runs dry, replies are lost, and the run fails with
+    the report still printed (the JSON says how many were lost, and why)."""
+    assert main(["ping", "-c", "3", "--packets", "1", "--json"]) == 1
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    assert (out["sent"], out["received"]) == (3, 0)
+    assert out["drops"] == {"out: pool exhausted": out["dropped"]}
+    assert captured.err == ""

@@ -104,4 +104,7 @@ def _run(args):
             packets=args.packets,
             capacity=args.capacity,
         )
-    return "\n".join(report.lines), report.to_json()
+    # Like ping(8): the report is printed either way, and a lost reply is a failure (status 1).
+    # So is a packet the dext never gave back to its pool.
+    failed = report.received < report.sent or report.packets_leaked > 0
+    return "\n".join(report.lines), report.to_json(), 1 if failed else 0
