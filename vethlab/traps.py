@@ -102,7 +102,7 @@ _TRAPS = (
         "Adding the headroom is right only while the data offset equals it; a native-flow (Network"
         ".framework) TX packet arrives with a data offset 2 bytes larger, so the read is 2 bytes "
         "early.",
-        "packet->getDataVirtualAddress() + packet->getHeadroom()",
+        "packet->GetHeadroom(&headroom); frame = packet->getDataVirtualAddress() + headroom;",
         (
             Showing("01_the_question", "When the fix breaks: a frame 2 bytes in"),
             Showing("04_one_buffer", "A native flow: the fix is 2 bytes early"),
@@ -130,7 +130,9 @@ _TRAPS = (
         "pool not mapped to the dext",
         "A pool created without PoolFlagMapToDext is mapped nowhere in the dext: what "
         "getDataVirtualAddress() returns is the buffer's offset in the pool, and reading there "
-        "faults.",
+        "faults. Offsets added to a mapping the dext never made (address 0) are the same "
+        "mistake: a pool created with the flag but not mapped by the dext itself gives the "
+        "question's fix nothing to add them to.",
         "IOUserNetworkPacketBufferPool::CreateWithOptions(this, name, &options /* no PoolFlagMapToDext */, &pool)",
         (
             Showing("05_mapping_memory", "Trap 5: a pool without PoolFlagMapToDext"),
