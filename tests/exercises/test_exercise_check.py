@@ -99,3 +99,19 @@ def test_get_packet_question_falls_in_6_7_12(report, language):
     assert set(by_trap[7]) == short_mapped
     assert set(by_trap[12]) >= short_mapped
     assert set(by_trap[5]) == {n for n, c in cases.items() if not c.dext_mapped}
+
+
+def test_text_report_shows_each_kind_of_mistake_once():
+    """A mistake made in every case is listed once, and the rest are counted, not repeated."""
+    from vethlab.exercises.check import Report
+    from vethlab.exercises.verdict import CaseResult
+
+    same = [CaseResult(c, False, "raised RuntimeError: boom", None, None) for c in CASES[:20]]
+    other = CaseResult(CASES[20], False, "0x12e300800 is pool offset 0x800, -8 bytes", 0, 0, -8)
+    text = Report("frame_address", "Python", [*same, other]).text(failures=12)
+    assert text.count("raised RuntimeError: boom") == 1
+    assert text.count("-8 bytes") == 1
+    assert (
+        text.splitlines()[-1]
+        == "... and 19 more wrong cases, each like one above (--all lists all)"
+    )

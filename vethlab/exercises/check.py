@@ -97,10 +97,12 @@ class Report:
                 lines.append(f"case {r.case.number}: {r.case.describe()}: {verdict}{error}")
             return "\n".join(lines)
         bad = [r for r in self.results if not r.passed]
-        for r in bad[:failures]:
+        shown = _one_of_each_kind(bad, failures)
+        for r in shown:
             lines += [f"case {r.case.number}: {r.case.describe()}", f"  wrong: {r.message}"]
-        if len(bad) > failures:
-            lines.append(f"... and {len(bad) - failures} more wrong cases ({rest})")
+        if len(bad) > len(shown):
+            like = "" if len(shown) == failures else ", each like one above"
+            lines.append(f"... and {len(bad) - len(shown)} more wrong cases{like} ({rest})")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -145,6 +147,26 @@ class Report:
             title=_wrap(title),
         )
         return ax
+
+
+def _kind(result: CaseResult) -> tuple:
+    """What makes two failures the same mistake: the traps, the offset error, and the message
+    with its addresses and offsets left out."""
+    return result.traps, result.offset_error, re.sub(r"0x[0-9a-f]+", "", result.message)
+
+
+def _one_of_each_kind(bad: list[CaseResult], limit: int) -> list[CaseResult]:
+    """The first failure of each kind, in case order, at most ``limit``: a report of one
+    mistake made in every case shows it once, not ``limit`` times."""
+    seen: set = set()
+    shown = []
+    for r in bad:
+        if len(shown) == limit:
+            break
+        if _kind(r) not in seen:
+            seen.add(_kind(r))
+            shown.append(r)
+    return shown
 
 
 def _wrap(text: str, width: int = 90) -> str:
