@@ -85,6 +85,24 @@ def test_cpp_that_does_not_compile_is_status_2_with_the_compilers_message(tmp_pa
     assert "Traceback" not in result.stderr
 
 
+def test_cpp_null_pointer_is_a_crash_at_0_that_no_trap_explains(tmp_path, capsys):
+    """A C++ answer that dereferences a null pointer: every case crashes, the report says where
+    (0x0) and names no trap (the fault's address is not a pool offset); exit 1."""
+    needs_compiler()
+    path = tmp_path / "answer.cpp"
+    path.write_text(
+        "#include <vethlab/exercise.h>\n"
+        "uint64_t frame_address(IOUserNetworkPacket *p, const vethlab_pool *pool)\n"
+        "{ return *(volatile uint64_t *)pool->address; }\n",
+        encoding="utf-8",
+    )
+    assert main(["check", str(path), "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    mapped = [r for r in data["results"] if not r["parameters"]["dext_mapped"]]
+    assert mapped and all("SIGSEGV" in r["message"] and "at 0x0" in r["message"] for r in mapped)
+    assert all(r["traps"] == [] for r in mapped)
+
+
 def test_no_compiler_is_status_2_with_a_clear_line(tmp_path, capsys, monkeypatch):
     """Without a compiler: exit 2, one line saying there is none; Python answers still run."""
     monkeypatch.setenv("CXX", "no-such-compiler-vethlab")

@@ -54,6 +54,19 @@ def test_a_pool_offset_for_an_address_is_trap_5():
     assert not result.passed and result.traps == (5,) and result.offset_error == 0
 
 
+def test_a_fault_is_trap_5_only_where_it_read_at_the_frames_pool_offset():
+    """A fault at the frame's pool offset (the sample's formula on a pool without the flag) is
+    trap 5; a fault at a null pointer is no trap, even where the dext has no mapping of its own."""
+    for want in ({"map_to_dext": False}, {"dext_mapped": False}):
+        case = _case(**want)
+        world = world_for(case, {})
+        packet = world.packet(case)
+        at_frame = Outcome(problem="fault", error_type="fault", fault_address=packet.frame_offset())
+        assert judge(case, world, at_frame).traps == (5,)
+        null = Outcome(problem="fault", error_type="fault", fault_address=0)
+        assert packet.frame_offset() != 0 and judge(case, world, null).traps == ()
+
+
 def test_example_answers_are_the_scenarios_methods():
     """The example answers compute what vethlab.question's METHODS compute, case by case,
     wherever the method can run (the dext mapped the pool; today's API with the flag)."""

@@ -43,7 +43,7 @@ def add_arguments(p) -> None:
     p.add_argument(
         "--all",
         action="store_true",
-        help="list every case in the text report, right or wrong (default: the first wrong ones)",
+        help="list every case in the text report, right or wrong (default: the first wrong case of each kind)",
     )
 
 

@@ -170,6 +170,7 @@ def run_isolated(child: Child, request, timeout: float) -> dict:
     if pid == 0:  # the copy: run the case, send the reply, leave without cleaning up
         os.close(read_end)
         try:
+            child.lib.vethlab_report_faults(write_end)
             data = json.dumps(child.run(request)).encode()
             os.write(write_end, data)
         finally:
@@ -189,10 +190,14 @@ def run_isolated(child: Child, request, timeout: float) -> dict:
                 break
             chunks.append(chunk)
     _, status = os.waitpid(pid, 0)
-    if chunks:
-        return json.loads(b"".join(chunks))
+    data = b"".join(chunks)
     if os.WIFSIGNALED(status):
-        return {"case": request["case"], "signal": os.WTERMSIG(status)}
+        reply = {"case": request["case"], "signal": os.WTERMSIG(status)}
+        if data.startswith(b"!") and len(data) == 17:  # where the fault was (shim.cpp)
+            reply["address"] = int(data[1:], 16)
+        return reply
+    if data:
+        return json.loads(data)
     return {"case": request["case"], "exit": os.WEXITSTATUS(status)}
 
 

@@ -166,7 +166,7 @@ class _Ended(Exception):
         self.status = status
 
 
-def _signal_text(status: int) -> str:
+def _signal_text(status: int, address: int | None = None) -> str:
     if status < 0:
         try:
             name = signal.Signals(-status).name
@@ -179,7 +179,8 @@ def _signal_text(status: int) -> str:
             "SIGFPE": "an arithmetic fault",
             "SIGILL": "an illegal instruction",
         }.get(name, "a signal")
-        return f"crashed with {name} ({what}): the case's dext would have died"
+        at = "" if address is None else f" at {address:#x}"
+        return f"crashed with {name} ({what}{at}): the case's dext would have died"
     return f"ended with exit status {status}"
 
 
@@ -274,7 +275,11 @@ def run_cpp(
                         outcome = Outcome(problem=problem, error_type="timeout")
                     elif "signal" in reply or "exit" in reply:
                         status = -reply["signal"] if "signal" in reply else reply["exit"]
-                        outcome = Outcome(problem=_signal_text(status), error_type="fault")
+                        outcome = Outcome(
+                            problem=_signal_text(status, reply.get("address")),
+                            error_type="fault",
+                            fault_address=reply.get("address"),
+                        )
                     else:
                         outcome = _outcome(reply)
                     results.append(judge(case, world, outcome))

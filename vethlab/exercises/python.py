@@ -196,7 +196,9 @@ def run_case(function, case: Case, world: World, timeout: float) -> tuple[Outcom
         problem = f"ran past its {timeout:g} s time limit"
         return Outcome(problem=problem, error_type="timeout", completed=completed), given
     if isinstance(err, SimulatedFault):
-        return Outcome(problem=str(err), error_type="fault", completed=completed), given
+        return Outcome(
+            problem=str(err), error_type="fault", completed=completed, fault_address=err.address
+        ), given
     return Outcome(
         problem=f"raised {_where(err)}", error_type=type(err).__name__, completed=completed
     ), given

@@ -4,6 +4,9 @@
 // the child process that loads it runs one case at a time. NOT Apple's code.
 #include <vethlab/exercise.h>
 
+#include <signal.h>
+#include <unistd.h>
+
 // The packet's fields, by number: the child answers vethlab_get(field) from the simulated
 // packet. Keep in step with FIELDS in _child.py.
 enum {
@@ -214,6 +217,35 @@ void vethlab_install(vethlab_get_fn get, vethlab_set_fn set, vethlab_event_fn on
 }
 
 void vethlab_set_page_size(uint64_t page_size) { IOVMPageSize = page_size; }
+
+// A wild pointer: before the case's process dies, say where it read or wrote, as "!" and 16 hex
+// digits on fault_fd, so that the checker can tell a pool offset used as an address (trap 5)
+// from any other fault. Only write() here: it is async-signal-safe. SA_RESETHAND: returning
+// faults again, and the default action ends the process with the same signal.
+static int fault_fd = -1;
+
+static void on_fault(int, siginfo_t *info, void *)
+{
+    char text[17] = {'!'};
+    uint64_t address = (uint64_t)(uintptr_t)info->si_addr;
+    for (int i = 16; i >= 1; i--, address >>= 4) {
+        text[i] = "0123456789abcdef"[address & 0xF];
+    }
+    if (write(fault_fd, text, sizeof(text)) < 0) {
+        // nothing more can be done in a signal handler
+    }
+}
+
+void vethlab_report_faults(int fd)
+{
+    fault_fd = fd;
+    struct sigaction action = {};
+    action.sa_sigaction = on_fault;
+    action.sa_flags = SA_SIGINFO | SA_RESETHAND;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGSEGV, &action, nullptr);
+    sigaction(SIGBUS, &action, nullptr);
+}
 
 #if VETHLAB_EXERCISE == 1
 uint64_t vethlab_frame_address(const vethlab_pool *pool) { return frame_address(&the_packet, pool); }

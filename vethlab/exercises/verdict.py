@@ -46,7 +46,8 @@ class Outcome:
     get_packet), or None when it did not return. ``problem``: why it did not (an exception,
     a fault, a timeout, a wrong type), or None. ``output``: the 1604 bytes of the struct after
     get_packet; ``overflow``: the first byte past the struct that it changed, or None;
-    ``completed``: how many times it completed the packet.
+    ``completed``: how many times it completed the packet; ``fault_address``: where a fault
+    read or wrote, when it is known.
     """
 
     value: object = None
@@ -55,6 +56,7 @@ class Outcome:
     overflow: int | None = None
     completed: int = 0
     error_type: str | None = None
+    fault_address: int | None = None
 
 
 @dataclass
@@ -163,11 +165,25 @@ def _address_verdict(case: Case, world: World, packet, address: int) -> CaseResu
     return CaseResult(case, False, message, expected_text, address, None, None, (), **common)
 
 
-def _problem_traps(case: Case, outcome: Outcome, fits: bool = True) -> tuple[int, ...]:
-    """Traps that explain an answer that did not return. Where the dext never mapped the pool
-    (``pool.address`` is None, 0 in C++), a fault or an addition with None is trap 5: an
-    address made of offsets alone. Elsewhere a fault or a refused copy of a frame longer than
-    ``packet_data`` is trap 6."""
+def _problem_traps(
+    case: Case, world: World, packet, outcome: Outcome, fits: bool = True
+) -> tuple[int, ...]:
+    """Traps that explain an answer that did not return.
+
+    A fault whose address is known (always in Python; in C++ where the shim could catch it) is
+    trap 5 when that address is the frame's pool offset, or a pool offset the address traps
+    explain: an address made of offsets alone. Any other known fault (a null pointer, say) is
+    trap 6 for a frame longer than ``packet_data`` and no trap for one that fits. Where the
+    address is not known and the dext never mapped the pool (``pool.address`` is None, 0 in
+    C++), a fault or an addition with None is trap 5. Elsewhere a fault or a refused copy of a
+    frame longer than ``packet_data`` is trap 6."""
+    if outcome.error_type == "fault" and outcome.fault_address is not None:
+        error = outcome.fault_address - packet.frame_offset()
+        if 0 <= outcome.fault_address < world.layout.length:
+            explained = explain_error(world, packet, error)
+            if error == 0 or explained:
+                return (5, *explained)
+        return (6,) if not fits else ()
     none_added = outcome.error_type == "TypeError" and "None" in (outcome.problem or "")
     if not case.dext_mapped and (none_added or outcome.error_type == "fault"):
         return (5,)
@@ -181,7 +197,7 @@ def _judge_address(case: Case, world: World, outcome: Outcome) -> CaseResult:
     expected = world.frame_addresses(packet)
     expected_text = expected[0] if expected else None
     if outcome.problem is not None:
-        traps = _problem_traps(case, outcome)
+        traps = _problem_traps(case, world, packet, outcome)
         why = f" ({_traps_text(traps)})" if traps else ""
         return CaseResult(
             case, False, outcome.problem + why, expected_text, None, traps=traps, index=packet.index
@@ -228,7 +244,7 @@ def _judge_get_packet(case: Case, world: World, outcome: Outcome) -> CaseResult:
     problems, traps = [], []
     if outcome.problem is not None:
         problems.append(outcome.problem)
-        traps += _problem_traps(case, outcome, fits)
+        traps += _problem_traps(case, world, packet, outcome, fits)
     if outcome.overflow is not None:
         problems.append(
             f"wrote past the {GET_PACKET_OUTPUT_SIZE}-byte struct (byte {outcome.overflow})"
