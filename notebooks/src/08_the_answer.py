@@ -12,7 +12,9 @@
 #
 # Provenance: the calls, their arguments and the flags are **documented** by Apple;
 # `getDataVirtualAddress()` without the data offset is **observed** by driver authors; the
-# 1600 → 2048 rounding comes from XNU's **source**; the quirk is **reported**; the return codes
+# 1600 → 2048 rounding comes from XNU's **source** (that DriverKit pools go through it is
+# inferred); the quirk is **reported**; pools of several segments in one descriptor are
+# **modelled**; the return codes
 # for "nothing waiting" and "does not fit" are vethlab's choice (**modelled**).
 
 # %%
@@ -81,7 +83,7 @@ from vethlab.wire.host import HostStack, native_flow_data_offset
 #     options.bufferSize = 2048;                // what the pool uses for a request of 1600 too
 #     options.maxBuffersPerPacket = 1;
 #     options.memorySegmentSize = 0;            // the system's choice: one segment or several
-#     options.poolFlags = PoolFlagMapToDext;    // without it, addresses are offsets (trap 5)
+#     options.poolFlags = PoolFlagMapToDext;    // trap 5 (pool not mapped to the dext)
 #     options.dmaSpecification.maxAddressBits = 64;
 #     return IOUserNetworkPacketBufferPool::CreateWithOptions(this, "FooPool", &options,
 #                                                             &ivars->pool);
@@ -96,8 +98,8 @@ from vethlab.wire.host import HostStack, native_flow_data_offset
 # …)` instead (notebook 01 shows it); Apple's documentation lists `Map`, but XNU's header puts it
 # among the private methods, so whether a dext may call it is uncertain. Either way, the frame
 # is then at the mapping's address + the segment offset + the **data offset**, and that sum is
-# right only while the pool has one segment (trap 4) and the packets report the real stride
-# (trap 1). Prefer part 1.
+# right only while the pool has one segment (trap 4 (segment offset taken for a pool offset))
+# and the packets report the real stride (trap 1 (wrong stride)). Prefer part 1.
 #
 # <!-- cpp: needs:
 # struct FooDriver_IVars {
@@ -123,13 +125,13 @@ from vethlab.wire.host import HostStack, native_flow_data_offset
 #     return ivars->poolMemory->CreateMapping(0, 0, 0, 0, 0, &ivars->poolMap);
 # }
 #
-# // Right for a pool of one segment only (trap 4).
+# // Right for a pool of one segment only: trap 4 (segment offset taken for a pool offset).
 # const uint8_t *FooDriver::FrameOnTheOlderPath(IOUserNetworkPacket *packet)
 # {
 #     uint64_t segmentOffset = 0;
 #     uint16_t dataOffset = 0;
 #     packet->GetMemorySegmentOffset(&segmentOffset);
-#     packet->GetDataOffset(&dataOffset);            // not GetHeadroom (trap 3)
+#     packet->GetDataOffset(&dataOffset);  // trap 3 (headroom used as the data offset)
 #     return (const uint8_t *)(uintptr_t)(ivars->poolMap->GetAddress() + segmentOffset
 #                                         + dataOffset);
 # }
@@ -138,9 +140,9 @@ from vethlab.wire.host import HostStack, native_flow_data_offset
 # ### 3. GetPacket: read, copy with a bound, complete
 #
 # The app calls `GetPacket` until it answers `kIOReturnNoFrames`, so a packet never waits for a
-# doorbell that will not ring again (trap 11). Every packet taken from TX submission goes to TX
-# completion, whatever happened to its frame (trap 12); if the queue refuses it, the pool gets
-# it back.
+# doorbell that will not ring again (trap 11 (edge-triggered doorbell drained once)). Every
+# packet taken from TX submission goes to TX completion, whatever happened to its frame (trap 12
+# (packet never completed)); if the queue refuses it, the pool gets it back.
 #
 # <!-- cpp: needs:
 # struct GetPacket_Output { uint8_t packet_data[1600]; uint32_t packet_size; };
@@ -165,9 +167,9 @@ from vethlab.wire.host import HostStack, native_flow_data_offset
 #     kern_return_t ret = kIOReturnSuccess;
 #     uint32_t length = packet->getDataLength();
 #     if (length > sizeof(GetPacket_Output::packet_data)) {
-#         ret = kIOReturnMessageTooLarge;            // never copy past packet_data (trap 6)
+#         ret = kIOReturnMessageTooLarge;  // trap 6 (copy longer than packet_data)
 #     } else {
-#         GetPacket_Output output = {};              // zeroed: nothing stale leaves (trap 7)
+#         GetPacket_Output output = {};    // zeroed: trap 7 (whole struct returned)
 #         const uint8_t *frame = (const uint8_t *)(uintptr_t)packet->getDataVirtualAddress()
 #                                + packet->getDataOffset();   // the buffer's address + data offset
 #         memcpy(output.packet_data, frame, length);
@@ -187,7 +189,8 @@ from vethlab.wire.host import HostStack, native_flow_data_offset
 # ### 4. Release what the dext made
 #
 # In `Stop`, after the interface and its queues are gone: the map first, then the descriptor,
-# then the pool. An address taken from the map is dead from then on (trap 10).
+# then the pool. An address taken from the map is dead from then on (trap 10 (mapping used after
+# it is released)).
 #
 # <!-- cpp: needs:
 # struct FooDriver_IVars {
@@ -381,9 +384,9 @@ display(Markdown(markdown_table(full=True)))
 #   first attempt's errors go away?
 #   <details><summary>Answer</summary>The growing part, i × 448 bytes: the first attempt is then
 #   wrong only by the data offset (8 or 10 bytes) in segment 0, and by a whole segment more in
-#   segment 1. Without the quirk only the data offset (trap 2 or 3) and the segment (trap 4)
-#   are left.</details>
+#   segment 1. Without the quirk only trap 2 (forgotten headroom / data offset) and trap 4
+#   (segment offset taken for a pool offset) are left.</details>
 # * Give the pool one segment: `vethlab.Mac(..., segment_size=81920)` holds 64 buffers of 2048
 #   in one 128 KiB segment. Which packets does the question's fix still get wrong?
-#   <details><summary>Answer</summary>Only the native-flow ones, 2 bytes early (trap 3).
-#   </details>
+#   <details><summary>Answer</summary>Only the native-flow ones, 2 bytes early: trap 3
+#   (headroom used as the data offset).</details>
