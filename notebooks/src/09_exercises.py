@@ -31,7 +31,8 @@ from vethlab.traps import trap_title
 # ## The matrix
 #
 # Every answer runs in the same cases. Each case is one packet in slot 1 of a segment (slot 0
-# reads right whatever the stride, so it could hide trap 1) of a pool filled by the host's
+# reads right whatever the stride, so it could hide trap 1 (wrong stride)) of a pool filled by
+# the host's
 # network stack: first with longer frames that are recycled (their bytes stay, as "junk"), then
 # with the frames that are read. The cases vary everything that moves a frame:
 
@@ -78,10 +79,12 @@ report = vethlab.check(frame_address)
 
 # %% [markdown]
 # Every case is wrong. Where the dext mapped the pool, the read is at least the data offset
-# early (trap 2), and more for buffers past slot 0 with the quirk on (trap 1) or past the first
-# segment (trap 4). Where it did not, `pool.address` is None: there is nothing to add to. The
-# picture shows the first wrong case's pool: every buffer a row, what its bytes hold, and the
-# reads that landed in it.
+# early (trap 2 (forgotten headroom / data offset)), and more for buffers past slot 0 with the
+# quirk on (trap 1 (wrong stride)) or past the first segment (trap 4 (segment offset taken for
+# a pool offset)). Where it did not, `pool.address` is None: there is nothing to add to, and
+# the checker counts the case under trap 5 (pool not mapped to the dext), offsets with no
+# mapping under them. The picture shows the first wrong case's pool: every buffer a row, what
+# its bytes hold, and the reads that landed in it.
 #
 # The question's fix adds the headroom. Try it:
 
@@ -100,8 +103,10 @@ print({trap_title(n): len(c) for n, c in report.by_trap().items()})
 # Better, and it is right in exactly the cases the question's author could see: a pool the
 # dext mapped itself, a BSD-socket frame (data offset = headroom), in the first segment, with
 # the quirk off or a request the pool kept (2048). It still fails every native-flow frame
-# (trap 3: the data offset is the headroom + 2), every buffer past the first segment (trap 4),
-# and with the quirk on every request that XNU's rule changed (trap 1).
+# (trap 3 (headroom used as the data offset): the data offset is the headroom + 2), every
+# buffer past the first segment (trap 4 (segment offset taken for a pool offset)), with the
+# quirk on every request that XNU's rule changed (trap 1 (wrong stride)), and every pool the
+# dext did not map itself (trap 5 (pool not mapped to the dext)).
 #
 # Now write yours: replace the body of `frame_address` in the cell above and run it again.
 # When every case is right, compare with the answer.
@@ -111,7 +116,8 @@ print({trap_title(n): len(c) for n, c in report.by_trap().items()})
 # The buffer's base is `getDataVirtualAddress()`, and the frame starts `getDataOffset()` bytes
 # into it; the headroom is not added on top. Without `PoolFlagMapToDext` the pool is mapped
 # nowhere in the dext but where the dext mapped it, and `getDataVirtualAddress()` is the
-# buffer's offset in the pool (trap 5), so the dext's own mapping is the base:
+# buffer's offset in the pool (trap 5 (pool not mapped to the dext)), so the dext's own mapping
+# is the base:
 #
 # ```python
 # def frame_address(packet, pool):
@@ -168,9 +174,10 @@ report = vethlab.check(get_packet)
 # %% [markdown]
 # No case is right. The picture shows where the copies were read from (the checker finds the
 # copied bytes in the pool). Besides the address traps of exercise 1, the bytes after a short
-# frame are the earlier frame's (trap 7: the struct was never zeroed), a frame over 1600 bytes
-# does not fit (trap 6: in C++ the `memcpy` runs past the struct; in Python numpy refuses), and
-# the packet is never handed back (trap 12). Write yours in the cell above.
+# frame are the earlier frame's (trap 7 (whole struct returned): the struct was never zeroed), a
+# frame over 1600 bytes does not fit (trap 6 (copy longer than packet_data): in C++ the `memcpy`
+# runs past the struct; in Python numpy refuses), and the packet is never handed back (trap 12
+# (packet never completed)). Write yours in the cell above.
 #
 # <details><summary>Answer (open it when you have tried)</summary>
 #
@@ -225,8 +232,26 @@ report = vethlab.check(get_packet)
 # %% [markdown]
 # ## Your answer in C++
 #
-# Write the function in a `.cpp` file (`#include <vethlab/exercise.h>` gives the stub headers,
-# `struct vethlab_pool` and `GetPacket_Output`) and run
+# Write a `.cpp` file that includes `<vethlab/exercise.h>` and defines the exercise's function
+# with exactly this signature. The header brings vethlab's stub DriverKit and
+# NetworkingDriverKit headers (Apple's class and method names, both accessor families),
+# `string.h`, `struct vethlab_pool` (`address`, 0 where the dext did not map the pool itself;
+# `map_to_dext`; `requested_buffer_size`) and `GetPacket_Output`:
+#
+# ```cpp
+# #include <vethlab/exercise.h>
+#
+# // exercise frame_address: the frame's first byte, as an address in the dext
+# uint64_t frame_address(IOUserNetworkPacket *packet, const vethlab_pool *pool);
+#
+# // exercise get_packet: fill *output, complete the packet on completion, return the IOReturn
+# kern_return_t get_packet(IOUserNetworkPacket *packet, const vethlab_pool *pool,
+#                          IOUserNetworkTxCompletionQueue *completion, GetPacket_Output *output);
+# ```
+#
+# C++ has no `memory` argument: the answer reads the frame through the pointer it computed, as
+# a dext does. A file may define both functions (get_packet is then checked unless `--exercise`
+# says otherwise). Run
 #
 # ```shell
 # vethlab check answer.cpp
@@ -254,15 +279,17 @@ print("exit status", status)
 # * Check Apple's sample's formula for exercise 1, `getDataVirtualAddress() + getDataOffset()`
 #   alone. Which cases fail, and which trap does the checker name?
 #   <details><summary>Answer</summary>Exactly the pools created without `PoolFlagMapToDext`:
-#   there `getDataVirtualAddress()` is the buffer's offset in the pool, not an address (trap 5).
+#   there `getDataVirtualAddress()` is the buffer's offset in the pool, not an address (trap 5
+#   (pool not mapped to the dext)).
 #   Apple's sample creates its pool with the flag, so it never meets them.</details>
 # * Replace `getDataOffset()` by `GetHeadroom()` in the answer. Which cases fail now?
-#   <details><summary>Answer</summary>Every native-flow case and no other: trap 3, 2 bytes
-#   early.</details>
+#   <details><summary>Answer</summary>Every native-flow case and no other, 2 bytes early: trap
+#   3 (headroom used as the data offset).</details>
 # * Draw another case with `report.draw(case=N)`, for example a case past the first segment.
 #   <details><summary>Answer</summary>`report.results[N].case.describe()` says which pool it
 #   is; with the question's fix, the read of a buffer past the first segment lands a whole
-#   segment early, in the first segment's buffer of the same slot (trap 4).</details>
+#   segment early, in the first segment's buffer of the same slot (trap 4 (segment offset taken
+#   for a pool offset)).</details>
 # * Copy `vethlab/exercises/examples/frame_address_question_fix.cpp`, fix it, and run
 #   `vethlab check` on your copy.
 #   <details><summary>Answer</summary>The C++ answer above: 576 of 576 cases right, exit
