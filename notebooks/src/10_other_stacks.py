@@ -175,13 +175,13 @@ for name, lay in layouts.items():
 # %% [markdown]
 # ## Each stack's classic bug, beside its formula
 #
-# Every stack has a way of getting the first byte wrong that its users have actually run into.
-# vethlab runs each one on the same layout as the formula (`classic_bug(layout, i)`) and gives
-# the offset error: where the buggy code reads minus where the data is (negative: too early).
-# The code printed is the stack's own language, marked with its stack; the report is the public
-# issue or patch it comes from. The NDK pool's is the question's quirk (**reported**). Two are
-# **modelled**: the sk_buff's (a patch title whose repository we did not find) and FreeBSD's
-# (no public report found).
+# Every stack has a classic way of getting the first byte wrong, most of them run into by its
+# users and reported in public. vethlab runs each one on the same layout as the formula
+# (`classic_bug(layout, i)`) and gives the offset error: where the buggy code reads minus where
+# the data is (negative: too early). The code printed is the stack's own language, marked with
+# its stack; the report, where there is one, is the public issue or patch it comes from. The
+# NDK pool's is the question's quirk (**reported**). Two are **modelled**: the sk_buff's (a
+# patch title whose repository we did not find) and FreeBSD's (no public report found).
 
 # %%
 for name, lay in layouts.items():
