@@ -251,21 +251,23 @@ report = vethlab.check(get_packet)
 #
 # C++ has no `memory` argument: the answer reads the frame through the pointer it computed, as
 # a dext does. A file may define both functions (get_packet is then checked unless `--exercise`
-# says otherwise). Run
+# says otherwise). Run, in a terminal where vethlab is installed,
 #
 # ```shell
 # vethlab check answer.cpp
 # vethlab check answer.cpp --exercise get_packet --json
 # ```
 #
+# or, in a cell of this notebook, `vethlab.check("answer.cpp")`, which also draws the pool.
+#
 # The checker compiles it with your system's compiler (c++, g++ or clang++, or `$CXX`) against
 # vethlab's stub headers, links it with a small shim whose packet methods ask the simulation,
-# and runs each case in a child process: a wild pointer is a crash of that case (SIGSEGV),
-# never of the checker, and a case that loops is stopped after `--timeout` seconds. For
-# get_packet the child holds the pool's bytes at the very addresses the simulated dext has
-# them. Exit status 0 means every case is right, 1 that some are wrong, 2 that the file does
-# not compile (the compiler's messages follow). Python files work the same way, and need no
-# compiler:
+# and runs each case in a child process: a wild pointer is a crash of that case (SIGSEGV, with
+# the address it faulted at), never of the checker, and a case that loops is stopped after
+# `--timeout` seconds. For get_packet the child holds the pool's bytes at the very addresses
+# the simulated dext has them. Exit status 0 means every case is right, 1 that some are wrong,
+# 2 that the file does not compile or does not define the function with that signature (the
+# compiler's messages follow). Python files work the same way, and need no compiler:
 
 # %%
 status = vethlab_command(["check", str(EXAMPLES / "frame_address_first_attempt.py")])
