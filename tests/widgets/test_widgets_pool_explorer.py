@@ -45,7 +45,7 @@ def test_asking_for_the_real_size_makes_every_error_vanish(explorer):
         0,
         0,
     )
-    assert "every packet is read at its frame" in explorer.children[7].value
+    assert "every packet is read at its frame" in explorer.children[1].value
 
 
 def test_the_quirk_is_what_makes_1600_wrong(explorer):
@@ -70,8 +70,8 @@ def test_more_packets_than_buffers_shows_the_model_s_message(explorer):
     assert "bufferCount 32 is smaller than packetCount 64" in s["error"]
     assert s["layout"] is None and s["offset_errors"] is None
     assert explorer.vethlab_image.layout.display == "none"
-    assert "The model refuses this pool" in explorer.children[7].value
-    assert "Traceback" not in explorer.children[7].value
+    assert "The model refuses this pool" in explorer.children[1].value
+    assert "Traceback" not in explorer.children[1].value
     controls["buffers"].value = 64
     assert s["error"] is None and explorer.vethlab_image.layout.display is None
     assert s["summary"]["segment_count"] == 2 and s["map"]["rows"] == 64

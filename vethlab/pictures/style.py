@@ -26,6 +26,8 @@ name                      what it colours
 ``page_boundary``         the start of a page (IOVMPageSize)
 ``buffer_edge``           the line between two buffers
 ``unused``                the tail of a segment no buffer fits in
+``early_read``            where a method read, when its slot is right but it is still early
+                          (the headroom or data offset short of the frame)
 ========================  ==========================================================
 
 Provenance labels (``PROVENANCE``) are :mod:`vethlab.model.provenance`'s five.
@@ -90,6 +92,9 @@ COLORS = MappingProxyType(
         # text
         "text": "#222222",
         "muted_text": "#6E6E6E",
+        # the read whose slot is right but which stops short of the frame: dark yellow, a
+        # hue no other role uses (dark enough to be read as text on white)
+        "early_read": "#8F7A00",
     }
 )
 
