@@ -274,9 +274,16 @@ class ExplorerFigure:
 
 def summary_html(state: dict) -> str:
     if state["error"]:
+        p = state["params"]
+        asked = (
+            f"{p['profile']}, {p['segment_size'] // 1024} KiB boot segment, bufferSize "
+            f"{p['buffer_size']}, packetCount {p['packets']}, bufferCount {p['buffers']}, "
+            f"quirk {'on' if p['quirk'] else 'off'}, read with {METHODS[state['method']].cpp}"
+        )
         return (
-            "<div style='padding:0.6em 1em;border-left:4px solid #D55E00;background:#fff4ee'>"
-            f"<b>The model refuses this pool.</b><br>{escape(state['error'])}</div>"
+            f"<div style='padding:0.4em 1em;border-left:4px solid {COLORS['wrong_read']}'>"
+            f"<b>The model refuses this pool</b> ({escape(asked)}).<br>"
+            f"{escape(state['error'])}</div>"
         )
     s = state["summary"]
     wrong = len(state["wrong_packets"])
@@ -328,8 +335,8 @@ def legend_html(state: dict) -> str:
     )
     return (
         f"<div style='font-size:90%'>{''.join(items)}</div>"
-        f"<div style='font-size:85%;margin-top:0.3em'>{rules}</div>"
-        "<details style='font-size:85%;color:#6E6E6E'><summary>How to read the picture</summary>"
+        "<details style='font-size:85%;color:#6E6E6E'><summary>The rules drawn, where each "
+        f"comes from, and how to read the picture</summary>{rules}"
         "Upper picture: one row per buffer (or per "
         "group of buffers), in pool order, labelled with the buffer's index and its address "
         "in the dext's mapping; across, the byte offset inside the buffer; the right-hand "

@@ -19,7 +19,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from vethlab.model.machine import PROFILES, SEGMENT_SIZES
-from vethlab.widgets.canvas import control_rows, finish, labelled, watch
+from vethlab.widgets.canvas import control_rows, escape, finish, labelled, watch
 from vethlab.widgets.pool_explorer import EXPLORER_HEADROOM, ExplorerFigure, legend_html
 from vethlab.widgets.verdict import missed_segments, ranges_text, read_verdict, verdict_html
 
@@ -29,7 +29,7 @@ __all__ = ["question_sliders", "QUESTION_PACKETS", "slots_text"]
 QUESTION_PACKETS = 32
 #: The picture's size in CSS pixels: with the controls above and the legend below, the whole
 #: dashboard fits JupyterLab at 1440×900 with the file browser open.
-PICTURE_PX = (864, 520)
+PICTURE_PX = (864, 460)
 
 
 def slots_text(state: dict) -> str:
@@ -76,7 +76,11 @@ def pool_line(state: dict) -> str:
     """The pool the sliders gave, as HTML: so that a move that leaves the picture as it was (an
     80 KiB boot segment that XNU shrinks to the same 64 KiB) says so."""
     if state["error"]:
-        return ""
+        p = state["params"]
+        return (
+            f"<div style='font-size:90%'>refused on {escape(p['profile'])} with a "
+            f"{p['segment_size'] // 1024} KiB boot segment, bufferSize {p['buffer_size']}</div>"
+        )
     s = state["summary"]
     return (
         f"<div style='font-size:90%'>pool: {s['buffer_size']}-byte buffers, "

@@ -26,13 +26,13 @@ import ipywidgets as widgets
 from vethlab.networkingdriverkit.queues import QueueKind
 from vethlab.pictures.queues import draw_queues
 from vethlab.ping.link import ping_burst
-from vethlab.widgets.canvas import CONTROL_WIDTH, FigureImage, finish, labelled
+from vethlab.widgets.canvas import FigureImage, finish, labelled
 
 __all__ = ["queue_stepper", "counts_text", "setting_notes"]
 
 #: The picture in CSS pixels: five controls beside the counts above it, and the dashboard
 #: fits JupyterLab at 1440×900 with the file browser open.
-PICTURE_PX = (800, 552)
+PICTURE_PX = (780, 500)
 
 
 def counts_text(accounting: dict) -> str:
@@ -103,7 +103,7 @@ def queue_stepper(
         "step": labelled(widgets.IntSlider(value=0, min=0, max=1, **slider), "step"),
     }
     title = widgets.HTML()
-    final = widgets.HTML(layout=widgets.Layout(width=CONTROL_WIDTH))
+    final = widgets.HTML(layout=widgets.Layout(width="540px"))
     canvas = FigureImage(size_px)
     state = {
         "renders": 0,
@@ -141,10 +141,11 @@ def queue_stepper(
             len(labels),
         )
         final.value = (
-            f"<b>at the end of the run</b><br>{counts_text(state['final'])}"
-            "<ul style='margin:0.2em 0 0 0;padding-left:1.2em;font-size:90%'>"
+            f"<div style='font-size:90%;line-height:1.3'><b>at the end of the run</b><br>"
+            f"{counts_text(state['final'])}"
+            "<ul style='margin:0.2em 0 0 0;padding-left:1.2em'>"
             + "".join(f"<li>{html.escape(n)}</li>" for n in state["notes"])
-            + "</ul>"
+            + "</ul></div>"
         )
         step_slider = controls["step"]
         step_slider.unobserve(redraw, "value")
@@ -159,8 +160,8 @@ def queue_stepper(
         what = "before anything runs" if k == 0 else f"ran {html.escape(labels[-1])}"
         acc = link.accounting()
         title.value = (
-            f"<b>step {k} of {state['steps']}</b>: {what}<br>"
-            f"<span style='font-size:90%'>{counts_text(acc).replace('<br>', ' | ')}</span>"
+            f"<b>step {k} of {state['steps']}</b>: {what}<br><span style='font-size:85%'>"
+            f"{counts_text(acc).replace('<br>', ' &nbsp;|&nbsp; ')}</span>"
         )
         ax = canvas.axes()
         ax.clear()
