@@ -152,11 +152,17 @@ def queue_stepper(
         step_slider.max = max(len(labels), 1)
         step_slider.value = len(labels) if to_step is None else min(to_step, len(labels))
         step_slider.observe(redraw, "value")
-        redraw()
+        if step_slider.value == len(labels):
+            show(len(labels), link, labels)  # the run just made is the last step: no replay
+        else:
+            redraw()
 
     def redraw(*_):
         k = controls["step"].value
-        link, labels = ping_burst(controls["burst"].value, k, **params())
+        show(k, *ping_burst(controls["burst"].value, k, **params()))
+
+    def show(k, link, labels):
+        """Draw the link as it is after step ``k`` (``labels``: what each step ran)."""
         what = "before anything runs" if k == 0 else f"ran {html.escape(labels[-1])}"
         acc = link.accounting()
         title.value = (
