@@ -317,6 +317,7 @@ class Dashboard:
         for natural, client in fit["images"]:
             if natural < 2 * client:
                 found.append(f"a {natural}-pixel image shown at {client} CSS px (not 2x)")
+        found += [f"label cut off: {text!r}" for text in fit.get("cut_labels", [])]
         return found
 
 
@@ -525,14 +526,18 @@ _FIT_JS = """(el, areaSel) => {
         images: Array.from(el.querySelectorAll('img'))
             .filter(img => img.offsetParent !== null)
             .map(img => [img.naturalWidth, img.clientWidth]),
+        cut_labels: Array.from(el.querySelectorAll('.widget-label, .widget-label-basic, button'))
+            .filter(l => l.offsetParent !== null && l.scrollWidth > l.clientWidth + 1)
+            .map(l => l.textContent),
     };
 }"""
 
 
 def measure_fit(page, dashboard) -> dict:
-    """The dashboard's height, width and right edge against the visible notebook area, and
-    (naturalWidth, clientWidth) of each picture it shows: crisp on a 2x screen when
-    naturalWidth >= 2 * clientWidth, which also means never scaled up."""
+    """The dashboard's height, width and right edge against the visible notebook area,
+    (naturalWidth, clientWidth) of each picture it shows (crisp on a 2x screen when
+    naturalWidth >= 2 * clientWidth, which also means never scaled up), and the text of every
+    label or button whose text is cut off."""
     return dashboard.evaluate(_FIT_JS, NOTEBOOK_AREA)
 
 

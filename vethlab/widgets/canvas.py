@@ -139,7 +139,8 @@ def labelled(control: widgets.Widget, description: str) -> widgets.Widget:
         control.indent = False
         control.style.description_width = "initial"
         control.layout.margin = f"0 0 0 {LABEL_WIDTH}"
-        control.layout.width = f"calc({CONTROL_WIDTH} - {LABEL_WIDTH})"
+        control.layout.width = "auto"  # as wide as its text: never cut off
+        control.layout.min_width = f"calc({CONTROL_WIDTH} - {LABEL_WIDTH})"
     return control
 
 
