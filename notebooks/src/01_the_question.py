@@ -20,8 +20,11 @@ import matplotlib.pyplot as plt
 
 import vethlab
 from vethlab.pictures import (
+    draw_colour_key,
+    draw_drift,
     draw_hexdump,
     draw_memory_map,
+    draw_misread_hexdump,
     draw_offset_errors,
     draw_provenance_key,
     first_junk_packet,
@@ -32,8 +35,21 @@ from vethlab.question.scenario import METHODS, run_question
 from vethlab.widgets import question_sliders
 
 # %% [markdown]
-# Every rule vethlab simulates says where it comes from. The pictures carry the same four
-# labels, in these colours:
+# Every picture in vethlab speaks one colour language: a colour means the same thing in every
+# notebook. Frame bytes are blue (their headers in darker shades), the bytes before the frame
+# pale yellow, stale bytes of an earlier frame orange. A read is green at its frame, purple when
+# it lands on the right buffer's first byte but the frame starts later, and vermillion anywhere
+# else; the three also differ by marker (circle, square, cross), so you can tell them apart
+# without the colours.
+
+# %%
+fig, ax = plt.subplots(figsize=(8, 2.6))
+draw_colour_key(ax)
+plt.show()
+
+# %% [markdown]
+# Every rule vethlab simulates says where it comes from, with one of five labels. The pictures
+# name it in an outlined badge, never as a colour:
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 1.6))
@@ -83,9 +99,10 @@ for requested in (1500, 1600, 1200, 2048):
 # ## The pool's memory
 #
 # One row per buffer, in pool order, with its address in the dext's mapping. Across each row,
-# the bytes of the buffer: the 8 bytes before the frame (grey), the frame (its link header dark
-# blue), stale bytes of the earlier, longer frames (orange) and the rest (very light). Dashed
-# lines are page boundaries; the dotted line is where a 1600-byte buffer would have ended.
+# the bytes of the buffer: the 8 bytes before the frame (pale yellow), the frame (blue, its link
+# header darkest), stale bytes of the earlier, longer frames (orange) and the rest (light grey).
+# Dashed lines are page boundaries; the dotted line is where a 1600-byte buffer would have
+# ended.
 
 # %%
 fig, ax = plt.subplots(figsize=(10, 7))
@@ -118,7 +135,9 @@ for r in first.readings[:6]:
 
 # %% [markdown]
 # Plotted against the packet index: where each frame is (a blue dash) and where the first
-# attempt read (a circle), joined by a line as long as the error.
+# attempt read, joined by a line as long as the error. Packet 0's read is a purple square: its
+# buffer is the right one, but the frame starts 8 bytes in. Every other read is a vermillion
+# cross: it is not even in its own buffer.
 
 # %%
 fig, ax = plt.subplots(figsize=(9, 3.4))
@@ -126,10 +145,11 @@ draw_offset_errors(ax, first, show="offsets")
 plt.show()
 
 # %% [markdown]
-# The same reads on the memory map: under each row, a red-orange band ("read somewhere else")
-# for the bytes some packet's read covered there. They drift away from the frames, across buffer
-# boundaries, and the status column on the right is red-orange for every packet. The buffer
-# where packet 7's read lands is outlined: we will look at its bytes below.
+# The same reads on the memory map: under each row, a hatched vermillion band ("read somewhere
+# else") for the bytes some packet's read covered there. They drift away from the frames, across
+# buffer boundaries, and the status column on the right is vermillion for every packet but
+# packet 0, which is purple (right buffer, 8 bytes early). The buffer where packet 7's read
+# lands is outlined: we will look at its bytes below.
 
 # %%
 junk_packet = first_junk_packet(first)
@@ -151,6 +171,19 @@ print("packets read at the wrong place:", ax.vethlab["errors"])
 # %% [markdown]
 # ## The error grows with the slot
 #
+# Why does the error grow? The code steps through the pool 1600 bytes at a time, because that is
+# what the packets report; the buffers are 2048 apart. Below, the first buffers on one strip,
+# with two rulers: above, where the code thinks buffer i starts (i × 1600); below, where it is
+# (i × 2048). Each read arrow lands where the code looks, and its gap to the buffer's real start
+# grows by 448 bytes per buffer. The numbers come from the pool's layout, not from this cell.
+
+# %%
+fig, ax = plt.subplots(figsize=(9, 3.2))
+draw_drift(ax, first.pool)
+plt.show()
+print("gaps:", ax.vethlab["gaps"], "bytes")
+
+# %% [markdown]
 # For every packet, where the first attempt read minus where the frame is. The points lie on
 # one line, fitted from the readings themselves: 448 bytes more per slot (2048 − 1600), starting
 # at the 8 bytes of headroom.
@@ -185,6 +218,18 @@ fig.subplots_adjust(left=0.1, right=0.78, hspace=0.5)
 draw_hexdump(axes[0], junk)
 draw_hexdump(axes[1], frame)
 plt.show()
+
+# %% [markdown]
+# The same two places in two lines of 16 bytes, one above the other: what the code read for
+# packet 7, and the frame it was looking for. An underline marks each byte that differs; here
+# every one does. The dashboard at the end draws these two lines for the values you choose.
+
+# %%
+fig, ax = plt.subplots(figsize=(9, 1.3))
+fig.subplots_adjust(left=0.22, right=0.74, top=0.7, bottom=0.05)
+draw_misread_hexdump(ax, first, junk_packet)
+plt.show()
+print(f"{len(ax.vethlab['differs'])} of 16 bytes differ")
 
 # %% [markdown]
 # ## The fix

@@ -39,7 +39,7 @@ from vethlab.widgets import leak_explorer, struct_explorer
 from vethlab.wire.frames import describe, mixed_frames
 
 # %% [markdown]
-# Every rule vethlab simulates says where it comes from; the pictures use these colours:
+# Every rule vethlab simulates says where it comes from; the pictures name it in these badges:
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 1.6))

@@ -20,7 +20,7 @@
 import matplotlib.pyplot as plt
 
 import vethlab
-from vethlab.pictures import draw_memory_map, draw_offset_errors
+from vethlab.pictures import draw_memory_map, draw_offset_errors, draw_size_rule
 from vethlab.widgets import pool_explorer
 from vethlab.widgets.pool_explorer import explore_pool
 
@@ -57,6 +57,18 @@ for requested in (300, 1200, 1500, 1514, 1600, 2048, 9000):
 # on the boot: 1200 becomes 2048 or 1280, and 9000 becomes 16384 or 10240. The cache line (128
 # bytes on Apple silicon, 64 on Intel) shows only for small sizes: 300 becomes 320 on Intel but
 # 512 on Apple silicon, on an 80 KiB boot.
+#
+# The same rule for every request up to 4096 bytes, as steps (left): where a step sits above the
+# dotted diagonal, the pool uses more than it was asked for. The four lines are the two Macs
+# and the two boots; they part only where the boot's 64 or 80 KiB decides. On the right, what
+# the count does for a request of 1600: the buffers stay 2048 bytes, and only the segment they
+# live in changes, which is the next section.
+
+# %%
+fig, (ax, count_ax) = plt.subplots(1, 2, figsize=(10, 4), width_ratios=(3, 2))
+fig.subplots_adjust(bottom=0.25, wspace=0.3)
+draw_size_rule(ax, count_ax=count_ax)
+plt.show()
 
 # %% [markdown]
 # ## The segment follows the pool
@@ -154,9 +166,9 @@ for name, explored in (("64 KiB boot", two), ("80 KiB boot", one)):
 
 # %% [markdown]
 # The memory map draws every buffer as a row, its address in the dext's mapping on the left.
-# The thick purple line is the start of segment 1; dashed lines are page boundaries. Each
-# buffer holds a frame (blue) 8 bytes in, and often stale bytes (orange) of a longer frame that
-# used the buffer before.
+# The thick black line is the start of segment 1; dashed lines are page boundaries. Each
+# buffer holds a frame (blue, its link header darkest) 8 bytes in, after the pale yellow bytes
+# before the frame, and often stale bytes (orange) of a longer frame that used the buffer before.
 
 # %%
 fig, ax = plt.subplots(figsize=(10, 9))
@@ -272,11 +284,14 @@ print("today's API, offset errors:", sorted({r.offset_error for r in two.reading
 # %% [markdown]
 # ## Thousands of buffers
 #
-# With more buffers than the picture has rows of pixels, the map gives each row a group of
-# buffers (a power of two) and colours each part of the row by the share of its bytes that are
-# frame, stale, headroom, tailroom or zero. The right-hand column still marks every group that
-# holds a packet read at the wrong place. Here: 65,536 buffers of 2048 bytes (2048 segments),
-# of which the first 4096 carry a packet, read with the question's fix.
+# A big pool is mostly free buffers that nobody has written: the map draws the buffers up to the
+# last one in use and says in one hatched row how many it leaves out. When even those are more
+# than the picture has rows of pixels, each row stands for a group of buffers (a power of two)
+# and is a stacked bar: each kind of byte (frame, stale, headroom, tailroom, zero) gets the share
+# of the bar that it has of the group's bytes, in the legend's colours. The right-hand column
+# still marks every group that holds a packet read at the wrong place. Here: 65,536 buffers of
+# 2048 bytes (2048 segments), of which the first 4096 carry a packet, read with the question's
+# fix.
 
 # %%
 big = explore_pool(packets=4096, buffers=65536, buffer_size=2048, segment_size=65536)
@@ -286,7 +301,10 @@ fig.subplots_adjust(left=0.22, right=0.72, bottom=0.18)
 draw_memory_map(ax, big.pool, mapping=big.dext.pool_map, host=big.host, readings=readings)
 plt.show()
 record = ax.vethlab
-print(f"{record['buffers']} buffers in {record['rows']} rows of {record['buffers_per_row']}")
+print(
+    f"{record['buffers']} buffers: the first {record['shown_buffers']} drawn in "
+    f"{record['rows']} rows of {record['buffers_per_row']}, {record['left_out_buffers']} left out"
+)
 print(f"{len(record['errors'])} packets read at the wrong place, in rows {record['error_rows']}")
 
 # %% [markdown]

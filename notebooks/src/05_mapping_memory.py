@@ -207,11 +207,12 @@ for profile in ("intel", "apple-silicon"):
 # ## Dashboard: explore the mappings
 #
 # Switch the page size, turn `PoolFlagMapToDext` off and on, choose the buffer to follow, and move
-# the offset and length of the app's `CreateMapping`. A red cross is a simulated fault; an orange
-# dot is a read that works but was never asked for. A `CreateMapping` the model refuses stays on
-# screen: the call is struck out with its IOReturn, and the app's column says REFUSED. The
-# offset and length read out in hex, as the call is written. (A dext's `CreateMapping` maps
-# into the dext; the app's mapping here is vethlab's shortcut for what the app gets from
+# the offset and length of the app's `CreateMapping`. A green dot is a read of bytes that were
+# asked for; a vermillion cross is a read that faults (simulated) or that works on bytes nobody
+# asked for: its label says which. A `CreateMapping` the model refuses stays on screen: the
+# call is struck out with its IOReturn, and the app's column says REFUSED. The offset and
+# length read out in hex, as the call is written. (A dext's `CreateMapping` maps into the
+# dext; the app's mapping here is vethlab's shortcut for what the app gets from
 # `IOConnectMapMemory64`, with the offset and length of a sub-descriptor the dext would hand
 # out.) The plain cells above checked what
 # it shows: without the flag, buffer 21's "address" 0xa800 faults in the dext; the byte past a

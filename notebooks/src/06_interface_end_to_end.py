@@ -19,7 +19,7 @@
 # edge-triggered doorbell and the 2-byte native-flow offset are **observed** by driver authors;
 # the app's `PutPacket` selector, the error codes of refusals, when the kernel frees and
 # restocks packets and the step-by-step scheduling are **modelled**. Each arrow of the queue
-# pictures is coloured by its label.
+# pictures is drawn in its label's line style (the key is under the picture).
 
 # %%
 # %matplotlib inline
@@ -48,7 +48,7 @@ from vethlab.wire.pcap import read_pcap
 from vethlab.wire.tap import tap_available
 
 # %% [markdown]
-# The five labels, and their colours in the pictures below:
+# The five labels, as the badges the pictures below carry:
 
 # %%
 fig, ax = plt.subplots(figsize=(8, 1.3))

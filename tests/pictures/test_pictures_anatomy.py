@@ -212,3 +212,15 @@ def test_todays_api_always_lands_on_the_frame(headroom, extra, length, index):
     bounds = [(lo, hi) for _, lo, hi in rec["regions"]]
     assert bounds[0][0] == 0 and bounds[-1][1] == 2048
     assert all(a[1] == b[0] for a, b in itertools.pairwise(bounds))
+
+
+def test_the_tailroom_label_gives_way_to_the_data_bracket_at_headroom_255():
+    """Headroom 255, 98 bytes: "tailroom 1695" would sit on "getDataLength() = 98, link header
+    14"; it moves (or is dropped) and no two labels overlap."""
+    from vethlab.pictures.labels import overlapping, renderer_of, visible_texts
+
+    ax = draw(packet(dext(), 3, headroom=255, length=98, link=14))
+    rec = ax.vethlab
+    assert rec["tailroom"] == 2048 - 255 - 98 == 1695
+    assert "tailroom 1695" in rec["labels_moved"] + rec["labels_dropped"]
+    assert overlapping(visible_texts(ax), renderer_of(ax.figure)) == []

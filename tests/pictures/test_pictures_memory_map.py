@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
+from matplotlib.colors import to_hex
 
 from vethlab.driverkit.service import IOService
 from vethlab.model.memory import Mac
@@ -142,7 +143,8 @@ def test_question_map_draws_one_row_per_buffer_and_marks_every_wrong_read(first_
     rec = ax.vethlab
     assert rec["mode"] == "buffers" and not rec["aggregated"]
     assert rec["rows"] == rec["buffers"] == 32 and rec["buffers_per_row"] == 1
-    assert rec["errors"] == list(range(32)) and rec["error_rows"] == list(range(32))
+    assert rec["errors"] == list(range(32)) and rec["error_rows"] == list(range(1, 32))
+    assert rec["early"] == [0]  # slot 0 is right: its read is only the headroom early
     assert rec["reads_outside_pool"] == []
     # packet 0 reads [0, 60) inside buffer 0; a read that crosses a buffer end is cut in two
     assert rec["read_pieces"] > 32
@@ -194,7 +196,7 @@ def test_segment_boundaries_are_lines_between_rows():
     """64 buffers of 2048 in 64 KiB segments: one segment line, before buffer 32."""
     pool, host = make_pool(packets=64)
     _fig, ax = plt.subplots(figsize=(9, 8))
-    draw_memory_map(ax, pool, host=host, max_rows=64)
+    draw_memory_map(ax, pool, host=host, max_rows=64, crop=False)
     assert ax.vethlab["segment_lines"] == [32]
     assert not ax.vethlab["segment_lines_skipped"]
 
@@ -204,14 +206,15 @@ def test_the_regions_extra_buffers_are_one_unused_row():
     100 buffer rows, segment 1 before buffer 64, and one row for the 28 unused buffers."""
     pool, host = make_pool(packets=100, profile="intel", segment_size=81920)
     _, ax = plt.subplots(figsize=(9, 12))
-    draw_memory_map(ax, pool, host=host, max_rows=100)
+    draw_memory_map(ax, pool, host=host, max_rows=100, crop=False)
     assert ax.vethlab["rows"] == 100 and ax.vethlab["unused_buffers"] == 28
     assert ax.vethlab["segment_lines"] == [64]
     assert "+28 buffers of the region, unused" in [t.get_text() for t in ax.texts]
+    assert ax.vethlab["left_out_buffers"] == 0
     assert ax.get_ylim()[0] > 100
     pool, _ = make_pool(packets=64)
     _, ax = plt.subplots(figsize=(9, 8))
-    draw_memory_map(ax, pool, max_rows=64)
+    draw_memory_map(ax, pool, max_rows=64, crop=False)
     assert ax.vethlab["unused_buffers"] == 0 and ax.get_ylim() == (64, 0)
 
 
@@ -229,7 +232,7 @@ def test_page_boundaries_fall_between_rows_or_inside_them():
     """4 KiB pages: between every two 2048-byte buffers; inside 10240-byte buffers."""
     pool, _ = make_pool(packets=8, profile="intel")
     _fig, ax = plt.subplots(figsize=(9, 6))
-    draw_memory_map(ax, pool)
+    draw_memory_map(ax, pool, crop=False)
     assert ax.vethlab["page_lines"] == 8 * 2048 // 4096 - 1
     pool, _ = make_pool(packets=2, buffer_size=9000, profile="intel", segment_size=81920)
     assert pool.layout.buffer_size == 10240
@@ -258,32 +261,44 @@ def test_rules_carry_their_provenance(first_attempt):
 
 
 @pytest.mark.parametrize("buffers", [4096, 65536])
-def test_many_buffers_are_aggregated_into_power_of_two_rows(buffers):
-    """Thousands of buffers: rows of 2^k buffers, one image, errors still marked."""
+def test_a_big_pool_is_cropped_to_its_used_buffers(buffers):
+    """64 packets in thousands of buffers: 64 rows, one row per buffer, and a note of how many
+    free buffers are left out; no mostly white box."""
     explored = explore_pool(buffers=buffers, packets=64)
+    readings = explored.readings("question_fix")
+    _fig, ax = plt.subplots(figsize=(9, 8), dpi=80)
+    draw_memory_map(ax, explored.pool, host=explored.host, readings=readings)
+    rec = ax.vethlab
+    assert not rec["aggregated"] and rec["shown_buffers"] == rec["rows"] == 64
+    assert rec["left_out_buffers"] == buffers - 64
+    assert f"{buffers - 64:,} free buffers not drawn" in [t.get_text() for t in ax.texts]
+    assert len(ax.images) == 0
+    wrong = [r.index for r in readings if r.offset_error != 0]
+    assert rec["errors"] == wrong
+
+
+def test_many_used_buffers_are_stacked_bars_in_the_legend_colours():
+    """4096 packets: rows of 2^k buffers, each a stacked bar whose pieces have the legend's
+    colours and whose widths are the shares of each kind of byte; errors still marked."""
+    explored = explore_pool(buffers=65536, packets=4096)
     readings = explored.readings("question_fix")
     _fig, ax = plt.subplots(figsize=(9, 6), dpi=80)
     draw_memory_map(ax, explored.pool, host=explored.host, readings=readings)
     rec = ax.vethlab
     per = rec["buffers_per_row"]
-    assert rec["aggregated"] and rec["mode"] == "aggregated"
-    assert per & (per - 1) == 0 and per > 1
-    assert rec["rows"] == -(-buffers // per)
-    assert len(ax.images) == 1 and ax.images[0].get_array().shape[:2] == (rec["rows"], 512)
+    assert rec["aggregated"] and per & (per - 1) == 0 and per > 1
+    assert rec["rows"] == -(-4096 // per) and rec["left_out_buffers"] == 65536 - 4096
+    assert len(ax.images) == 0
+    bars = ax.collections[0]
+    legend = {to_hex(h.get_facecolor()) for h in ax.get_legend().legend_handles}
+    assert {to_hex(c) for c in bars.get_facecolors()} <= legend
+    widths = [np.ptp(p.vertices[:, 0]) for p in bars.get_paths()]
+    size = explored.layout.buffer_size
+    assert sum(widths) == pytest.approx(rec["rows"] * size)  # every row's shares add up
     wrong = [r.index for r in readings if r.offset_error != 0]
     assert rec["errors"] == wrong
     assert rec["error_rows"] == sorted({i // per for i in wrong})
     assert rec["page_lines_skipped"]
-
-
-def test_aggregated_image_blends_by_byte_fractions():
-    """A row of free, never-written buffers is pure white; a row of full buffers is not."""
-    explored = explore_pool(buffers=4096, packets=32)
-    _fig, ax = plt.subplots(figsize=(9, 6), dpi=80)
-    draw_memory_map(ax, explored.pool, host=explored.host)
-    image = np.asarray(ax.images[0].get_array())
-    assert np.allclose(image[-1], 1.0)  # the last row: buffers nobody used
-    assert not np.allclose(image[0], 1.0)
 
 
 def test_read_right_is_about_the_place_not_the_bytes():

@@ -4,8 +4,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
+from matplotlib.collections import LineCollection
+from matplotlib.colors import to_hex
+from matplotlib.markers import MarkerStyle
 
-from vethlab.pictures.offsets import draw_offset_errors, exact_line, series_of
+from vethlab.pictures.offsets import MIN_ERROR_SPAN, draw_offset_errors, exact_line, series_of
+from vethlab.pictures.style import COLORS, READ_MARKERS
 from vethlab.question.scenario import Reading, run_question
 from vethlab.widgets.pool_explorer import explore_pool
 
@@ -54,6 +58,64 @@ def test_question_report_gives_three_series_and_their_lines(report):
     assert "448 × i − 8" in ax.get_legend().get_texts()[0].get_text()
 
 
+def _dot_colours(ax) -> set[str]:
+    return {
+        to_hex(c)
+        for coll in ax.collections
+        if not isinstance(coll, LineCollection)
+        for c in coll.get_edgecolors()
+    }
+
+
+def test_all_right_reads_are_green_circles_and_the_axis_keeps_a_scale(report):
+    """Every error 0: green circles, no red, and the y axis spans at least ±8 bytes with
+    distinct tick labels (never "0 0 0 0 0")."""
+    _fig, ax = plt.subplots()
+    draw_offset_errors(ax, report.methods["current_api"])
+    assert _dot_colours(ax) == {to_hex(COLORS["right_read"])}
+    low, high = ax.get_ylim()
+    assert low <= -MIN_ERROR_SPAN and high >= MIN_ERROR_SPAN
+    ax.figure.canvas.draw()
+    labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert len(labels) == len(set(labels)) >= 3
+    assert ax.vethlab["kinds"] == ["right_read"]
+
+
+def test_early_reads_are_the_middle_verdict():
+    """The fix on native-flow frames reads each buffer's first byte, 2 bytes before the
+    frame: early, in the early colour and as squares, not as wrong crosses."""
+    report = run_question(segment_size=65536, headroom=0, data_offset=2)
+    _fig, ax = plt.subplots()
+    draw_offset_errors(ax, report.methods["question_fix"])
+    (series,) = ax.vethlab["series"].values()
+    assert series["early"] == list(range(32)) and set(series["roles"]) == {"early_read"}
+    assert _dot_colours(ax) == {to_hex(COLORS["early_read"])}
+    (dots,) = [c for c in ax.collections if not isinstance(c, LineCollection)]
+    marker = MarkerStyle(READ_MARKERS["early_read"])
+    square = marker.get_path().transformed(marker.get_transform())
+    assert np.allclose(dots.get_paths()[0].vertices, square.vertices)
+
+
+def test_axes_are_named_inside_the_picture(report):
+    """The axis names are texts in the axes, clear of every dot."""
+    fig, ax = plt.subplots(figsize=(7, 3))
+    draw_offset_errors(ax, report.methods["first_attempt"])
+    names = [t.get_text() for t in ax.texts]
+    assert "offset error: read − frame (bytes)" in names and "packet index i →" in names
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.texts]
+    offsets = ax.transData.transform(np.concatenate([c.get_offsets() for c in ax.collections]))
+    for box in boxes:
+        inside = (
+            (offsets[:, 0] > box.x0)
+            & (offsets[:, 0] < box.x1)
+            & (offsets[:, 1] > box.y0)
+            & (offsets[:, 1] < box.y1)
+        )
+        assert not inside.any()
+
+
 def test_native_flow_breaks_the_fix_by_two_bytes():
     """Headroom 0, data offset 2: the fix is 2 bytes early for every packet."""
     report = run_question(segment_size=65536, headroom=0, data_offset=2)
@@ -69,7 +131,8 @@ def test_offsets_view_joins_frame_and_read(report):
     _fig, ax = plt.subplots()
     draw_offset_errors(ax, report.methods["first_attempt"], show="offsets")
     assert ax.vethlab["show"] == "offsets"
-    segments = ax.collections[-1].get_segments()
+    (joins,) = [c for c in ax.collections if isinstance(c, LineCollection)]
+    segments = joins.get_segments()
     assert len(segments) == 32
     assert [int(s[1][1] - s[0][1]) for s in segments] == [-(448 * i + 8) for i in range(32)]
 

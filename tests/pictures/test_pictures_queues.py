@@ -127,3 +127,23 @@ def test_state_machines_are_drawn_from_their_tables():
     draw_states(ax2, QUEUE_MOVES)
     assert ax2.vethlab["states"] == ["UNREGISTERED", "DISABLED", "ENABLED"]
     assert ax2.vethlab["current"] is None
+
+
+@pytest.mark.parametrize("size", [(11, 7.6), (9, 6), (12, 8)])
+def test_arrow_labels_are_8_pt_and_the_legend_is_inside_the_figure(size):
+    """Every label of the queue picture is at least 8 pt and its key lies inside the figure,
+    whatever the figure's shape."""
+    from matplotlib.figure import Figure
+
+    from vethlab.pictures.labels import renderer_of
+
+    fig = Figure(figsize=size, dpi=80)
+    ax = fig.add_subplot()
+    draw_queues(ax, link_with_traffic())
+    renderer = renderer_of(fig)
+    fig.draw(renderer)
+    assert min(t.get_fontsize() for t in ax.texts if t.get_text()) >= 8
+    legend = ax.get_legend().get_window_extent(renderer)
+    page = fig.bbox
+    assert page.x0 <= legend.x0 and legend.x1 <= page.x1
+    assert page.y0 <= legend.y0 and legend.y1 <= page.y1

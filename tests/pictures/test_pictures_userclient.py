@@ -111,7 +111,7 @@ def test_output_struct_shows_what_the_copy_overwrote(length, overwritten, fault)
     assert drawn["fault"] is fault
     assert drawn["frame_length"] == length
     assert drawn["regions"][-1][1] == 1604 + DEFAULT_GUARD  # the slot is drawn to the stack's end
-    hatched = [p for p in ax.patches if p.get_hatch()]
+    hatched = [p for p in ax.patches if p.get_hatch() == "////"]
     assert len(hatched) == len(overwritten)
     assert (OVERWRITTEN_LABEL in drawn["legend"]) is bool(overwritten)  # the hatching has a key
     assert ax.vethlab_provenance[0][0] == "reported"
@@ -159,3 +159,15 @@ def test_design_comparison_bars_and_no_goal_ticks():
     assert "goals" not in drawn
     assert len(ax.patches) == 4 and len(ax.lines) == 0
     assert "goal" not in ax.get_xlabel()
+
+
+def test_struct_marks_never_overlap_at_a_jumbo_frame():
+    """A 9018-byte frame squeezes the struct to the left: "packet_size" moves up a line (or
+    is dropped) rather than covering "packet_data[1600]"."""
+    from vethlab.pictures.labels import overlapping, renderer_of, visible_texts
+
+    run = deliver([frame_of_length(9018)], "per_packet", get_packet="question", close=False)
+    _, ax = plt.subplots(figsize=(9, 2.4))
+    drawn = draw_output_struct(ax, run.dext.records[-1]).vethlab
+    assert drawn["labels_moved"] or drawn["labels_dropped"]
+    assert overlapping(visible_texts(ax), renderer_of(ax.figure)) == []

@@ -88,13 +88,14 @@ def test_zero_and_tiny_buffer_sizes_are_explained(explorer):
 
 
 def test_many_buffers_are_aggregated_and_multi_segment_errors_show(explorer):
-    """65,536 buffers: an aggregated map; past the first segment the fix's formula is wrong."""
+    """65,536 buffers: the map crops to the 64 used; past the first segment the fix is wrong."""
     controls = explorer.vethlab_controls
     controls["buffer_size"].value = 2048
     controls["packets"].value = 64
     controls["buffers"].value = 65536
     s = explorer.vethlab_state
-    assert s["map"]["aggregated"] and s["summary"]["segment_count"] == 2048
+    assert s["summary"]["segment_count"] == 2048
+    assert (s["map"]["shown_buffers"], s["map"]["left_out_buffers"]) == (64, 65536 - 64)
     assert s["offset_errors"][:32] == [0] * 32
     assert s["offset_errors"][32:] == [-65536] * 32  # trap 4: segment offset is not pool offset
     assert s["offsets"]["segment_starts"] == [32]

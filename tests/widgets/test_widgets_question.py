@@ -66,3 +66,13 @@ def test_intel_and_a_tiny_size_explain_instead_of_drawing(sliders):
     assert slots_text(s).startswith("The model refuses this pool")
     controls["buffer_size"].value = 2048
     assert sliders.vethlab_state["aligned"] and not sliders.vethlab_image.layout.display
+
+
+def test_the_hex_lines_show_one_misread_packet_for_the_slider_values(sliders):
+    """Two hex lines of the first attempt's misread: wrong at 1600, early at 2048, gone when refused."""
+    s = sliders.vethlab_state
+    assert s["misread"]["role"] == "wrong_read" and s["misread"]["offset_error"] < -8
+    sliders.vethlab_controls["buffer_size"].value = 2048
+    assert s["misread"]["role"] == "early_read" and s["misread"]["offset_error"] == -8
+    sliders.vethlab_controls["buffer_size"].value = 64
+    assert s["misread"] is None and sliders.children[2].layout.display == "none"

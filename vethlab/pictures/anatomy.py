@@ -40,8 +40,9 @@ from matplotlib.patches import Rectangle
 from vethlab.ioreturn import BadArgument
 from vethlab.model.layout import round_up
 from vethlab.networkingdriverkit.packet import IOUserNetworkPacket
+from vethlab.pictures.labels import keep_apart
 from vethlab.pictures.legend import add_provenance_notes
-from vethlab.pictures.style import COLORS, FONT_SIZE, MONO_FONT
+from vethlab.pictures.style import COLORS, FONT_SIZE, MONO_FONT, READ_MARKERS, TITLE_SIZE
 from vethlab.question.scenario import METHODS, QuestionDext, read_packet
 from vethlab.wire.host import native_flow_data_offset
 
@@ -85,6 +86,15 @@ class Landing:
     @property
     def right(self) -> bool:
         return self.error == 0
+
+    def role(self, own_buffer: int) -> str:
+        """Its colour role: right at the frame, early at the first byte of the packet's own
+        buffer (the headroom or data offset not added), wrong anywhere else."""
+        if self.right:
+            return "right_read"
+        if self.buffer == own_buffer and self.within == 0 and self.error is not None:
+            return "early_read"
+        return "wrong_read"
 
 
 class _ByteAxis:
@@ -201,7 +211,7 @@ def notes_under(ax, rules, bottom: float) -> None:
     ``ax``, inside it: the y limits grow downwards from ``bottom`` by just enough room."""
     figure = ax.figure
     height_pt = ax.get_position().height * figure.get_figheight() * 72
-    need_pt = len(rules) * (FONT_SIZE - 1) * 1.55 + 6
+    need_pt = len(rules) * FONT_SIZE * 1.75 + 6
     top = ax.get_ylim()[1]
     room = (top - bottom) * need_pt / max(height_pt - need_pt, 1.0)
     ax.set_ylim(bottom - room, top)
@@ -271,11 +281,12 @@ def draw_buffer_anatomy(
         regions.append(("gap", headroom, offset, COLORS["zero"]))
     regions += [
         ("link header", offset, offset + link, COLORS["link_header"]),
-        ("payload", offset + link, end, COLORS["payload"]),
+        ("payload", offset + link, end, COLORS["frame"]),
         ("tailroom", end, size, COLORS["tailroom"]),
     ]
     regions = [r for r in regions if r[2] > r[1]]
     bottom, top = _BAR
+    bar_labels = []  # a region's name inside the bar; dropped where a neighbour's covers it
     for name, lo, hi, colour in regions:
         x0, x1 = axis(lo), axis(hi)
         ax.add_patch(
@@ -284,7 +295,7 @@ def draw_buffer_anatomy(
                 x1 - x0,
                 top - bottom,
                 facecolor=colour,
-                edgecolor=COLORS["buffer_edge"],
+                edgecolor=COLORS["boundary"],
                 linewidth=0.6,
                 hatch="////" if name == "gap" else None,
                 zorder=2,
@@ -293,14 +304,16 @@ def draw_buffer_anatomy(
         label = {"gap": f"{hi - lo}"}.get(name, name)
         light = name in ("link header",)
         if x1 - x0 > 0.012 * max(len(label), 2):
-            ax.text(
-                (x0 + x1) / 2,
-                (bottom + top) / 2,
-                label,
-                ha="center",
-                va="center",
-                zorder=3,
-                **dict(text, color="white" if light else COLORS["text"]),
+            bar_labels.append(
+                ax.text(
+                    (x0 + x1) / 2,
+                    (bottom + top) / 2,
+                    label,
+                    ha="center",
+                    va="center",
+                    zorder=3,
+                    **dict(text, color=COLORS["background"] if light else COLORS["text"]),
+                )
             )
     ax.add_patch(
         Rectangle(
@@ -308,7 +321,7 @@ def draw_buffer_anatomy(
             1,
             top - bottom,
             fill=False,
-            edgecolor=COLORS["buffer_edge"],
+            edgecolor=COLORS["boundary"],
             linewidth=1.2,
             zorder=3,
         )
@@ -318,9 +331,7 @@ def draw_buffer_anatomy(
     if axis.zoom < size:
         step = next(s for s in (1, 2, 4, 8, 16, 32, 64) if axis.zoom / s <= 80)
         ticks = axis(np.arange(0, axis.zoom + 1, step))
-        ax.vlines(
-            ticks, bottom, bottom + 0.18, color=COLORS["buffer_edge"], linewidth=0.4, zorder=3
-        )
+        ax.vlines(ticks, bottom, bottom + 0.18, color=COLORS["boundary"], linewidth=0.4, zorder=3)
         xz = axis(axis.zoom)
         ax.vlines(
             xz,
@@ -338,18 +349,19 @@ def draw_buffer_anatomy(
             f"bytes before are drawn {axis.magnified:.0f}× wider",
             ha="left",
             va="bottom",
-            **dict(text, fontsize=FONT_SIZE - 1, color=COLORS["muted_text"]),
+            **dict(text, fontsize=FONT_SIZE, color=COLORS["muted_text"]),
         )
 
     # offsets of the region edges under the bar
     edges = sorted({0, headroom, offset, offset + link, end, size})
     xs = axis(np.array(edges))
     placed: list[float] = []
+    edge_labels = []
     for edge, x in zip(edges, xs):
         if any(abs(x - p) < 0.018 for p in placed):
             continue
         placed.append(float(x))
-        ax.text(x, bottom - 0.1, str(edge), ha="center", va="top", **mono)
+        edge_labels.append(ax.text(x, bottom - 0.1, str(edge), ha="center", va="top", **mono))
 
     # -- brackets: headroom, data offset, data length ---------------------------------------
     def bracket(lo, hi, y, label, colour=COLORS["text"]):
@@ -368,32 +380,39 @@ def draw_buffer_anatomy(
             ),
         )
         room = x1 - x0
-        ax.text(
+        return ax.text(
             x1 + 0.006 if room < 0.25 else (x0 + x1) / 2,
             y,
             label,
             ha="left" if room < 0.25 else "center",
             va="center",
-            bbox=dict(facecolor="white", edgecolor="none", pad=0.5),
+            bbox=dict(facecolor=COLORS["background"], edgecolor="none", pad=0.5),
             **mono,
         )
 
-    bracket(0, headroom, _BRACKETS["headroom"], f"GetHeadroom() = {headroom}")
-    bracket(0, offset, _BRACKETS["data offset"], f"getDataOffset() = {offset}")
-    bracket(
-        offset,
-        end,
-        _BRACKETS["data"],
-        f"getDataLength() = {length}" + (f", link header {link}" if link else ""),
-    )
-    if size - end > 0:
-        ax.text(
-            axis((end + size) / 2) if axis(size) - axis(end) > 0.2 else 1.0,
+    firsts = [
+        bracket(0, headroom, _BRACKETS["headroom"], f"GetHeadroom() = {headroom}"),
+        bracket(0, offset, _BRACKETS["data offset"], f"getDataOffset() = {offset}"),
+    ]
+    firsts += [
+        bracket(
+            offset,
+            end,
             _BRACKETS["data"],
-            f"tailroom {size - end}",
-            ha="center",
-            va="center",
-            **dict(text, color=COLORS["muted_text"]),
+            f"getDataLength() = {length}" + (f", link header {link}" if link else ""),
+        )
+    ]
+    seconds = []  # labels that give way: they move under the bar's brackets, or are dropped
+    if size - end > 0:
+        seconds.append(
+            ax.text(
+                axis((end + size) / 2) if axis(size) - axis(end) > 0.2 else 1.0,
+                _BRACKETS["data"],
+                f"tailroom {size - end}",
+                ha="center",
+                va="center",
+                **dict(text, color=COLORS["muted_text"]),
+            )
         )
 
     # addresses of the base and of the frame, in the chosen mapping
@@ -437,7 +456,8 @@ def draw_buffer_anatomy(
             )
     for row, landing in zip(_ARROW_ROWS, landings):
         spec = METHODS[landing.key]
-        colour = COLORS["right_read"] if landing.right else COLORS["wrong_read"]
+        role = landing.role(packet.index)
+        colour = COLORS[role]
         if landing.buffer == packet.index and landing.within is not None:
             x_to = axis(landing.within)
         elif landing.pool_offset is None:
@@ -455,6 +475,11 @@ def draw_buffer_anatomy(
             arrowprops=dict(arrowstyle="-|>", color=colour, linewidth=1.4, shrinkA=0, shrinkB=0),
             zorder=5,
         )
+        # the read's marker where the arrow leaves its label: its shape says right, early or
+        # wrong without the colour
+        ax.plot(
+            [x_to], [row - 0.55], marker=READ_MARKERS[role], markersize=6, color=colour, zorder=6
+        )
         if landing.pool_offset is None:
             ax.plot([x_to], [(top + bottom) / 2], marker="X", markersize=11, color=colour, zorder=6)
             ax.text(
@@ -463,13 +488,13 @@ def draw_buffer_anatomy(
                 "not\nmapped",
                 ha="center",
                 va="top",
-                **dict(text, fontsize=FONT_SIZE - 1, color=colour),
+                **dict(text, fontsize=FONT_SIZE, color=colour),
             )
         ax.plot([x_to, x_label], [row - 0.55, row - 0.55], color=colour, linewidth=1.4)
         # labels start just beside their own arrow, on white, so an arrow of a row above that
         # lands on the same byte does not run through the text
         x_text = x_label + (0.006 if ha == "left" else -0.006)
-        plate = dict(facecolor="white", edgecolor="none", pad=0.4, alpha=0.9)
+        plate = dict(facecolor=COLORS["background"], edgecolor="none", pad=0.4, alpha=0.9)
         ax.text(
             x_text,
             row,
@@ -488,7 +513,7 @@ def draw_buffer_anatomy(
             va="top",
             zorder=6,
             bbox=plate,
-            **dict(mono, fontsize=FONT_SIZE - 0.5),
+            **dict(mono, fontsize=FONT_SIZE),
         )
         drawn[landing.key] = landing
 
@@ -506,12 +531,18 @@ def draw_buffer_anatomy(
                 "earlier\nin the\npool" if side == "left" else "later\nin the\npool",
                 ha="center",
                 va="center",
-                **dict(text, fontsize=FONT_SIZE - 1, color=COLORS["muted_text"]),
+                **dict(text, fontsize=FONT_SIZE, color=COLORS["muted_text"]),
             )
 
     # -- provenance -------------------------------------------------------------------------
     notes = anatomy_notes(packet, landings)
     notes_under(ax, notes, 1.25)
+
+    # -- labels that would cover others give way: the formulas and brackets stay put --------
+    giving = [*seconds, *bar_labels, *edge_labels]
+    fixed = [t for t in ax.texts if t not in giving]
+    shifts = {t: [(0, -FONT_SIZE * 1.4), (0, FONT_SIZE * 1.4)] for t in seconds}
+    gave_way = keep_apart(ax, giving, shifts, obstacles=fixed)
 
     segment = layout.segment_of(packet.index)
     quirk = ""
@@ -520,7 +551,7 @@ def draw_buffer_anatomy(
     ax.set_title(
         f"packet {packet.index}: a {size}-byte buffer in segment {segment}, "
         f"GetMemorySegmentOffset() = {packet.GetMemorySegmentOffset()}{quirk}",
-        fontsize=FONT_SIZE + 1,
+        fontsize=TITLE_SIZE,
         color=COLORS["text"],
         loc="left",
     )
@@ -542,5 +573,7 @@ def draw_buffer_anatomy(
         "arrow_x": arrow_x,
         "notes": notes,
         "mapping": None if mapping is None else mapping.describe(),
+        "labels_moved": gave_way["moved"],
+        "labels_dropped": gave_way["dropped"],
     }
     return ax

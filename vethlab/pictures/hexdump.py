@@ -21,11 +21,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from matplotlib.collections import PolyCollection
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.patches import Patch
 
 from vethlab.model.moves import Place
-from vethlab.pictures.style import COLORS, FIELD_LAYER_COLORS, FONT_SIZE, MONO_FONT
+from vethlab.pictures.style import COLORS, FIELD_LAYER_COLORS, FONT_SIZE, MONO_FONT, TITLE_SIZE
 from vethlab.wire.frames import fields
 
 __all__ = [
@@ -36,7 +36,9 @@ __all__ = [
     "first_junk_packet",
     "draw_hexdump",
     "hexdump_text",
+    "draw_byte_rows",
     "REGION_CODES",
+    "KIND_TEXT",
 ]
 
 #: One letter per region kind, printed under each byte by :func:`hexdump_text`.
@@ -52,7 +54,7 @@ REGION_CODES = {
     "tailroom": "t",
     "unused": "-",
 }
-_KIND_TEXT = {
+KIND_TEXT = {
     "headroom": "headroom (before the frame)",
     "link_header": "link header",
     "network_header": "network header",
@@ -278,7 +280,7 @@ def hexdump_text(
                 lines.append(pad + " " * (3 * col + (1 if col >= 8 else 0)) + f"^ {label}")
     if codes:
         used = [k for k in REGION_CODES if k in set(kinds)]
-        lines.append("codes: " + ", ".join(f"{REGION_CODES[k]} {_KIND_TEXT[k]}" for k in used))
+        lines.append("codes: " + ", ".join(f"{REGION_CODES[k]} {KIND_TEXT[k]}" for k in used))
     return "\n".join(lines)
 
 
@@ -347,10 +349,13 @@ def draw_hexdump(
     )
     ax.add_collection(
         PolyCollection(
-            verts, facecolors=[_kind_color(k) for k in kinds], edgecolors="white", linewidths=0.5
+            verts,
+            facecolors=[_kind_color(k) for k in kinds],
+            edgecolors=COLORS["background"],
+            linewidths=0.5,
         )
     )
-    dark = {"link_header", "stale", "transport_header"}
+    dark = {"link_header", "network_header", "stale"}  # light text on these
     for i, b in enumerate(data):
         ax.text(
             x[i] + 0.48,
@@ -360,7 +365,7 @@ def draw_hexdump(
             va="center",
             fontsize=FONT_SIZE,
             family=MONO_FONT,
-            color="white" if kinds[i] in dark else COLORS["text"],
+            color=COLORS["background"] if kinds[i] in dark else COLORS["text"],
         )
     right = width + 0.4 + 0.5
     for r in range(rows):
@@ -383,6 +388,7 @@ def draw_hexdump(
             va="center",
             fontsize=FONT_SIZE,
             family=MONO_FONT,
+            color=COLORS["text"],
         )
         owners = _owners(regions, r * width, (r + 1) * width)
         if owners:
@@ -392,7 +398,7 @@ def draw_hexdump(
                 owners,
                 ha="left",
                 va="center",
-                fontsize=FONT_SIZE - 1,
+                fontsize=FONT_SIZE,
                 color=COLORS["muted_text"],
             )
     for offset, label in marks:
@@ -411,14 +417,24 @@ def draw_hexdump(
     ax.set_ylim(rows + 0.1, -1.3 if marks else -0.1)
     ax.set_axis_off()
     if title:
-        ax.set_title(title, fontsize=FONT_SIZE + 1, loc="left")
+        ax.set_title(title, fontsize=TITLE_SIZE, loc="left", color=COLORS["text"])
     used = [k for k in REGION_CODES if k in set(kinds)]
     if legend and used:
         ax.legend(
-            handles=[Patch(facecolor=_kind_color(k), label=_KIND_TEXT[k]) for k in used],
+            labelcolor=COLORS["text"],
+            handles=[
+                Patch(
+                    facecolor=_kind_color(k),
+                    edgecolor=COLORS["boundary"],
+                    linewidth=0.4,
+                    hatch="///" if k == "unused" else None,
+                    label=KIND_TEXT[k],
+                )
+                for k in used
+            ],
             loc="upper left",
             bbox_to_anchor=(1.0, 1.0),
-            fontsize=FONT_SIZE - 1,
+            fontsize=FONT_SIZE,
             frameon=False,
             handlelength=1.0,
             borderaxespad=0.0,
@@ -432,3 +448,81 @@ def draw_hexdump(
         "base_address": base_address,
     }
     return ax
+
+
+_DARK = {"link_header", "network_header", "stale"}  # kinds whose cells take light text
+
+
+def draw_byte_rows(ax, rows, *, width: int = 16, mark_differences: bool = True) -> dict:
+    """Draw one line of ``width`` bytes per row of ``rows`` (``(name, HexDump)`` pairs), one
+    under the other, with the cells coloured as :func:`draw_hexdump` colours them, the name and
+    address on the left and whose bytes they are on the right. With ``mark_differences``, a
+    byte of a row that differs from the same byte of the first row is underlined in the
+    ``wrong_read`` colour. Returns ``{"kinds": [...per row], "differs": [...per row]}``.
+
+    Every cell is one polygon of one collection and every row's bytes one monospaced text, so
+    the cost does not grow with artists per byte."""
+    kinds_by_row, differs_by_row, cells, colours, lines = [], [], [], [], []
+    first = bytes(rows[0][1].data[:width]) if rows else b""
+    col = np.arange(width)
+    x = col * 1.0 + (col >= 8) * 0.4
+    for r, (name, dump) in enumerate(rows):
+        data = bytes(dump.data[:width])
+        kinds = _kind_at(list(dump.regions), len(data))
+        kinds_by_row.append(kinds)
+        n = len(data)
+        for i in range(n):
+            cells.append(
+                [
+                    (x[i], r + 0.08),
+                    (x[i] + 0.96, r + 0.08),
+                    (x[i] + 0.96, r + 0.92),
+                    (x[i], r + 0.92),
+                ]
+            )
+            colours.append(_kind_color(kinds[i]))
+        differs = [i for i in range(n) if i < len(first) and data[i] != first[i]]
+        differs_by_row.append(differs)
+        if mark_differences and r:
+            lines += [[(x[i] + 0.1, r + 0.97), (x[i] + 0.86, r + 0.97)] for i in differs]
+        for i, b in enumerate(data):
+            ax.text(
+                x[i] + 0.48,
+                r + 0.52,
+                f"{b:02x}",
+                ha="center",
+                va="center",
+                fontsize=FONT_SIZE,
+                family=MONO_FONT,
+                color=COLORS["background"] if kinds[i] in _DARK else COLORS["text"],
+            )
+        ax.text(
+            -0.4,
+            r + 0.52,
+            f"{name}  0x{dump.base_address:x}",
+            ha="right",
+            va="center",
+            fontsize=FONT_SIZE,
+            family=MONO_FONT,
+            color=COLORS["text"],
+        )
+        owners = _owners(dump.regions, 0, width)
+        if owners:
+            ax.text(
+                width + 0.9,
+                r + 0.52,
+                owners,
+                ha="left",
+                va="center",
+                fontsize=FONT_SIZE,
+                color=COLORS["muted_text"],
+            )
+    ax.add_collection(
+        PolyCollection(cells, facecolors=colours, edgecolors=COLORS["background"], linewidths=0.5)
+    )
+    if lines:
+        ax.add_collection(LineCollection(lines, colors=COLORS["wrong_read"], linewidths=1.6))
+    ax.set_xlim(-0.2, width + 0.6)
+    ax.set_ylim(len(rows) + 0.1, -0.1)
+    ax.set_axis_off()
+    return {"kinds": kinds_by_row, "differs": differs_by_row}

@@ -38,7 +38,7 @@ from vethlab.model.layout import round_up
 from vethlab.model.memory import SimulatedFault, Task
 from vethlab.networkingdriverkit.pool import IOUserNetworkPacketBufferPool
 from vethlab.pictures.anatomy import fresh_axes, notes_under
-from vethlab.pictures.style import COLORS, FONT_SIZE, MONO_FONT, OKABE_ITO
+from vethlab.pictures.style import COLORS, FONT_SIZE, MONO_FONT, READ_MARKERS, TITLE_SIZE
 
 __all__ = ["draw_mappings", "probe_address", "Probe"]
 
@@ -46,7 +46,7 @@ _TOP, _BOTTOM = 0.84, 0.13  # the columns' vertical extent (axes run 0..1 upward
 _BREAK = 0.035  # height of the break between two windows of one column
 _MIN_SHARE = 0.2  # a window never gets less than this share of a column
 _HALF = 0.06  # half the width of a column
-_LINK = OKABE_ITO["blue"]  # the chosen buffer and what joins it to its addresses
+_LINK = COLORS["selection"]  # the chosen buffer and what joins it to its addresses
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,7 @@ def draw_mappings(
     ax.set_ylim(0, 1)
     ax.set_axis_off()
     text = dict(fontsize=FONT_SIZE, color=COLORS["text"])
-    mono = dict(text, family=MONO_FONT, fontsize=FONT_SIZE - 1)
+    mono = dict(text, family=MONO_FONT, fontsize=FONT_SIZE)
 
     # -- provenance, first: it sets the y limits the labels are placed in --------------------
     notes = [
@@ -190,8 +190,8 @@ def draw_mappings(
             (x0, dcol.y(length)),
             x1 - x0,
             dcol.y(0) - dcol.y(length),
-            facecolor=COLORS["tailroom"],
-            edgecolor=COLORS["buffer_edge"],
+            facecolor=COLORS["state"],
+            edgecolor=COLORS["boundary"],
             linewidth=1.0,
             zorder=2,
         )
@@ -214,7 +214,7 @@ def draw_mappings(
                 [dcol.y(int(o)) for o in offsets[1:]],
                 x0,
                 x0 + 0.3 * (x1 - x0),
-                color=COLORS["buffer_edge"],
+                color=COLORS["boundary"],
                 linewidth=0.4,
                 zorder=3,
             )
@@ -270,7 +270,7 @@ def draw_mappings(
             ha="center",
             va="center",
             zorder=6,
-            **dict(mono, color="white", fontweight="bold"),
+            **dict(mono, color=COLORS["background"], fontweight="bold"),
             bbox=dict(facecolor=_LINK, edgecolor="none", pad=1),
         )
 
@@ -313,8 +313,8 @@ def draw_mappings(
                     (cx - _HALF, yb),
                     2 * _HALF,
                     ya - yb,
-                    facecolor="white",
-                    edgecolor=COLORS["muted_text"],
+                    facecolor=COLORS["background"],
+                    edgecolor=COLORS["boundary"],
                     linewidth=0.6,
                     linestyle=":",
                     zorder=1,
@@ -346,7 +346,7 @@ def draw_mappings(
                         (cx - _HALF, yb2),
                         2 * _HALF,
                         ya2 - yb2,
-                        facecolor=COLORS["headroom"],
+                        facecolor=COLORS["state"],
                         edgecolor="none",
                         zorder=2,
                     )
@@ -361,7 +361,7 @@ def draw_mappings(
                 m.GetOffset(),
                 m.GetOffset() + m.GetLength(),
                 m,
-                dict(facecolor=COLORS["headroom"], alpha=0.25, edgecolor="none", zorder=1),
+                dict(facecolor=COLORS["mapping"], alpha=0.35, edgecolor="none", zorder=1),
             )
             if buffer is not None:
                 link = _draw_link(ax, m, column, dcol, layout, buffer, descriptor, mono)
@@ -374,23 +374,26 @@ def draw_mappings(
                 for m in own
                 if m.page_start <= p.address < m.page_end
             )
+            # right: a byte that was asked for; wrong: a fault, or a byte nobody asked for
             if p.faulted:
                 colour, what = COLORS["wrong_read"], "EXC_BAD_ACCESS\n(simulated fault)"
             elif p.offset is None:
-                colour, what = COLORS["stale"], "reads another mapping"
+                colour, what = COLORS["wrong_read"], "reads another mapping"
             elif asked:
                 colour, what = COLORS["right_read"], f"reads offset 0x{p.offset:x}"
             else:  # inside the mapping's pages, outside what was asked for
-                colour, what = COLORS["stale"], f"reads offset 0x{p.offset:x},\nnot asked for"
+                colour, what = COLORS["wrong_read"], f"reads offset 0x{p.offset:x},\nnot asked for"
             mx = cx + outer * _HALF * 0.72  # off-centre: link labels sit in the middle
             ax.plot(
                 [mx],
                 [y],
-                marker="X" if p.faulted else "o",
+                marker=READ_MARKERS[
+                    "right_read" if colour == COLORS["right_read"] else "wrong_read"
+                ],
                 color=colour,
                 zorder=8,
-                markersize=10 if p.faulted else 6,
-                markeredgecolor="white" if p.faulted else colour,
+                markersize=10 if p.faulted else 7,
+                markeredgecolor=COLORS["background"] if p.faulted else colour,
             )
             labels.append(
                 (
@@ -425,7 +428,9 @@ def draw_mappings(
                         va="bottom",
                         zorder=8,
                         **dict(mono, color=colour),
-                        bbox=dict(facecolor="white", edgecolor="none", pad=0.5, alpha=0.85),
+                        bbox=dict(
+                            facecolor=COLORS["background"], edgecolor="none", pad=0.5, alpha=0.85
+                        ),
                     )
 
         _place_labels(ax, labels, cx + outer * _HALF, lx, lha)
@@ -448,7 +453,7 @@ def draw_mappings(
         title
         or f"{kind}: one descriptor of {length} bytes, its mappings in {shown}; "
         f"pages of {page} bytes",
-        fontsize=FONT_SIZE + 1,
+        fontsize=TITLE_SIZE,
         loc="left",
         color=COLORS["text"],
     )
@@ -477,11 +482,11 @@ def _draw_key(ax, text, with_buffer: bool) -> list[str]:
     returns the entries' labels."""
     entries = [
         (
-            dict(facecolor=COLORS["payload"], edgecolor=COLORS["buffer_edge"]),
+            dict(facecolor=COLORS["mapping"], edgecolor=COLORS["boundary"]),
             "mapped bytes asked for (GetAddress(), GetLength())",
         ),
         (
-            dict(facecolor="white", edgecolor=COLORS["buffer_edge"], hatch="////"),
+            dict(facecolor=COLORS["background"], edgecolor=COLORS["boundary"], hatch="////"),
             "rest of their pages: readable too",
         ),
         (dict(facecolor=_LINK, edgecolor=_LINK, alpha=0.8), "the buffer, and where it is"),
@@ -489,9 +494,7 @@ def _draw_key(ax, text, with_buffer: bool) -> list[str]:
     x = 0.0
     for style, label in entries:
         ax.add_patch(Rectangle((x, 0.965), 0.02, 0.022, linewidth=0.6, clip_on=False, **style))
-        ax.text(
-            x + 0.026, 0.976, label, ha="left", va="center", **dict(text, fontsize=FONT_SIZE - 1)
-        )
+        ax.text(x + 0.026, 0.976, label, ha="left", va="center", **dict(text, fontsize=FONT_SIZE))
         x += 0.026 + 0.0062 * len(label) + 0.03
     return [label for _, label in entries]
 
@@ -529,8 +532,8 @@ def _draw_mapping(ax, m: IOMemoryMap, column: _Column, page: int, labels: list, 
             (cx - _HALF, y_end),
             2 * _HALF,
             y_start - y_end,
-            facecolor="white",
-            edgecolor=COLORS["buffer_edge"],
+            facecolor=COLORS["background"],
+            edgecolor=COLORS["boundary"],
             hatch="////",
             linewidth=1.0,
             zorder=3,
@@ -543,8 +546,8 @@ def _draw_mapping(ax, m: IOMemoryMap, column: _Column, page: int, labels: list, 
             (cx - _HALF, yb),
             2 * _HALF,
             ya - yb,
-            facecolor=COLORS["payload"],
-            edgecolor=COLORS["buffer_edge"],
+            facecolor=COLORS["mapping"],
+            edgecolor=COLORS["boundary"],
             linewidth=1.0,
             zorder=4,
         )
@@ -628,7 +631,7 @@ def _draw_link(
         ha="center",
         va="center",
         zorder=7,
-        **dict(mono, color="white", fontweight="bold"),
+        **dict(mono, color=COLORS["background"], fontweight="bold"),
         bbox=dict(facecolor=_LINK, edgecolor="none", pad=0.8),
     )
     return {

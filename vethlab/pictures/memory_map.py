@@ -8,11 +8,14 @@ top to bottom in pool order, with the byte offset inside the buffer across::
        1    0x105040800              [headroom][link hdr| payload        ][stale   ][tailroom ] ok
     ═══════ segment 1 ═══ (pool offset = segment x segment size: a thick line)
       32    0x105050000              ...                                              wrong
-             ▬▬▬▬▬▬▬▬ a band under a row: bytes some method read there (green right, red wrong)
-    ░░░░░░░ +28 buffers of the region, unused ░░░░░░░ (XNU's segments hold more than asked)
+             ▬▬▬▬▬▬▬▬ a band under a row: bytes some method read there (green: at the frame,
+                      purple: at the buffer's first byte, the frame later, vermillion hatched:
+                      anywhere else)
+    ░░░░░░░ 61,440 free buffers not drawn; +28 buffers of the region, unused ░░░░░░░
 
-Rows are the buffers the dext asked for (``buffer_count``). When XNU's whole segments hold
-more (``region_buffer_count``), one hatched row at the bottom stands for the rest, unused; the
+Rows are the buffers the dext asked for (``buffer_count``), up to the last one in use. One
+hatched row at the bottom stands for the rest: free buffers past the last one used, and, when
+XNU's whole segments hold more (``region_buffer_count``), the region's unused buffers; the
 title gives the bytes no buffer uses at each segment's end.
 
 Everything comes from the model's state: the buffer geometry from ``pool.layout``; headroom,
@@ -21,11 +24,12 @@ the host stack's :class:`~vethlab.wire.host.FrameWrite` records (a later write c
 as in memory); reads from :class:`~vethlab.question.Reading` records (their pool offsets). No
 offset is worked out here.
 
-From 32 to 65,536 buffers the map stays readable: when rows would be thinner than a few pixels,
-consecutive buffers share a row and each row becomes a strip of colours blended by how many of
-its bytes are frame, stale, headroom, tailroom or zero (an image, not one patch per buffer). The
-status column on the right always marks the rows holding a packet that was read at the wrong
-place, however many buffers share them.
+From 32 to 65,536 buffers the map stays readable. Only buffers up to the last one in use are
+drawn; one hatched row says how many free buffers are left out. When even those rows would be
+thinner than a few pixels, consecutive buffers share a row, drawn as a stacked bar: each kind of
+byte (frame, stale, headroom, tailroom, zero) gets the share of the bar it has of the row's bytes,
+in the legend's colours (never a blend). The status column on the right always marks the rows
+holding a packet that was read at the wrong place, however many buffers share them.
 
 What was drawn is kept in ``ax.vethlab`` (mode, rows, rectangle count, bytes per region, rows
 with errors, boundary lines, labels) so tests can check a picture's structure.
@@ -37,11 +41,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.collections import LineCollection, PolyCollection
-from matplotlib.colors import to_rgb
 
 from vethlab.model.moves import Place
 from vethlab.pictures.legend import add_provenance_notes
-from vethlab.pictures.style import COLORS, FONT_SIZE, MONO_FONT
+from vethlab.pictures.style import COLORS, FONT_SIZE, MONO_FONT, TITLE_SIZE, style_axes
 from vethlab.wire.frames import fields
 
 __all__ = [
@@ -51,6 +54,7 @@ __all__ = [
     "REGION_KINDS",
     "memory_map_rules",
     "read_right",
+    "read_role",
     "KIND_COLORS",
     "KIND_LABELS",
 ]
@@ -64,7 +68,7 @@ KIND_COLORS = {
     "tailroom": COLORS["tailroom"],
     "headroom": COLORS["headroom"],
     "stale": COLORS["stale"],
-    "frame": COLORS["payload"],
+    "frame": COLORS["frame"],
     "link_header": COLORS["link_header"],
 }
 KIND_LABELS = {
@@ -81,7 +85,6 @@ _MIN_BIN_PX = 2.0  # an aggregated row is at least this tall
 _MIN_LINE_GAP_PX = 4.0  # boundary lines closer than this are not drawn (they would be a smear)
 _LABEL_GAP_PX = 20.0  # y labels at least this far apart
 _STATUS_WIDTH = 0.035  # the status column, as a fraction of the buffer width
-_AGG_COLUMNS = 512  # columns of the aggregated image (bytes are binned into them)
 _UNUSED_ROW_PX = 14.0  # the row standing for the region's unused buffers is at least this tall
 
 
@@ -249,6 +252,23 @@ def read_right(reading) -> bool:
     return reading.offset_error == 0
 
 
+def read_role(reading, layout=None) -> str:
+    """The colour role of a reading: ``right_read`` at its frame; ``early_read`` when it read
+    at its own buffer's first byte and the frame starts later (the slot is right, the headroom
+    or data offset was not added; needs ``layout``); ``wrong_read`` anywhere else."""
+    if read_right(reading):
+        return "right_read"
+    if (
+        layout is not None
+        and reading.read_offset is not None
+        and reading.index < layout.buffer_count
+        and reading.read_offset == layout.buffer_offset(reading.index)
+        and reading.offset_error < 0
+    ):
+        return "early_read"
+    return "wrong_read"
+
+
 def _read_pieces(layout, readings):
     """Cut each reading's pool range ``[read_offset, read_offset + length)`` at buffer edges:
     arrays (packet, buffer, start, end, right) of pieces, in buffer coordinates. Bytes in no
@@ -338,6 +358,18 @@ def memory_map_rules(pool) -> list[tuple[str, str]]:
     return rules
 
 
+def _used_buffers(pool, host, pieces_buffers) -> int:
+    """How many buffers, from the first, the picture must show: up to the last buffer a
+    packet holds, the host wrote, or a read touched (at least one)."""
+    last = [0]
+    last += [p.index for p in pool.packets if p.place is not Place.POOL]
+    if host is not None:
+        last += [w.packet for w in host.writes]
+    if len(pieces_buffers):
+        last.append(int(pieces_buffers.max()))
+    return min(max(last) + 1, pool.layout.buffer_count)
+
+
 def draw_memory_map(
     ax,
     pool,
@@ -350,24 +382,33 @@ def draw_memory_map(
     legend: bool = True,
     rules: bool = True,
     title: str | None = None,
+    crop: bool = True,
 ):
     """Draw ``pool``'s memory: one row per buffer (or per group of buffers when there are too
     many to see), what its bytes hold, segment and page boundaries, and where ``readings`` read.
 
-    ``mapping`` (an :class:`~vethlab.driverkit.memory.IOMemoryMap` of the pool's descriptor, e.g. the
-    dext's) labels rows with addresses in hex; without it the pool's own dext mapping is used,
-    and without that, pool offsets. ``host`` (a :class:`~vethlab.wire.host.HostStack`) adds frames'
-    link headers and stale bytes. ``highlight`` outlines one buffer. ``max_rows`` overrides how
-    many rows fit (by default: the axes' height in pixels / 7). Returns ``ax``; what was drawn
-    is in ``ax.vethlab``.
+    Only the buffers up to the last one in use (held by a packet, written, or read) are drawn;
+    one hatched row at the bottom says how many free buffers, and buffers of the region nobody
+    asked for, are left out (``crop=False`` draws every buffer). When even those are too many
+    for a row each, rows group 2^k buffers and show, as a stacked bar, what share of their
+    bytes each kind has.
+
+    ``mapping`` (an :class:`~vethlab.driverkit.memory.IOMemoryMap` of the pool's descriptor, e.g.
+    the dext's) labels rows with addresses in hex; without it the pool's own dext mapping is
+    used, and without that, pool offsets. ``host`` (a :class:`~vethlab.wire.host.HostStack`)
+    adds frames' link headers and stale bytes. ``highlight`` outlines one buffer. ``max_rows``
+    overrides how many rows fit (by default: the axes' height in pixels / 7). Returns ``ax``;
+    what was drawn is in ``ax.vethlab``.
     """
     layout = pool.layout
-    n = layout.buffer_count
     size = layout.buffer_size
     readings = list(readings or [])
     if mapping is None:
         mapping = getattr(pool, "dext_mapping", None)
     _width_px, height_px = _axes_pixels(ax)
+    pieces = _read_pieces(layout, readings)
+    n = _used_buffers(pool, host, pieces[1]) if crop else layout.buffer_count  # rows drawn
+    left_out = layout.buffer_count - n  # free buffers past the last used one
     if max_rows is None:
         max_rows = max(1, int(height_px / _MIN_ROW_PX))
     aggregated = n > max_rows
@@ -378,29 +419,31 @@ def draw_memory_map(
     record = {
         "mode": "aggregated" if aggregated else "buffers",
         "aggregated": aggregated,
-        "buffers": n,
+        "buffers": layout.buffer_count,
+        "shown_buffers": n,
+        "left_out_buffers": left_out,
         "rows": rows,
         "buffers_per_row": per_row,
         "rects": 0,
         "highlight": highlight,
     }
 
-    regions = buffer_regions(pool, host, link_headers=not aggregated)
-    record["bytes"] = regions.bytes_by_kind()
+    all_regions = buffer_regions(pool, host, link_headers=not aggregated)
+    record["bytes"] = all_regions.bytes_by_kind()
+    keep = all_regions.buffer < n
+    regions = BufferRegions(
+        *(
+            a[keep]
+            for a in (all_regions.buffer, all_regions.start, all_regions.end, all_regions.kind)
+        )
+    )
+    record["bytes_shown"] = regions.bytes_by_kind()
     status_x0 = size * (1 + _STATUS_WIDTH / 2)
     status_x1 = size * (1 + 1.5 * _STATUS_WIDTH)
 
     if aggregated:
-        _draw_aggregated(ax, regions, n, size, per_row, rows)
-        ax.add_collection(
-            PolyCollection(
-                _rects(0, size, 0, n),
-                facecolors="none",
-                edgecolors=COLORS["buffer_edge"],
-                linewidths=0.6,
-            )
-        )
-        record["rects"] = 1
+        record["rects"] = _draw_stacked(ax, regions, n, size, per_row, rows)
+        record["stacked_kinds"] = [k for k in REGION_KINDS if record["bytes_shown"].get(k)]
     else:
         verts = _rects(regions.start, regions.end, regions.buffer + 0.08, regions.buffer + 0.92)
         colors = [KIND_COLORS[REGION_KINDS[k]] for k in regions.kind]
@@ -409,86 +452,103 @@ def draw_memory_map(
         )
         edges = _rects(0, size, np.arange(n) + 0.08, np.arange(n) + 0.92)
         ax.add_collection(
-            PolyCollection(
-                edges, facecolors="none", linewidths=0.5, edgecolors=COLORS["buffer_edge"]
-            )
+            PolyCollection(edges, facecolors="none", linewidths=0.5, edgecolors=COLORS["boundary"])
         )
         record["rects"] = len(verts) + len(edges)
 
     # Reads: a band in the lower part of each row they touch; the status column per row.
-    packets, bufs, r0, r1, right = _read_pieces(layout, readings)
+    packets, bufs, r0, r1, _right = pieces
+    role_of_packet = {r.index: read_role(r, layout) for r in readings}
     record["read_pieces"] = len(packets)
     wrong_packets = sorted({r.index for r in readings if not read_right(r)})
     record["errors"] = wrong_packets
+    record["early"] = sorted(i for i, role in role_of_packet.items() if role == "early_read")
     record["reads_outside_pool"] = sorted(r.index for r in readings if r.read_offset is None)
     if not aggregated and len(packets):
         verts = _rects(r0, r1, bufs + 0.62, bufs + 0.92)
-        colors = np.where(right, COLORS["right_read"], COLORS["wrong_read"])
-        ax.add_collection(
-            PolyCollection(verts, facecolors=list(colors), edgecolors="none", alpha=0.85)
-        )
+        colors = [COLORS[role_of_packet[int(p)]] for p in packets]
+        hatches = ["////" if role_of_packet[int(p)] == "wrong_read" else None for p in packets]
+        ax.add_collection(PolyCollection(verts, facecolors=colors, edgecolors="none"))
+        wrong = np.array([h is not None for h in hatches], dtype=bool)
+        if wrong.any():  # wrong reads are hatched too: told apart without the colour
+            ax.add_collection(
+                PolyCollection(
+                    verts[wrong],
+                    facecolors="none",
+                    edgecolors=COLORS["background"],
+                    hatch="////",
+                    linewidths=0.0,
+                )
+            )
         record["rects"] += len(verts)
-    # Status column: a row is red when one of its packets was read at the wrong place.
-    status = np.zeros(rows, np.int8)  # 0 nothing read, 1 all right, 2 some wrong
-    read_rows = np.array([r.index // per_row for r in readings], dtype=np.int64)
-    if len(read_rows):
-        status[read_rows] = 1
-        bad = np.array(wrong_packets, dtype=np.int64) // per_row
-        status[bad] = 2
-        ys = np.flatnonzero(status)
-        colors = np.where(status[ys] == 2, COLORS["wrong_read"], COLORS["right_read"])
+    # Status column: per row, the worst verdict of its packets (wrong > early > right).
+    rank = {"right_read": 1, "early_read": 2, "wrong_read": 3}
+    status = np.zeros(rows, np.int8)  # 0: nothing read there
+    for index, role in role_of_packet.items():
+        row = index // per_row
+        if row < rows:
+            status[row] = max(status[row], rank[role])
+    ys = np.flatnonzero(status)
+    if len(ys):
+        by_rank = {v: k for k, v in rank.items()}
+        colors = [COLORS[by_rank[int(status[y])]] for y in ys]
         y0 = ys * per_row
         y1 = np.minimum(ys * per_row + per_row, n)
         pad = 0.08 if not aggregated else 0.0
         ax.add_collection(
             PolyCollection(
                 _rects(status_x0, status_x1, y0 + pad, y1 - pad),
-                facecolors=list(colors),
+                facecolors=colors,
                 edgecolors="none",
             )
         )
         record["rects"] += len(ys)
-    record["error_rows"] = [int(r) for r in np.flatnonzero(status == 2)]
+    record["error_rows"] = [int(r) for r in np.flatnonzero(status == 3)]
 
     # Boundaries: segments (thick) and pages (thin), where they fall in the picture.
     record.update(_draw_boundaries(ax, layout, n, size, per_row, height_px, rows))
 
-    if highlight is not None:
+    if highlight is not None and int(highlight) < n:
         h = int(highlight)
         ax.add_collection(
             PolyCollection(
                 _rects(0, size, h - 0.05, h + 1.05),
                 facecolors="none",
-                edgecolors=COLORS["text"],
+                edgecolors=COLORS["selection"],
                 linewidths=1.6,
             )
         )
         record["rects"] += 1
 
-    # The region's buffers past those asked for: one hatched row, unused (source: XNU's
-    # segments are whole; modelled: nobody uses them).
-    extra = layout.region_buffer_count - n
+    # What is not drawn: free buffers past the last used one, and the region's buffers past
+    # those asked for (source: XNU's segments are whole; modelled: nobody uses them). One
+    # hatched row, tall enough for its words (_UNUSED_ROW_PX).
+    extra = layout.region_buffer_count - layout.buffer_count
     record["unused_buffers"] = extra
-    if extra > 0:
-        # One row of the picture, and tall enough for its words (_UNUSED_ROW_PX).
+    if extra > 0 or left_out > 0:
         row_h = max(float(per_row), n * _UNUSED_ROW_PX / max(1.0, height_px - _UNUSED_ROW_PX))
         ax.add_collection(
             PolyCollection(
                 _rects(0, size, n + 0.08 * row_h, n + 0.92 * row_h),
                 facecolors=COLORS["unused"],
                 hatch="///",
-                edgecolors=COLORS["buffer_edge"],
+                edgecolors=COLORS["boundary"],
                 linewidths=0.5,
             )
         )
+        words = []
+        if left_out:
+            words.append(f"{left_out:,} free buffer{'s' * (left_out != 1)} not drawn")
+        if extra:
+            words.append(f"+{extra:,} buffer{'s' * (extra != 1)} of the region, unused")
         ax.text(
             size * 0.5,
             n + 0.5 * row_h,
-            f"+{extra} buffer{'s' * (extra != 1)} of the region, unused",
+            "; ".join(words),
             ha="center",
             va="center",
-            fontsize=FONT_SIZE - 1,
-            color=COLORS["muted_text"],
+            fontsize=FONT_SIZE,
+            color=COLORS["text"],
             bbox={"facecolor": COLORS["unused"], "edgecolor": "none", "pad": 1.0},
         )
         record["rects"] += 1
@@ -506,7 +566,7 @@ def draw_memory_map(
     ax.set_xticks(xt)
     ax.set_xticklabels([str(x) for x in xt], fontsize=FONT_SIZE)
     if layout.requested_buffer_size < size:
-        ax.axvline(layout.requested_buffer_size, color=COLORS["wrong_read"], lw=0.8, ls=":")
+        ax.axvline(layout.requested_buffer_size, color=COLORS["text"], lw=0.8, ls=":")
     ax.set_xlabel(
         "byte offset inside the buffer"
         + (
@@ -515,14 +575,17 @@ def draw_memory_map(
             else ""
         ),
         fontsize=FONT_SIZE,
+        color=COLORS["text"],
     )
+    style_axes(ax)
     ax.tick_params(axis="both", length=2, pad=1)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     if title is None:
         title = (
-            f"{n} buffers of {size} bytes (asked for {layout.requested_buffer_size}), "
-            f"{layout.segment_count} segment(s) of {layout.segment_size}"
+            f"{layout.buffer_count} buffers of {size} bytes (asked for "
+            f"{layout.requested_buffer_size}), {layout.segment_count} segment(s) of "
+            f"{layout.segment_size}"
             + (
                 f" ({layout.segment_unused_bytes} unused at each end)"
                 if layout.segment_unused_bytes
@@ -530,68 +593,61 @@ def draw_memory_map(
             )
             + f", page {layout.page_size}"
         )
+        if left_out:
+            title += f"; the first {n:,} shown"
         if aggregated:
-            title += f"; {per_row} buffers per row"
-    ax.set_title(title, fontsize=FONT_SIZE + 1, loc="left")
+            title += f", {per_row} per row"
+    ax.set_title(title, fontsize=TITLE_SIZE, loc="left", color=COLORS["text"])
     if legend:
-        _legend(ax, record["bytes"], readings, aggregated)
+        _legend(ax, record["bytes_shown"], readings, aggregated, set(role_of_packet.values()))
     if rules:
         record["provenance"] = add_provenance_notes(ax, memory_map_rules(pool))
     ax.vethlab = record
     return ax
 
 
-def _draw_aggregated(ax, regions: BufferRegions, n: int, size: int, per_row: int, rows: int):
-    """One image row per ``per_row`` buffers; each cell's colour is the blend of its bytes."""
-    cols = min(size, _AGG_COLUMNS)
-    col_bytes = size / cols
-    cover = np.zeros((len(REGION_KINDS), rows, cols + 1), dtype=np.float64)
+#: The kinds of a stacked bar, left to right, as a buffer holds them.
+_STACK_ORDER = [
+    REGION_KINDS.index(k) for k in ("headroom", "link_header", "frame", "stale", "tailroom", "zero")
+]
+
+
+def _draw_stacked(ax, regions: BufferRegions, n: int, size: int, per_row: int, rows: int) -> int:
+    """One stacked bar per row of ``per_row`` buffers: each kind of byte gets the share of the
+    bar that it has of the row's bytes (the legend's colours, never a
+    blend), in the order a buffer holds them. Returns the number of rectangles drawn."""
     row = regions.buffer // per_row
-    u0 = regions.start / col_bytes
-    u1 = regions.end / col_bytes
-    c0 = np.floor(u0).astype(np.int64)
-    c1 = np.minimum(np.floor(u1).astype(np.int64), cols)
-    k = regions.kind
-    same = c0 == c1
-    flat = cover.reshape(-1)
-    stride_k, stride_r = rows * (cols + 1), cols + 1
-
-    def add(kk, rr, cc, w):
-        flat[:] += np.bincount(kk * stride_k + rr * stride_r + cc, weights=w, minlength=flat.size)
-
-    # Within one column: the fraction covered. Across columns: the two partial ends, and the
-    # full columns between them through a difference array (cumsum below).
-    add(k[same], row[same], c0[same], (u1 - u0)[same])
-    d = ~same
-    add(k[d], row[d], c0[d], (c0 + 1 - u0)[d])
-    add(k[d], row[d], c1[d], (u1 - c1)[d])
-    full = np.zeros_like(cover)
-    ff = full.reshape(-1)
-    ff[:] += np.bincount(
-        k[d] * stride_k + row[d] * stride_r + c0[d] + 1,
-        weights=np.ones(int(d.sum())),
-        minlength=ff.size,
-    )
-    ff[:] -= np.bincount(
-        k[d] * stride_k + row[d] * stride_r + c1[d],
-        weights=np.ones(int(d.sum())),
-        minlength=ff.size,
-    )
-    cover += np.cumsum(full, axis=2)
-    cover = cover[:, :, :cols]
+    weights = (regions.end - regions.start).astype(float)
+    table = np.bincount(
+        row * len(REGION_KINDS) + regions.kind,
+        weights=weights,
+        minlength=rows * len(REGION_KINDS),
+    ).reshape(rows, len(REGION_KINDS))
     in_row = np.minimum(per_row, n - np.arange(rows) * per_row).astype(float)
-    frac = cover / in_row[None, :, None]
-    palette = np.array([to_rgb(KIND_COLORS[kind]) for kind in REGION_KINDS])
-    image = np.einsum("krc,kx->rcx", frac, palette)
-    image = np.clip(image, 0, 1)
-    ax.imshow(
-        image,
-        extent=(0, size, rows * per_row, 0),
-        aspect="auto",
-        interpolation="nearest",
-        resample=False,
+    share = table / (in_row * size)[:, None]  # each row's bytes of each kind, as a share
+    share = share[:, _STACK_ORDER]  # in the order a buffer holds them, left to right
+    right = np.cumsum(share, axis=1) * size
+    left = right - share * size
+    r, k = np.nonzero(share > 0)
+    y0 = r * per_row
+    y1 = np.minimum(y0 + per_row, n)
+    ax.add_collection(
+        PolyCollection(
+            _rects(left[r, k], right[r, k], y0, y1),
+            facecolors=[KIND_COLORS[REGION_KINDS[_STACK_ORDER[kk]]] for kk in k],
+            edgecolors="none",
+            antialiased=False,
+        )
     )
-    ax.set_autoscale_on(False)
+    ax.add_collection(
+        PolyCollection(
+            _rects(0, size, 0, n),
+            facecolors="none",
+            edgecolors=COLORS["boundary"],
+            linewidths=0.6,
+        )
+    )
+    return len(r) + 1
 
 
 def _draw_boundaries(ax, layout, n, size, per_row, height_px, rows) -> dict:
@@ -625,7 +681,7 @@ def _draw_boundaries(ax, layout, n, size, per_row, height_px, rows) -> dict:
                     f"segment {s}",
                     ha="right",
                     va="bottom",
-                    fontsize=FONT_SIZE - 1,
+                    fontsize=FONT_SIZE,
                     color=COLORS["segment_boundary"],
                 )
 
@@ -682,43 +738,68 @@ def _label_rows(ax, layout, mapping, n, per_row, height_px) -> list[str]:
     else:
         labels = [f"{i}  {a}" for i, a in zip(index, addrs)]
     ax.set_yticks(index + (0.5 if per_row == 1 else 0.0))
-    ax.set_yticklabels(labels, fontsize=FONT_SIZE - 1, family=MONO_FONT)
+    ax.set_yticklabels(labels, fontsize=FONT_SIZE, family=MONO_FONT)
     where = "address in the dext's mapping" if mapping is not None else "pool offset"
-    ax.set_ylabel(f"buffer  ({where})", fontsize=FONT_SIZE)
+    ax.set_ylabel(f"buffer  ({where})", fontsize=FONT_SIZE, color=COLORS["text"])
     return labels
 
 
-def _legend(ax, totals: dict, readings, aggregated: bool) -> None:
+def _legend(ax, totals: dict, readings, aggregated: bool, roles: set) -> None:
     from matplotlib.patches import Patch
 
     handles = [
         Patch(
             facecolor=KIND_COLORS[k],
-            edgecolor=COLORS["buffer_edge"],
+            edgecolor=COLORS["boundary"],
             linewidth=0.4,
             label=KIND_LABELS[k],
         )
         for k in reversed(REGION_KINDS)
         if totals.get(k)
     ]
+    if aggregated:
+        handles.append(
+            Patch(
+                facecolor=COLORS["unused"],
+                hatch="///",
+                edgecolor=COLORS["boundary"],
+                label="not drawn: free or unused",
+            )
+        )
     if readings:
         handles += [
-            Patch(facecolor=COLORS["right_read"], label="read at the frame"),
-            Patch(facecolor=COLORS["wrong_read"], label="read somewhere else"),
+            Patch(
+                facecolor=COLORS[role],
+                edgecolor=COLORS["background"] if role == "wrong_read" else "none",
+                hatch="////" if role == "wrong_read" else None,
+                label=_READ_LABELS[role],
+            )
+            for role in ("right_read", "early_read", "wrong_read")
+            if role in roles
+        ]
+        handles.append(
             Patch(
                 facecolor="none",
                 edgecolor="none",
                 label="(last column: per group of buffers)"
                 if aggregated
                 else "(bands under rows; last column: per packet)",
-            ),
-        ]
+            )
+        )
     ax.legend(
+        labelcolor=COLORS["text"],
         handles=handles,
         loc="upper left",
         bbox_to_anchor=(1.01, 1.0),
-        fontsize=FONT_SIZE - 1,
+        fontsize=FONT_SIZE,
         frameon=False,
         borderaxespad=0.0,
         handlelength=1.2,
     )
+
+
+_READ_LABELS = {
+    "right_read": "read at the frame",
+    "early_read": "read at the buffer's start: early by the data offset",
+    "wrong_read": "read somewhere else",
+}

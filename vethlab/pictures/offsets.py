@@ -9,8 +9,14 @@ A method that is right everywhere is a flat line at 0; the question's first atte
 ``show="offsets"`` draws the two positions instead: where the frame is and where the method
 read, joined by a line whose length is the error.
 
+Each dot says what its read did, by colour and by shape (``style.READ_MARKERS``): a green
+circle at the frame, a purple square at the first byte of the packet's own buffer with the frame
+later (the slots line up, the headroom or data offset was not added), a vermillion cross
+anywhere else. The axes are named inside the picture, and the error axis spans at least ±8
+bytes, so a plot of zeros still has a scale.
+
 When every error of a method lies on one straight line, the line is fitted from the readings
-and written next to the points (``error = −448 × i − 8``): a property of the data, not a formula
+and written in the key (``error = −448 × i − 8``): a property of the data, not a formula
 typed in here. A pool of more than one segment gets a dotted line where each new segment starts
 (the "segment offset is not a pool offset" trap).
 """
@@ -19,22 +25,30 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.collections import LineCollection
+from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from vethlab.pictures.legend import add_provenance_notes
-from vethlab.pictures.memory_map import read_right
-from vethlab.pictures.style import COLORS, FONT_SIZE
-
-__all__ = ["draw_offset_errors", "series_of", "exact_line"]
-
-_MARKERS = ("o", "s", "^", "D", "v")
-_SERIES_COLORS = (
-    COLORS["wrong_read"],
-    COLORS["link_header"],
-    COLORS["right_read"],
-    COLORS["segment_boundary"],
-    COLORS["stale"],
+from vethlab.pictures.memory_map import read_role
+from vethlab.pictures.style import (
+    COLORS,
+    FONT_SIZE,
+    READ_MARKERS,
+    TITLE_SIZE,
+    style_axes,
 )
+
+__all__ = ["draw_offset_errors", "series_of", "exact_line", "MIN_ERROR_SPAN"]
+
+_SIZES = (30, 20, 12, 8, 6)  # the first method's dots biggest, so later ones show on top
+#: The minimum half-height of the error plot, in bytes: an all-zero plot still has a scale.
+MIN_ERROR_SPAN = 8
+_LABEL_BAND = 0.16  # share of the height kept free at the top and bottom for the axis names
+_KIND_LABELS = {
+    "right_read": "read at the frame",
+    "early_read": "slot right, early by the data offset",
+    "wrong_read": "read somewhere else",
+}
 
 
 def series_of(results) -> dict[str, tuple[list, object]]:
@@ -94,20 +108,49 @@ def _thousands(value, _pos=None) -> str:
 
 
 def _set_limits(ax, record: dict, show: str) -> None:
-    """Limits from the data, so a reused axes never keeps the last picture's range."""
+    """Limits from the data, so a reused axes never keeps the last picture's range; errors
+    span at least ±MIN_ERROR_SPAN bytes, and a band at the top and bottom stays free for the
+    axis names written inside the axes."""
     xs = [i for s in record["series"].values() for i in s["packets"]]
     if show == "error":
         ys = [e for s in record["series"].values() for e in s["errors"] if e is not None] + [0]
+        ys += [-MIN_ERROR_SPAN, MIN_ERROR_SPAN]
     else:
         ys = [0] + [v for v in record.get("_offsets", [])]
     if not xs:
-        return
+        xs = [0]
     x0, x1 = min(xs), max(xs)
     pad = max(0.5, (x1 - x0) * 0.03)
     ax.set_xlim(x0 - pad, x1 + pad)
     y0, y1 = min(ys), max(ys)
     span = (y1 - y0) or 1
-    ax.set_ylim(y0 - span * 0.08, y1 + span * 0.08)
+    free = span * _LABEL_BAND / (1 - 2 * _LABEL_BAND)
+    ax.set_ylim(y0 - free, y1 + free)
+
+
+def _name_axes(ax, y_name: str, x_name: str) -> None:
+    """The axes' names inside the picture: the y name at the top left, the x name at the
+    bottom right, each in the band _set_limits keeps free of data."""
+    ax.text(
+        0.01,
+        0.985,
+        y_name,
+        transform=ax.transAxes,
+        ha="left",
+        va="top",
+        fontsize=FONT_SIZE,
+        color=COLORS["text"],
+    )
+    ax.text(
+        0.99,
+        0.015,
+        x_name,
+        transform=ax.transAxes,
+        ha="right",
+        va="bottom",
+        fontsize=FONT_SIZE,
+        color=COLORS["text"],
+    )
 
 
 def draw_offset_errors(
@@ -124,11 +167,13 @@ def draw_offset_errors(
     """Plot every packet's offset error (``show="error"``) or its read and frame offsets
     (``show="offsets"``) for one or more methods; see the module docstring for ``results``.
 
-    ``rules`` are ``(provenance label, text)`` pairs stated under the axes. ``pool`` (by
-    default the pool of the first method result given) marks where its segments start.
-    Returns ``ax``;
-    ``ax.vethlab["series"][name]`` holds each method's packets, errors, wrong and unreadable
-    packets and the exact line, if any.
+    Each dot is coloured and shaped by what the read did (style's ``READ_MARKERS``): at the
+    frame (``right_read``), at its own buffer's first byte with the frame later
+    (``early_read``), or anywhere else (``wrong_read``). Several methods differ by dot size and
+    fill (the first filled). ``rules`` are ``(provenance label, text)`` pairs stated under the
+    axes. ``pool`` (by default the pool of the first method result given) marks where its
+    segments start. Returns ``ax``; ``ax.vethlab["series"][name]`` holds each method's
+    packets, errors, wrong, early and unreadable packets and the exact line, if any.
     """
     if show not in ("error", "offsets"):
         raise ValueError(f"show={show!r} is not understood; allowed: 'error', 'offsets'")
@@ -138,39 +183,37 @@ def draw_offset_errors(
         pool = next((p for _, p in series.values() if p is not None), None)
     many = len(series) > 1
     biggest = 0
-    for k, (name, (readings, _)) in enumerate(series.items()):
+    kinds_drawn: set[str] = set()
+    series_handles = []
+    for k, (name, (readings, own_pool)) in enumerate(series.items()):
+        layout = (own_pool or pool).layout if (own_pool or pool) is not None else None
         index = np.array([r.index for r in readings], dtype=np.int64)
         inside = np.array([r.offset_error is not None for r in readings], dtype=bool)
         error = np.array(
             [r.offset_error if r.offset_error is not None else 0 for r in readings], dtype=np.int64
         )
-        right = np.array([read_right(r) for r in readings], dtype=bool)
+        roles = np.array([read_role(r, layout) for r in readings], dtype=object)
         frame = np.array([r.frame_offset for r in readings], dtype=np.int64)
-        marker, color = _MARKERS[k % len(_MARKERS)], _SERIES_COLORS[k % len(_SERIES_COLORS)]
-        size = 36 - 10 * k if many else 22
+        size = _SIZES[min(k, len(_SIZES) - 1)] if many else 22
         if len(index) > 512:
             size = 6
+        filled = k == 0 or not many
         line = exact_line(index[inside], error[inside]) if inside.any() else None
         label = name + (f"  ({_line_text(*line)})" if line and annotate else "")
-        if show == "error":
-            ax.scatter(
-                index[inside],
-                error[inside],
-                s=size,
-                marker=marker,
+        series_handles.append(
+            Line2D(
+                [],
+                [],
+                linestyle="none",
+                marker="o",
+                markersize=np.sqrt(size),
+                markerfacecolor=COLORS["text"] if filled else "none",
+                markeredgecolor=COLORS["text"],
                 label=label,
-                facecolors=color if k == 0 or not many else "none",
-                edgecolors=color,
-                linewidths=1.0,
-                zorder=3 + k,
             )
-            if line is not None and line[0] != 0 and inside.sum() > 1:
-                xs = np.array([index[inside].min(), index[inside].max()])
-                ax.plot(xs, line[0] * xs + line[1], color=color, lw=0.8, alpha=0.6, zorder=2)
-            if inside.any():
-                biggest = max(biggest, int(np.abs(error[inside]).max()))
-        else:
-            read = frame + error
+        )
+        y = error if show == "error" else frame + error
+        if show == "offsets":
             ax.scatter(
                 index,
                 frame,
@@ -179,24 +222,42 @@ def draw_offset_errors(
                 color=COLORS["link_header"],
                 linewidths=2,
                 zorder=2,
-                label="where the frame is" if k == 0 else None,
-            )
-            ax.scatter(
-                index[inside],
-                read[inside],
-                s=size,
-                marker=marker,
-                label=name,
-                facecolors="none",
-                edgecolors=color,
-                zorder=3 + k,
             )
             record.setdefault("_offsets", []).extend(
-                [int(v) for v in frame] + [int(v) for v in read[inside]]
+                [int(v) for v in frame] + [int(v) for v in y[inside]]
             )
-            segs = np.stack([np.stack([index, frame], -1), np.stack([index, read], -1)], axis=1)
-            ax.add_collection(LineCollection(segs[inside], colors=color, linewidths=0.8, alpha=0.7))
+            segs = np.stack([np.stack([index, frame], -1), np.stack([index, y], -1)], axis=1)
+            ax.add_collection(
+                LineCollection(
+                    segs[inside],
+                    colors=[COLORS[r] for r in roles[inside]],
+                    linewidths=0.8,
+                    alpha=0.7,
+                )
+            )
+        for role, marker in READ_MARKERS.items():
+            pick = inside & (roles == role)
+            if not pick.any():
+                continue
+            kinds_drawn.add(role)
+            ax.scatter(
+                index[pick],
+                y[pick],
+                s=size,
+                marker=marker,
+                facecolors=COLORS[role] if filled else "none",
+                edgecolors=COLORS[role],
+                linewidths=1.0,
+                zorder=3 + k,
+            )
+        if show == "error":
+            if line is not None and line[0] != 0 and inside.sum() > 1:
+                xs = np.array([index[inside].min(), index[inside].max()])
+                ax.plot(xs, line[0] * xs + line[1], color=COLORS["muted_text"], lw=0.8, zorder=2)
+            if inside.any():
+                biggest = max(biggest, int(np.abs(error[inside]).max()))
         if (~inside).any():
+            kinds_drawn.add("wrong_read")
             ax.scatter(
                 index[~inside],
                 np.zeros(int((~inside).sum())),
@@ -204,12 +265,13 @@ def draw_offset_errors(
                 color=COLORS["wrong_read"],
                 s=size,
                 zorder=6,
-                label=f"{name}: not in the pool",
             )
         record["series"][name] = {
             "packets": [int(i) for i in index],
             "errors": [int(e) if ok else None for e, ok in zip(error, inside)],
-            "wrong": [int(i) for i in index[~right]],
+            "wrong": [int(i) for i in index[roles != "right_read"]],
+            "early": [int(i) for i in index[roles == "early_read"]],
+            "roles": [str(r) for r in roles],
             "outside_pool": [int(i) for i in index[~inside]],
             "line": line,
         }
@@ -226,19 +288,43 @@ def draw_offset_errors(
                 ax.axvline(s - 0.5, color=COLORS["segment_boundary"], lw=0.8, ls=":")
         record["segment_starts"] = starts
     _set_limits(ax, record, show)
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # offsets are whole bytes
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True, symmetric=show == "error"))
     ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
+    ax.set_xlabel("")
+    ax.set_ylabel("")
     if show == "error":
         ax.axhline(0, color=COLORS["muted_text"], lw=0.6, zorder=1)
-        ax.set_ylabel("offset error (bytes)\nread − frame", fontsize=FONT_SIZE)
+        _name_axes(ax, "offset error: read − frame (bytes)", "packet index i →")
     else:
-        ax.set_ylabel("pool offset (bytes)", fontsize=FONT_SIZE)
-    ax.set_xlabel("packet index i", fontsize=FONT_SIZE)
-    ax.tick_params(labelsize=FONT_SIZE, length=2, pad=1)
+        _name_axes(ax, "pool offset (bytes); dash: where the frame is", "packet index i →")
+    style_axes(ax)
+    ax.tick_params(length=2, pad=1)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     if legend:
-        ax.legend(fontsize=FONT_SIZE - 1, frameon=False, loc="best")
+        kind_handles = [
+            Line2D(
+                [],
+                [],
+                linestyle="none",
+                marker=READ_MARKERS[role],
+                markerfacecolor=COLORS[role],
+                markeredgecolor=COLORS[role],
+                label=_KIND_LABELS[role],
+            )
+            for role in READ_MARKERS
+            if role in kinds_drawn
+        ]
+        handles = (series_handles if many or annotate else []) + kind_handles
+        ax.legend(
+            labelcolor=COLORS["text"],
+            handles=handles,
+            fontsize=FONT_SIZE,
+            frameon=False,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            borderaxespad=0.0,
+        )
     wrong = sum(len(s["wrong"]) for s in record["series"].values())
     total = sum(len(s["packets"]) for s in record["series"].values())
     if title is None:
@@ -247,8 +333,9 @@ def draw_offset_errors(
             if show == "error"
             else "where each method read, against where the frame is"
         )
-    ax.set_title(title, fontsize=FONT_SIZE + 1, loc="left")
+    ax.set_title(title, fontsize=TITLE_SIZE, loc="left", color=COLORS["text"])
     record["largest_error"] = biggest
+    record["kinds"] = sorted(kinds_drawn)
     record.pop("_offsets", None)
     if rules:
         record["provenance"] = add_provenance_notes(ax, rules)

@@ -30,8 +30,16 @@ from vethlab.networkingdriverkit.queues import (
     QueueKind,
     where,
 )
+from vethlab.pictures.labels import keep_apart
 from vethlab.pictures.legend import provenance_handles
-from vethlab.pictures.style import COLORS, FONT_SIZE, PROVENANCE, PROVENANCE_COLORS
+from vethlab.pictures.style import (
+    COLORS,
+    FONT_SIZE,
+    PROVENANCE,
+    TITLE_SIZE,
+    provenance_linestyle,
+    style_axes,
+)
 
 __all__ = ["draw_queues", "draw_occupancy", "draw_states", "PLACE_BOXES"]
 
@@ -51,11 +59,13 @@ PLACE_BOXES: dict[Place, tuple[float, float, float, float]] = {
 _QUEUE_OF_PLACE = {kind.place: kind for kind in QueueKind}
 _TX_PLACES = {Place.TX_SUBMISSION, Place.TX_COMPLETION, Place.DEXT_TX, Place.APP}
 _RX_PLACES = {Place.RX_SUBMISSION, Place.RX_COMPLETION, Place.DEXT_RX}
-_PACKET_COLORS = {
-    "tx": COLORS["network_header"],
-    "rx": COLORS["transport_header"],
-    "free": COLORS["zero"],
-    "other": COLORS["stale"],
+#: A packet's square: its fill (packet or zero) and hatch tell TX, RX, free and other apart;
+#: a packet is drawn in the neutral ``packet`` role, never in a colour of bytes or reads.
+_PACKET_STYLES = {
+    "tx": (COLORS["packet"], None),
+    "rx": (COLORS["packet"], "...."),
+    "free": (COLORS["zero"], None),
+    "other": (COLORS["packet"], "xx"),
 }
 #: The dext's own calls to the pool (allocatePacket, DeallocatePacket) end at this second
 #: drawing of the pool, on the dext's side, so that their arrows cross nothing.
@@ -98,14 +108,15 @@ def _parts(source):
     return source, {}, None
 
 
-def _colour_of(packet, place: Place) -> str:
+def _colour_of(packet, place: Place) -> tuple[str, str | None]:
+    """(fill, hatch) of ``packet``'s square in ``place``."""
     if place is Place.POOL:
-        return _PACKET_COLORS["free"]
+        return _PACKET_STYLES["free"]
     if place in _TX_PLACES:
-        return _PACKET_COLORS["tx"]
+        return _PACKET_STYLES["tx"]
     if place in _RX_PLACES:
-        return _PACKET_COLORS["rx"]
-    return _PACKET_COLORS[
+        return _PACKET_STYLES["rx"]
+    return _PACKET_STYLES[
         "tx" if packet.direction == 1 else "rx" if packet.direction == 2 else "other"
     ]
 
@@ -135,17 +146,13 @@ def draw_queues(
     for place, (x0, y0, x1, y1) in PLACE_BOXES.items():
         kind = _QUEUE_OF_PLACE.get(place)
         queue = queues.get(kind) if kind is not None else None
-        edge = (
-            COLORS["buffer_edge"]
-            if place is not Place.APP or places[place]
-            else COLORS["muted_text"]
-        )
+        edge = COLORS["boundary"]
         box = FancyBboxPatch(
             (x0, y0),
             x1 - x0,
             y1 - y0,
             boxstyle="round,pad=0.02,rounding_size=0.12",
-            facecolor=COLORS["tailroom"],
+            facecolor=COLORS["state"],
             edgecolor=edge,
             linewidth=1.0,
             zorder=1,
@@ -165,7 +172,7 @@ def draw_queues(
             title,
             ha="center",
             va="bottom",
-            fontsize=FONT_SIZE - 1,
+            fontsize=FONT_SIZE,
             color=COLORS["text"],
             zorder=5,
         )
@@ -188,7 +195,7 @@ def draw_queues(
             y1 - y0,
             facecolor="none",
             boxstyle="round,pad=0.02,rounding_size=0.12",
-            edgecolor=COLORS["muted_text"],
+            edgecolor=COLORS["boundary"],
             linewidth=0.8,
             linestyle=(0, (2, 2)),
             zorder=1,
@@ -200,11 +207,12 @@ def draw_queues(
         "pool\n(the dext's\nown calls)",
         ha="center",
         va="center",
-        fontsize=FONT_SIZE - 2,
+        fontsize=FONT_SIZE,
         color=COLORS["muted_text"],
     )
+    arrow_labels = []
     for move in PACKET_MOVES:
-        _arrow(ax, move, labels, dashed=False)
+        arrow_labels.append(_arrow(ax, move, labels, dashed=False))
         record["arrows"].append((move.source.name, move.target.name, move.action, move.provenance))
     if refused:
         for move in REFUSED_MOVES:
@@ -222,16 +230,39 @@ def draw_queues(
             )
         )
     ax.legend(
+        labelcolor=COLORS["text"],
         handles=handles,
         loc="lower left",
-        fontsize=FONT_SIZE - 2,
+        fontsize=FONT_SIZE,
         frameon=False,
         title="arrows: where the move comes from",
-        title_fontsize=FONT_SIZE - 2,
-        bbox_to_anchor=(0.0, -0.02),
+        title_fontsize=FONT_SIZE,
+        bbox_to_anchor=(0.0, 0.0),
+        borderaxespad=0.0,
+        ncol=len(handles),
+        handlelength=2.6,
+        columnspacing=1.0,
     )
+    ax.get_legend().get_title().set_color(COLORS["text"])
     name = f"{dext.__class__.__name__}: " if dext is not None else ""
-    ax.set_title(f"{name}where each of the {len(pool.packets)} packets is", fontsize=FONT_SIZE + 1)
+    ax.set_title(
+        f"{name}where each of the {len(pool.packets)} packets is",
+        fontsize=TITLE_SIZE,
+        color=COLORS["text"],
+    )
+    # An arrow's label that would cover a box's title, a packet's number or another label
+    # moves a little along its arrow's side, or is dropped (the table still lists the move).
+    ax.apply_aspect()  # the axes' final place: shifts are measured in it
+    placed = [a for a in arrow_labels if a is not None]
+    texts = [text for text, _, _ in placed]
+    gave_way = keep_apart(
+        ax,
+        texts,
+        {text: _shifts_along(ax, at, along) for text, at, along in placed},
+        obstacles=[t for t in ax.texts if t not in texts],
+    )
+    record["labels_moved"] = gave_way["moved"]
+    record["labels_dropped"] = gave_way["dropped"]
     ax.vethlab = record
     return ax
 
@@ -268,36 +299,46 @@ def _sides(ax) -> None:
         ax.plot(
             [x, x],
             [-0.2, 9.1],
-            color=COLORS["page_boundary"],
+            color=COLORS["boundary"],
             linewidth=0.6,
             linestyle=(0, (2, 3)),
             zorder=0,
         )
 
 
-def _square(ax, x, y, size, colour, label, lit) -> None:
+def _square(ax, x, y, size, style, label, lit) -> None:
+    colour, hatch = style
     ax.add_patch(
         Rectangle(
             (x, y),
             size,
             size,
             facecolor=colour,
-            edgecolor=COLORS["wrong_read"] if lit else COLORS["buffer_edge"],
+            hatch=hatch,
+            edgecolor=COLORS["selection"] if lit else COLORS["boundary"],
             linewidth=1.6 if lit else 0.4,
             zorder=3,
         )
     )
-    if label is not None:
+    if label is not None and _fits(ax, label, size):
         ax.text(
             x + size / 2,
             y + size / 2,
             label,
             ha="center",
             va="center",
-            fontsize=max(FONT_SIZE - 3, 4),
-            color=COLORS["text"],
+            fontsize=FONT_SIZE,
+            color=COLORS["background"] if colour == COLORS["packet"] else COLORS["text"],
             zorder=4,
         )
+
+
+def _fits(ax, label: str, size: float) -> bool:
+    """Whether ``label`` at FONT_SIZE fits in a square ``size`` picture units wide."""
+    box = ax.get_window_extent()
+    x0, x1 = ax.get_xlim()
+    points_per_unit = box.width / abs(x1 - x0) * 72 / ax.figure.dpi
+    return len(label) * 0.62 * FONT_SIZE <= size * points_per_unit
 
 
 def _draw_slots(ax, box, capacity, ids, pool, place, highlight) -> int:
@@ -323,7 +364,7 @@ def _draw_slots(ax, box, capacity, ids, pool, place, highlight) -> int:
                     size,
                     size,
                     facecolor="none",
-                    edgecolor=COLORS["muted_text"],
+                    edgecolor=COLORS["boundary"],
                     linewidth=0.4,
                     linestyle=(0, (1, 1)),
                     zorder=2,
@@ -357,11 +398,12 @@ def _draw_packets(ax, box, ids, pool, place, highlight) -> int:
     return len(ids)
 
 
-def _arrow(ax, move, label: bool, dashed: bool) -> None:
+def _arrow(ax, move, label: bool, dashed: bool):
+    """Draw ``move``'s arrow; return its label's text, if it has one."""
     start, end, rad, *label_at = _ANCHORS.get(
         (move.source, move.target), (_box_centre(move.source), _box_centre(move.target), 0.15)
     )
-    colour = COLORS["wrong_read"] if dashed else PROVENANCE_COLORS[move.provenance]
+    colour = COLORS["wrong_read"] if dashed else COLORS["queue_line"]
     ax.annotate(
         "",
         xy=end,
@@ -370,7 +412,7 @@ def _arrow(ax, move, label: bool, dashed: bool) -> None:
             arrowstyle="-|>",
             color=colour,
             linewidth=0.7 if dashed else 0.9,
-            linestyle=(0, (3, 2)) if dashed else "-",
+            linestyle=(0, (3, 2)) if dashed else provenance_linestyle(move.provenance),
             shrinkA=0,
             shrinkB=0,
             connectionstyle=f"arc3,rad={rad}",
@@ -387,17 +429,45 @@ def _arrow(ax, move, label: bool, dashed: bool) -> None:
             mx, my, "×", ha="center", va="center", color=colour, fontsize=FONT_SIZE + 2, zorder=4
         )
     elif label:
-        ax.text(
+        text = ax.text(
             mx,
             my,
             move.action.replace(" (kernel)", ""),
             ha="center",
             va="center",
-            fontsize=max(FONT_SIZE - 3, 4),
-            color=colour,
+            fontsize=FONT_SIZE,
+            color=COLORS["text"],
             zorder=4,
-            bbox=dict(boxstyle="round,pad=0.1", facecolor="white", edgecolor="none", alpha=0.85),
+            bbox=dict(
+                boxstyle="round,pad=0.1",
+                facecolor=COLORS["background"],
+                edgecolor="none",
+                alpha=0.85,
+            ),
         )
+        # other places along the arrow the label may move to, if this one is taken
+        c = ((xa + xb) / 2 + rad * (yb - ya), (ya + yb) / 2 - rad * (xb - xa))
+        along = [
+            tuple(
+                (1 - t) ** 2 * p0 + 2 * (1 - t) * t * pc + t**2 * p2
+                for p0, pc, p2 in zip(start, c, end)
+            )
+            for t in (0.35, 0.65, 0.2, 0.8)
+        ]
+        return text, (mx, my), along
+    return None
+
+
+def _shifts_along(ax, at, along) -> list[tuple[float, float]]:
+    """Shifts in points to try for a label at ``at``: to each place of ``along`` (data
+    coordinates), then a line above or below where it is and each of those places."""
+    to_points = 72 / ax.figure.dpi
+    x0, y0 = ax.transData.transform(at)
+    shifts = [
+        ((x - x0) * to_points, (y - y0) * to_points) for x, y in ax.transData.transform(along)
+    ]
+    line = FONT_SIZE * 1.3
+    return shifts + [(dx, dy + d) for dx, dy in [(0, 0), *shifts] for d in (line, -line)]
 
 
 def _box_centre(place: Place) -> tuple[float, float]:
@@ -417,14 +487,9 @@ _TRACKED = (
     Place.RX_COMPLETION,
     Place.POOL,
 )
-_LINE_COLORS = {
-    Place.TX_SUBMISSION: COLORS["link_header"],
-    Place.DEXT_TX: COLORS["network_header"],
-    Place.TX_COMPLETION: COLORS["segment_boundary"],
-    Place.RX_SUBMISSION: COLORS["transport_header"],
-    Place.RX_COMPLETION: COLORS["stale"],
-    Place.POOL: COLORS["muted_text"],
-}
+#: Occupancy lines are all ``queue_line``: a place is told by its line style and marker.
+_LINE_STYLES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)), (0, (8, 2)))
+_LINE_MARKERS = ("o", "s", "^", "v", "D", None)
 
 
 def draw_occupancy(ax, history, places=_TRACKED):
@@ -433,7 +498,6 @@ def draw_occupancy(ax, history, places=_TRACKED):
     if not history:
         raise ValueError("history is empty: record where(pool) at least once")
     series = {}
-    styles = ("-", "--", "-.", ":")
     for n, place in enumerate(places):
         values = [len(h[place]) if isinstance(h[place], list) else int(h[place]) for h in history]
         series[place.name] = values
@@ -443,23 +507,27 @@ def draw_occupancy(ax, history, places=_TRACKED):
             values,
             where="post",
             label=place.value,
-            color=_LINE_COLORS.get(place, COLORS["text"]),
-            linewidth=1.4,
-            linestyle=styles[n % len(styles)],
+            color=COLORS["queue_line"],
+            linewidth=1.2,
+            linestyle=_LINE_STYLES[n % len(_LINE_STYLES)],
+            marker=_LINE_MARKERS[n % len(_LINE_MARKERS)],
+            markersize=4,
+            markevery=max(1, len(values) // 8),
         )
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("step", fontsize=FONT_SIZE)
-    ax.set_ylabel("packets", fontsize=FONT_SIZE)
-    ax.tick_params(labelsize=FONT_SIZE - 1)
+    ax.set_xlabel("step", fontsize=FONT_SIZE, color=COLORS["text"])
+    ax.set_ylabel("packets", fontsize=FONT_SIZE, color=COLORS["text"])
+    style_axes(ax)
     # beside the plot, not on it: the lines reach the top corners (the pool starts full)
     ax.legend(
-        fontsize=FONT_SIZE - 1,
+        labelcolor=COLORS["text"],
+        fontsize=FONT_SIZE,
         loc="upper left",
         bbox_to_anchor=(1.01, 1.0),
         borderaxespad=0.0,
         frameon=False,
     )
-    ax.set_title("packets in each place, step by step", fontsize=FONT_SIZE + 1)
+    ax.set_title("packets in each place, step by step", fontsize=TITLE_SIZE, color=COLORS["text"])
     ax.vethlab = {"series": series, "steps": len(history)}
     return ax
 
@@ -485,8 +553,8 @@ def draw_states(ax, moves, current=None, *, title: str = ""):
             2.2,
             0.9,
             boxstyle="round,pad=0.03,rounding_size=0.15",
-            facecolor=COLORS["right_read"] if lit else COLORS["tailroom"],
-            edgecolor=COLORS["buffer_edge"],
+            facecolor=COLORS["selection"] if lit else COLORS["state"],
+            edgecolor=COLORS["boundary"],
             linewidth=1.6 if lit else 0.8,
         )
         ax.add_patch(box)
@@ -498,7 +566,7 @@ def draw_states(ax, moves, current=None, *, title: str = ""):
             ha="center",
             va="center",
             fontsize=FONT_SIZE,
-            color="white" if lit else COLORS["text"],
+            color=COLORS["background"] if lit else COLORS["text"],
             weight="bold" if lit else "normal",
         )
     edges, loops = [], {}
@@ -510,7 +578,7 @@ def draw_states(ax, moves, current=None, *, title: str = ""):
             continue
         forward = states.index(move.target) > states.index(move.source)
         rad = -0.35  # both directions bend the same way; the label sits on its own side
-        colour = PROVENANCE_COLORS[move.provenance]
+        colour = COLORS["queue_line"]
         ax.annotate(
             "",
             xy=_centre(boxes[move.target]),
@@ -522,6 +590,7 @@ def draw_states(ax, moves, current=None, *, title: str = ""):
                 patchB=boxes[move.target],
                 connectionstyle=f"arc3,rad={rad}",
                 linewidth=1.0,
+                linestyle=provenance_linestyle(move.provenance),
             ),
         )
         (xa, _), (xb, _) = _centre(boxes[move.source]), _centre(boxes[move.target])
@@ -532,9 +601,9 @@ def draw_states(ax, moves, current=None, *, title: str = ""):
             action,
             ha="center",
             va="center",
-            fontsize=FONT_SIZE - 1,
-            color=colour,
-            bbox=dict(facecolor="white", edgecolor="none", pad=0.6),
+            fontsize=FONT_SIZE,
+            color=COLORS["text"],
+            bbox=dict(facecolor=COLORS["background"], edgecolor="none", pad=0.6),
         )
     for state, actions in loops.items():
         x = _centre(boxes[state])[0]
@@ -544,11 +613,11 @@ def draw_states(ax, moves, current=None, *, title: str = ""):
             "stays on: " + ", ".join(actions),
             ha="center",
             va="center",
-            fontsize=FONT_SIZE - 2,
+            fontsize=FONT_SIZE,
             color=COLORS["muted_text"],
         )
     if title:
-        ax.set_title(title, fontsize=FONT_SIZE + 1)
+        ax.set_title(title, fontsize=TITLE_SIZE, color=COLORS["text"])
     ax.vethlab = {
         "states": [s.name for s in states],
         "edges": edges,

@@ -1,60 +1,91 @@
-"""The colours and labels every vethlab picture shares, so one region looks the same everywhere.
+"""The colour language of every vethlab picture: one table of roles, one colour per role.
 
-A learner who has seen headroom drawn grey once should find it grey in every figure, widget and
-hex dump. Pictures import their colours from here and never pick their own.
+A colour means one thing everywhere. Frame bytes are blue in every picture, the bytes before
+the frame are pale yellow in every picture, and the vermillion of a wrong read is used for
+nothing else. Pictures ask :func:`color` for a role's colour and never pick their own; a test
+draws every picture and maps each drawn colour back to exactly one role.
 
-The palette is built on Okabe and Ito's colour-blind-safe set (the same eight hues every
-pictures module uses), with light tints for large areas and the saturated hue for marks that must
-stand out (errors, the right and wrong reads).
+The hues are Okabe and Ito's colour-blind-safe set (2008, "Color Universal Design"), with
+lighter and darker shades of one hue for parts of one thing (the frame's header fields are
+shades of the frame's blue). Right and wrong reads also differ by marker or hatch
+(:data:`READ_MARKERS`), so they stay apart for a reader who cannot tell the hues apart.
 
-========================  ==========================================================
-name                      what it colours
-========================  ==========================================================
-``headroom``              bytes reserved at the front of a buffer, before the frame
-``link_header``           the frame's Ethernet header (``linkHeaderLength`` bytes)
-``network_header``        IPv4 / IPv6 / ARP header fields
-``transport_header``      ICMP / ICMPv6 / UDP header fields
-``payload``               the frame's payload
-``padding``               Ethernet padding up to the 60-byte minimum
-``frame``                 a frame drawn as a whole (no field detail)
-``tailroom``              bytes of the buffer after the frame, never written
-``stale``                 bytes of an earlier frame left in a recycled buffer
-``zero``                  bytes never written since the pool was created
-``wrong_read``            where a method read, when it is not where the frame is
-``right_read``            where a method read, when it is exactly the frame
-``segment_boundary``      the start of a buffer segment
-``page_boundary``         the start of a page (IOVMPageSize)
-``buffer_edge``           the line between two buffers
-``unused``                the tail of a segment no buffer fits in
-``early_read``            where a method read, when its slot is right but it is still early
-                          (the headroom or data offset short of the frame)
-========================  ==========================================================
+==================== ========== ============================================================
+role                 colour     what it colours
+==================== ========== ============================================================
+**bytes of a buffer**
+``frame``            #A8CBE8    the frame's bytes (drawn whole, or its payload)
+``link_header``      #0072B2    the frame's Ethernet header: the darkest shade of frame
+``network_header``   #3D8FC7    IPv4 / IPv6 / ARP header fields: a shade of frame
+``transport_header`` #73ACD8    ICMP / ICMPv6 / UDP header fields: a shade of frame
+``padding``          #D3E5F4    Ethernet padding up to 60 bytes: the lightest shade of frame
+``headroom``         #F3EB96    bytes before the frame (``dataOffset``): pale yellow
+``stale``            #E69F00    bytes of an earlier frame left in a recycled buffer: orange
+``tailroom``         #E3E3E3    bytes of a used buffer after its frame
+``zero``             #F7F7F7    bytes never written (a free buffer)
+``unused``           #D0D0D0    bytes no buffer owns (a segment's tail, buffers not asked
+                                for); always hatched
+**reads**
+``right_read``       #009E73    a read exactly at the frame (marker ``o``)
+``early_read``       #CC79A7    the slots line up but the read is early by the headroom or
+                                data offset (marker ``s``)
+``wrong_read``       #D55E00    a read somewhere else, a refused call, a fault, overwritten
+                                bytes (marker ``X``, hatch ``////``)
+**neutral**
+``text``             #222222    text, axes and ticks
+``muted_text``       #6E6E6E    secondary text: notes, units, "(more)"
+``boundary``         #4D4D4D    outlines: a buffer's edges, boxes
+``segment_boundary`` #111111    the start of a buffer segment (a thick line)
+``page_boundary``    #9A9A9A    the start of a page (a dashed line)
+``selection``        #3B3B3B    the one thing picked: a highlighted buffer, the current state
+``state``            #EDEDED    boxes of states and places that are not the current one
+``queue_line``       #5C5C5C    moves between places and queues, occupancy lines, calls
+``design``           #ABABAB    bars of the user-client designs
+``packet``           #858585    a packet in a queue or place (one that holds nothing: zero)
+``struct_field``     #BDBDBD    a field of a C struct that is not frame data (packet_size)
+``mapping``          #C8C8C8    the bytes a task mapped and asked for, and what joins them
+``provenance``       #444444    the outline and text of a provenance badge
+``background``       #FFFFFF    the page, and plates under text
+==================== ========== ============================================================
 
-Provenance labels (``PROVENANCE``) are :mod:`vethlab.model.provenance`'s five.
+Provenance (where a rule comes from: :mod:`vethlab.model.provenance`'s five labels) is never a
+fill: it is an outlined text badge, ``[ source ]``, in the ``provenance`` role's colour, so it
+cannot be mistaken for data. Moves in a table carry it as a line style
+(:func:`provenance_linestyle`) with a key.
 """
 
 from __future__ import annotations
 
 from types import MappingProxyType
 
+from matplotlib.colors import to_hex
+
 from vethlab.model.provenance import LABELS, MEANING
 
 __all__ = [
     "OKABE_ITO",
+    "ROLES",
     "COLORS",
     "PROVENANCE",
     "PROVENANCE_COLORS",
     "PROVENANCE_MEANING",
     "FIELD_LAYER_COLORS",
+    "READ_MARKERS",
     "color",
+    "role_of",
     "field_color",
     "origin_color",
+    "read_color",
+    "provenance_linestyle",
+    "style_axes",
     "FONT_SIZE",
+    "MIN_FONT_SIZE",
+    "TITLE_SIZE",
     "MONO_FONT",
 ]
 
 #: Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision
-#: deficiency.
+#: deficiency. The roles below take their hues from here.
 OKABE_ITO = MappingProxyType(
     {
         "black": "#000000",
@@ -68,86 +99,139 @@ OKABE_ITO = MappingProxyType(
     }
 )
 
-COLORS = MappingProxyType(
+#: The one table: role -> colour. No two roles share a colour (tested).
+ROLES = MappingProxyType(
     {
-        # inside a buffer
-        "headroom": "#BDBDBD",  # neutral grey: reserved, nobody's data
-        "link_header": "#0072B2",  # blue
-        "network_header": "#56B4E9",  # sky blue
-        "transport_header": "#009E73",  # bluish green
-        "payload": "#A6DCEF",  # pale sky: the bulk of a frame, calm
-        "padding": "#E0E0E0",
-        "frame": "#56B4E9",
-        "tailroom": "#F2F2F2",  # almost white: room that was never used
-        "stale": "#E69F00",  # orange: someone else's old bytes
-        "zero": "#FFFFFF",
-        "unused": "#FAFAFA",
+        # bytes of a buffer
+        "frame": "#A8CBE8",
+        "link_header": "#0072B2",  # Okabe-Ito blue
+        "network_header": "#3D8FC7",
+        "transport_header": "#73ACD8",
+        "padding": "#D3E5F4",
+        "headroom": "#F3EB96",  # a tint of Okabe-Ito yellow
+        "stale": "#E69F00",  # Okabe-Ito orange
+        "tailroom": "#E3E3E3",
+        "zero": "#F7F7F7",
+        "unused": "#D0D0D0",
         # reads
-        "wrong_read": "#D55E00",  # vermillion
-        "right_read": "#009E73",  # bluish green
-        # boundaries
-        "segment_boundary": "#CC79A7",  # reddish purple
-        "page_boundary": "#7F7F7F",
-        "buffer_edge": "#4D4D4D",
-        # text
+        "right_read": "#009E73",  # Okabe-Ito bluish green
+        "early_read": "#CC79A7",  # Okabe-Ito reddish purple
+        "wrong_read": "#D55E00",  # Okabe-Ito vermillion
+        # neutral
         "text": "#222222",
         "muted_text": "#6E6E6E",
-        # the read whose slot is right but which stops short of the frame: dark yellow, a
-        # hue no other role uses (dark enough to be read as text on white)
-        "early_read": "#8F7A00",
+        "boundary": "#4D4D4D",
+        "segment_boundary": "#111111",
+        "page_boundary": "#9A9A9A",
+        "selection": "#3B3B3B",
+        "state": "#EDEDED",
+        "queue_line": "#5C5C5C",
+        "design": "#ABABAB",
+        "packet": "#858585",
+        "struct_field": "#BDBDBD",
+        "mapping": "#C8C8C8",
+        "provenance": "#444444",
+        "background": "#FFFFFF",
     }
 )
+
+#: Names the pictures used before the table, forwarded to their role.
+_ALIASES = MappingProxyType({"payload": "frame", "buffer_edge": "boundary"})
+
+#: Every role, and the older names, by name: what pictures and widgets look colours up in.
+COLORS = MappingProxyType({**ROLES, **{old: ROLES[new] for old, new in _ALIASES.items()}})
 
 #: The five provenance labels, in order (:mod:`vethlab.model.provenance`).
 PROVENANCE = LABELS
 
-PROVENANCE_COLORS = MappingProxyType(
+#: A provenance label's colour: the badge colour for all five (the label is the text, never a
+#: fill), kept by label so that older callers keep working.
+PROVENANCE_COLORS = MappingProxyType({label: ROLES["provenance"] for label in LABELS})
+
+PROVENANCE_MEANING = MappingProxyType(MEANING)
+
+#: How a move's arrow is drawn by provenance (the colour stays ``queue_line``).
+_PROVENANCE_LINESTYLES = MappingProxyType(
     {
-        "documented": "#0072B2",  # blue: Apple says so
-        "source": "#56B4E9",  # sky blue: the system's own source code does it
-        "observed": "#009E73",  # green: measured on real Macs
-        "reported": "#E69F00",  # orange: only the question says so
-        "modelled": "#CC79A7",  # purple: vethlab's own choice
+        "documented": "-",
+        "source": (0, (6, 1.5)),
+        "observed": (0, (3, 1.5)),
+        "reported": (0, (1, 1.5)),
+        "modelled": (0, (4, 1.5, 1, 1.5)),
     }
 )
 
-PROVENANCE_MEANING = MappingProxyType(MEANING)
+#: Marker of each kind of read, so right and wrong differ by shape as well as colour.
+READ_MARKERS = MappingProxyType({"right_read": "o", "early_read": "s", "wrong_read": "X"})
 
 #: Colour of a ``vethlab.wire.frames.fields`` region, by the part of its name before the dot.
 FIELD_LAYER_COLORS = MappingProxyType(
     {
-        "eth": COLORS["link_header"],
-        "arp": COLORS["network_header"],
-        "ipv4": COLORS["network_header"],
-        "ipv6": COLORS["network_header"],
-        "icmp": COLORS["transport_header"],
-        "icmpv6": COLORS["transport_header"],
-        "udp": COLORS["transport_header"],
-        "payload": COLORS["payload"],
+        "eth": ROLES["link_header"],
+        "arp": ROLES["network_header"],
+        "ipv4": ROLES["network_header"],
+        "ipv6": ROLES["network_header"],
+        "icmp": ROLES["transport_header"],
+        "icmpv6": ROLES["transport_header"],
+        "udp": ROLES["transport_header"],
+        "payload": ROLES["frame"],
     }
 )
 
+#: Text sizes in points. Nothing in a picture is smaller than MIN_FONT_SIZE (tested).
+MIN_FONT_SIZE = 8
 FONT_SIZE = 8
+TITLE_SIZE = 9
 MONO_FONT = "DejaVu Sans Mono"  # ships with matplotlib: the same glyphs on every machine
 
+_BY_COLOUR = {to_hex(value): role for role, value in ROLES.items()}
 
-def color(name: str) -> str:
-    """The colour called ``name`` (a region, a boundary or a provenance label)."""
-    if name in COLORS:
-        return COLORS[name]
-    if name in PROVENANCE_COLORS:
-        return PROVENANCE_COLORS[name]
-    allowed = ", ".join(sorted({*COLORS, *PROVENANCE_COLORS}))
-    raise KeyError(f"no colour called {name!r}; allowed: {allowed}")
+
+def color(role: str) -> str:
+    """The colour of ``role`` (a role of :data:`ROLES`, an older name, or a provenance label)."""
+    if role in COLORS:
+        return COLORS[role]
+    if role in PROVENANCE_COLORS:
+        return PROVENANCE_COLORS[role]
+    allowed = ", ".join(ROLES)
+    raise KeyError(f"no colour role called {role!r}; allowed: {allowed}")
+
+
+def role_of(colour) -> str | None:
+    """The role whose colour ``colour`` is (any form matplotlib understands), or None."""
+    return _BY_COLOUR.get(to_hex(colour))
+
+
+def read_color(offset_error: int | None, early_by: int | None = None) -> str:
+    """The role of a read ``offset_error`` bytes from its frame: ``right_read`` at 0,
+    ``early_read`` when it is early by exactly ``early_by`` (the headroom or data offset: the
+    slot is right, the frame starts later), ``wrong_read`` otherwise."""
+    if offset_error == 0:
+        return "right_read"
+    if early_by and offset_error == -early_by:
+        return "early_read"
+    return "wrong_read"
+
+
+def provenance_linestyle(label: str):
+    """The line style of a move whose rule has provenance ``label``."""
+    return _PROVENANCE_LINESTYLES[label]
 
 
 def field_color(field_name: str) -> str:
     """The colour of a frame field named like ``vethlab.wire.frames.fields`` does (``ipv4.ttl``)."""
     if field_name == "eth.padding":
-        return COLORS["padding"]
-    return FIELD_LAYER_COLORS.get(field_name.split(".", 1)[0], COLORS["frame"])
+        return ROLES["padding"]
+    return FIELD_LAYER_COLORS.get(field_name.split(".", 1)[0], ROLES["frame"])
 
 
 def origin_color(kind: str) -> str:
     """The colour of a ``HostStack.origin`` run kind: "frame", "stale" or "zero"."""
-    return {"frame": COLORS["frame"], "stale": COLORS["stale"], "zero": COLORS["zero"]}[kind]
+    return ROLES[{"frame": "frame", "stale": "stale", "zero": "zero"}[kind]]
+
+
+def style_axes(ax) -> None:
+    """Axes lines, ticks and tick labels in the ``text`` role, tick labels at FONT_SIZE."""
+    for spine in ax.spines.values():
+        spine.set_edgecolor(ROLES["text"])
+    ax.tick_params(colors=ROLES["text"], labelsize=FONT_SIZE)

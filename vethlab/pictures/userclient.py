@@ -20,8 +20,9 @@ from vethlab.driverkit.userclient import USER_CLIENT_MOVES, Trace, UserClientSta
 from vethlab.handoff.stack_slot import GetPacketRecord
 from vethlab.handoff.structs import GET_PACKET_DATA_SIZE, GET_PACKET_OUTPUT_SIZE
 from vethlab.ioreturn import IOReturnName
+from vethlab.pictures.labels import keep_apart
 from vethlab.pictures.legend import add_provenance_notes
-from vethlab.pictures.style import COLORS, FONT_SIZE, MONO_FONT
+from vethlab.pictures.style import COLORS, FONT_SIZE, MONO_FONT, TITLE_SIZE, style_axes
 
 __all__ = [
     "draw_state_machine",
@@ -56,10 +57,10 @@ _LOOP_HEIGHT = 0.62
 SLOT_COLORS = {
     "frame": COLORS["frame"],
     "stale": COLORS["stale"],
-    "packet_size": COLORS["transport_header"],
+    "packet_size": COLORS["struct_field"],
     "zeroed": COLORS["zero"],
     "uninitialised": COLORS["tailroom"],
-    "guard": COLORS["headroom"],
+    "guard": COLORS["unused"],  # the stack's own bytes: not the struct's
 }
 
 
@@ -89,8 +90,8 @@ def draw_state_machine(
                 0.6,
                 0.26,
                 boxstyle="round,pad=0.02",
-                facecolor=COLORS["right_read"] if current else "white",
-                edgecolor=COLORS["text"],
+                facecolor=COLORS["selection"] if current else COLORS["state"],
+                edgecolor=COLORS["boundary"],
                 linewidth=2 if current else 1,
             )
         )
@@ -102,7 +103,7 @@ def draw_state_machine(
             va="center",
             fontsize=FONT_SIZE + 1,
             weight="bold",
-            color="white" if current else COLORS["text"],
+            color=COLORS["background"] if current else COLORS["text"],
         )
     for (src, dst), names in edges.items():
         (x0, y0), (x1, y1) = _STATE_POSITIONS[src], _STATE_POSITIONS[dst]
@@ -121,7 +122,7 @@ def draw_state_machine(
             )
             ax.add_patch(
                 FancyArrowPatch(
-                    path=loop, arrowstyle="-|>", mutation_scale=10, color=COLORS["muted_text"]
+                    path=loop, arrowstyle="-|>", mutation_scale=10, color=COLORS["queue_line"]
                 )
             )
             ax.text(
@@ -130,8 +131,8 @@ def draw_state_machine(
                 label,
                 ha="center",
                 va="bottom",
-                fontsize=FONT_SIZE - 1,
-                color=COLORS["muted_text"],
+                fontsize=FONT_SIZE,
+                color=COLORS["text"],
             )
             placed.append(
                 (src.name, dst.name, x0, y0 + _LOOP_HEIGHT + 0.02, "center", loop.get_extents().y1)
@@ -147,7 +148,7 @@ def draw_state_machine(
                 mutation_scale=12,
                 shrinkA=0,
                 shrinkB=0,
-                color=COLORS["text"],
+                color=COLORS["queue_line"],
             )
         )
         mx, my = (x0 + x1) / 2, (y0 + y1) / 2
@@ -156,10 +157,10 @@ def draw_state_machine(
         else:  # slanted: the label beside the arrow, on its lower side, clear of the line
             side = 1 if dx * dy > 0 else -1
             at, ha, va = (mx + 0.06 * side, my - 0.06), "left" if side > 0 else "right", "top"
-        ax.text(*at, label, ha=ha, va=va, fontsize=FONT_SIZE - 1, color=COLORS["text"])
+        ax.text(*at, label, ha=ha, va=va, fontsize=FONT_SIZE, color=COLORS["text"])
         placed.append((src.name, dst.name, *at, ha, None))
     if title:
-        ax.set_title(title, fontsize=FONT_SIZE + 2)
+        ax.set_title(title, fontsize=TITLE_SIZE + 1, color=COLORS["text"])
     ax.vethlab = {
         "states": [s.name for s in _STATE_POSITIONS],
         "edges": [(a.name, b.name, names) for (a, b), names in edges.items()],
@@ -196,7 +197,7 @@ def draw_call_sequence(
     ax.set_ylim(n + 0.2, -0.9)
     ax.set_axis_off()
     for name, x in lifelines.items():
-        ax.plot([x, x], [-0.3, n], color=COLORS["muted_text"], linewidth=1, linestyle=(0, (4, 3)))
+        ax.plot([x, x], [-0.3, n], color=COLORS["boundary"], linewidth=1, linestyle=(0, (4, 3)))
         ax.text(
             x,
             -0.55,
@@ -205,7 +206,12 @@ def draw_call_sequence(
             va="center",
             fontsize=FONT_SIZE + 1,
             weight="bold",
-            bbox=dict(boxstyle="round,pad=0.3", facecolor="white", edgecolor=COLORS["text"]),
+            color=COLORS["text"],
+            bbox=dict(
+                boxstyle="round,pad=0.3",
+                facecolor=COLORS["background"],
+                edgecolor=COLORS["boundary"],
+            ),
         )
     errors = []
     for i, (kind, name, kr_name, repeats) in enumerate(rows):
@@ -214,13 +220,13 @@ def draw_call_sequence(
         failed = kr_name not in ("", "kIOReturnSuccess")
         if failed:
             errors.append(i)
-        code_color = COLORS["wrong_read"] if failed else COLORS["right_read"]
+        code_color = COLORS["wrong_read"] if failed else COLORS["text"]
         if kind == "notify":
             ax.annotate(
                 "",
                 xy=(0.02, y),
                 xytext=(0.98, y),
-                arrowprops=dict(arrowstyle="-|>", color=COLORS["stale"], linestyle="--"),
+                arrowprops=dict(arrowstyle="-|>", color=COLORS["queue_line"], linestyle="--"),
             )
             ax.text(
                 0.5,
@@ -229,7 +235,7 @@ def draw_call_sequence(
                 ha="center",
                 va="bottom",
                 fontsize=FONT_SIZE,
-                color=COLORS["stale"],
+                color=COLORS["muted_text"],
             )
         elif kind == "deliver":
             ax.text(
@@ -239,7 +245,7 @@ def draw_call_sequence(
                 ha="right",
                 va="center",
                 fontsize=FONT_SIZE,
-                color=COLORS["stale"],
+                color=COLORS["muted_text"],
                 family=MONO_FONT,
             )
         else:
@@ -247,7 +253,7 @@ def draw_call_sequence(
                 "",
                 xy=(0.98, y),
                 xytext=(0.02, y),
-                arrowprops=dict(arrowstyle="-|>", color=COLORS["text"]),
+                arrowprops=dict(arrowstyle="-|>", color=COLORS["queue_line"]),
             )
             ax.text(
                 0.5,
@@ -259,9 +265,7 @@ def draw_call_sequence(
                 color=COLORS["text"],
                 family=MONO_FONT,
             )
-            ax.text(
-                1.05, y, kr_name, ha="left", va="center", fontsize=FONT_SIZE - 1, color=code_color
-            )
+            ax.text(1.05, y, kr_name, ha="left", va="center", fontsize=FONT_SIZE, color=code_color)
     if len(trace.events) and len(rows) == max_rows:
         ax.text(
             0.5,
@@ -269,11 +273,11 @@ def draw_call_sequence(
             "… (more)",
             ha="center",
             va="top",
-            fontsize=FONT_SIZE - 1,
+            fontsize=FONT_SIZE,
             color=COLORS["muted_text"],
         )
     if title:
-        ax.set_title(title, fontsize=FONT_SIZE + 2)
+        ax.set_title(title, fontsize=TITLE_SIZE + 1, color=COLORS["text"])
     ax.vethlab = {"rows": rows, "lifelines": list(lifelines), "errors": errors}
     return ax
 
@@ -299,15 +303,14 @@ def draw_output_struct(
                 hi - lo,
                 0.4,
                 facecolor=SLOT_COLORS[kind],
-                edgecolor=COLORS["buffer_edge"],
+                hatch="///" if kind == "guard" else None,
+                edgecolor=COLORS["boundary"],
                 linewidth=0.4,
                 label=kind,
             )
         )
     ax.add_patch(
-        Rectangle(
-            (0, 0.35), slot_end, 0.4, fill=False, edgecolor=COLORS["buffer_edge"], linewidth=0.8
-        )
+        Rectangle((0, 0.35), slot_end, 0.4, fill=False, edgecolor=COLORS["boundary"], linewidth=0.8)
     )
     overwritten = record.overwritten()
     for lo, hi, name in overwritten:
@@ -330,15 +333,12 @@ def draw_output_struct(
         (GET_PACKET_OUTPUT_SIZE, "◂ end of struct", "left"),
         (slot_end, "end of stack", "center"),
     ]
+    mark_texts = []
     for x, text, align in marks:
-        ax.axvline(
-            x,
-            0.2,
-            0.9,
-            color=COLORS["segment_boundary"] if x else COLORS["buffer_edge"],
-            linewidth=1,
+        ax.axvline(x, 0.2, 0.9, color=COLORS["boundary"], linewidth=1)
+        mark_texts.append(
+            ax.text(x, 0.92, text, ha=align, va="bottom", fontsize=FONT_SIZE, color=COLORS["text"])
         )
-        ax.text(x, 0.92, text, ha=align, va="bottom", fontsize=FONT_SIZE - 1, color=COLORS["text"])
     ax.annotate(
         "",
         xy=(record.frame_length, 0.2),
@@ -366,9 +366,18 @@ def draw_output_struct(
             fontsize=FONT_SIZE,
             weight="bold",
             color=COLORS["wrong_read"],
-            bbox=dict(boxstyle="round,pad=0.25", facecolor="white", edgecolor=COLORS["wrong_read"]),
+            bbox=dict(
+                boxstyle="round,pad=0.25",
+                facecolor=COLORS["background"],
+                edgecolor=COLORS["wrong_read"],
+            ),
         )
-    ax.set_xlabel("byte of the output struct (the stack continues after it)", fontsize=FONT_SIZE)
+    ax.set_xlabel(
+        "byte of the output struct (the stack continues after it)",
+        fontsize=FONT_SIZE,
+        color=COLORS["text"],
+    )
+    style_axes(ax)
     leaked = record.leaked()
     size = record.packet_size_returned
     if title is None:
@@ -379,7 +388,7 @@ def draw_output_struct(
             + (f", {record.leaked_bytes} stale bytes sent" if leaked else "")
         )
     if title:
-        ax.set_title(title, fontsize=FONT_SIZE + 1)
+        ax.set_title(title, fontsize=TITLE_SIZE, color=COLORS["text"])
     seen = {}
     for patch in ax.patches:
         label = patch.get_label()
@@ -392,8 +401,9 @@ def draw_output_struct(
     ax.legend(
         handles,
         names,
+        labelcolor=COLORS["text"],
         loc="upper right",
-        fontsize=FONT_SIZE - 1,
+        fontsize=FONT_SIZE,
         ncol=len(names),
         frameon=False,
         bbox_to_anchor=(1.0, 1.35),
@@ -410,7 +420,11 @@ def draw_output_struct(
                 ),
             ],
         )
+    # The marks' names give way to the first one, packet_data: up a line, or dropped.
+    gave_way = keep_apart(ax, mark_texts, {t: [(0, FONT_SIZE * 1.3)] for t in mark_texts[1:]})
     ax.vethlab = {
+        "labels_moved": gave_way["moved"],
+        "labels_dropped": gave_way["dropped"],
         "regions": [(lo, hi, kind) for lo, hi, kind, _ in regions],
         "overwritten": overwritten,
         "leaked": leaked,
@@ -430,9 +444,9 @@ def draw_design_comparison(ax, result: dict, *, title: str = "frames per second,
     names = ["per_packet", "batch", "shared_mapping", "bare_copy"]
     values = [result[f"{name}_pps"] for name in names]
     bare = result["bare_copy_pps"] or 1.0
-    colors = [COLORS["wrong_read"], COLORS["stale"], COLORS["right_read"], COLORS["buffer_edge"]]
     ys = range(len(names))
-    ax.barh(ys, values, color=colors)
+    bars = ax.barh(ys, values, color=COLORS["design"], edgecolor=COLORS["boundary"], linewidth=0.6)
+    bars[-1].set_facecolor(COLORS["background"])  # the bare loop: a limit, not a design
     ax.set_yticks(list(ys), [n.replace("_", " ") for n in names], fontsize=FONT_SIZE)
     ax.invert_yaxis()
     labels = {}
@@ -443,14 +457,14 @@ def draw_design_comparison(ax, result: dict, *, title: str = "frames per second,
             y,
             f"  {value:,.0f} ({value / bare:.0%})",
             va="center",
-            fontsize=FONT_SIZE - 1,
+            fontsize=FONT_SIZE,
             color=COLORS["text"],
         )
     ax.set_xlim(0, bare * 1.35)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
-    ax.tick_params(axis="x", labelsize=FONT_SIZE - 1)
-    ax.set_xlabel("frames per second", fontsize=FONT_SIZE)
+    style_axes(ax)
+    ax.set_xlabel("frames per second", fontsize=FONT_SIZE, color=COLORS["text"])
     if title:
-        ax.set_title(title, fontsize=FONT_SIZE + 2)
+        ax.set_title(title, fontsize=TITLE_SIZE + 1, color=COLORS["text"])
     ax.vethlab = {"bars": dict(zip(names, values)), "value_labels_at": labels}
     return ax

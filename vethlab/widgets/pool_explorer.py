@@ -38,7 +38,7 @@ from vethlab.pictures.memory_map import (
     read_right,
 )
 from vethlab.pictures.offsets import draw_offset_errors
-from vethlab.pictures.style import COLORS, PROVENANCE_COLORS
+from vethlab.pictures.style import COLORS
 from vethlab.question.scenario import (
     METHODS,
     QuestionDext,
@@ -317,6 +317,14 @@ def _swatch(color: str, text: str) -> str:
     )
 
 
+def _badge(label: str) -> str:
+    """A provenance label as the pictures show it: outlined text, never a fill."""
+    return (
+        f"<span style='border:1px solid {COLORS['provenance']};color:{COLORS['provenance']};"
+        f"padding:0 0.3em;white-space:nowrap'>{escape(label)}</span>"
+    )
+
+
 def legend_html(state: dict) -> str:
     """The map's legend and the rules it shows, each rule with its provenance label."""
     if state["error"]:
@@ -327,12 +335,10 @@ def legend_html(state: dict) -> str:
     ]
     items += [
         _swatch(COLORS["right_read"], "read at the frame"),
+        _swatch(COLORS["early_read"], "read at the buffer's start: early by the data offset"),
         _swatch(COLORS["wrong_read"], "read somewhere else"),
     ]
-    rules = "".join(
-        f"<div>{_swatch(PROVENANCE_COLORS[label], label)}{escape(text)}</div>"
-        for label, text in state["rules"]
-    )
+    rules = "".join(f"<div>{_badge(label)} {escape(text)}</div>" for label, text in state["rules"])
     return (
         f"<div style='font-size:90%'>{''.join(items)}</div>"
         "<details style='font-size:85%;color:#6E6E6E'><summary>The rules drawn, where each "

@@ -9,9 +9,14 @@ question's fix adds (the verdict says "early", not "right"); anywhere else the r
 ``real − requested`` bytes per slot. Where nothing drifts but a pool has a second segment, its
 packets are read a whole segment early, and the verdict names the segment.
 
+Above the picture, two hex lines of one misread packet (:mod:`vethlab.pictures.misread`): the
+16 bytes the first attempt read against the first 16 bytes of the packet's real frame, for the
+current slider values.
+
 ``widget.vethlab_state`` holds the last redraw (see ``vethlab.widgets.pool_explorer``) plus
-``aligned`` (every read landed on its own buffer's first byte), ``verdict`` ("right", "early"
-or "wrong", :mod:`vethlab.widgets.verdict`) and ``sentence`` (the verdict's words).
+``misread`` (what the hex lines drew), ``aligned`` (every read landed on its own buffer's first
+byte), ``verdict`` ("right", "early" or "wrong", :mod:`vethlab.widgets.verdict`) and
+``sentence`` (the verdict's words).
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from vethlab.model.machine import PROFILES, SEGMENT_SIZES
-from vethlab.widgets.canvas import control_rows, escape, finish, labelled, watch
+from vethlab.pictures.misread import draw_misread_hexdump
+from vethlab.question.scenario import METHODS, MethodResult
+from vethlab.widgets.canvas import FigureImage, control_rows, escape, finish, labelled, watch
 from vethlab.widgets.pool_explorer import EXPLORER_HEADROOM, ExplorerFigure, legend_html
 from vethlab.widgets.verdict import missed_segments, ranges_text, read_verdict, verdict_html
 
@@ -27,9 +34,11 @@ __all__ = ["question_sliders", "QUESTION_PACKETS", "slots_text"]
 
 #: The question's pool: 32 packets (and as many buffers).
 QUESTION_PACKETS = 32
-#: The picture's size in CSS pixels: with the controls above and the legend below, the whole
+#: The pictures' sizes in CSS pixels (the memory map with the offset errors, and the two hex
+#: lines of one misread packet): with the controls above and the legend below, the whole
 #: dashboard fits JupyterLab at 1440×900 with the file browser open.
-PICTURE_PX = (864, 460)
+PICTURE_PX = (864, 400)
+HEX_PX = (864, 72)
 
 
 def slots_text(state: dict) -> str:
@@ -101,6 +110,8 @@ def question_sliders(
     question's first attempt. ``vethlab_controls`` names the controls (buffer_size, profile,
     segment_size); ``vethlab_state`` is what the last redraw did."""
     figure = ExplorerFigure(size_px)
+    hex_lines = FigureImage(HEX_PX, axes=False)
+    hex_ax = hex_lines.figure.add_axes((0.19, 0.04, 0.8, 0.62))  # row labels on the left
     controls = {
         "buffer_size": labelled(
             widgets.IntSlider(value=buffer_size, min=64, max=4096, continuous_update=False),
@@ -124,10 +135,13 @@ def question_sliders(
                 [controls["buffer_size"], controls["profile"]], [controls["segment_size"]]
             ),
             sentence,
+            hex_lines.image,
             figure.canvas.image,
             legend,
         ]
     )
+
+    method = "first_attempt"
 
     def update(_change=None):
         params = dict(
@@ -139,13 +153,25 @@ def question_sliders(
             quirk=True,
             headroom=EXPLORER_HEADROOM,
         )
-        figure.redraw(params, "first_attempt")
+        figure.redraw(params, method)
         state = figure.state
         if state["error"]:
             state.update(aligned=False, verdict="wrong")
         else:
             state["aligned"] = all(e == 0 for e in state["slot_errors"])
             state["verdict"] = read_verdict(state["slot_errors"], state["offset_errors"])
+        state["misread"] = None
+        if state["error"]:
+            hex_lines.hide()
+        else:
+            explored = state["exploration"]
+            result = MethodResult(
+                METHODS["first_attempt"], explored.dext, explored.host, explored.readings(method)
+            )
+            hex_ax.clear()
+            draw_misread_hexdump(hex_ax, result)
+            hex_lines.show()
+            state["misread"] = hex_ax.vethlab
         state["sentence"] = slots_text(state)
         sentence.value = verdict_html(state["verdict"], state["sentence"]) + pool_line(state)
         legend.value = legend_html(state)

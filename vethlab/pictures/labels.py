@@ -1,0 +1,87 @@
+"""Labels that never overlap: a label that would cover another moves, or is dropped.
+
+Pictures draw their labels as usual, then hand them to :func:`keep_apart` in order of
+importance. Each label is measured where matplotlib will draw it (its window extent, after the
+axes' limits are set); one that overlaps a label kept before it tries the other places it was
+given (shifts in points), and is hidden when none is free. What moved and what was dropped is
+returned, so pictures can record it and tests can check it.
+"""
+
+from __future__ import annotations
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.text import Annotation, Text
+from matplotlib.transforms import Bbox, offset_copy
+
+__all__ = ["keep_apart", "overlapping", "visible_texts", "renderer_of"]
+
+_PAD_PX = 1.0  # two labels closer than this count as touching
+
+
+def _grown(box: Bbox) -> Bbox:
+    return Bbox.from_extents(box.x0 - _PAD_PX, box.y0 - _PAD_PX, box.x1 + _PAD_PX, box.y1 + _PAD_PX)
+
+
+def keep_apart(ax, texts, shifts=None, *, obstacles=()) -> dict:
+    """Keep the ``texts`` of ``ax`` (most important first) from overlapping each other and the
+    ``obstacles`` (other texts that stay where they are).
+
+    ``shifts`` maps a text to the ``(dx, dy)`` shifts in points it may try, in order. Returns
+    ``{"moved": [text string, ...], "dropped": [...]}``."""
+    shifts = shifts or {}
+    renderer = renderer_of(ax.figure)
+    ax.apply_aspect()  # an axes of equal aspect takes its final place only when drawn
+    kept = [_grown(_box(t, renderer)) for t in obstacles if t.get_visible() and t.get_text()]
+    moved, dropped = [], []
+    for text in texts:
+        if not text.get_visible() or not text.get_text():
+            continue
+        box = _box(text, renderer)
+        if not any(box.overlaps(k) for k in kept):
+            kept.append(_grown(box))
+            continue
+        base = text.get_transform()
+        for dx, dy in shifts.get(text, ()):
+            text.set_transform(offset_copy(base, fig=ax.figure, x=dx, y=dy, units="points"))
+            box = _box(text, renderer)
+            if not any(box.overlaps(k) for k in kept):
+                kept.append(_grown(box))
+                moved.append(text.get_text())
+                break
+        else:
+            text.set_transform(base)
+            text.set_visible(False)
+            dropped.append(text.get_text())
+    return {"moved": moved, "dropped": dropped}
+
+
+def _box(text, renderer) -> Bbox:
+    """Where ``text`` is drawn: its letters (and plate), not an annotation's arrow."""
+    if isinstance(text, Annotation):
+        text.update_positions(renderer)  # an annotation's text is placed when it is drawn
+    return Text.get_window_extent(text, renderer)
+
+
+def renderer_of(figure):
+    """The renderer that measures ``figure``'s text (an Agg canvas is attached if it has none)."""
+    if not hasattr(figure.canvas, "get_renderer"):
+        FigureCanvasAgg(figure)
+    return figure.canvas.get_renderer()
+
+
+def visible_texts(ax) -> list:
+    """The labels a picture placed on ``ax`` that are shown: visible and not empty."""
+    return [t for t in ax.texts if t.get_visible() and t.get_text().strip()]
+
+
+def overlapping(texts, renderer) -> list[tuple[str, str]]:
+    """Pairs of ``texts`` whose drawn boxes overlap (by more than a pixel each way)."""
+    boxes = [(t.get_text(), _box(t, renderer)) for t in texts]
+    pairs = []
+    for i, (a, box_a) in enumerate(boxes):
+        for b, box_b in boxes[i + 1 :]:
+            width = min(box_a.x1, box_b.x1) - max(box_a.x0, box_b.x0)
+            height = min(box_a.y1, box_b.y1) - max(box_a.y0, box_b.y0)
+            if width > 1.0 and height > 1.0:
+                pairs.append((a, b))
+    return pairs
