@@ -527,7 +527,17 @@ _FIT_JS = """(el, areaSel) => {
             .filter(img => img.offsetParent !== null)
             .map(img => [img.naturalWidth, img.clientWidth]),
         cut_labels: Array.from(el.querySelectorAll('.widget-label, .widget-label-basic, button'))
-            .filter(l => l.offsetParent !== null && l.scrollWidth > l.clientWidth + 1)
+            .filter(l => l.offsetParent !== null && l.textContent.trim() !== '')
+            .filter(l => {
+                // the text's own width, measured apart from the element's overflow rules
+                const range = document.createRange();
+                range.selectNodeContents(l);
+                const style = getComputedStyle(l);
+                const room = l.clientWidth - parseFloat(style.paddingLeft)
+                    - parseFloat(style.paddingRight);
+                return l.scrollWidth > l.clientWidth + 1
+                    || range.getBoundingClientRect().width > room + 1;
+            })
             .map(l => l.textContent),
     };
 }"""
@@ -741,6 +751,7 @@ def run_notebook(browser, server: LabServer, name: str, artifacts: Path) -> Note
                 dashboard = output.locator(DASHBOARD).first
                 dashboard.scroll_into_view_if_needed()
                 board.fit = measure_fit(page, dashboard)
+                dashboard.screenshot(path=str(artifacts / f"{stem}-cell{board.cell}.png"))
                 exercise_every_control(page, output, board)
                 board.changed = any(changed for _, _, changed in board.moves)
             else:

@@ -161,10 +161,31 @@ def selection_readout(slider: widgets.SelectionSlider) -> widgets.HBox:
     return widgets.HBox([slider, readout], layout=widgets.Layout(width=CONTROL_WIDTH))
 
 
+def _aligned(control: widgets.Widget) -> widgets.Widget:
+    """``control`` with its label where a slider's is: right-aligned in the label column.
+
+    ipywidgets puts a ToggleButtons' description on a line of its own above the buttons; this
+    moves the description into a label of the same width and alignment as a slider's."""
+    if not isinstance(control, widgets.ToggleButtons) or not control.description:
+        return control
+    label = widgets.HTML(
+        f"<div style='text-align:right;padding-right:8px'>{escape(control.description)}</div>",
+        layout=widgets.Layout(width=LABEL_WIDTH, flex="0 0 auto"),
+    )
+    control.description = ""
+    control.style.description_width = "0px"
+    control.layout.width = "auto"
+    return widgets.HBox([label, control], layout=widgets.Layout(min_width=CONTROL_WIDTH))
+
+
 def control_rows(*rows) -> widgets.VBox:
-    """The controls above a picture, ``rows`` of at most two, each ``CONTROL_WIDTH`` wide."""
+    """The controls above a picture, ``rows`` of at most two, each ``CONTROL_WIDTH`` wide, every
+    label right-aligned in one column."""
     return widgets.VBox(
-        [widgets.HBox(list(row), layout=widgets.Layout(grid_gap="8px")) for row in rows],
+        [
+            widgets.HBox([_aligned(c) for c in row], layout=widgets.Layout(grid_gap="8px"))
+            for row in rows
+        ],
         layout=widgets.Layout(margin="0 0 4px 0"),
     )
 

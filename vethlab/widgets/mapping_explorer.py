@@ -46,7 +46,7 @@ __all__ = ["mapping_explorer", "build_scene", "ASSUMED_PAGE_SIZE", "PAGE_OPTIONS
 
 #: What code written on (or for) an Intel Mac takes a page to be.
 ASSUMED_PAGE_SIZE = 4096
-PAGE_OPTIONS = (("16 KiB pages (Apple silicon)", "apple-silicon"), ("4 KiB pages (Intel)", "intel"))
+PAGE_OPTIONS = (("16 KiB (Apple silicon)", "apple-silicon"), ("4 KiB (Intel)", "intel"))
 #: The picture in CSS pixels: with the controls and the call above it, the dashboard fits
 #: JupyterLab at 1440×900 with the file browser open.
 PICTURE_PX = (864, 500)
@@ -163,8 +163,7 @@ def mapping_explorer(
             "CreateMapping length",
         ),
     }
-    controls["profile"].style.button_width = "200px"
-    controls["profile"].layout.width = "600px"
+    controls["profile"].style.button_width = "180px"
     call = widgets.HTML()
     canvas = FigureImage(size_px)
     state = {"error": None, "renders": 0, "record": None, "scene": None}
