@@ -436,15 +436,20 @@ def draw_mappings(
         _place_labels(ax, labels, cx + outer * _HALF, lx, lha)
 
     if refused is not None:
+        # under the column's "no mapping of this descriptor", which sits at its middle
         ax.text(
             task_x[-1],
-            (_TOP + _BOTTOM) / 2,
+            (_TOP + _BOTTOM) / 2 - 0.1,
             f"REFUSED\n{refused}",
             ha="center",
-            va="center",
-            wrap=True,
+            va="top",
             **dict(text, color=COLORS["wrong_read"], fontweight="bold"),
-            bbox=dict(facecolor="white", edgecolor=COLORS["wrong_read"], linewidth=1.5, pad=4),
+            bbox=dict(
+                facecolor=COLORS["background"],
+                edgecolor=COLORS["wrong_read"],
+                linewidth=1.5,
+                pad=4,
+            ),
             zorder=6,
         )
     key = _draw_key(ax, text, with_buffer=buffer is not None)
