@@ -10,10 +10,14 @@ mechanics out of the test file:
   compares), with HOME and every Jupyter/IPython/matplotlib state folder pointed into a
   temporary directory, so nothing of the user's is read or written. A random token guards it.
   ``stop()`` shuts the kernels down and sends SIGTERM to the server it started, and only that.
-- :func:`run_notebook`: open one notebook, Run All Cells, wait until every queued cell has
-  finished, list error outputs, move a slider in every dashboard and check its picture
-  changed, and save a screenshot of the whole notebook. It returns a :class:`NotebookRun`
-  describing what happened; the test decides what is a failure.
+- :func:`run_notebook`: open one notebook at 1440×900 with the file browser open (a laptop),
+  Run All Cells, wait until every queued cell has finished, list error outputs, and in every
+  dashboard: check that it fits the visible notebook area and that no picture is scaled up
+  (:func:`measure_fit`), then move EVERY control to both ends and between, one move at a
+  time, and record whether the picture or the text changed (:func:`exercise_every_control`).
+  Plain widget outputs (not vethlab dashboards) get one slider move. Then save a screenshot
+  of the whole notebook. It returns a :class:`NotebookRun` describing what happened; the test
+  decides what is a failure.
 
 Selectors are JupyterLab 4 and ipywidgets 8 ones (the versions the venv pins); they are
 collected at the top so that an upgrade that renames a class breaks one place.
@@ -47,6 +51,14 @@ PROMPT = ".jp-InputArea-prompt"
 # A cell's own outputs, not the outputs nested inside an Output widget of a dashboard.
 CELL_OUTPUT = ".jp-Cell-outputArea > .jp-OutputArea-child > .jp-OutputArea-output"
 SLIDER = ".widget-hslider"
+DASHBOARD = ".vethlab-dashboard"  # vethlab.widgets.canvas.finish puts the class on the box
+TOGGLES = ".widget-toggle-buttons"
+CHECKBOX = ".widget-checkbox"
+DROPDOWN = ".widget-dropdown"
+# The scrolling area of the visible notebook: what a learner sees without scrolling.
+NOTEBOOK_AREA = f"{PANEL} .jp-WindowedPanel-outer"
+#: A laptop: 1440×900 with JupyterLab's file browser open (its default layout).
+LAPTOP = {"width": 1440, "height": 900}
 SLIDER_HANDLE = ".noUi-handle"
 IDLE = ".jp-Notebook-ExecutionIndicator[data-status='idle']"
 TRACEBACK_MARKERS = ("Traceback (most recent call last)", "Error displaying widget")
@@ -276,7 +288,7 @@ class LabServer:
 
 @dataclass
 class Dashboard:
-    """One cell output that contains at least one slider, and what moving a slider did."""
+    """One cell output that contains at least one slider, and what moving its controls did."""
 
     cell: int  # index among the notebook's code cells
     sliders: list[str]  # slider descriptions, in order
@@ -285,6 +297,28 @@ class Dashboard:
     figures_before: int = 0
     tracebacks: list[str] = field(default_factory=list)
     note: str = ""
+    vethlab: bool = False  # a vethlab dashboard: every control is moved, fit is measured
+    fit: dict = field(default_factory=dict)  # measure_fit's answer
+    moves: list[tuple[str, str, bool]] = field(default_factory=list)  # (control, move, changed)
+    unmoved: list[str] = field(default_factory=list)  # controls still disabled at the end
+
+    def fit_problems(self) -> list[str]:
+        """What does not fit, or is scaled up, one line each."""
+        fit, found = self.fit, []
+        if not fit:
+            return found
+        if fit["height"] > fit["area_height"]:
+            found.append(f"taller ({fit['height']} px) than the visible {fit['area_height']}")
+        if fit["right"] > fit["area_right"] or fit["overflow"] > 0:
+            found.append(
+                f"wider than the notebook area (right edge {fit['right']} > "
+                f"{fit['area_right']}, {fit['overflow']} px overflow)"
+            )
+        for natural, client in fit["images"]:
+            if natural < 2 * client:
+                found.append(f"a {natural}-pixel image shown at {client} CSS px (not 2x)")
+        found += [f"label cut off: {text!r}" for text in fit.get("cut_labels", [])]
+        return found
 
 
 @dataclass
@@ -312,6 +346,14 @@ class NotebookRun:
                 found.append(
                     f"{where}: traceback after moving a slider: {board.tracebacks[0][-300:]}"
                 )
+            elif board.vethlab:
+                found += [f"{where}: {p}" for p in board.fit_problems()]
+                found += [
+                    f"{where}: moving {control!r} ({move}) changed neither picture nor text"
+                    for control, move, changed in board.moves
+                    if not changed
+                ]
+                found += [f"{where}: {c!r} stayed disabled" for c in board.unmoved]
             elif not board.changed:
                 found.append(f"{where}: no slider move changed the picture ({board.note})")
         return found
@@ -471,6 +513,170 @@ def exercise_dashboard(page, output, board: Dashboard, timeout_s: float = 30.0) 
     board.note = f"moved {tried or 'no visible slider'}, picture unchanged"
 
 
+# The dashboard's size against the visible notebook area, and each picture's pixels.
+_FIT_JS = """(el, areaSel) => {
+    const area = document.querySelector(areaSel);
+    const a = area.getBoundingClientRect();
+    const r = el.getBoundingClientRect();
+    return {
+        height: Math.round(r.height), width: Math.round(r.width), right: Math.round(r.right),
+        area_height: area.clientHeight, area_width: area.clientWidth,
+        area_right: Math.round(a.left + area.clientWidth),
+        overflow: el.scrollWidth - el.clientWidth,
+        images: Array.from(el.querySelectorAll('img'))
+            .filter(img => img.offsetParent !== null)
+            .map(img => [img.naturalWidth, img.clientWidth]),
+        cut_labels: Array.from(el.querySelectorAll('.widget-label, .widget-label-basic, button'))
+            .filter(l => l.offsetParent !== null && l.textContent.trim() !== '')
+            .filter(l => {
+                // the text's own width, measured apart from the element's overflow rules
+                const range = document.createRange();
+                range.selectNodeContents(l);
+                const style = getComputedStyle(l);
+                const room = l.clientWidth - parseFloat(style.paddingLeft)
+                    - parseFloat(style.paddingRight);
+                return l.scrollWidth > l.clientWidth + 1
+                    || range.getBoundingClientRect().width > room + 1;
+            })
+            .map(l => l.textContent),
+    };
+}"""
+
+
+def measure_fit(page, dashboard) -> dict:
+    """The dashboard's height, width and right edge against the visible notebook area,
+    (naturalWidth, clientWidth) of each picture it shows (crisp on a 2x screen when
+    naturalWidth >= 2 * clientWidth, which also means never scaled up), and the text of every
+    label or button whose text is cut off."""
+    return dashboard.evaluate(_FIT_JS, NOTEBOOK_AREA)
+
+
+def _shown(output) -> dict:
+    return output.evaluate(_PICTURE_JS)
+
+
+def _settle(page, output, before, timeout_s: float) -> dict:
+    """Wait until the kernel is idle and what the dashboard shows has stopped changing; return
+    what it shows (a redraw may land a little after idle)."""
+    page.wait_for_timeout(250)
+    wait_until_done(page, timeout_s, settle_s=0.4)
+    after = _shown(output)
+    deadline = time.monotonic() + 4
+    while after == before and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+        after = _shown(output)
+    return after
+
+
+def _label(control, fallback: str) -> str:
+    text = " ".join((control.text_content() or "").split())
+    return text[:40] or fallback
+
+
+def _slider_moves(page, control):
+    """Both ends and the middle of a slider: End, a drag to the middle of its track, Home."""
+    handle = control.locator(SLIDER_HANDLE).first
+    track = control.locator(".noUi-target, .noUi-base").first
+
+    def key(name):
+        def move():
+            handle.focus()
+            page.keyboard.press(name)
+
+        return move
+
+    def middle():
+        box, bar = handle.bounding_box(), track.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(bar["x"] + bar["width"] / 2, box["y"] + box["height"] / 2, steps=5)
+        page.mouse.up()
+
+    def away_from(end):
+        return lambda: handle.get_attribute("aria-valuenow") != handle.get_attribute(end)
+
+    return [
+        ("End", key("End"), away_from("aria-valuemax")),
+        ("middle", middle, lambda: True),
+        ("Home", key("Home"), away_from("aria-valuemin")),
+    ]
+
+
+def _control_moves(page, control, kind: str):
+    """(name, action, applies) for every move of one control: a slider's ends and middle, each
+    other toggle button then the first again, a checkbox's other value, each other dropdown
+    option then the first again."""
+    if kind == "slider":
+        return _slider_moves(page, control)
+    if kind == "toggles":
+        buttons = control.locator("button")
+        labels = [b.text_content() for b in buttons.all()]
+        pressed = [b.evaluate("b => b.classList.contains('mod-active')") for b in buttons.all()]
+        start = pressed.index(True) if True in pressed else 0
+        order = [i for i in range(len(labels)) if i != start] + [start]
+        return [(f"click {labels[i]!r}", buttons.nth(i).click, lambda: True) for i in order]
+    if kind == "checkbox":
+        box = control.locator("input").first
+        return [("click", box.click, lambda: True)]
+    select = control.locator("select").first
+    values = select.evaluate("s => Array.from(s.options).map(o => o.value)")
+    start = select.evaluate("s => s.value")
+    order = [v for v in values if v != start] + [start]
+    return [(f"choose {v!r}", lambda v=v: select.select_option(v), lambda: True) for v in order]
+
+
+def _controls(dashboard) -> list[tuple[object, str]]:
+    """The dashboard's controls in page order, with their kind."""
+    found = []
+    for selector, kind in (
+        (SLIDER, "slider"),
+        (TOGGLES, "toggles"),
+        (CHECKBOX, "checkbox"),
+        (DROPDOWN, "dropdown"),
+    ):
+        found += [(c, kind) for c in dashboard.locator(selector).all()]
+    return found
+
+
+def _disabled(control) -> bool:
+    return control.evaluate(
+        "el => el.matches('.mod-disabled, [disabled]') || "
+        "!!el.querySelector('[disabled], .noUi-target[disabled]')"
+    )
+
+
+def exercise_every_control(page, output, board: Dashboard, timeout_s: float = 60.0) -> None:
+    """Move every control of a vethlab dashboard to both ends and between, one move at a time,
+    and record in ``board.moves`` whether the picture or the text changed after each. A
+    disabled control is tried again after the others (moving them may enable it); one still
+    disabled is listed in ``board.unmoved``."""
+    dashboard = output.locator(DASHBOARD).first
+    pending = _controls(dashboard)
+    for _ in range(2):
+        deferred = []
+        for k, (control, kind) in enumerate(pending):
+            label = _label(control, f"{kind} {k}")
+            if _disabled(control):
+                deferred.append((control, kind))
+                continue
+            for name, action, applies in _control_moves(page, control, kind):
+                if not applies():
+                    continue
+                control.scroll_into_view_if_needed()
+                before = _shown(output)
+                tracebacks = _traceback_count(output.text_content())
+                action()
+                after = _settle(page, output, before, timeout_s)
+                if _traceback_count(output.text_content()) > tracebacks:
+                    board.tracebacks.append(_last_traceback(output.text_content()))
+                    return
+                board.moves.append((label, name, after != before))
+        pending = deferred
+        if not pending:
+            break
+    board.unmoved = [_label(c, kind) for c, kind in pending]
+
+
 def find_dashboards(page) -> list[tuple[int, object, Dashboard]]:
     """(code cell index, output locator, Dashboard) for every cell output with a visible slider."""
     found = []
@@ -485,7 +691,10 @@ def find_dashboards(page) -> list[tuple[int, object, Dashboard]]:
                 s.locator(".widget-label").first.text_content() or f"slider {n}"
                 for n, s in enumerate(output.locator(SLIDER).all())
             ]
-            found.append((index, output, Dashboard(cell=index, sliders=labels)))
+            board = Dashboard(
+                cell=index, sliders=labels, vethlab=output.locator(DASHBOARD).count() > 0
+            )
+            found.append((index, output, board))
     return found
 
 
@@ -520,7 +729,7 @@ def run_notebook(browser, server: LabServer, name: str, artifacts: Path) -> Note
     """Run one notebook in a fresh page and report what happened (see NotebookRun)."""
     started = time.monotonic()
     run = NotebookRun(name=name)
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = browser.new_page(viewport=dict(LAPTOP))
     console: list[str] = []
     page.on(
         "console", lambda m: console.append(f"{m.type}: {m.text}") if m.type == "error" else None
@@ -531,7 +740,6 @@ def run_notebook(browser, server: LabServer, name: str, artifacts: Path) -> Note
         page.goto(server.url(name))
         page.wait_for_selector(f"{PANEL} .jp-Cell", timeout=90_000)
         wait_for_kernel(server, name)
-        hide_left_sidebar(page)
         run_all_cells(page)
         wait_until_done(page)
         prompts = _prompts(page)
@@ -539,7 +747,15 @@ def run_notebook(browser, server: LabServer, name: str, artifacts: Path) -> Note
         run.executed = sum(_executed(p.strip()) for p in prompts)
         run.errors, run.expected_errors = error_outputs(save_and_read(page, server, name))
         for _, output, board in find_dashboards(page):
-            exercise_dashboard(page, output, board)
+            if board.vethlab:
+                dashboard = output.locator(DASHBOARD).first
+                dashboard.scroll_into_view_if_needed()
+                board.fit = measure_fit(page, dashboard)
+                dashboard.screenshot(path=str(artifacts / f"{stem}-cell{board.cell}.png"))
+                exercise_every_control(page, output, board)
+                board.changed = any(changed for _, _, changed in board.moves)
+            else:
+                exercise_dashboard(page, output, board)
             run.dashboards.append(board)
     finally:
         run.console_errors = console
@@ -572,6 +788,12 @@ def report(run: NotebookRun) -> str:
             verdict = f"picture changed after moving {board.moved!r}"
         else:
             verdict = board.note
+        if board.vethlab:
+            unchanged = [f"{c} {m}" for c, m, changed in board.moves if not changed]
+            verdict = (
+                f"{len(board.moves)} moves, {len(unchanged)} changed nothing {unchanged}; "
+                f"fit {board.fit}"
+            )
         lines.append(
             f"  dashboard in code cell {board.cell}: sliders {board.sliders}; "
             f"{board.figures_before} figure(s); {verdict}"

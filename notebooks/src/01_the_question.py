@@ -364,21 +364,33 @@ plt.show()
 # ## Move the sliders
 #
 # The dashboard below runs the first attempt on a pool built for the values you choose: the
-# requested `bufferSize`, the Mac, and the segment size its boot drew. The reads line up with
-# their buffers only when the requested size is the real one. This plain cell moves the same
-# sliders and prints what the dashboard shows: the real size, whether the slots line up, and
-# where packets 0, 1 and 2 are read relative to their own buffers.
+# requested `bufferSize`, the Mac, and the segment size its boot drew. Its verdict has three
+# states, each in its own colour: **right** (every read on its frame), **early** (the slots line
+# up, but every read lands on its buffer's first byte, the headroom short of the frame: what
+# the question's fix adds) and **wrong** (reads in other buffers; where nothing drifts, it names
+# the segment whose packets are read a whole segment early). The reads line up with their
+# buffers only when the requested size is the real one. This plain cell moves the same
+# sliders and prints what the dashboard shows: the real size, the verdict, and where packets
+# 0, 1 and 2 are read relative to their own buffers.
 
 # %%
 sliders = question_sliders()
-for segment, requested in ((65536, 1600), (65536, 2048), (81920, 1200), (81920, 1280)):
+for segment, requested in (
+    (65536, 1600),
+    (65536, 2048),
+    (65536, 4096),
+    (81920, 1200),
+    (81920, 1280),
+):
     sliders.vethlab_controls["segment_size"].value = segment
     sliders.vethlab_controls["buffer_size"].value = requested
     state = sliders.vethlab_state
     print(
         f"segment {segment:>5}, asked {requested}: real {state['summary']['buffer_size']}, "
-        f"slots aligned: {state['aligned']!s:<5}  slot errors {state['slot_errors'][:3]}"
+        f"verdict {state['verdict']:<5}  slot errors {state['slot_errors'][:3]}"
     )
+    if state["verdict"] != "wrong" or requested == 4096:
+        print("   ", state["sentence"])
 sliders.vethlab_controls["segment_size"].value = 65536
 sliders.vethlab_controls["buffer_size"].value = 1600
 

@@ -235,10 +235,12 @@ for profile in ("intel", "apple-silicon"):
 # Switch the page size, turn `PoolFlagMapToDext` off and on, choose the buffer to follow, and move
 # the offset and length of the app's `CreateMapping`. A green dot is a read of bytes that were
 # asked for; a vermillion cross is a read that faults (simulated) or that works on bytes nobody
-# asked for: its label says which. Combinations the model refuses show their
-# error instead of the picture. (A dext's `CreateMapping` maps into the dext; the app's mapping
-# here is vethlab's shortcut for what the app gets from `IOConnectMapMemory64`, with the offset
-# and length of a sub-descriptor the dext would hand out.) The plain cells above checked what
+# asked for: its label says which. A `CreateMapping` the model refuses stays on screen: the
+# call is struck out with its IOReturn, and the app's column says REFUSED. The offset and
+# length read out in hex, as the call is written. (A dext's `CreateMapping` maps into the
+# dext; the app's mapping here is vethlab's shortcut for what the app gets from
+# `IOConnectMapMemory64`, with the offset and length of a sub-descriptor the dext would hand
+# out.) The plain cells above checked what
 # it shows: without the flag, buffer 21's "address" 0xa800 faults in the dext; the byte past a
 # 4096-byte mapping faults on 4 KiB pages and reads pool offset 0x2000 on 16 KiB pages.
 

@@ -306,10 +306,13 @@ print(f"the app got {len(stalled.responder.received)} frames; {stalled.dext.txs.
 # ### Dashboard: a burst, one dispatch step at a time
 #
 # Choose how many pings are sent at once, the queues' capacity, how many packets the dext takes
-# per `DequeuePackets` and whether it looks again; then move the step slider. Each position
-# replays the simulation up to that step. The plain cells above checked what it shows: 12 pings
-# into queues of 8 drop 4 at TX submission; without looking again, the packets beyond the
-# first batch stay on TX submission.
+# per `DequeuePackets` and whether it looks again: the picture jumps to the end of that run, and
+# its final counts show beside the controls, with a note wherever a setting cannot change the
+# picture (the batch size is disabled while the dext looks again: it drains the queue whatever
+# the batch). Then move the step slider back to watch the run: each position replays the
+# simulation up to that step. The plain cells above checked what it shows: 12 pings into
+# queues of 8 drop 4 at TX submission; without looking again, the packets beyond the first
+# batch stay on TX submission.
 
 # %% tags=["nbval-ignore-output"]
 stepper = queue_stepper(burst=12, capacity=8)

@@ -32,12 +32,12 @@ def test_native_flow_toggle_moves_the_frame_two_bytes_and_breaks_the_fix():
     """Trap 3: the native-flow button sets data offset = headroom + 2; only the fix goes wrong."""
     box = buffer_anatomy()
     controls, state = box.vethlab_controls, box.vethlab_state
-    png = box.children[2].value
-    controls["flow"].value = dict(FLOW_OPTIONS)["native flow: headroom + 2"]
+    png = box.vethlab_image.value
+    controls["flow"].value = dict(FLOW_OPTIONS)["native flow: +2"]
     assert controls["data_offset"].value == 10
     assert packet_state(state["packet"]) == (3, 8, 10, 98, 14)
     assert errors(box) == {"first_attempt": -10, "question_fix": -2, "current_api": 0}
-    assert box.children[2].value != png
+    assert box.vethlab_image.value != png
     controls["flow"].value = 0
     assert errors(box) == {"first_attempt": -8, "question_fix": 0, "current_api": 0}
 
@@ -67,7 +67,7 @@ def test_out_of_range_shows_the_error_and_keeps_the_packet():
     """Offset + length past the buffer: the IOReturnError message replaces the picture; nothing changes."""
     box = buffer_anatomy()
     controls, state = box.vethlab_controls, box.vethlab_state
-    image, message = box.children[2], box.children[3]
+    image, message = box.vethlab_image, box.children[2]
     before = packet_state(state["packet"])
     renders = state["renders"]
     controls["data_length"].value = 2048
@@ -78,9 +78,7 @@ def test_out_of_range_shows_the_error_and_keeps_the_packet():
     assert "<b>kIOReturnBadArgument</b> (0xe00002c2)" in message.value
     assert "2056 does not fit the packet" in message.value and "2048-byte buffer" in message.value
     controls["data_length"].value = 100
-    assert (
-        state["error"] is None and image.layout.display == "" and message.layout.display == "none"
-    )
+    assert state["error"] is None and not image.layout.display and message.layout.display == "none"
     assert packet_state(state["packet"]) == (3, 8, 8, 100, 14)
 
 

@@ -45,11 +45,11 @@ def test_four_kib_pages_fault_where_sixteen_kib_pages_read_on():
     """Trap 8: one byte past a 4096-byte mapping faults on Intel and reads offset 0x2000 on Apple silicon."""
     box = mapping_explorer()
     controls = box.vethlab_controls
-    before = box.children[-2].value
+    before = box.vethlab_image.value
     controls["profile"].value = "intel"
     assert box.vethlab_state["record"]["page_size"] == 4096
     assert probes(box)[2] == ("one byte past GetLength()", True, None)
-    assert box.children[-2].value != before
+    assert box.vethlab_image.value != before
     (app,) = [m for m in box.vethlab_state["record"]["mappings"] if m["task"] == "app"]
     assert app["readable_not_asked"] == 0
     controls["profile"].value = "apple-silicon"
@@ -66,20 +66,24 @@ def test_fixed_address_aligned_to_4096_is_refused_on_sixteen_kib_pages():
     renders = state["renders"]
     box.vethlab_controls["profile"].value = "apple-silicon"
     assert state["error"].startswith("kIOReturnNotAligned (0xe00002d0)")
-    assert state["renders"] == renders
-    image, message = box.children[-2], box.children[-1]
-    assert image.layout.display == "none" and "kIOReturnNotAligned" in message.value
+    # The refused call stays on screen, marked refused, in the picture and in the text.
+    assert state["renders"] == renders + 1 and not box.vethlab_image.layout.display
+    assert state["record"]["refused"] == "CreateMapping: kIOReturnNotAligned"
+    assert [m["task"] for m in state["record"]["mappings"]] == ["dext"]
+    call = box.children[1].value
+    assert "line-through" in call and "refused: kIOReturnNotAligned" in call
 
 
 def test_out_of_range_mapping_shows_the_error_then_recovers():
-    """Offset + length past the descriptor: the BadArgument message in place of the picture."""
+    """Offset + length past the descriptor: the call is drawn refused with BadArgument, then maps."""
     box = mapping_explorer()
     controls, state = box.vethlab_controls, box.vethlab_state
     controls["offset"].value = 65536 - 512
     assert "kIOReturnBadArgument" in state["error"] and "runs past the descriptor" in state["error"]
-    assert box.children[-2].layout.display == "none"
+    assert state["record"]["refused"] == "CreateMapping: kIOReturnBadArgument"
+    assert "runs past the descriptor" in box.children[1].value
     controls["length"].value = 512
-    assert state["error"] is None and box.children[-2].layout.display == ""
+    assert state["error"] is None and state["record"]["refused"] is None
     (app,) = [m for m in state["record"]["mappings"] if m["task"] == "app"]
     assert (app["offset"], app["length"]) == (65536 - 512, 512)
 

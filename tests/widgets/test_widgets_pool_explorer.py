@@ -45,7 +45,7 @@ def test_asking_for_the_real_size_makes_every_error_vanish(explorer):
         0,
         0,
     )
-    assert "every packet is read at its frame" in explorer.children[7].value
+    assert "every packet is read at its frame" in explorer.children[1].value
 
 
 def test_the_quirk_is_what_makes_1600_wrong(explorer):
@@ -70,8 +70,8 @@ def test_more_packets_than_buffers_shows_the_model_s_message(explorer):
     assert "bufferCount 32 is smaller than packetCount 64" in s["error"]
     assert s["layout"] is None and s["offset_errors"] is None
     assert explorer.vethlab_image.layout.display == "none"
-    assert "The model refuses this pool" in explorer.children[7].value
-    assert "Traceback" not in explorer.children[7].value
+    assert "The model refuses this pool" in explorer.children[1].value
+    assert "Traceback" not in explorer.children[1].value
     controls["buffers"].value = 64
     assert s["error"] is None and explorer.vethlab_image.layout.display is None
     assert s["summary"]["segment_count"] == 2 and s["map"]["rows"] == 64
@@ -88,13 +88,14 @@ def test_zero_and_tiny_buffer_sizes_are_explained(explorer):
 
 
 def test_many_buffers_are_aggregated_and_multi_segment_errors_show(explorer):
-    """65,536 buffers: an aggregated map; past the first segment the fix's formula is wrong."""
+    """65,536 buffers: the map crops to the 64 used; past the first segment the fix is wrong."""
     controls = explorer.vethlab_controls
     controls["buffer_size"].value = 2048
     controls["packets"].value = 64
     controls["buffers"].value = 65536
     s = explorer.vethlab_state
-    assert s["map"]["aggregated"] and s["summary"]["segment_count"] == 2048
+    assert s["summary"]["segment_count"] == 2048
+    assert (s["map"]["shown_buffers"], s["map"]["left_out_buffers"]) == (64, 65536 - 64)
     assert s["offset_errors"][:32] == [0] * 32
     assert s["offset_errors"][32:] == [-65536] * 32  # trap 4: segment offset is not pool offset
     assert s["offsets"]["segment_starts"] == [32]

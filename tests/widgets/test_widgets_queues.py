@@ -6,9 +6,9 @@ from vethlab.ping.link import ping_burst
 from vethlab.widgets.queues import queue_stepper
 
 
-def test_the_stepper_starts_before_anything_runs():
+def test_the_stepper_can_start_before_anything_runs():
     """At step 0 the burst sits on TX submission (8 of 12: the rest were dropped)."""
-    box = queue_stepper(burst=12, capacity=8)
+    box = queue_stepper(burst=12, capacity=8, step=0)
     state = box.vethlab_state
     assert (state["step"], state["steps"]) == (0, 4)
     assert state["record"]["slots"]["TX_SUBMISSION"]["packets"] == [8, 9, 10, 11, 12, 13, 14, 15]
@@ -38,3 +38,33 @@ def test_changing_a_setting_rescans_and_keeps_the_step_in_range():
     assert controls["step"].value <= controls["step"].max == state["steps"]
     controls["step"].value = controls["step"].max
     assert state["accounting"]["out"]["in_flight"] == 5  # one taken, five wait for a bell
+
+
+def test_the_stepper_starts_at_the_end_and_a_setting_jumps_there():
+    """By default, and after every setting, the step is the run's last, with its final counts."""
+    box = queue_stepper(burst=12, capacity=8)
+    controls, state = box.vethlab_controls, box.vethlab_state
+    assert state["step"] == state["steps"] == controls["step"].max
+    assert state["accounting"] == state["final"]
+    controls["step"].value = 0
+    controls["capacity"].value = 16
+    assert state["step"] == state["steps"] and state["accounting"]["out"]["delivered"] == 12
+
+
+def test_the_batch_is_disabled_while_the_dext_looks_again():
+    """With redrain on, the batch cannot matter: disabled, and the notes say why."""
+    box = queue_stepper(burst=12, capacity=8, redrain=True)
+    controls, state = box.vethlab_controls, box.vethlab_state
+    assert controls["tx_batch"].disabled
+    assert any("batch size is off" in note for note in state["notes"])
+    controls["redrain"].value = False
+    assert not controls["tx_batch"].disabled
+    before = state["final"]["out"]["delivered"]
+    controls["tx_batch"].value = 2
+    assert state["final"]["out"]["delivered"] == 2 != before
+
+
+def test_pings_beyond_the_capacity_say_why_the_picture_stays():
+    """Above the capacity only the counts change, and a note says the extra pings are dropped."""
+    box = queue_stepper(burst=12, capacity=8)
+    assert any("4 of the 12 pings are dropped" in note for note in box.vethlab_state["notes"])

@@ -3,6 +3,8 @@
     vethlab bench redraw      [--repeat N] [--json]   pool explorer: slider change -> PNG
     vethlab bench userclient  [--repeat N] [--json]   (when vethlab.bench.userclient exists)
     vethlab bench inspect     [--repeat N] [--inspect-mib N] [--json]   a 64 MiB dump inspected
+    vethlab bench widgets     [--repeat N] [--widgets-dashboard NAME] [--json]
+                              every control of every dashboard: value change -> 2x PNG
 
 Each benchmark lives in ``vethlab.bench.<what>`` and provides:
 
@@ -27,6 +29,7 @@ BENCHMARKS = {
     "redraw": "vethlab.bench.redraw",
     "userclient": "vethlab.bench.userclient",
     "inspect": "vethlab.bench.inspect",
+    "widgets": "vethlab.bench.widgets",
 }
 
 

@@ -7,8 +7,9 @@ the dashboard's image widget: the model builds the new pool, the host stack fill
 every packet is read, the memory map and the offset errors are drawn and the figure is encoded.
 It reports the median (and the range) per size.
 
-In the same run it times a baseline: a bare matplotlib figure of the same size with one
-``Rectangle`` patch per buffer, added in a loop and saved as PNG, the way one would draw the
+In the same run it times a baseline: a bare matplotlib figure of the same size and resolution
+(the explorer's picture, rendered at 2×) with one ``Rectangle`` patch per buffer, added in a
+loop and saved as PNG, the way one would draw the
 map without thinking about speed (``naive_floor_ms``; fewer repeats, it is slow).
 
 By default the dext has 32 packets (the question's pool) whatever the number of buffers, so
@@ -91,12 +92,20 @@ def measure_redraw(buffers: int, packets: int, repeat: int) -> dict:
     }
 
 
-def measure_naive_floor(buffers: int, repeat: int, figsize=(9.6, 6.0), dpi=80) -> list[float]:
+def measure_naive_floor(buffers: int, repeat: int, figsize=None, dpi=None) -> list[float]:
     """The baseline: a new figure, one Rectangle patch per buffer added in a loop, saved as
-    PNG. The time of each repeat (ms)."""
+    PNG. The time of each repeat (ms). By default the figure has the explorer's size and is
+    rendered at the explorer's resolution (2× its CSS size)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
+
+    from vethlab.widgets.canvas import CSS_DPI, SCALE
+    from vethlab.widgets.pool_explorer import PICTURE_PX
+
+    if figsize is None:
+        figsize = (PICTURE_PX[0] / CSS_DPI, PICTURE_PX[1] / CSS_DPI)
+    dpi = CSS_DPI * SCALE if dpi is None else dpi
 
     times = []
     for _ in range(repeat):

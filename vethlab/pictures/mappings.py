@@ -128,13 +128,16 @@ def draw_mappings(
     buffer: int | None = None,
     probes=(),
     title: str | None = None,
+    refused: str | None = None,
 ):
     """Draw a descriptor (or a pool's) between one or two tasks' mappings of it; return ``ax``.
 
     ``tasks``: one or two :class:`~vethlab.model.memory.Task` (default for a pool: its owner's task
     and the kernel). ``buffer``: the pool buffer to join to its addresses (default 0; for a bare
     descriptor, no buffer). ``probes``: ``(task, address, label)`` tuples, reads to try and
-    draw (a cross where the task faults).
+    draw (a cross where the task faults). ``refused``: a mapping call the last task asked for
+    and was refused (its words, e.g. the IOReturn and why): drawn in that task's column, boxed
+    in the wrong-read colour and marked REFUSED, so the refusal stays on screen.
     """
     pool = (
         descriptor_or_pool
@@ -432,6 +435,23 @@ def draw_mappings(
 
         _place_labels(ax, labels, cx + outer * _HALF, lx, lha)
 
+    if refused is not None:
+        # under the column's "no mapping of this descriptor", which sits at its middle
+        ax.text(
+            task_x[-1],
+            (_TOP + _BOTTOM) / 2 - 0.1,
+            f"REFUSED\n{refused}",
+            ha="center",
+            va="top",
+            **dict(text, color=COLORS["wrong_read"], fontweight="bold"),
+            bbox=dict(
+                facecolor=COLORS["background"],
+                edgecolor=COLORS["wrong_read"],
+                linewidth=1.5,
+                pad=4,
+            ),
+            zorder=6,
+        )
     key = _draw_key(ax, text, with_buffer=buffer is not None)
     shown = " and ".join(t.name for t in tasks)
     ax.set_title(
@@ -457,6 +477,7 @@ def draw_mappings(
         "faults": faults,
         "windows": {name: [(lo, hi) for lo, hi, _, _ in c.windows] for name, c in columns.items()},
         "notes": notes,
+        "refused": refused,
     }
     return ax
 

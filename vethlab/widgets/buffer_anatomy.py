@@ -27,13 +27,15 @@ from vethlab.ioreturn import IOReturnError
 from vethlab.model.memory import Mac
 from vethlab.pictures.anatomy import draw_buffer_anatomy
 from vethlab.question.scenario import QuestionDext
-from vethlab.widgets.canvas import FigureImage, finish
+from vethlab.widgets.canvas import FigureImage, control_rows, finish, labelled
 from vethlab.wire.host import native_flow_data_offset
 
 __all__ = ["buffer_anatomy", "FLOW_OPTIONS"]
 
 #: The data-offset buttons: bytes past the headroom where the frame starts (observed).
-FLOW_OPTIONS = (("BSD socket: headroom + 0", 0), ("native flow: headroom + 2", 2))
+FLOW_OPTIONS = (("BSD socket: +0", 0), ("native flow: +2", 2))
+#: The picture in CSS pixels: six controls above it, and the dashboard fits 1440×900.
+PICTURE_PX = (864, 450)
 
 
 def buffer_anatomy(
@@ -49,6 +51,7 @@ def buffer_anatomy(
     link_header: int = 14,
     quirk: bool = False,
     seed: int = 0,
+    size_px: tuple[int, int] = PICTURE_PX,
 ) -> widgets.VBox:
     """A dashboard over one packet of a pool made the way today's API makes it.
 
@@ -64,62 +67,36 @@ def buffer_anatomy(
     held = [pool.allocatePacket() for _ in range(pool.GetPacketCount())]
     size = pool.layout.buffer_size
 
-    style = {"description_width": "110px"}
-    wide = widgets.Layout(width="460px")
+    slider = dict(continuous_update=False)
     controls = {
-        "index": widgets.IntSlider(
-            value=index,
-            min=0,
-            max=len(held) - 1,
-            description="packet",
-            style=style,
-            layout=wide,
-            continuous_update=False,
+        "index": labelled(
+            widgets.IntSlider(value=index, min=0, max=len(held) - 1, **slider), "packet"
         ),
-        "headroom": widgets.IntSlider(
-            value=headroom,
-            min=0,
-            max=255,
-            description="headroom",
-            style=style,
-            layout=wide,
-            continuous_update=False,
+        "headroom": labelled(
+            widgets.IntSlider(value=headroom, min=0, max=255, **slider), "headroom"
         ),
-        "flow": widgets.ToggleButtons(
-            options=FLOW_OPTIONS,
-            value=2 if native_flow else 0,
-            description="frame starts",
-            style={**style, "button_width": "210px"},
+        "flow": labelled(
+            widgets.ToggleButtons(options=FLOW_OPTIONS, value=2 if native_flow else 0),
+            "frame starts",
         ),
-        "data_offset": widgets.IntSlider(
-            value=native_flow_data_offset(headroom) if native_flow else headroom,
-            min=0,
-            max=size,
-            description="data offset",
-            style=style,
-            layout=wide,
-            continuous_update=False,
+        "data_offset": labelled(
+            widgets.IntSlider(
+                value=native_flow_data_offset(headroom) if native_flow else headroom,
+                min=0,
+                max=size,
+                **slider,
+            ),
+            "data offset",
         ),
-        "data_length": widgets.IntSlider(
-            value=data_length,
-            min=0,
-            max=size,
-            description="data length",
-            style=style,
-            layout=wide,
-            continuous_update=False,
+        "data_length": labelled(
+            widgets.IntSlider(value=data_length, min=0, max=size, **slider), "data length"
         ),
-        "link_header": widgets.IntSlider(
-            value=link_header,
-            min=0,
-            max=64,
-            description="link header",
-            style=style,
-            layout=wide,
-            continuous_update=False,
+        "link_header": labelled(
+            widgets.IntSlider(value=link_header, min=0, max=64, **slider), "link header"
         ),
     }
-    canvas = FigureImage(figsize=(10, 5.2), dpi=90)
+    controls["flow"].style.button_width = "140px"
+    canvas = FigureImage(size_px)
     message = widgets.HTML(layout=widgets.Layout(display="none"))
     state = {
         "error": None,
@@ -157,12 +134,11 @@ def buffer_anatomy(
                 "<br>The packet keeps its last good state; move a slider back to see it.</div>"
             )
             message.layout.display = ""
-            canvas.image.layout.display = "none"
+            canvas.hide()
             return
         state["error"] = None
         state["packet"] = packet
         message.layout.display = "none"
-        canvas.image.layout.display = ""
         ax = canvas.axes()
         draw_buffer_anatomy(ax, packet, dext=dext)
         canvas.show()
@@ -213,15 +189,11 @@ def buffer_anatomy(
     apply()
     box = widgets.VBox(
         [
-            widgets.HBox(
-                [
-                    widgets.VBox(
-                        [controls["index"], controls["headroom"], controls["data_offset"]]
-                    ),
-                    widgets.VBox([controls["data_length"], controls["link_header"]]),
-                ]
+            control_rows(
+                [controls["index"], controls["flow"]],
+                [controls["headroom"], controls["data_offset"]],
+                [controls["data_length"], controls["link_header"]],
             ),
-            controls["flow"],
             canvas.image,
             message,
         ]

@@ -1,57 +1,143 @@
-"""What every dashboard shares: one reused figure shown as a PNG, HTML text, and the finishing
-touches that make a dashboard inspectable by tests.
+"""What every dashboard shares: one reused figure shown as a crisp PNG, the controls laid out
+above it, HTML text, and the finishing touches that make a dashboard inspectable by tests.
 
 A dashboard redraws into the same ``Figure`` (made without pyplot, so the inline backend never
 shows it on its own) and puts a PNG of it into an ``ipywidgets.Image``: no figure setup per
 slider move, and nothing for nbval to compare but the widget's repr.
+
+Crisp and fitted: a dashboard's picture has a size in CSS pixels (``size_px``), chosen so that
+the whole dashboard fits JupyterLab at 1440×900 with the file browser open (about 900 pixels
+of output width, 779 of height). The figure is ``size_px / CSS_DPI`` inches, so 8-point text
+is 10 CSS pixels, and it is rendered at ``SCALE`` times that (2: every CSS pixel gets four
+device pixels on a Retina screen). The ``Image`` is given exactly ``size_px``: the browser
+shrinks it on a narrower page, but never stretches it::
+
+    figure  864 x 540 CSS px = 9.6 x 6.0 in  --rendered at 180 dpi-->  PNG 1728 x 1080
+    <img width=864>          shown at 864 CSS px = 1728 device px on a 2x screen
 """
 
 from __future__ import annotations
 
 import html
-import io
+import struct
+import zlib
 
 import ipywidgets as widgets
+import matplotlib
 import numpy as np
-import PIL.Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["render_png", "FigureImage", "escape", "finish", "watch"]
+__all__ = [
+    "CSS_DPI",
+    "SCALE",
+    "LABEL_WIDTH",
+    "CONTROL_WIDTH",
+    "render_png",
+    "png_bytes",
+    "FigureImage",
+    "escape",
+    "finish",
+    "watch",
+    "control_rows",
+    "selection_readout",
+    "labelled",
+]
+
+#: CSS pixels per inch of a dashboard's figure: 8-point text is 10 CSS pixels tall.
+CSS_DPI = 90
+#: Device pixels per CSS pixel the PNG is rendered for (2: crisp on a Retina screen).
+SCALE = 2
+#: Every control's description takes the same width, toggles and sliders alike, so that their
+#: labels line up in one column.
+LABEL_WIDTH = "150px"
+#: One control, label included: two fit side by side in a dashboard's 900 pixels.
+CONTROL_WIDTH = "440px"
+
+
+#: Text is drawn without hinting: hinting snaps glyph outlines to a 1× screen's pixel grid,
+#: which a 2× picture does not need, and it is most of the time Agg spends on text.
+_RENDER_RC = {"text.hinting": "no_hinting"}
 
 
 def render_png(fig: Figure) -> bytes:
-    """The figure as PNG bytes: drawn by Agg, saved as RGB (no alpha: a quarter less to
-    compress) at zlib's fastest level, since the PNG is shown once and thrown away."""
-    fig.canvas.draw()
-    rgba = np.asarray(fig.canvas.buffer_rgba())
-    buf = io.BytesIO()
-    PIL.Image.fromarray(np.ascontiguousarray(rgba[:, :, :3])).save(
-        buf, format="png", compress_level=1
+    """The figure as PNG bytes, drawn by Agg (see :func:`png_bytes` for the encoding)."""
+    with matplotlib.rc_context(_RENDER_RC):
+        fig.canvas.draw()
+    return png_bytes(np.asarray(fig.canvas.buffer_rgba()))
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    """One PNG chunk: length, type, data, CRC of type and data (PNG spec, section 5.3)."""
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png_bytes(rgba: np.ndarray) -> bytes:
+    """An opaque ``(height, width, 4)`` RGBA picture as PNG bytes: 8-bit RGB (the alpha of a
+    dashboard's figure is always opaque), every row unfiltered, zlib at its fastest level.
+
+    PNG's filters help photographs; a figure is flat colours and thin lines, which zlib
+    compresses as well without them. Pillow tries every filter on every row, and that took
+    three times as long as all of this, for a slightly bigger file."""
+    height, width, _ = rgba.shape
+    rows = np.empty((height, 1 + 3 * width), dtype=np.uint8)
+    rows[:, 0] = 0  # each row starts with its filter type: 0, none
+    rows[:, 1:] = rgba[:, :, :3].reshape(height, 3 * width)
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8 bits, RGB, no interlace
+    return (
+        _PNG_SIGNATURE
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", zlib.compress(rows.tobytes(), 1))
+        + _png_chunk(b"IEND", b"")
     )
-    return buf.getvalue()
 
 
 class FigureImage:
-    """One matplotlib figure with one axes, reused for every redraw, shown in an ``Image``."""
+    """One matplotlib figure, reused for every redraw, shown in an ``Image`` at ``size_px``
+    CSS pixels and rendered at ``SCALE`` times that.
 
-    def __init__(self, figsize=(10, 5), dpi: int = 90) -> None:
-        self.figure = Figure(figsize=figsize, dpi=dpi)
+    ``axes=True`` gives the figure one axes filling it (``axes()``); dashboards that lay out
+    their own axes pass ``axes=False`` and add them to ``figure``."""
+
+    def __init__(self, size_px: tuple[int, int], *, axes: bool = True) -> None:
+        width, height = size_px
+        self.size_px = (int(width), int(height))
+        self.figure = Figure(figsize=(width / CSS_DPI, height / CSS_DPI), dpi=CSS_DPI * SCALE)
         FigureCanvasAgg(self.figure)
-        self.figure.subplots_adjust(left=0.01, right=0.99, top=0.93, bottom=0.01)
-        self._ax = self.figure.add_subplot()
-        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self._ax = None
+        if axes:
+            self.figure.subplots_adjust(left=0.01, right=0.99, top=0.93, bottom=0.01)
+            self._ax = self.figure.add_subplot()
+        # The exact CSS size, never more (max_width lets a narrow page shrink it, height auto
+        # keeps its shape); the PNG has SCALE times as many pixels each way.
+        self.image = widgets.Image(
+            format="png",
+            width=self.size_px[0],
+            layout=widgets.Layout(width=f"{self.size_px[0]}px", height="auto", max_width="100%"),
+        )
         self.png = b""
 
     def axes(self):
         """The figure's one axes, to draw into (the drawing functions clear it first)."""
         return self._ax
 
-    def show(self) -> bytes:
-        """Render the figure to PNG and put it in the image widget; return the PNG."""
+    def render(self) -> bytes:
+        """Render the figure to PNG and return it (the image widget is left as it was)."""
         self.png = render_png(self.figure)
-        self.image.value = self.png
         return self.png
+
+    def show(self) -> bytes:
+        """Render the figure to PNG, put it in the image widget and show it; return the PNG."""
+        self.image.value = self.render()
+        self.image.layout.display = None
+        return self.png
+
+    def hide(self) -> None:
+        """Take the picture off the page (a message shows in its place)."""
+        self.image.layout.display = "none"
 
 
 def escape(text) -> str:
@@ -66,6 +152,69 @@ def watch(controls: dict, redraw) -> None:
     redraw()
 
 
+def labelled(control: widgets.Widget, description: str) -> widgets.Widget:
+    """Give ``control`` the dashboards' label: ``description`` in the label column, the control
+    filling the rest of ``CONTROL_WIDTH`` (toggles, checkboxes and sliders alike)."""
+    control.description = description
+    control.style.description_width = LABEL_WIDTH
+    control.layout.width = CONTROL_WIDTH
+    if isinstance(control, widgets.Checkbox):
+        # A checkbox's text sits right of its box: the box goes where the other controls
+        # start, past the label column.
+        control.indent = False
+        control.style.description_width = "initial"
+        control.layout.margin = f"0 0 0 {LABEL_WIDTH}"
+        control.layout.width = "auto"  # as wide as its text: never cut off
+        control.layout.min_width = f"calc({CONTROL_WIDTH} - {LABEL_WIDTH})"
+    return control
+
+
+def selection_readout(slider: widgets.SelectionSlider) -> widgets.HBox:
+    """A selection slider with a readout that cannot be typed into.
+
+    ipywidgets' own readout is editable text that a SelectionSlider ignores (type 100 and the
+    model stays at 32); this one is a label the slider's value writes."""
+    slider.readout = False
+    slider.layout.width = f"calc({CONTROL_WIDTH} - 70px)"
+    readout = widgets.Label(layout=widgets.Layout(width="64px", margin="0 0 0 6px"))
+
+    def show(_change=None):
+        readout.value = f"{slider.value:,}"
+
+    slider.observe(show, names="value")
+    show()
+    return widgets.HBox([slider, readout], layout=widgets.Layout(width=CONTROL_WIDTH))
+
+
+def _aligned(control: widgets.Widget) -> widgets.Widget:
+    """``control`` with its label where a slider's is: right-aligned in the label column.
+
+    ipywidgets puts a ToggleButtons' description on a line of its own above the buttons; this
+    moves the description into a label of the same width and alignment as a slider's."""
+    if not isinstance(control, widgets.ToggleButtons) or not control.description:
+        return control
+    label = widgets.HTML(
+        f"<div style='text-align:right;padding-right:8px'>{escape(control.description)}</div>",
+        layout=widgets.Layout(width=LABEL_WIDTH, flex="0 0 auto"),
+    )
+    control.description = ""
+    control.style.description_width = "0px"
+    control.layout.width = "auto"
+    return widgets.HBox([label, control], layout=widgets.Layout(min_width=CONTROL_WIDTH))
+
+
+def control_rows(*rows) -> widgets.VBox:
+    """The controls above a picture, ``rows`` of at most two, each ``CONTROL_WIDTH`` wide, every
+    label right-aligned in one column."""
+    return widgets.VBox(
+        [
+            widgets.HBox([_aligned(c) for c in row], layout=widgets.Layout(grid_gap="8px"))
+            for row in rows
+        ],
+        layout=widgets.Layout(margin="0 0 4px 0"),
+    )
+
+
 def finish(
     box: widgets.Box,
     controls: dict,
@@ -75,10 +224,12 @@ def finish(
 ) -> widgets.Box:
     """Attach what tests and the browser suite inspect to a dashboard, and return it:
     ``vethlab_state`` (what the last redraw did), ``vethlab_controls`` (by name),
-    ``vethlab_figure`` and, when given, ``vethlab_image``."""
+    ``vethlab_figure`` and, when given, ``vethlab_image``. The box gets the class
+    ``vethlab-dashboard``, by which the browser suite finds it."""
     box.vethlab_state = state
     box.vethlab_controls = controls
     box.vethlab_figure = figure
     if image is not None:
         box.vethlab_image = image
+    box.add_class("vethlab-dashboard")
     return box

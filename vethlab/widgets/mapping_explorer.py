@@ -16,9 +16,11 @@ model (a :class:`~vethlab.model.memory.Mac`, a pool made with ``CreateWithOption
   4096 boundary: on a 4 KiB Mac it does, on a 16 KiB Mac it reads the next buffer's bytes. And a
   fixed mapping address aligned to 4096 only is refused on a 16 KiB Mac (kIOReturnNotAligned).
 
-A combination the model refuses (offset past the descriptor, offset + length beyond it, a fixed
-address that is not page-aligned) shows the IOReturnError's message in place of the picture.
-Everything drawn is in ``box.vethlab_state`` for tests.
+A ``CreateMapping`` the model refuses (offset past the descriptor, offset + length beyond it, a
+fixed address that is not page-aligned) stays on screen: the picture shows the app without the
+mapping and the call marked REFUSED with its IOReturn, and the call's line says so too. The
+offset and length read out in hex, as the call does. Everything drawn is in
+``box.vethlab_state`` for tests (``error``: the refusal, or None).
 """
 
 from __future__ import annotations
@@ -37,13 +39,17 @@ from vethlab.networkingdriverkit.pool import (
     PoolFlagMapToDext,
 )
 from vethlab.pictures.mappings import draw_mappings
-from vethlab.widgets.canvas import FigureImage, finish, watch
+from vethlab.pictures.style import COLORS
+from vethlab.widgets.canvas import FigureImage, control_rows, finish, labelled, watch
 
 __all__ = ["mapping_explorer", "build_scene", "ASSUMED_PAGE_SIZE", "PAGE_OPTIONS"]
 
 #: What code written on (or for) an Intel Mac takes a page to be.
 ASSUMED_PAGE_SIZE = 4096
-PAGE_OPTIONS = (("16 KiB pages (Apple silicon)", "apple-silicon"), ("4 KiB pages (Intel)", "intel"))
+PAGE_OPTIONS = (("16 KiB (Apple silicon)", "apple-silicon"), ("4 KiB (Intel)", "intel"))
+#: The picture in CSS pixels: with the controls and the call above it, the dashboard fits
+#: JupyterLab at 1440×900 with the file browser open.
+PICTURE_PX = (864, 540)
 
 
 def build_scene(
@@ -59,10 +65,12 @@ def build_scene(
     segment_size: int = 65536,
     seed: int = 0,
 ) -> dict:
-    """Make the explorer's scene; an IOReturnError if the model refuses a step.
+    """Make the explorer's scene.
 
     Returns ``pool``, ``dext`` and ``app`` tasks, ``app_mapping``, ``probes`` (for
-    :func:`draw_mappings`) and ``call`` (the app's ``CreateMapping`` as C would read).
+    :func:`draw_mappings`), ``call`` (the app's ``CreateMapping`` as C would read) and
+    ``refused``: the IOReturnError of a refused ``CreateMapping`` (then ``app_mapping`` is None
+    and only the dext's probe is left), else None.
     """
     mac = Mac(profile, segment_size, seed)
     service = IOService(mac, "dext")
@@ -88,9 +96,21 @@ def build_scene(
         "&map)  // vethlab maps it into the app; on a Mac the app maps with "
         "IOConnectMapMemory64"
     )
-    scene = {"pool": pool, "dext": dext, "app": app, "call": call, "app_mapping": None}
-    app_mapping = descriptor.CreateMapping(flags, address, offset, length, 0, into=app)
     packet = pool.packets[buffer]
+    scene = {
+        "pool": pool,
+        "dext": dext,
+        "app": app,
+        "call": call,
+        "app_mapping": None,
+        "refused": None,
+        "probes": [(dext, packet.getDataVirtualAddress(), "getDataVirtualAddress()")],
+    }
+    try:
+        app_mapping = descriptor.CreateMapping(flags, address, offset, length, 0, into=app)
+    except IOReturnError as error:
+        scene["refused"] = error
+        return scene
     base = pool.layout.buffer_offset(buffer)
     end = app_mapping.GetAddress() + app_mapping.GetLength()
     scene.update(
@@ -116,6 +136,7 @@ def mapping_explorer(
     buffer_size: int = 2048,
     segment_size: int = 65536,
     seed: int = 0,
+    size_px: tuple[int, int] = PICTURE_PX,
 ) -> widgets.VBox:
     """The dashboard: pages, PoolFlagMapToDext, the app's CreateMapping, the buffer to follow."""
     fixed = dict(packets=packets, buffer_size=buffer_size, segment_size=segment_size, seed=seed)
@@ -124,75 +145,43 @@ def mapping_explorer(
     )
     pool_length = probe_scene["pool"].CopyMemoryDescriptor().GetLength()
 
-    style = {"description_width": "150px"}
-    wide = widgets.Layout(width="520px")
+    slider = dict(continuous_update=False)
+    hex_slider = dict(slider, step=512, readout_format="#x")  # the call's numbers are hex
     controls = {
-        "profile": widgets.ToggleButtons(
-            options=PAGE_OPTIONS,
-            value=profile,
-            description="pages",
-            style={**style, "button_width": "220px"},
+        "profile": labelled(widgets.ToggleButtons(options=PAGE_OPTIONS, value=profile), "pages"),
+        "map_to_dext": labelled(widgets.Checkbox(value=map_to_dext), "PoolFlagMapToDext"),
+        "fixed_4k": labelled(widgets.Checkbox(value=fixed_4k), "fixed address aligned to 4096"),
+        "buffer": labelled(
+            widgets.IntSlider(value=buffer, min=0, max=packets - 1, **slider), "buffer"
         ),
-        "map_to_dext": widgets.Checkbox(
-            value=map_to_dext, description="PoolFlagMapToDext", style=style, indent=False
+        "offset": labelled(
+            widgets.IntSlider(value=offset, min=0, max=pool_length - 512, **hex_slider),
+            "CreateMapping offset",
         ),
-        "fixed_4k": widgets.Checkbox(
-            value=fixed_4k, indent=False, style=style, description="fixed address aligned to 4096"
-        ),
-        "buffer": widgets.IntSlider(
-            value=buffer,
-            min=0,
-            max=packets - 1,
-            description="buffer",
-            style=style,
-            layout=wide,
-            continuous_update=False,
-        ),
-        "offset": widgets.IntSlider(
-            value=offset,
-            min=0,
-            max=pool_length - 512,
-            step=512,
-            description="CreateMapping offset",
-            style=style,
-            layout=wide,
-            continuous_update=False,
-        ),
-        "length": widgets.IntSlider(
-            value=length,
-            min=0,
-            max=pool_length,
-            step=512,
-            description="CreateMapping length",
-            style=style,
-            layout=wide,
-            continuous_update=False,
+        "length": labelled(
+            widgets.IntSlider(value=length, min=0, max=pool_length, **hex_slider),
+            "CreateMapping length",
         ),
     }
+    controls["profile"].style.button_width = "180px"
     call = widgets.HTML()
-    canvas = FigureImage(figsize=(10, 6.2), dpi=90)
-    message = widgets.HTML(layout=widgets.Layout(display="none"))
+    canvas = FigureImage(size_px)
     state = {"error": None, "renders": 0, "record": None, "scene": None}
 
     def redraw(*_):
         values = {name: control.value for name, control in controls.items()}
-        try:
-            scene = build_scene(**values, **fixed)
-        except IOReturnError as error:
-            state["error"] = str(error)
-            call.value = ""
-            message.value = (
-                "<div style='padding:1em;border:1px solid #D55E00;color:#222'>"
-                f"<b>{html.escape(error.name)}</b>: {html.escape(error.message)}</div>"
-            )
-            message.layout.display = ""
-            canvas.image.layout.display = "none"
-            return
-        state["error"] = None
+        scene = build_scene(**values, **fixed)
+        refused = scene["refused"]
+        state["error"] = None if refused is None else str(refused)
         state["scene"] = scene
-        call.value = f"<code>{html.escape(scene['call'])}</code>"
-        message.layout.display = "none"
-        canvas.image.layout.display = ""
+        if refused is None:
+            call.value = f"<code>{html.escape(scene['call'])}</code>"
+        else:
+            call.value = (
+                f"<code style='text-decoration:line-through'>{html.escape(scene['call'])}</code>"
+                f"<br><b style='color:{COLORS['wrong_read']}'>✘ refused: "
+                f"{html.escape(refused.name)}</b>: {html.escape(refused.message)}"
+            )
         ax = canvas.axes()
         draw_mappings(
             ax,
@@ -201,6 +190,7 @@ def mapping_explorer(
             scene["app"],
             buffer=values["buffer"],
             probes=scene["probes"],
+            refused=None if refused is None else f"CreateMapping: {refused.name}",
         )
         canvas.show()
         state["renders"] += 1
@@ -209,14 +199,14 @@ def mapping_explorer(
     watch(controls, redraw)
     box = widgets.VBox(
         [
-            controls["profile"],
-            widgets.HBox([controls["map_to_dext"], controls["fixed_4k"]]),
-            controls["buffer"],
-            controls["offset"],
-            controls["length"],
+            control_rows(
+                [controls["profile"]],
+                [controls["map_to_dext"], controls["fixed_4k"]],
+                [controls["buffer"], controls["offset"]],
+                [controls["length"]],
+            ),
             call,
             canvas.image,
-            message,
         ]
     )
     return finish(box, controls, state, canvas.figure, canvas.image)

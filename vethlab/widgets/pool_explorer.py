@@ -22,8 +22,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import ipywidgets as widgets
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Bbox
 
@@ -40,7 +38,7 @@ from vethlab.pictures.memory_map import (
     read_right,
 )
 from vethlab.pictures.offsets import draw_offset_errors
-from vethlab.pictures.style import COLORS, PROVENANCE_COLORS
+from vethlab.pictures.style import COLORS
 from vethlab.question.scenario import (
     METHODS,
     QuestionDext,
@@ -48,7 +46,17 @@ from vethlab.question.scenario import (
     frame_room,
     read_packet,
 )
-from vethlab.widgets.canvas import escape, finish, render_png, watch
+from vethlab.widgets.canvas import (
+    FigureImage,
+    control_rows,
+    escape,
+    finish,
+    labelled,
+    render_png,
+    selection_readout,
+    watch,
+)
+from vethlab.widgets.verdict import read_verdict, verdict_html
 from vethlab.wire.frames import mixed_frames
 from vethlab.wire.host import HostStack
 
@@ -175,9 +183,9 @@ class ExplorerFigure:
     Legends, rule notes and titles are HTML beside the picture rather than text in it: the
     browser sets text for free, and text is most of what Agg spends its time on."""
 
-    def __init__(self, figsize, dpi):
-        self.figure = Figure(figsize=figsize, dpi=dpi)
-        FigureCanvasAgg(self.figure)
+    def __init__(self, size_px):
+        self.canvas = FigureImage(size_px, axes=False)
+        self.figure = self.canvas.figure
         self.map_ax = self.figure.add_axes((0.25, 0.42, 0.73, 0.56))
         self.err_ax = self.figure.add_axes((0.25, 0.08, 0.73, 0.25))
         self.state: dict = {"redraws": 0, "error": None}
@@ -185,7 +193,8 @@ class ExplorerFigure:
 
     def redraw(self, params: dict, method: str) -> bytes | None:
         """Build the pool for ``params`` (``explore_pool``'s keywords), read it with ``method``,
-        draw, and return the PNG; None, with ``state["error"]`` set, if the model refuses."""
+        draw, show the PNG and return it; None, with ``state["error"]`` set and the picture
+        hidden, if the model refuses."""
         started = time.perf_counter()
         self.state.update(params=dict(params), method=method)
         try:
@@ -215,6 +224,7 @@ class ExplorerFigure:
             )
             self.state["redraws"] += 1
             self.state["last_ms"] = (time.perf_counter() - started) * 1e3
+            self.canvas.hide()
             return None
         clear_axes(self.map_ax)
         clear_axes(self.err_ax)
@@ -238,7 +248,7 @@ class ExplorerFigure:
             ax.set_ylabel("")
         self.err_ax.xaxis.set_major_locator(self._few[0])
         self.err_ax.yaxis.set_major_locator(self._few[1])
-        png = render_png(self.figure)
+        png = self.canvas.show()
         self.state.update(
             error=None,
             layout=layout,
@@ -264,24 +274,38 @@ class ExplorerFigure:
 
 def summary_html(state: dict) -> str:
     if state["error"]:
+        p = state["params"]
+        asked = (
+            f"{p['profile']}, {p['segment_size'] // 1024} KiB boot segment, bufferSize "
+            f"{p['buffer_size']}, packetCount {p['packets']}, bufferCount {p['buffers']}, "
+            f"quirk {'on' if p['quirk'] else 'off'}, read with {METHODS[state['method']].cpp}"
+        )
         return (
-            "<div style='padding:0.6em 1em;border-left:4px solid #D55E00;background:#fff4ee'>"
-            f"<b>The model refuses this pool.</b><br>{escape(state['error'])}</div>"
+            f"<div style='padding:0.4em 1em;border-left:4px solid {COLORS['wrong_read']}'>"
+            f"<b>The model refuses this pool</b> ({escape(asked)}).<br>"
+            f"{escape(state['error'])}</div>"
         )
     s = state["summary"]
     wrong = len(state["wrong_packets"])
     total = len(state["offset_errors"])
-    verdict = (
-        "<b style='color:#009E73'>every packet is read at its frame</b>"
-        if wrong == 0
-        else f"<b style='color:#D55E00'>{wrong} of {total} packets are read at the wrong place</b>"
-    )
+    kind = read_verdict(state["slot_errors"], state["offset_errors"])
+    if kind == "right":
+        words = "every packet is read at its frame"
+    elif kind == "early":
+        early = sorted({-e for e in state["offset_errors"]})
+        by = f"{early[0]}" if len(early) == 1 else f"{early[0]}–{early[-1]}"
+        words = (
+            f"every read lands on its own buffer's first byte, still {by} bytes early: the "
+            "headroom / data offset short of its frame"
+        )
+    else:
+        words = f"{wrong} of {total} packets are read at the wrong place"
     return (
         f"bufferSize {s['requested_buffer_size']} → <b>{s['buffer_size']}</b>-byte buffers "
         f"({s['stride_error']:+d} bytes per slot), {s['buffers_per_segment']} per "
         f"{s['segment_size']}-byte segment, {s['segment_count']} segment(s), "
         f"{s['page_count']} page(s) of {s['page_size']} bytes. With "
-        f"<code>{escape(METHODS[state['method']].cpp)}</code>: {verdict}."
+        f"<code>{escape(METHODS[state['method']].cpp)}</code>: {verdict_html(kind, words)}."
     )
 
 
@@ -290,6 +314,14 @@ def _swatch(color: str, text: str) -> str:
         f"<span style='white-space:nowrap;margin-right:1.2em'><span style='display:inline-block;"
         f"width:0.9em;height:0.9em;background:{color};border:1px solid #4D4D4D;"
         f"vertical-align:middle;margin-right:0.3em'></span>{escape(text)}</span>"
+    )
+
+
+def _badge(label: str) -> str:
+    """A provenance label as the pictures show it: outlined text, never a fill."""
+    return (
+        f"<span style='border:1px solid {COLORS['provenance']};color:{COLORS['provenance']};"
+        f"padding:0 0.3em;white-space:nowrap'>{escape(label)}</span>"
     )
 
 
@@ -306,20 +338,23 @@ def legend_html(state: dict) -> str:
         _swatch(COLORS["early_read"], "read at the buffer's start: early by the data offset"),
         _swatch(COLORS["wrong_read"], "read somewhere else"),
     ]
-    rules = "".join(
-        f"<div>{_swatch(PROVENANCE_COLORS[label], label)}{escape(text)}</div>"
-        for label, text in state["rules"]
-    )
+    rules = "".join(f"<div>{_badge(label)} {escape(text)}</div>" for label, text in state["rules"])
     return (
         f"<div style='font-size:90%'>{''.join(items)}</div>"
-        f"<div style='font-size:85%;margin-top:0.3em'>{rules}</div>"
-        "<div style='font-size:85%;color:#6E6E6E'>Upper picture: one row per buffer (or per "
+        "<details style='font-size:85%;color:#6E6E6E'><summary>The rules drawn, where each "
+        f"comes from, and how to read the picture</summary>{rules}"
+        "Upper picture: one row per buffer (or per "
         "group of buffers), in pool order, labelled with the buffer's index and its address "
         "in the dext's mapping; across, the byte offset inside the buffer; the right-hand "
         "column is red where a packet was read at the wrong place. Lower plot: each packet's "
         "offset error in bytes (where the dext read − where the frame is) against the packet "
-        "index.</div>"
+        "index.</details>"
     )
+
+
+#: The explorer's picture in CSS pixels: seven controls above it and the legend below, and the
+#: dashboard still fits JupyterLab at 1440×900 with the file browser open.
+PICTURE_PX = (864, 430)
 
 
 def pool_explorer(
@@ -331,83 +366,67 @@ def pool_explorer(
     buffers: int = 32,
     quirk: bool = True,
     method: str = "question_fix",
-    figsize=(9.6, 6.0),
-    dpi: int = 80,
+    size_px: tuple[int, int] = PICTURE_PX,
 ) -> widgets.VBox:
     """The pool explorer dashboard. Its ``vethlab_state`` holds what the last redraw did;
     its ``vethlab_controls`` maps names (profile, segment_size, buffer_size, packets, buffers,
     quirk, method) to the control widgets, so code can move them like a learner would."""
-    explorer = ExplorerFigure(figsize, dpi)
-    style = {"description_width": "10em"}
-    wide = widgets.Layout(width="46em")
+    explorer = ExplorerFigure(size_px)
+    slider = dict(continuous_update=False)
     controls = {
-        "profile": widgets.ToggleButtons(
-            options=sorted(PROFILES), value=profile, description="Mac", style=style
+        "profile": labelled(widgets.ToggleButtons(options=sorted(PROFILES), value=profile), "Mac"),
+        "segment_size": labelled(
+            widgets.ToggleButtons(
+                options=[(f"{s // 1024} KiB", s) for s in SEGMENT_SIZES], value=segment_size
+            ),
+            "segment size",
         ),
-        "segment_size": widgets.ToggleButtons(
-            options=[(f"{s // 1024} KiB", s) for s in SEGMENT_SIZES],
-            value=segment_size,
-            description="segment size",
-            style=style,
+        "buffer_size": labelled(
+            widgets.IntSlider(value=buffer_size, min=0, max=BUFFER_SIZE_MAX, **slider),
+            "bufferSize asked",
         ),
-        "buffer_size": widgets.IntSlider(
-            value=buffer_size,
-            min=0,
-            max=BUFFER_SIZE_MAX,
-            description="bufferSize asked",
-            continuous_update=False,
-            style=style,
-            layout=wide,
+        "packets": labelled(
+            widgets.SelectionSlider(options=PACKET_CHOICES, value=packets, **slider),
+            "packetCount",
         ),
-        "packets": widgets.SelectionSlider(
-            options=PACKET_CHOICES,
-            value=packets,
-            description="packetCount",
-            continuous_update=False,
-            style=style,
-            layout=wide,
+        "buffers": labelled(
+            widgets.SelectionSlider(options=BUFFER_CHOICES, value=buffers, **slider),
+            "bufferCount",
         ),
-        "buffers": widgets.SelectionSlider(
-            options=BUFFER_CHOICES,
-            value=buffers,
-            description="bufferCount",
-            continuous_update=False,
-            style=style,
-            layout=wide,
+        "quirk": labelled(
+            widgets.Checkbox(value=quirk), "reported quirk: offsets use the requested stride"
         ),
-        "quirk": widgets.Checkbox(
-            value=quirk,
-            indent=False,
-            style={"description_width": "initial"},
-            description="reported quirk: offsets use the requested stride",
-            layout=widgets.Layout(width="46em", margin="0 0 0 11em"),
-        ),
-        "method": widgets.Dropdown(
-            options=[(m.cpp, k) for k, m in METHODS.items()],
-            value=method,
-            description="the dext reads at",
-            style=style,
-            layout=wide,
+        "method": labelled(
+            widgets.Dropdown(options=[(m.cpp, k) for k, m in METHODS.items()], value=method),
+            "the dext reads at",
         ),
     }
-    image = widgets.Image(format="png")
+    for name in ("profile", "segment_size"):
+        controls[name].style.button_width = "130px"
     summary = widgets.HTML()
     legend = widgets.HTML()
-    box = widgets.VBox([*controls.values(), summary, image, legend])
+    box = widgets.VBox(
+        [
+            control_rows(
+                [controls["profile"], controls["segment_size"]],
+                [controls["buffer_size"], controls["method"]],
+                [selection_readout(controls["packets"]), selection_readout(controls["buffers"])],
+                [controls["quirk"]],
+            ),
+            summary,
+            explorer.canvas.image,
+            legend,
+        ]
+    )
 
     def update(_change=None):
         params = {
             name: controls[name].value
             for name in ("profile", "segment_size", "buffer_size", "packets", "buffers", "quirk")
         }
-        png = explorer.redraw(params, controls["method"].value)
-        if png is None:
-            image.layout.display = "none"
-        else:
-            image.value = png
-            image.layout.display = None
+        explorer.redraw(params, controls["method"].value)
         summary.value = summary_html(explorer.state)
         legend.value = legend_html(explorer.state)
 
     watch(controls, update)
-    return finish(box, controls, explorer.state, explorer.figure, image)
+    return finish(box, controls, explorer.state, explorer.figure, explorer.canvas.image)

@@ -1,12 +1,20 @@
 """The queue stepper: a burst of pings through the dext, one dispatch block at a time.
 
 ``queue_stepper()`` returns an ipywidgets box. Choose the burst, the queues' capacity, how many
-packets the dext takes per doorbell and whether it looks again before returning; then move the
-step slider. Every position is a replay of the simulation up to that step
+packets the dext takes per doorbell and whether it looks again before returning; the picture
+jumps to the end of that run, and the final counts show beside the controls. Then move the step
+slider back to watch it happen. Every position is a replay of the simulation up to that step
 (:func:`vethlab.ping.link.ping_burst`), drawn with :func:`vethlab.pictures.queues.draw_queues`:
 what you see is the model's own state, not an animation.
 
-Everything drawn is in ``box.vethlab_state`` for tests.
+Where a setting cannot change the picture, the dashboard says why rather than leave a learner
+guessing: the batch size is disabled while the dext looks again (it drains TX submission
+whatever the batch); pings beyond the capacity are dropped before the dext sees them (only the
+counts change); "looks again" changes nothing when one batch takes every waiting packet. The
+runs are short because one dispatch block does a lot: the dext's ``TxPacketAvailable`` takes
+every packet it will take, and the app's one notification handles them all.
+
+Everything drawn is in ``box.vethlab_state`` for tests (``notes``: the reasons shown).
 """
 
 from __future__ import annotations
@@ -18,9 +26,54 @@ import ipywidgets as widgets
 from vethlab.networkingdriverkit.queues import QueueKind
 from vethlab.pictures.queues import draw_queues
 from vethlab.ping.link import ping_burst
-from vethlab.widgets.canvas import FigureImage, finish
+from vethlab.widgets.canvas import FigureImage, finish, labelled
 
-__all__ = ["queue_stepper"]
+__all__ = ["queue_stepper", "counts_text", "setting_notes"]
+
+#: The picture in CSS pixels: five controls beside the counts above it, and the dashboard
+#: fits JupyterLab at 1440×900 with the file browser open.
+PICTURE_PX = (780, 500)
+
+
+def counts_text(accounting: dict) -> str:
+    """A run's counts, each way, as HTML lines."""
+    out, back = accounting["out"], accounting["in"]
+    drops = (
+        "; ".join(f"{reason}: {n}" for reason, n in {**out["dropped"], **back["dropped"]}.items())
+        or "none"
+    )
+    return (
+        f"host → app: {out['offered']} offered, {out['delivered']} delivered, "
+        f"{out['in_flight']} in flight<br>app → host: {back['offered']} offered, "
+        f"{back['delivered']} delivered, {back['in_flight']} in flight<br>"
+        f"dropped: {html.escape(drops)}"
+    )
+
+
+def setting_notes(burst: int, capacity: int, tx_batch: int, redrain: bool, steps: int) -> list:
+    """Why a setting changes less than a learner may expect, one sentence each."""
+    notes = []
+    if burst > capacity:
+        notes.append(
+            f"TX submission holds {capacity}: {burst - capacity} of the {burst} pings are "
+            "dropped before the dext sees them, so more pings change only the counts."
+        )
+    waiting = min(burst, capacity)
+    if redrain:
+        notes.append(
+            "The batch size is off while the dext looks again: it dequeues until TX "
+            "submission is empty, whatever the batch."
+        )
+    elif tx_batch >= waiting:
+        notes.append(
+            f"One DequeuePackets of {tx_batch} takes all {waiting} waiting packets, so looking "
+            "again would find nothing."
+        )
+    notes.append(
+        f"{steps} dispatch blocks: the dext's TxPacketAvailable takes every packet it will "
+        "take, and the app's one notification handles them all."
+    )
+    return notes
 
 
 def queue_stepper(
@@ -30,59 +83,38 @@ def queue_stepper(
     tx_batch: int = 8,
     redrain: bool = True,
     packets: int = 32,
-    step: int = 0,
+    step: int | None = None,
+    size_px: tuple[int, int] = PICTURE_PX,
 ) -> widgets.VBox:
-    """The dashboard: burst, capacity, batch, redrain, and the step to look at."""
-    style = {"description_width": "170px"}
-    wide = widgets.Layout(width="520px")
+    """The dashboard: burst, capacity, batch, redrain, and the step to look at (default: the
+    last step of the run)."""
+    slider = dict(continuous_update=False)
     controls = {
-        "burst": widgets.IntSlider(
-            value=burst,
-            min=1,
-            max=24,
-            description="pings sent at once",
-            style=style,
-            layout=wide,
-            continuous_update=False,
+        "burst": labelled(
+            widgets.IntSlider(value=burst, min=1, max=24, **slider), "pings sent at once"
         ),
-        "capacity": widgets.IntSlider(
-            value=capacity,
-            min=1,
-            max=16,
-            style=style,
-            layout=wide,
-            description="capacity of each queue",
-            continuous_update=False,
+        "capacity": labelled(
+            widgets.IntSlider(value=capacity, min=1, max=16, **slider), "queue capacity"
         ),
-        "tx_batch": widgets.IntSlider(
-            value=tx_batch,
-            min=1,
-            max=16,
-            style=style,
-            layout=wide,
-            description="packets per DequeuePackets",
-            continuous_update=False,
+        "tx_batch": labelled(
+            widgets.IntSlider(value=tx_batch, min=1, max=16, **slider), "DequeuePackets batch"
         ),
-        "redrain": widgets.Checkbox(
-            value=redrain,
-            indent=False,
-            style=style,
-            description="dext looks again while packets wait",
-        ),
-        "step": widgets.IntSlider(
-            value=step,
-            min=0,
-            max=1,
-            description="step",
-            style=style,
-            layout=wide,
-            continuous_update=False,
-        ),
+        "redrain": labelled(widgets.Checkbox(value=redrain), "dext looks again while packets wait"),
+        "step": labelled(widgets.IntSlider(value=0, min=0, max=1, **slider), "step"),
     }
     title = widgets.HTML()
-    counts = widgets.HTML()
-    canvas = FigureImage(figsize=(11, 7.6), dpi=80)
-    state = {"renders": 0, "steps": 0, "labels": [], "step": 0, "record": None, "accounting": None}
+    final = widgets.HTML(layout=widgets.Layout(width="540px"))
+    canvas = FigureImage(size_px)
+    state = {
+        "renders": 0,
+        "steps": 0,
+        "labels": [],
+        "step": 0,
+        "record": None,
+        "accounting": None,
+        "final": None,
+        "notes": [],
+    }
 
     def params():
         capacities = {kind: controls["capacity"].value for kind in QueueKind}
@@ -93,36 +125,49 @@ def queue_stepper(
             redrain=controls["redrain"].value,
         )
 
-    def rescan(*_):
-        """A new setting: find how many steps the run has, then redraw."""
-        _, labels = ping_burst(controls["burst"].value, **params())
+    def rescan(*_, to_step=None):
+        """A new setting: run it to the end, show its final counts and why a setting may not
+        matter, and jump to the last step (or ``to_step``)."""
+        link, labels = ping_burst(controls["burst"].value, **params())
         state["labels"] = labels
         state["steps"] = len(labels)
-        slider = controls["step"]
-        slider.unobserve(redraw, "value")
-        slider.max = max(len(labels), 1)
-        slider.value = min(slider.value, len(labels))
-        slider.observe(redraw, "value")
-        redraw()
+        state["final"] = link.accounting()
+        controls["tx_batch"].disabled = controls["redrain"].value
+        state["notes"] = setting_notes(
+            controls["burst"].value,
+            controls["capacity"].value,
+            controls["tx_batch"].value,
+            controls["redrain"].value,
+            len(labels),
+        )
+        final.value = (
+            f"<div style='font-size:90%;line-height:1.3'><b>at the end of the run</b><br>"
+            f"{counts_text(state['final'])}"
+            "<ul style='margin:0.2em 0 0 0;padding-left:1.2em'>"
+            + "".join(f"<li>{html.escape(n)}</li>" for n in state["notes"])
+            + "</ul></div>"
+        )
+        step_slider = controls["step"]
+        step_slider.unobserve(redraw, "value")
+        step_slider.max = max(len(labels), 1)
+        step_slider.value = len(labels) if to_step is None else min(to_step, len(labels))
+        step_slider.observe(redraw, "value")
+        if step_slider.value == len(labels):
+            show(len(labels), link, labels)  # the run just made is the last step: no replay
+        else:
+            redraw()
 
     def redraw(*_):
         k = controls["step"].value
-        link, labels = ping_burst(controls["burst"].value, k, **params())
+        show(k, *ping_burst(controls["burst"].value, k, **params()))
+
+    def show(k, link, labels):
+        """Draw the link as it is after step ``k`` (``labels``: what each step ran)."""
         what = "before anything runs" if k == 0 else f"ran {html.escape(labels[-1])}"
-        title.value = f"<b>step {k} of {state['steps']}</b>: {what}"
         acc = link.accounting()
-        out, back = acc["out"], acc["in"]
-        drops = (
-            "; ".join(
-                f"{reason}: {n}" for reason, n in {**out["dropped"], **back["dropped"]}.items()
-            )
-            or "none"
-        )
-        counts.value = (
-            f"host → app: {out['offered']} offered, {out['delivered']} delivered, "
-            f"{out['in_flight']} in flight &nbsp;|&nbsp; app → host: "
-            f"{back['offered']} offered, {back['delivered']} delivered, "
-            f"{back['in_flight']} in flight &nbsp;|&nbsp; dropped: {html.escape(drops)}"
+        title.value = (
+            f"<b>step {k} of {state['steps']}</b>: {what}<br><span style='font-size:85%'>"
+            f"{counts_text(acc).replace('<br>', ' &nbsp;|&nbsp; ')}</span>"
         )
         ax = canvas.axes()
         ax.clear()
@@ -135,16 +180,17 @@ def queue_stepper(
         if name != "step":
             control.observe(rescan, "value")
     controls["step"].observe(redraw, "value")
-    rescan()
+    rescan(to_step=step)
     box = widgets.VBox(
         [
-            controls["burst"],
-            controls["capacity"],
-            controls["tx_batch"],
-            controls["redrain"],
-            controls["step"],
+            widgets.HBox(
+                [
+                    widgets.VBox([controls[name] for name in controls]),
+                    final,
+                ],
+                layout=widgets.Layout(grid_gap="8px"),
+            ),
             title,
-            counts,
             canvas.image,
         ]
     )

@@ -39,9 +39,8 @@ COMPARISON_OPTIONS = {"mbuf": {"adj": 2}}
 COMPARISON_BUFFERS = 8
 #: How wide the picture is on screen; it is rendered at twice that, so it stays crisp on a
 #: high-density screen.
-SCREEN_WIDTH_PX = 960
-_RENDER_SCALE = 2
-_FIGSIZE = (10.0, 6.0)
+SCREEN_WIDTH_PX = 864  # the width every notebook dashboard's picture has on screen
+_SCREEN_HEIGHT_PX = 518
 
 
 def compare_stacks(buffer_size: int, frame_length: int, index: int = 1) -> dict:
@@ -146,10 +145,8 @@ def stack_comparison(
     """The requested size, the frame length and a buffer index; every stack's answer as a
     table and as strips on one byte scale. ``vethlab_controls``: buffer_size,
     frame_length, index; ``vethlab_state``: see the module docstring."""
-    dpi = round(SCREEN_WIDTH_PX / _FIGSIZE[0])
-    figure = FigureImage(_FIGSIZE, dpi * _RENDER_SCALE)
+    figure = FigureImage((SCREEN_WIDTH_PX, _SCREEN_HEIGHT_PX))  # rendered at 2x (canvas.SCALE)
     figure.figure.subplots_adjust(left=0.1, right=0.99, top=0.94, bottom=0.09)
-    figure.image.layout = widgets.Layout(width=f"{SCREEN_WIDTH_PX}px", max_width="100%")
     style = {"description_width": "12em"}
     wide = widgets.Layout(width="46em")
     controls = {

@@ -15,8 +15,6 @@ keeps what the last redraw found; ``widget.vethlab_controls`` names the controls
 from __future__ import annotations
 
 import ipywidgets as widgets
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from vethlab.handoff.get_packet import GET_PACKET_VARIANTS
 from vethlab.handoff.stack_slot import DEFAULT_GUARD
@@ -24,33 +22,36 @@ from vethlab.handoff.structs import GET_PACKET_DATA_SIZE
 from vethlab.ioreturn import IOReturnName
 from vethlab.pictures.userclient import draw_output_struct
 from vethlab.question.runs import deliver, frame_of_length
-from vethlab.widgets.canvas import escape, finish, render_png, watch
+from vethlab.widgets.canvas import FigureImage, control_rows, escape, finish, labelled, watch
 
 __all__ = ["struct_explorer", "leak_explorer", "struct_text", "leak_text"]
 
-_STYLE = {"description_width": "9em"}
+
+#: The struct's picture in CSS pixels (two controls and a sentence above it).
+PICTURE_PX = (864, 288)
 
 
 class _StructFigure:
-    """One figure with one axes, redrawn for each GetPacket record."""
+    """One figure with one axes, redrawn for each GetPacket record; no record (the call was
+    refused) hides the picture, and the sentence above it says why."""
 
-    def __init__(self, figsize, dpi):
-        self.figure = Figure(figsize=figsize, dpi=dpi)
-        FigureCanvasAgg(self.figure)
+    def __init__(self, size_px):
+        self.canvas = FigureImage(size_px, axes=False)
+        self.figure = self.canvas.figure
         self.ax = self.figure.add_axes((0.05, 0.32, 0.92, 0.48))
         self.redraws = 0
 
-    def draw(self, record, refused: str | None) -> bytes:
-        self.ax.clear()
-        if record is None:
-            self.ax.set_axis_off()
-            self.ax.text(0.5, 0.5, refused, ha="center", va="center", transform=self.ax.transAxes)
-            self.ax.vethlab = {}
-        else:
-            self.ax.set_axis_on()
-            draw_output_struct(self.ax, record)
+    def draw(self, record) -> bytes:
+        """Draw ``record`` and show it; hide the picture when there is none. The PNG shown (or
+        b"" when hidden)."""
         self.redraws += 1
-        return render_png(self.figure)
+        if record is None:
+            self.ax.vethlab = {}
+            self.canvas.hide()
+            return b""
+        self.ax.clear()
+        draw_output_struct(self.ax, record)
+        return self.canvas.show()
 
 
 def _run(lengths, variant, guard):
@@ -67,7 +68,8 @@ def struct_text(state: dict) -> str:
     if state["refused"]:
         return (
             f"The safe GetPacket refuses a {n}-byte frame with "
-            f"{state['refused']}: it does not fit packet_data[{GET_PACKET_DATA_SIZE}]."
+            f"{state['refused']}: it does not fit packet_data[{GET_PACKET_DATA_SIZE}], so the "
+            "frame is dropped and no struct is returned (no picture)."
         )
     if state["fault"]:
         return (
@@ -100,22 +102,18 @@ def leak_text(state: dict) -> str:
 
 def _length_slider(value: int, longest: int, description: str) -> widgets.IntSlider:
     """A frame-length slider from Ethernet's 60-byte minimum to ``longest``."""
-    return widgets.IntSlider(
-        value=value,
-        min=60,
-        max=longest,
-        description=description,
-        continuous_update=False,
-        style=_STYLE,
-        layout=widgets.Layout(width="46em"),
+    return labelled(
+        widgets.IntSlider(value=value, min=60, max=longest, continuous_update=False), description
     )
 
 
 def _variant_buttons(variant: str) -> widgets.ToggleButtons:
     """The GetPacket variant: the question's, or the safe one."""
-    return widgets.ToggleButtons(
-        options=list(GET_PACKET_VARIANTS), value=variant, description="GetPacket", style=_STYLE
+    buttons = labelled(
+        widgets.ToggleButtons(options=list(GET_PACKET_VARIANTS), value=variant), "GetPacket"
     )
+    buttons.style.button_width = "130px"
+    return buttons
 
 
 def struct_explorer(
@@ -123,16 +121,14 @@ def struct_explorer(
     *,
     variant: str = "question",
     guard: int = DEFAULT_GUARD,
-    figsize=(9.6, 3.2),
-    dpi: int = 80,
+    size_px: tuple[int, int] = PICTURE_PX,
 ) -> widgets.VBox:
     """A frame-length slider (60..9018) and the GetPacket variant, over the output struct."""
-    figure = _StructFigure(figsize, dpi)
+    figure = _StructFigure(size_px)
     controls = {
         "length": _length_slider(length, 9018, "frame length"),
         "variant": _variant_buttons(variant),
     }
-    image = widgets.Image(format="png")
     sentence = widgets.HTML()
     state: dict = {}
 
@@ -141,7 +137,7 @@ def struct_explorer(
         run, record = _run([n], which, guard)
         errors = [IOReturnName(kr) for kr in run.app.errors]
         refused = errors[0] if record is None and errors else None
-        png = figure.draw(record, f"GetPacket answered {refused}: the frame was dropped")
+        png = figure.draw(record)
         state.update(
             length=n,
             variant=which,
@@ -157,12 +153,11 @@ def struct_explorer(
             png_bytes=len(png),
             redraws=figure.redraws,
         )
-        image.value = png
         sentence.value = f"<b>{escape(struct_text(state))}</b>"
 
     watch(controls, update)
-    box = widgets.VBox([*controls.values(), sentence, image])
-    return finish(box, controls, state, figure.figure, image)
+    box = widgets.VBox([control_rows(list(controls.values())), sentence, figure.canvas.image])
+    return finish(box, controls, state, figure.figure, figure.canvas.image)
 
 
 def leak_explorer(
@@ -170,18 +165,16 @@ def leak_explorer(
     current: int = 100,
     *,
     variant: str = "question",
-    figsize=(9.6, 3.2),
-    dpi: int = 80,
+    size_px: tuple[int, int] = PICTURE_PX,
 ) -> widgets.VBox:
     """Two frame lengths (60..1600), sent one after the other, and the GetPacket variant: the
     struct the second GetPacket returned, stale bytes in orange."""
-    figure = _StructFigure(figsize, dpi)
+    figure = _StructFigure(size_px)
     controls = {
         "previous": _length_slider(previous, GET_PACKET_DATA_SIZE, "first frame"),
         "current": _length_slider(current, GET_PACKET_DATA_SIZE, "second frame"),
         "variant": _variant_buttons(variant),
     }
-    image = widgets.Image(format="png")
     sentence = widgets.HTML()
     state: dict = {}
 
@@ -189,7 +182,7 @@ def leak_explorer(
         first, second = controls["previous"].value, controls["current"].value
         which = controls["variant"].value
         run, record = _run([first, second], which, DEFAULT_GUARD)
-        png = figure.draw(record, "the second GetPacket failed")
+        png = figure.draw(record)
         state.update(
             previous=first,
             current=second,
@@ -202,9 +195,14 @@ def leak_explorer(
             png_bytes=len(png),
             redraws=figure.redraws,
         )
-        image.value = png
         sentence.value = f"<b>{escape(leak_text(state))}</b>"
 
     watch(controls, update)
-    box = widgets.VBox([*controls.values(), sentence, image])
-    return finish(box, controls, state, figure.figure, image)
+    box = widgets.VBox(
+        [
+            control_rows([controls["previous"], controls["current"]], [controls["variant"]]),
+            sentence,
+            figure.canvas.image,
+        ]
+    )
+    return finish(box, controls, state, figure.figure, figure.canvas.image)

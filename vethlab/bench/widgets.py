@@ -1,0 +1,172 @@
+"""``vethlab bench widgets``: for every control of every dashboard, how long a learner waits
+from a value change to the finished picture.
+
+Each dashboard of the notebooks (:data:`vethlab.widgets.catalog.DASHBOARDS`) is built as its
+notebook builds it; then each of its controls is moved ``--repeat`` times (default 5, at least
+5 changes are needed for a median and a worst that mean something) through its ends and a value
+between (:func:`vethlab.widgets.catalog.sweep`), and each change is timed in the kernel, from
+setting the value to the new PNG being in the dashboard's image widget: the model's work, the
+drawing, the 2× rendering and the PNG encoding. No browser is involved.
+
+In the same run, per dashboard, a naive floor: an empty figure of the same size rendered at the
+same dpi and encoded the same way (``floor_ms``). A control cannot be faster than that; what it
+takes beyond is its own work.
+
+Goals (printed beside each figure, never asserted): every median at most 80 ms and every worst
+at most 200 ms on two cores, at the 2× resolution. Other work on the machine slows every figure,
+the floor included: the load average is printed beside them.
+
+JSON keys: ``controls`` (a list of objects: ``notebook``, ``dashboard``, ``control``,
+``median_ms``, ``worst_ms``, ``floor_ms``, ``changes``, ``meets_goal``), ``floor_ms`` (by
+dashboard), ``goal_ms`` (``median``, ``worst``), ``repeat`` and ``machine`` (with the load
+average before and after).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+
+import matplotlib
+
+__all__ = [
+    "run",
+    "add_arguments",
+    "measure_control",
+    "measure_floor",
+    "GOAL_MEDIAN_MS",
+    "GOAL_WORST_MS",
+]
+
+GOAL_MEDIAN_MS = 80.0
+GOAL_WORST_MS = 200.0
+#: Changes per control unless ``--repeat`` says otherwise.
+DEFAULT_REPEAT = 5
+#: The dashboards' names, as ``--widgets-dashboard`` takes them: the names of
+#: ``vethlab.widgets.catalog.DASHBOARDS`` (a test keeps them equal), written out so that the
+#: command line can check the option without importing the widgets.
+DASHBOARD_NAMES = (
+    "question_sliders",
+    "struct_explorer",
+    "leak_explorer",
+    "pool_explorer",
+    "buffer_anatomy",
+    "mapping_explorer",
+    "queue_stepper",
+)
+
+
+def add_arguments(p) -> None:
+    p.add_argument(
+        "--widgets-dashboard",
+        default=None,
+        choices=DASHBOARD_NAMES,
+        help="measure only this dashboard (default: all of them)",
+    )
+
+
+def measure_control(dashboard, control: str, repeat: int) -> list[float]:
+    """Build ``dashboard``, prepare it for ``control`` and move the control ``repeat`` times
+    through its sweep; the time of each change (ms)."""
+    from vethlab.widgets.catalog import sweep
+
+    box = dashboard.build()
+    controls = box.vethlab_controls
+    for name, value in dashboard.prepare.get(control, {}).items():
+        controls[name].value = value
+    widget = controls[control]
+    values = sweep(widget)
+    times = []
+    for k in range(repeat):
+        started = time.perf_counter()
+        widget.value = values[k % len(values)]
+        times.append((time.perf_counter() - started) * 1e3)
+    return times
+
+
+def measure_floor(figure, repeat: int) -> list[float]:
+    """The naive floor: an empty figure of ``figure``'s size and dpi, rendered and encoded as
+    a dashboard renders its own, ``repeat`` times (ms each)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from vethlab.widgets.canvas import render_png
+
+    empty = Figure(figsize=figure.get_size_inches(), dpi=figure.dpi)
+    FigureCanvasAgg(empty)
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        render_png(empty)
+        times.append((time.perf_counter() - started) * 1e3)
+    return times
+
+
+def _load() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None
+
+
+def run(args):
+    """The ``vethlab bench widgets`` command: measure, then ``(text, json)``."""
+    matplotlib.use("Agg")  # no window, whatever the environment says
+    from vethlab.widgets.catalog import DASHBOARDS
+
+    repeat = DEFAULT_REPEAT if args.repeat is None else args.repeat
+    wanted = getattr(args, "widgets_dashboard", None)
+    dashboards = [d for d in DASHBOARDS if wanted in (None, d.name)]
+    load_before = _load()
+    rows, floors = [], {}
+    for dashboard in dashboards:
+        box = dashboard.build()
+        floor = statistics.median(measure_floor(box.vethlab_figure, repeat))
+        floors[dashboard.name] = round(floor, 1)
+        for control in box.vethlab_controls:
+            times = measure_control(dashboard, control, repeat)
+            median, worst = statistics.median(times), max(times)
+            rows.append(
+                {
+                    "notebook": dashboard.notebook,
+                    "dashboard": dashboard.name,
+                    "control": control,
+                    "median_ms": round(median, 1),
+                    "worst_ms": round(worst, 1),
+                    "floor_ms": round(floor, 1),
+                    "changes": len(times),
+                    "meets_goal": median <= GOAL_MEDIAN_MS and worst <= GOAL_WORST_MS,
+                }
+            )
+    result = {
+        "controls": rows,
+        "floor_ms": floors,
+        "goal_ms": {"median": GOAL_MEDIAN_MS, "worst": GOAL_WORST_MS},
+        "repeat": repeat,
+        "machine": {
+            "python": platform.python_version(),
+            "matplotlib": matplotlib.__version__,
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "load_before": load_before,
+            "load_after": _load(),
+        },
+    }
+    lines = [
+        f"load average before/after: {load_before} / {result['machine']['load_after']} "
+        f"on {os.cpu_count()} CPUs (other work on the machine slows every figure)",
+        f"every control of every dashboard: value change -> finished 2x PNG, {repeat} changes "
+        f"each; goal: median <= {GOAL_MEDIAN_MS:.0f} ms, worst <= {GOAL_WORST_MS:.0f} ms; "
+        "floor: an empty figure of the same size, rendered the same way",
+        f"{'notebook':<24} {'dashboard':<17} {'control':<13} {'median':>7} {'worst':>7} "
+        f"{'floor':>6}  goal",
+    ]
+    for row in rows:
+        lines.append(
+            f"{row['notebook']:<24} {row['dashboard']:<17} {row['control']:<13} "
+            f"{row['median_ms']:>7.1f} {row['worst_ms']:>7.1f} {row['floor_ms']:>6.1f}  "
+            f"{'ok' if row['meets_goal'] else 'SLOW'}"
+        )
+    return "\n".join(lines), result
