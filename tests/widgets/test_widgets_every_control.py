@@ -32,7 +32,7 @@ def test_every_move_changes_the_picture_or_the_text(dashboard, control):
 
 def test_a_disabled_control_says_why():
     """The queue stepper's batch is disabled while the dext looks again, and the notes say so."""
-    box = DASHBOARDS[-1].build()
+    box = next(d for d in DASHBOARDS if d.name == "queue_stepper").build()
     assert box.vethlab_controls["redrain"].value and box.vethlab_controls["tx_batch"].disabled
     assert any("batch size is off" in t for t in snapshot(box)[1])
 

@@ -3,7 +3,8 @@
 import pytest
 
 from vethlab.widgets import stack_comparison
-from vethlab.widgets.stacks import SCREEN_WIDTH_PX, compare_stacks
+from vethlab.widgets.catalog import texts
+from vethlab.widgets.stacks import SCREEN_WIDTH_PX, STACK_PX, STRIPS_PX, compare_stacks
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -15,6 +16,15 @@ def board():
 
 def rows(box):
     return {r["stack"]: r for r in box.vethlab_state["rows"]}
+
+
+# The dashboard's children: the control rows, the sentence, the table, the strips, the chosen
+# stack's picture and the chosen stack in words.
+SENTENCE, TABLE, ABOUT = 1, 2, 5
+
+
+def text(box, k):
+    return box.children[k].value
 
 
 def test_at_1600_every_stack_answers_in_its_own_way(board):
@@ -29,10 +39,9 @@ def test_at_1600_every_stack_answers_in_its_own_way(board):
     assert (r["skb"]["buffer_size"], r["skb"]["usable_size"]) == (2048, 1728)
     assert r["ndk"]["buffer_size"] == 2048
     assert r["mbuf"]["first_data_offset"] == 2  # m_adj(m, ETHER_ALIGN)
-    table = board.children[4].value
+    table = text(board, TABLE)
     assert "refused" in table and "-EINVAL" in table and "42 bytes do not fit" in table
     assert board.vethlab_state["refused"] == ["af_xdp"] and board.vethlab_state["short"] == ["dpdk"]
-    assert "sys/net/netmap_user.h" in table and "rte_mempool.c" in table  # sources, as text
 
 
 def test_buffer_1s_first_data_byte_per_stack(board):
@@ -51,12 +60,12 @@ def test_buffer_1s_first_data_byte_per_stack(board):
 
 def test_requested_size_changes_picture_and_table(board):
     """At 2048 AF_XDP registers and shows its data 256 bytes into each chunk."""
-    png, table = board.vethlab_image.value, board.children[4].value
+    png, table = board.vethlab_image.value, text(board, TABLE)
     board.vethlab_controls["buffer_size"].value = 2048
     r = rows(board)
     assert r["af_xdp"]["refused"] is None and r["af_xdp"]["first_data_byte"] == 2048 + 256
     assert r["dpdk"]["usable_size"] == 2048 - 128
-    assert board.vethlab_image.value != png and board.children[4].value != table
+    assert board.vethlab_image.value != png and text(board, TABLE) != table
 
 
 def test_frame_length_changes_picture_and_table(board):
@@ -71,29 +80,74 @@ def test_frame_length_changes_picture_and_table(board):
 
 def test_buffer_index_changes_picture_and_table(board):
     """Buffer 5: netmap's data at 8000, DPDK's at 9600 (the reference's worked example)."""
-    png, table = board.vethlab_image.value, board.children[4].value
+    png, table = board.vethlab_image.value, text(board, TABLE)
     board.vethlab_controls["index"].value = 5
     r = rows(board)
     assert (r["netmap"]["first_data_byte"], r["dpdk"]["first_data_byte"]) == (8000, 9600)
-    assert board.vethlab_image.value != png and board.children[4].value != table
+    assert board.vethlab_image.value != png and text(board, TABLE) != table
     assert board.vethlab_state["picture"]["count"] == 6
 
 
 def test_every_control_changes_the_state(board):
     """Moving any control changes what the dashboard shows."""
-    for name, value in (("buffer_size", 4096), ("frame_length", 9000), ("index", 7)):
-        before = (board.vethlab_image.value, board.children[4].value, board.children[3].value)
+    for name, value in (
+        ("buffer_size", 4096),
+        ("frame_length", 9000),
+        ("index", 7),
+        ("stack", "netmap"),
+    ):
+        before = ([bytes(i.value) for i in board.vethlab_images], texts(board))
         board.vethlab_controls[name].value = value
-        after = (board.vethlab_image.value, board.children[4].value, board.children[3].value)
+        after = ([bytes(i.value) for i in board.vethlab_images], texts(board))
         assert after != before, name
 
 
-def test_the_picture_is_crisp_and_fits_the_screen(board):
-    """Rendered at twice its on-screen size, shown at most about 1000 × 700 pixels."""
-    assert bytes(board.vethlab_image.value).startswith(PNG_MAGIC)
-    width, height = board.vethlab_state["png_size"]
-    assert board.vethlab_image.layout.width == f"{SCREEN_WIDTH_PX}px" and SCREEN_WIDTH_PX <= 1000
-    assert width == 2 * SCREEN_WIDTH_PX and height / 2 <= 700
+def test_the_stack_choice_shows_its_anatomy_and_offset_errors(board):
+    """Each stack's buffer i region by region and its classic bug, with their sources."""
+    stack = board.vethlab_controls["stack"]
+    assert stack.options == ("ndk", "netmap", "af_xdp", "dpdk", "skb", "mbuf")
+    state = board.vethlab_state
+    assert (state["stack"], state["anatomy"]["stack"], state["anatomy"]["index"]) == (
+        "dpdk",
+        "dpdk",
+        1,
+    )
+    assert state["anatomy"]["landings"]["classic_bug"]["error"] == 14
+    assert state["offset_errors"]["errors"] == [14] * 8
+    assert "rte_mbuf.c" in text(board, ABOUT) and "OpenDataPlane/odp#1346" in text(board, ABOUT)
+    strips = bytes(board.vethlab_image.value)
+    stack.value = "netmap"
+    state = board.vethlab_state
+    assert state["anatomy"]["stack"] == "netmap"
+    assert state["offset_errors"]["errors"][:3] == [0, 65536, 131072]
+    assert "sys/net/netmap_user.h" in text(board, ABOUT)
+    assert bytes(board.vethlab_image.value) == strips  # the strips do not depend on the stack
+
+
+def test_a_refused_stack_shows_its_own_error_instead_of_a_picture(board):
+    """AF_XDP below 2048: no anatomy, its -EINVAL and reason in words; at 2048 the picture is back."""
+    board.vethlab_controls["stack"].value = "af_xdp"
+    state = board.vethlab_state
+    assert state["anatomy"] is None and state["offset_errors"] is None
+    assert "XDP_UMEM_MIN_CHUNK_SIZE" in state["stack_refused"]
+    assert board.vethlab_images[1].layout.display == "none"
+    about = text(board, ABOUT)
+    assert "refuses" in about and "-EINVAL" in about and "xdp_umem.c" in about
+    board.vethlab_controls["buffer_size"].value = 2048
+    assert board.vethlab_images[1].layout.display != "none"
+    assert board.vethlab_state["anatomy"]["landings"]["formula"]["offset"] == 256
+    assert board.vethlab_state["offset_errors"]["errors"] == [-256] * 8
+
+
+def test_the_pictures_are_crisp_and_fit_the_screen(board):
+    """Both rendered at twice their on-screen size, together well under the 779 visible pixels."""
+    for image, (width, height) in zip(board.vethlab_images, (STRIPS_PX, STACK_PX), strict=True):
+        png = bytes(image.value)
+        assert png.startswith(PNG_MAGIC)
+        assert image.layout.width == f"{width}px" and width == SCREEN_WIDTH_PX <= 1000
+        assert int.from_bytes(png[16:20]) == 2 * width and int.from_bytes(png[20:24]) == 2 * height
+    assert board.vethlab_state["png_size"] == (2 * STRIPS_PX[0], 2 * STRIPS_PX[1])
+    assert STRIPS_PX[1] + STACK_PX[1] <= 560  # the controls and the table take the rest
 
 
 def test_above_a_page_more_stacks_refuse():

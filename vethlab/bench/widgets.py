@@ -55,6 +55,7 @@ DASHBOARD_NAMES = (
     "buffer_anatomy",
     "mapping_explorer",
     "queue_stepper",
+    "stack_comparison",
 )
 
 

@@ -7,7 +7,7 @@ share.
                 for it to be enabled (the queue stepper's batch is disabled while the dext
                 looks again).
 ``sweep``       a control's values: both ends and between, then back to where it was.
-``snapshot``    what a dashboard shows (its PNG and every text in it), to tell whether a
+``snapshot``    what a dashboard shows (its PNGs and every text in it), to tell whether a
                 move changed anything.
 """
 
@@ -23,6 +23,7 @@ from vethlab.widgets.mapping_explorer import mapping_explorer
 from vethlab.widgets.pool_explorer import pool_explorer
 from vethlab.widgets.question import question_sliders
 from vethlab.widgets.queues import queue_stepper
+from vethlab.widgets.stacks import stack_comparison
 from vethlab.widgets.userclient import leak_explorer, struct_explorer
 
 __all__ = ["Dashboard", "DASHBOARDS", "sweep", "snapshot", "texts"]
@@ -51,6 +52,7 @@ DASHBOARDS = (
         lambda: queue_stepper(burst=12, capacity=8),
         prepare={"tx_batch": {"redrain": False}},
     ),
+    Dashboard("10_other_stacks", "stack_comparison", stack_comparison),
 )
 
 
@@ -88,7 +90,10 @@ def texts(widget) -> list[str]:
 
 
 def snapshot(box) -> tuple:
-    """What ``box`` shows: its picture (or that it is hidden) and its texts."""
-    image = box.vethlab_image
-    shown = image.layout.display != "none"
-    return (bytes(image.value) if shown else None, tuple(texts(box)))
+    """What ``box`` shows: its pictures (``vethlab_images`` where a dashboard has more than
+    one, else ``vethlab_image``; None for a hidden one) and its texts."""
+    images = getattr(box, "vethlab_images", (box.vethlab_image,))
+    pictures = tuple(
+        bytes(image.value) if image.layout.display != "none" else None for image in images
+    )
+    return (pictures, tuple(texts(box)))

@@ -11,18 +11,37 @@ below 2048). The picture is :func:`vethlab.pictures.stacks.draw_stacks_side_by_s
 FreeBSD's row is a driver's receive buffer: ``m_get2`` then ``m_adj(m, ETHER_ALIGN)``, so its
 first data byte is 2 bytes in (``COMPARISON_OPTIONS``). The other stacks use their defaults.
 
+Below the strips, the stack the ``stack`` dropdown names, on its own: one buffer's anatomy
+(:func:`~vethlab.pictures.stacks.draw_stack_anatomy`, buffer i with the frame in it) beside its
+classic bug's offset errors (:func:`~vethlab.pictures.stacks.draw_stack_offset_errors`), with
+where each value comes from. A stack that refuses the request shows its refusal, with its own
+error, in place of that picture. So the memory map, the anatomy and the offset errors of any
+stack are a control away.
+
+Laid out like every dashboard (:mod:`vethlab.widgets.canvas`): the controls in two rows above
+the pictures, labels right-aligned in one column, the table compact, the whole of it within
+JupyterLab at 1440×900 with the file browser open.
+
 ``widget.vethlab_state`` holds the last redraw: the controls' values, one row per stack
-(``rows``), and what the picture drew (``picture``).
+(``rows``), what the strips drew (``picture``), and for the chosen stack what its anatomy
+and its offset errors drew (``anatomy``, ``offset_errors``, both None when it refused) and
+its refusal (``stack_refused``).
 """
 
 from __future__ import annotations
 
 import ipywidgets as widgets
+from matplotlib.ticker import MaxNLocator
 
-from vethlab.pictures.stacks import draw_stacks_side_by_side, provenance_lines
+from vethlab.pictures.stacks import (
+    draw_stack_anatomy,
+    draw_stack_offset_errors,
+    draw_stacks_side_by_side,
+    provenance_lines,
+)
 from vethlab.pictures.style import color
 from vethlab.stacks import STACKS, StackError, plan_request
-from vethlab.widgets.canvas import FigureImage, escape, finish, watch
+from vethlab.widgets.canvas import FigureImage, control_rows, escape, finish, labelled, watch
 
 __all__ = [
     "stack_comparison",
@@ -31,6 +50,8 @@ __all__ = [
     "COMPARISON_OPTIONS",
     "COMPARISON_BUFFERS",
     "SCREEN_WIDTH_PX",
+    "STRIPS_PX",
+    "STACK_PX",
 ]
 
 #: Options beyond the request, per stack: a FreeBSD driver's m_adj(m, ETHER_ALIGN).
@@ -40,7 +61,11 @@ COMPARISON_BUFFERS = 8
 #: How wide the picture is on screen; it is rendered at twice that, so it stays crisp on a
 #: high-density screen.
 SCREEN_WIDTH_PX = 864  # the width every notebook dashboard's picture has on screen
-_SCREEN_HEIGHT_PX = 518
+#: The pictures' sizes in CSS pixels: every stack's strips, then the chosen stack's anatomy
+#: beside its offset errors. With the controls, the sentence and the table above them the
+#: dashboard fits JupyterLab at 1440×900 with the file browser open (779 visible pixels).
+STRIPS_PX = (SCREEN_WIDTH_PX, 226)
+STACK_PX = (SCREEN_WIDTH_PX, 290)
 
 
 def compare_stacks(buffer_size: int, frame_length: int, index: int = 1) -> dict:
@@ -122,89 +147,128 @@ def comparison_html(rows: list[dict], index: int, frame_length: int) -> str:
             f"<td>{r['first_data_byte']:,} (buffer + {r['first_data_offset']})</td>"
             f"<td>{fits}</td></tr>"
         )
-    sources = "".join(
-        f"<li><b>{escape(r['stack'])}</b> {escape(key)}: {escape(label)}, "
-        f"<code>{escape(where)}</code></li>"
-        for r in rows
-        if not r["refused"]
-        for label, key, where in r["sources"]
-    )
+    # Compact: one 15-pixel line per stack, so that the table, the strips and the chosen
+    # stack's picture fit one laptop screen together.
     return (
-        "<table style='border-collapse:collapse;font-size:12px'>"
+        "<table style='border-collapse:collapse;font-size:11px;line-height:15px'>"
         + head
         + "".join(lines)
         + "</table>"
-        + "<details style='font-size:11px'><summary>where each value comes from</summary>"
-        + f"<ul>{sources}</ul></details>"
     )
 
 
+def stack_html(row: dict, sources: list[tuple[str, str, str]]) -> str:
+    """The chosen stack in words: its refusal with its own error, or where each value in its
+    picture comes from (and its classic bug's report), one line each."""
+    if row["refused"]:
+        return (
+            f"<div style='color:{color('wrong_read')};font-size:12px'><b>{escape(row['title'])}"
+            f"</b> refuses <code>{escape(row['request'])}</code>: <code>{escape(row['call'])}"
+            f"</code> returns <code>{escape(row['returns'])}</code>: {escape(row['refused'])} "
+            f"(<code>{escape(row['where'])}</code>)</div>"
+        )
+    lines = " · ".join(
+        f"{escape(label)} ({escape(key)}): <code>{escape(where)}</code>"
+        for label, key, where in sources
+    )
+    return f"<div style='font-size:11px;line-height:14px'>{lines}</div>"
+
+
 def stack_comparison(
-    *, buffer_size: int = 1600, frame_length: int = 1514, index: int = 1
+    *, buffer_size: int = 1600, frame_length: int = 1514, index: int = 1, stack: str = "dpdk"
 ) -> widgets.VBox:
-    """The requested size, the frame length and a buffer index; every stack's answer as a
-    table and as strips on one byte scale. ``vethlab_controls``: buffer_size,
-    frame_length, index; ``vethlab_state``: see the module docstring."""
-    figure = FigureImage((SCREEN_WIDTH_PX, _SCREEN_HEIGHT_PX))  # rendered at 2x (canvas.SCALE)
-    figure.figure.subplots_adjust(left=0.1, right=0.99, top=0.94, bottom=0.09)
-    style = {"description_width": "12em"}
-    wide = widgets.Layout(width="46em")
+    """The requested size, the frame length, a buffer index and one stack; every stack's
+    answer as a table and as strips on one byte scale, and the chosen stack's buffer i
+    region by region beside its classic bug's offset errors. ``vethlab_controls``:
+    buffer_size, frame_length, index, stack; ``vethlab_state``: see the module docstring."""
+    strips = FigureImage(STRIPS_PX)  # rendered at 2x (canvas.SCALE)
+    strips.figure.subplots_adjust(left=0.1, right=0.99, top=0.86, bottom=0.19)
+    chosen = FigureImage(STACK_PX, axes=False)
+    # The anatomy across the top (it needs the width for its region names); the offset errors
+    # below it on the left, their key on the right, with room for the axis labels.
+    anatomy_ax = chosen.figure.add_axes((0.01, 0.4, 0.98, 0.54))
+    errors_ax = chosen.figure.add_axes((0.08, 0.13, 0.27, 0.2))
     controls = {
-        "buffer_size": widgets.IntSlider(
-            value=buffer_size,
-            min=64,
-            max=9216,
-            description="requested size",
-            continuous_update=False,
-            style=style,
-            layout=wide,
+        "buffer_size": labelled(
+            widgets.IntSlider(value=buffer_size, min=64, max=9216, continuous_update=False),
+            "requested size",
         ),
-        "frame_length": widgets.IntSlider(
-            value=frame_length,
-            min=60,
-            max=9018,
-            description="frame length",
-            continuous_update=False,
-            style=style,
-            layout=wide,
+        "frame_length": labelled(
+            widgets.IntSlider(value=frame_length, min=60, max=9018, continuous_update=False),
+            "frame length",
         ),
-        "index": widgets.IntSlider(
-            value=index,
-            min=0,
-            max=COMPARISON_BUFFERS - 1,
-            description="buffer i",
-            continuous_update=False,
-            style=style,
-            layout=wide,
+        "index": labelled(
+            widgets.IntSlider(
+                value=index, min=0, max=COMPARISON_BUFFERS - 1, continuous_update=False
+            ),
+            "buffer i",
         ),
+        "stack": labelled(widgets.Dropdown(options=list(STACKS), value=stack), "stack"),
     }
     sentence = widgets.HTML()
     table = widgets.HTML()
-    box = widgets.VBox([*controls.values(), sentence, table, figure.image])
+    about = widgets.HTML()
+    box = widgets.VBox(
+        [
+            control_rows(
+                [controls["buffer_size"], controls["frame_length"]],
+                [controls["index"], controls["stack"]],
+            ),
+            sentence,
+            table,
+            strips.image,
+            chosen.image,
+            about,
+        ]
+    )
+    box.vethlab_images = (strips.image, chosen.image)
     state: dict = {}
 
-    def update(_change=None):
+    def update(change=None):
         size = controls["buffer_size"].value
         frame = controls["frame_length"].value
         i = controls["index"].value
+        name = controls["stack"].value
         found = compare_stacks(size, frame, i)
-        ax = figure.axes()
-        draw_stacks_side_by_side(
-            ax, found["layouts"], count=max(3, i + 1), frame_length=frame, highlight=i
-        )
-        figure.show()
+        # The stack dropdown changes only the lower picture: the strips stay as they are.
+        if change is None or change["owner"] is not controls["stack"]:
+            ax = strips.axes()
+            draw_stacks_side_by_side(
+                ax, found["layouts"], count=max(3, i + 1), frame_length=frame, highlight=i
+            )
+            strips.show()
+            state["picture"] = ax.vethlab
+        row = next(r for r in found["rows"] if r["stack"] == name)
+        layout = found["layouts"][name]
+        if isinstance(layout, StackError):
+            chosen.hide()  # the refusal, in words, takes its place
+            anatomy, errors, sources = None, None, []
+        else:
+            draw_stack_anatomy(anatomy_ax, layout, index=i, frame_length=frame, sources=False)
+            anatomy_ax.set_ylim(0.2, 0.95)  # no source notes at the bottom: they are below
+            draw_stack_offset_errors(errors_ax, layout, count=COMPARISON_BUFFERS, sources=False)
+            if not errors_ax.vethlab["off_the_chart"]:
+                # Three ticks, not six: the plot is 58 pixels tall.
+                errors_ax.yaxis.set_major_locator(MaxNLocator(3, integer=True))
+            # The key beside the plot, not below it: the picture has no height to spare.
+            errors_ax.get_legend().set_bbox_to_anchor((1.04, 1.0), transform=errors_ax.transAxes)
+            chosen.show()
+            anatomy, errors = anatomy_ax.vethlab, errors_ax.vethlab
+            sources = anatomy["provenance"]
         refused = [r["stack"] for r in found["rows"] if r["refused"]]
         short = [r["stack"] for r in found["rows"] if not r["refused"] and not r["fits"]]
-        state.clear()
         state.update(
             buffer_size=size,
             frame_length=frame,
             index=i,
+            stack=name,
             rows=found["rows"],
-            picture=ax.vethlab,
             refused=refused,
             short=short,
-            png_size=figure.figure.canvas.get_width_height(),
+            anatomy=anatomy,
+            offset_errors=errors,
+            stack_refused=row["refused"],
+            png_size=strips.figure.canvas.get_width_height(),
         )
         parts = [f"A request of {size} bytes and a {frame}-byte frame."]
         if refused:
@@ -213,6 +277,7 @@ def stack_comparison(
             parts.append(f"Too small for the frame in {', '.join(short)}.")
         sentence.value = escape(" ".join(parts))
         table.value = comparison_html(found["rows"], i, frame)
+        about.value = stack_html(row, sources)
 
     watch(controls, update)
-    return finish(box, controls, state, figure.figure, figure.image)
+    return finish(box, controls, state, strips.figure, strips.image)
