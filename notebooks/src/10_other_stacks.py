@@ -260,10 +260,14 @@ assert [STACKS["dpdk"].address(dpdk, i) for i in (0, 1, 5)] == [320, 2176, 9600]
 # ## Every stack under one slider
 #
 # One requested size, one frame length and a buffer index. Every stack shows what it made of
-# the size, where buffer i's first data byte is, whether the frame fits, or its refusal.
+# the size, where buffer i's first data byte is, whether the frame fits, or its refusal: in the
+# table and as strips on one byte scale. The `stack` menu picks one of them for the picture
+# below the strips: its buffer i region by region (where its formula and its classic bug land)
+# beside its classic bug's offset errors, with the source of each value. A stack that refuses
+# the request shows its refusal there, with its own error, instead.
 
 # %% tags=["nbval-ignore-output"]
-stack_comparison(buffer_size=1600, frame_length=1514, index=1)
+stack_comparison(buffer_size=1600, frame_length=1514, index=1, stack="dpdk")
 
 # %% [markdown]
 # What the dashboard shows at 1600 and a 1514-byte frame, as numbers:
@@ -295,6 +299,12 @@ for row in found["rows"]:
 #   becomes 1920 (stride 2240) and the frame fits. The skb jumps to kmalloc-4096, since
 #   2048 + 320 no longer fits 2048 (3776 usable). The NDK pool and FreeBSD's cluster stay at
 #   2048.</details>
+# * Pick `af_xdp` in the dashboard's stack menu at 1600, then move the requested size to
+#   2048. What takes the refusal's place, and where does the classic bug read?
+#   <details><summary>Answer</summary>Below 2048 the menu shows AF_XDP's `-EINVAL` and its
+#   reason instead of a picture. At 2048 its chunk appears: the data 256 bytes in
+#   (`XDP_PACKET_HEADROOM`), and the classic bug, which forgets that headroom, reads every
+#   buffer 256 bytes early.</details>
 # * Ask DPDK for `RTE_MBUF_DEFAULT_BUF_SIZE` (2176): `plan_request("dpdk", 2176, 8)`. What is
 #   the stride, and how many bytes does a frame get?
 #   <details><summary>Answer</summary>Stride 2368 and 2048 usable bytes: the default data
