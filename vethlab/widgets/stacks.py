@@ -64,8 +64,8 @@ SCREEN_WIDTH_PX = 864  # the width every notebook dashboard's picture has on scr
 #: The pictures' sizes in CSS pixels: every stack's strips, then the chosen stack's anatomy
 #: beside its offset errors. With the controls, the sentence and the table above them the
 #: dashboard fits JupyterLab at 1440×900 with the file browser open (779 visible pixels).
-STRIPS_PX = (SCREEN_WIDTH_PX, 226)
-STACK_PX = (SCREEN_WIDTH_PX, 290)
+STRIPS_PX = (SCREEN_WIDTH_PX, 216)
+STACK_PX = (SCREEN_WIDTH_PX, 266)
 
 
 def compare_stacks(buffer_size: int, frame_length: int, index: int = 1) -> dict:
@@ -116,6 +116,12 @@ def compare_stacks(buffer_size: int, frame_length: int, index: int = 1) -> dict:
     return {"layouts": layouts, "rows": rows}
 
 
+def _code(text) -> str:
+    """``text`` as code at the size of the text around it (JupyterLab's code font is larger,
+    and every pixel of the table's height counts)."""
+    return f"<code style='font-size:inherit'>{escape(text)}</code>"
+
+
 def comparison_html(rows: list[dict], index: int, frame_length: int) -> str:
     """The rows as an HTML table: one line per stack, its refusal in the wrong-read colour."""
     head = (
@@ -126,12 +132,12 @@ def comparison_html(rows: list[dict], index: int, frame_length: int) -> str:
     lines = []
     for r in rows:
         name = f"<b>{escape(r['stack'])}</b>"
-        asked = f"<code>{escape(r['request'])}</code>"
+        asked = _code(r["request"])
         if r["refused"]:
             lines.append(
                 f"<tr><td>{name}</td><td>{asked}</td><td colspan=6 style='color:"
-                f"{color('wrong_read')}'>refused: <code>{escape(r['call'])}</code> returns "
-                f"<code>{escape(r['returns'])}</code>: {escape(r['refused'])}</td></tr>"
+                f"{color('wrong_read')}'>refused: {_code(r['call'])} returns "
+                f"{_code(r['returns'])}: {escape(r['refused'])}</td></tr>"
             )
             continue
         fits = (
@@ -163,13 +169,11 @@ def stack_html(row: dict, sources: list[tuple[str, str, str]]) -> str:
     if row["refused"]:
         return (
             f"<div style='color:{color('wrong_read')};font-size:12px'><b>{escape(row['title'])}"
-            f"</b> refuses <code>{escape(row['request'])}</code>: <code>{escape(row['call'])}"
-            f"</code> returns <code>{escape(row['returns'])}</code>: {escape(row['refused'])} "
-            f"(<code>{escape(row['where'])}</code>)</div>"
+            f"</b> refuses {_code(row['request'])}: {_code(row['call'])} returns "
+            f"{_code(row['returns'])}: {escape(row['refused'])} ({_code(row['where'])})</div>"
         )
     lines = " · ".join(
-        f"{escape(label)} ({escape(key)}): <code>{escape(where)}</code>"
-        for label, key, where in sources
+        f"{escape(label)} ({escape(key)}): {_code(where)}" for label, key, where in sources
     )
     return f"<div style='font-size:11px;line-height:14px'>{lines}</div>"
 
@@ -182,12 +186,12 @@ def stack_comparison(
     region by region beside its classic bug's offset errors. ``vethlab_controls``:
     buffer_size, frame_length, index, stack; ``vethlab_state``: see the module docstring."""
     strips = FigureImage(STRIPS_PX)  # rendered at 2x (canvas.SCALE)
-    strips.figure.subplots_adjust(left=0.1, right=0.99, top=0.86, bottom=0.19)
+    strips.figure.subplots_adjust(left=0.1, right=0.99, top=0.86, bottom=0.2)
     chosen = FigureImage(STACK_PX, axes=False)
     # The anatomy across the top (it needs the width for its region names); the offset errors
     # below it on the left, their key on the right, with room for the axis labels.
-    anatomy_ax = chosen.figure.add_axes((0.01, 0.4, 0.98, 0.54))
-    errors_ax = chosen.figure.add_axes((0.08, 0.13, 0.27, 0.2))
+    anatomy_ax = chosen.figure.add_axes((0.01, 0.41, 0.98, 0.525))
+    errors_ax = chosen.figure.add_axes((0.08, 0.14, 0.27, 0.2))
     controls = {
         "buffer_size": labelled(
             widgets.IntSlider(value=buffer_size, min=64, max=9216, continuous_update=False),
