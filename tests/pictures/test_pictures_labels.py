@@ -17,6 +17,7 @@ from vethlab.widgets import (
     pool_explorer,
     question_sliders,
     queue_stepper,
+    stack_comparison,
     struct_explorer,
 )
 
@@ -28,6 +29,7 @@ DASHBOARDS = [
     struct_explorer,
     leak_explorer,
     queue_stepper,
+    stack_comparison,
 ]
 
 
@@ -62,7 +64,7 @@ def test_labels_stay_apart_at_the_ends_of_every_control(build):
     """After every move to a control's end: no two labels of a picture overlap, and no text
     is smaller than 8 pt."""
     board = build()
-    figure = board.vethlab_figure
+    figures = getattr(board, "vethlab_figures", (board.vethlab_figure,))
     problems = {}
     for name, control in board.vethlab_controls.items():
         if getattr(control, "disabled", False):
@@ -70,7 +72,7 @@ def test_labels_stay_apart_at_the_ends_of_every_control(build):
         start = control.value
         for value in _ends(control):
             control.value = value
-            found = _problems(figure)
+            found = [p for figure in figures for p in _problems(figure)]
             if found:
                 problems[f"{name}={value}"] = found
         control.value = start

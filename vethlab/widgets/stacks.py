@@ -226,6 +226,7 @@ def stack_comparison(
         ]
     )
     box.vethlab_images = (strips.image, chosen.image)
+    box.vethlab_figures = (strips.figure, chosen.figure)
     state: dict = {}
 
     def update(change=None):
