@@ -76,3 +76,18 @@ def test_the_hex_lines_show_one_misread_packet_for_the_slider_values(sliders):
     assert s["misread"]["role"] == "early_read" and s["misread"]["offset_error"] == -8
     sliders.vethlab_controls["buffer_size"].value = 64
     assert s["misread"] is None and sliders.children[2].layout.display == "none"
+
+
+@pytest.mark.parametrize(
+    ("buffer_size", "trap"),
+    [(1600, "trap 1 (wrong stride)"), (2048, "trap 2 (forgotten headroom / data offset)")],
+)
+def test_the_verdict_names_its_trap_as_the_trap_table_does(sliders, buffer_size, trap):
+    """The sentence names the trap by its number and name from vethlab.traps."""
+    sliders.vethlab_controls["buffer_size"].value = buffer_size
+    assert trap in sliders.vethlab_state["sentence"]
+
+
+def test_the_second_segment_is_trap_4(sliders):
+    sliders.vethlab_controls["buffer_size"].value = 4096
+    assert "trap 4 (segment offset taken for a pool offset)" in sliders.vethlab_state["sentence"]

@@ -26,6 +26,7 @@ import ipywidgets as widgets
 from vethlab.model.machine import PROFILES, SEGMENT_SIZES
 from vethlab.pictures.misread import draw_misread_hexdump
 from vethlab.question.scenario import METHODS, MethodResult
+from vethlab.traps import trap_title
 from vethlab.widgets.canvas import FigureImage, control_rows, escape, finish, labelled, watch
 from vethlab.widgets.pool_explorer import EXPLORER_HEADROOM, ExplorerFigure, legend_html
 from vethlab.widgets.verdict import missed_segments, ranges_text, read_verdict, verdict_html
@@ -58,14 +59,14 @@ def slots_text(state: dict) -> str:
         by = f"{early[0]} bytes" if len(early) == 1 else f"{early[0]}–{early[-1]} bytes"
         return (
             f"{size} {real}: the slots line up, but every read is still {by} early: it lands "
-            "on its buffer's first byte, the headroom short of its frame (the question's fix "
-            "adds GetHeadroom())."
+            "on its buffer's first byte, the headroom short of its frame "
+            f"({trap_title(2)}; the question's fix adds GetHeadroom())."
         )
     drift = slots[1] - slots[0] if len(slots) > 1 and None not in slots[:2] else None
     if drift:
         return (
             f"{size} {real}: the reads miss their buffers; each slot drifts {abs(drift)} bytes "
-            "more than the last."
+            f"more than the last ({trap_title(1)})."
         )
     layout = state["layout"]
     indices = [r.index for r in state["exploration"].readings(state["method"])]
@@ -76,7 +77,7 @@ def slots_text(state: dict) -> str:
         return (
             f"{size} {real} and the slots do not drift, but packets {packets} are in segment "
             f"{first}: GetMemorySegmentOffset() counts from their segment's start, so each is "
-            f"read {layout.segment_start(first)} bytes early, in segment 0."
+            f"read {layout.segment_start(first)} bytes early, in segment 0 ({trap_title(4)})."
         )
     return f"{size} {real}: the reads miss their buffers."
 
