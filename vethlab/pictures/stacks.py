@@ -31,6 +31,7 @@ is in ``ax.vethlab``.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import offset_copy
@@ -112,60 +113,80 @@ def strip_of(layout: StackLayout, count: int, frame_length: int | None = None) -
     }
 
 
+def _boxes(rects) -> list:
+    """``(x, y, width, height)`` rectangles as the corner lists a PolyCollection draws."""
+    return [[(x, y), (x + w, y), (x + w, y + h), (x, y + h)] for x, y, w, h in rects]
+
+
 def _draw_strip(ax, strip: dict, y: float, height: float, highlight: int | None) -> dict:
-    """Draw one strip at ``y`` (its bottom); return how many rectangles and marks it made."""
-    drawn = {"rectangles": 0, "edges": 0, "marks": 0, "overflow": 0}
+    """Draw one strip at ``y`` (its bottom); return how many rectangles and marks it made.
+
+    Rectangles of one kind share one collection (one draw call for all the buffers): a
+    strip of several buffers is a handful of artists, not one per region."""
     first = strip["first_data_offset"]
-    for buf in strip["buffers"]:
+    buffers = strip["buffers"]
+    by_kind: dict = {kind: [] for kind in REGION_ROLES}
+    for buf in buffers:
         for start, end, kind, _name in buf["regions"]:
-            ax.add_patch(
-                Rectangle(
-                    (start, y),
-                    end - start,
-                    height,
-                    facecolor=color(REGION_ROLES[kind]),
-                    edgecolor=color("buffer_edge") if kind in _HATCH else "none",
-                    hatch=_HATCH.get(kind),
-                    lw=0,
-                )
-            )
-            drawn["rectangles"] += 1
-        if strip["frame_fits"] is not None:
+            by_kind[kind].append((start, y, end - start, height))
+    frames, overflow = [], []
+    if strip["frame_fits"] is not None:
+        for buf in buffers:
             data = buf["start"] + first
-            ax.add_patch(
-                Rectangle((data, y), strip["frame_fits"], height, facecolor=color("frame"), lw=0)
-            )
-            drawn["rectangles"] += 1
+            frames.append((data, y, strip["frame_fits"], height))
             if strip["frame_overflow"]:
-                end = data + strip["frame_fits"]
-                ax.add_patch(
-                    Rectangle(
-                        (end, y + height),
-                        strip["frame_overflow"],
-                        height * 0.18,
-                        facecolor=color(FRAME_ROLES["overflow"]),
-                        lw=0,
-                    )
-                )
-                drawn["overflow"] += 1
-        lo, hi = buf["cell"]
-        ax.add_patch(
-            Rectangle((lo, y), hi - lo, height, fill=False, edgecolor=color("buffer_edge"), lw=0.6)
-        )
-        ax.plot([buf["start"]] * 2, [y, y + height], color=color("buffer_edge"), lw=1.4)
-        drawn["edges"] += 1
-        right = buf["index"] == highlight
-        mark = color("right_read") if right else color("text")
-        ax.plot(
-            [buf["first_data_byte"]],
-            [y - height * 0.04],
-            marker="^",
-            color=mark,
-            markersize=6 if right else 4,
-            clip_on=False,
-        )
-        drawn["marks"] += 1
-    return drawn
+                over = (data + strip["frame_fits"], y + height)
+                overflow.append((*over, strip["frame_overflow"], height * 0.18))
+    for kind, rects in by_kind.items():
+        if rects:
+            ax.add_collection(
+                PolyCollection(
+                    _boxes(rects),
+                    facecolors=color(REGION_ROLES[kind]),
+                    edgecolors=color("buffer_edge") if kind in _HATCH else "none",
+                    hatch=_HATCH.get(kind),
+                    linewidths=0,
+                ),
+                autolim=False,
+            )
+    for rects, role in ((frames, "frame"), (overflow, FRAME_ROLES["overflow"])):
+        if rects:
+            ax.add_collection(
+                PolyCollection(_boxes(rects), facecolors=color(role), linewidths=0),
+                autolim=False,
+            )
+    cells = [(b["cell"][0], y, b["cell"][1] - b["cell"][0], height) for b in buffers]
+    ax.add_collection(
+        PolyCollection(
+            _boxes(cells), facecolors="none", edgecolors=color("buffer_edge"), linewidths=0.6
+        ),
+        autolim=False,
+    )
+    starts = [[(b["start"], y), (b["start"], y + height)] for b in buffers]
+    ax.add_collection(
+        LineCollection(starts, colors=color("buffer_edge"), linewidths=1.4), autolim=False
+    )
+    # The first data bytes: one triangle per buffer, the highlighted one larger and in the
+    # right-read colour.
+    marks = [b["first_data_byte"] for b in buffers if b["index"] != highlight]
+    lit = [b["first_data_byte"] for b in buffers if b["index"] == highlight]
+    for xs, role, size in ((marks, "text", 4), (lit, "right_read", 6)):
+        if xs:
+            ax.plot(
+                xs,
+                [y - height * 0.04] * len(xs),
+                linestyle="none",
+                marker="^",
+                color=color(role),
+                markersize=size,
+                clip_on=False,
+            )
+    return {
+        "rectangles": sum(len(r) for r in by_kind.values()) + len(frames),
+        "edges": len(buffers),
+        "marks": len(buffers),
+        "overflow": len(overflow),
+    }
 
 
 def draw_stack_memory_map(
