@@ -36,6 +36,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import offset_copy
 
+from vethlab.pictures.labels import keep_apart
 from vethlab.pictures.style import FONT_SIZE, MONO_FONT, TITLE_SIZE, color, style_axes
 from vethlab.stacks import STACKS, StackError, StackLayout
 
@@ -470,31 +471,38 @@ def draw_stack_anatomy(
                 lw=0.6,
             )
         )
+    names, numbers = [], []
     for lo, hi, _kind, name in regions:
         fits = x(hi) - x(lo) >= 0.0095 * len(name)
-        ax.text(
-            (x(lo) + x(hi)) / 2,
-            (bar[0] + bar[1]) / 2 if fits else bar[1] + 0.015,
-            name,
-            ha="center",
-            va="center" if fits else "bottom",
-            fontsize=FONT_SIZE,
-            color=color("text"),
+        names.append(
+            ax.text(
+                (x(lo) + x(hi)) / 2,
+                (bar[0] + bar[1]) / 2 if fits else bar[1] + 0.015,
+                name,
+                ha="center",
+                va="center" if fits else "bottom",
+                fontsize=FONT_SIZE,
+                color=color("text"),
+            )
         )
     for edge in sorted(set(edges)):
-        ax.text(
-            x(edge),
-            bar[0] - 0.02,
-            _bytes(edge),
-            ha="center",
-            va="top",
-            fontsize=FONT_SIZE,
-            color=color("text"),
-            family=MONO_FONT,
+        numbers.append(
+            ax.text(
+                x(edge),
+                bar[0] - 0.02,
+                _bytes(edge),
+                ha="center",
+                va="top",
+                fontsize=FONT_SIZE,
+                color=color("text"),
+                family=MONO_FONT,
+            )
         )
     ax.plot([x(0)] * 2, [bar[0] - 0.01, bar[1] + 0.01], color=color("buffer_edge"), lw=2)
-    _bracket(ax, x(0), x(first), 0.33, f"first_data_offset {first}")
-    _bracket(ax, x(first), x(first + layout.usable_size), 0.25, f"usable {layout.usable_size}")
+    brackets = [
+        _bracket(ax, x(0), x(first), 0.33, f"first_data_offset {first}"),
+        _bracket(ax, x(first), x(first + layout.usable_size), 0.25, f"usable {layout.usable_size}"),
+    ]
 
     right = module.address(layout, index) - start
     bug = module.classic_bug(layout, index)
@@ -516,6 +524,7 @@ def draw_stack_anatomy(
     leftward = all(land["x"] > 0.6 for land in landings.values())
     order = sorted(landings, key=lambda k: landings[k]["x"], reverse=leftward)
     rows = dict(zip(order, (0.86, 0.74), strict=True))
+    landing_texts = []
     for key, land in landings.items():
         role = "right_read" if land["error"] == 0 else "wrong_read"
         where = land.pop("x")
@@ -527,7 +536,7 @@ def draw_stack_anatomy(
         )
         label = texts[key] if land["inside"] else f"{texts[key]}: outside this stride"
         left = where > 0.6
-        ax.text(
+        arrows_text = ax.text(
             where - 0.008 if left else where + 0.008,
             rows[key],
             label,
@@ -536,8 +545,10 @@ def draw_stack_anatomy(
             va="bottom",
             ha="right" if left else "left",
         )
+        landing_texts.append(arrows_text)
     ax.set_xlim(-0.03, 1.03)
-    ax.set_ylim(0.0, 0.95)
+    # Without source notes the bottom of the axes is not needed.
+    ax.set_ylim(0.0 if sources else 0.2, 0.95)
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_title(
@@ -550,9 +561,16 @@ def draw_stack_anatomy(
     notes.append((bug.bug.label, "classic bug", bug.bug.report or "no public report"))
     if sources:
         _write_notes(ax, notes, y=0.16)
+    # Labels by importance: where the reads land, the regions' names, the exact offsets,
+    # then the brackets' sizes. A name that collides tries the rows above the bar; an offset
+    # the row below; what still collides is dropped (``labels["dropped"]``).
+    up = [(0, 9), (0, 18), (0, 27)]
+    shifts = {**{t: up for t in names}, **{t: [(0, -9)] for t in numbers}}
+    labels = keep_apart(ax, [*landing_texts, *names, *numbers, *filter(None, brackets)], shifts)
     ax.vethlab = {
         "stack": layout.stack,
         "index": index,
+        "labels": labels,
         "regions": regions,
         "frame_end": frame_end,
         "landings": landings,
@@ -561,16 +579,18 @@ def draw_stack_anatomy(
     return ax
 
 
-def _bracket(ax, x0: float, x1: float, y: float, text: str) -> None:
+def _bracket(ax, x0: float, x1: float, y: float, text: str):
+    """A double arrow from ``x0`` to ``x1`` with ``text`` over it; returns the text (None
+    for an empty span)."""
     if x1 <= x0:
-        return
+        return None
     ax.annotate(
         "",
         (x0, y),
         xytext=(x1, y),
         arrowprops={"arrowstyle": "<->", "color": color("text"), "lw": 0.7},
     )
-    ax.text(
+    return ax.text(
         (x0 + x1) / 2,
         y + 0.01,
         text,
