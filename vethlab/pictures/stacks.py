@@ -348,7 +348,7 @@ def draw_stacks_side_by_side(
     holds each row's name, strip (or error) and what was drawn."""
     _clear(ax)
     names = list(layouts)
-    rows, right = [], 0
+    rows, right, numbers = [], 0, []
     height = 0.56
     for row, name in enumerate(names):
         y = len(names) - 1 - row + 0.22
@@ -370,14 +370,16 @@ def draw_stacks_side_by_side(
         right = max(right, strip["buffers"][-1]["cell"][1])
         for buf in strip["buffers"]:
             if buf["index"] == highlight:
-                ax.text(
-                    buf["first_data_byte"],
-                    y + height + 0.04,
-                    _bytes(buf["first_data_byte"]),
-                    fontsize=FONT_SIZE,
-                    color=color("text"),
-                    ha="left",
-                    va="bottom",
+                numbers.append(
+                    ax.text(
+                        buf["first_data_byte"],
+                        y + height + 0.04,
+                        _bytes(buf["first_data_byte"]),
+                        fontsize=FONT_SIZE,
+                        color=color("text"),
+                        ha="left",
+                        va="bottom",
+                    )
                 )
         rows.append({"name": name, "strip": strip, **drawn})
     left = min((r["strip"]["buffers"][0]["cell"][0] for r in rows if "strip" in r), default=0)
@@ -398,7 +400,18 @@ def draw_stacks_side_by_side(
         color=color("text"),
     )
     key = _draw_key(ax)
-    ax.vethlab = {"rows": rows, "count": count, "frame_length": frame_length, "key": key}
+    # A row's number sits in the gap under the row above, where that row's triangles are:
+    # it steps past them to the right (or left of its own triangle), else it is hidden.
+    triangles = [line for line in ax.lines if line.get_marker() == "^"]
+    steps = [(dx, 0) for dx in (8, 16, 24, -30)]
+    labels = keep_apart(ax, numbers, dict.fromkeys(numbers, steps), obstacles=triangles)
+    ax.vethlab = {
+        "rows": rows,
+        "count": count,
+        "frame_length": frame_length,
+        "key": key,
+        "labels": labels,
+    }
     return ax
 
 
