@@ -59,7 +59,8 @@ REGION_ROLES = {
     "data": "tailroom",
     "pad": "tailroom",
 }
-_HATCH = {"metadata": "////", "pad": "...."}
+#: Hatching is drawn line by line on every render, so it is sparse: a few strokes per region.
+_HATCH = {"metadata": "//", "pad": ".."}
 #: Roles of the parts a frame adds to the data room: the frame, and what does not fit.
 FRAME_ROLES = {"frame": "frame", "overflow": "wrong_read"}
 
@@ -254,8 +255,8 @@ KEY = (
     ("frame", None, "the frame"),
     ("headroom", None, "headroom"),
     ("tailroom", None, "room the frame leaves"),
-    ("tailroom", "////", "the stack's metadata"),
-    ("tailroom", "....", "padding"),
+    ("tailroom", _HATCH["metadata"], "the stack's metadata"),
+    ("tailroom", _HATCH["pad"], "padding"),
     ("wrong_read", None, "bytes that do not fit"),
 )
 
