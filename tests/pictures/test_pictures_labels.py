@@ -90,3 +90,37 @@ def test_keep_apart_moves_then_drops():
     result = keep_apart(ax, [first, moves, dropped], {moves: [(0, 20)]})
     assert result == {"moved": ["moves"], "dropped": ["dropped"]}
     assert not dropped.get_visible() and moves.get_visible()
+
+
+def _over_triangles(ax, renderer) -> list:
+    """Labels of ``ax`` drawn over a triangle marker (a first data byte)."""
+    found = []
+    for line in ax.lines:
+        if line.get_marker() != "^" or not line.get_visible():
+            continue
+        half = renderer.points_to_pixels(line.get_markersize()) / 2
+        for x, y in line.get_transform().transform(line.get_xydata()):
+            for text in visible_texts(ax):
+                box = text.get_window_extent(renderer)
+                across = box.x0 < x + half - 1 and x - half + 1 < box.x1
+                if across and box.y0 < y + half - 1 and y - half + 1 < box.y1:
+                    found.append(text.get_text())
+    return found
+
+
+def test_stack_strips_numbers_clear_the_triangles():
+    """At the ends of every control of the stack comparison, no number of the strips covers
+    a triangle (a first data byte) of the row above."""
+    board = stack_comparison()
+    strips = board.vethlab_figures[0]
+    problems = {}
+    for name, control in board.vethlab_controls.items():
+        start = control.value
+        for value in _ends(control):
+            control.value = value
+            renderer = renderer_of(strips)
+            found = [t for ax in strips.axes for t in _over_triangles(ax, renderer)]
+            if found:
+                problems[f"{name}={value}"] = found
+        control.value = start
+    assert problems == {}

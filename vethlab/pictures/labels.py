@@ -10,6 +10,7 @@ returned, so pictures can record it and tests can check it.
 from __future__ import annotations
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.lines import Line2D
 from matplotlib.text import Annotation, Text
 from matplotlib.transforms import Bbox, offset_copy
 
@@ -26,12 +27,13 @@ def keep_apart(ax, texts, shifts=None, *, obstacles=()) -> dict:
     """Keep the ``texts`` of ``ax`` (most important first) from overlapping each other and the
     ``obstacles`` (other texts that stay where they are).
 
-    ``shifts`` maps a text to the ``(dx, dy)`` shifts in points it may try, in order. Returns
-    ``{"moved": [text string, ...], "dropped": [...]}``."""
+    ``shifts`` maps a text to the ``(dx, dy)`` shifts in points it may try, in order. An
+    obstacle may also be a line of markers (``ax.plot(..., marker="^")``): each marker is
+    one obstacle. Returns ``{"moved": [text string, ...], "dropped": [...]}``."""
     shifts = shifts or {}
     renderer = renderer_of(ax.figure)
     ax.apply_aspect()  # an axes of equal aspect takes its final place only when drawn
-    kept = [_grown(_box(t, renderer)) for t in obstacles if t.get_visible() and t.get_text()]
+    kept = [_grown(box) for artist in obstacles for box in _obstacle_boxes(artist, renderer)]
     moved, dropped = [], []
     for text in texts:
         if not text.get_visible() or not text.get_text():
@@ -53,6 +55,17 @@ def keep_apart(ax, texts, shifts=None, *, obstacles=()) -> dict:
             text.set_visible(False)
             dropped.append(text.get_text())
     return {"moved": moved, "dropped": dropped}
+
+
+def _obstacle_boxes(artist, renderer) -> list[Bbox]:
+    """Where an obstacle is drawn: a shown text's box, or one box per marker of a line."""
+    if not artist.get_visible():
+        return []
+    if isinstance(artist, Line2D):
+        half = renderer.points_to_pixels(artist.get_markersize()) / 2
+        xy = artist.get_transform().transform(artist.get_xydata())
+        return [Bbox.from_extents(x - half, y - half, x + half, y + half) for x, y in xy]
+    return [_box(artist, renderer)] if artist.get_text() else []
 
 
 def _box(text, renderer) -> Bbox:

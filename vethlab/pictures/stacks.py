@@ -31,10 +31,12 @@ is in ``ax.vethlab``.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import offset_copy
 
+from vethlab.pictures.labels import keep_apart
 from vethlab.pictures.style import FONT_SIZE, MONO_FONT, TITLE_SIZE, color, style_axes
 from vethlab.stacks import STACKS, StackError, StackLayout
 
@@ -57,7 +59,8 @@ REGION_ROLES = {
     "data": "tailroom",
     "pad": "tailroom",
 }
-_HATCH = {"metadata": "////", "pad": "...."}
+#: Hatching is drawn line by line on every render, so it is sparse: a few strokes per region.
+_HATCH = {"metadata": "//", "pad": ".."}
 #: Roles of the parts a frame adds to the data room: the frame, and what does not fit.
 FRAME_ROLES = {"frame": "frame", "overflow": "wrong_read"}
 
@@ -112,60 +115,80 @@ def strip_of(layout: StackLayout, count: int, frame_length: int | None = None) -
     }
 
 
+def _boxes(rects) -> list:
+    """``(x, y, width, height)`` rectangles as the corner lists a PolyCollection draws."""
+    return [[(x, y), (x + w, y), (x + w, y + h), (x, y + h)] for x, y, w, h in rects]
+
+
 def _draw_strip(ax, strip: dict, y: float, height: float, highlight: int | None) -> dict:
-    """Draw one strip at ``y`` (its bottom); return how many rectangles and marks it made."""
-    drawn = {"rectangles": 0, "edges": 0, "marks": 0, "overflow": 0}
+    """Draw one strip at ``y`` (its bottom); return how many rectangles and marks it made.
+
+    Rectangles of one kind share one collection (one draw call for all the buffers): a
+    strip of several buffers is a handful of artists, not one per region."""
     first = strip["first_data_offset"]
-    for buf in strip["buffers"]:
+    buffers = strip["buffers"]
+    by_kind: dict = {kind: [] for kind in REGION_ROLES}
+    for buf in buffers:
         for start, end, kind, _name in buf["regions"]:
-            ax.add_patch(
-                Rectangle(
-                    (start, y),
-                    end - start,
-                    height,
-                    facecolor=color(REGION_ROLES[kind]),
-                    edgecolor=color("buffer_edge") if kind in _HATCH else "none",
-                    hatch=_HATCH.get(kind),
-                    lw=0,
-                )
-            )
-            drawn["rectangles"] += 1
-        if strip["frame_fits"] is not None:
+            by_kind[kind].append((start, y, end - start, height))
+    frames, overflow = [], []
+    if strip["frame_fits"] is not None:
+        for buf in buffers:
             data = buf["start"] + first
-            ax.add_patch(
-                Rectangle((data, y), strip["frame_fits"], height, facecolor=color("frame"), lw=0)
-            )
-            drawn["rectangles"] += 1
+            frames.append((data, y, strip["frame_fits"], height))
             if strip["frame_overflow"]:
-                end = data + strip["frame_fits"]
-                ax.add_patch(
-                    Rectangle(
-                        (end, y + height),
-                        strip["frame_overflow"],
-                        height * 0.18,
-                        facecolor=color(FRAME_ROLES["overflow"]),
-                        lw=0,
-                    )
-                )
-                drawn["overflow"] += 1
-        lo, hi = buf["cell"]
-        ax.add_patch(
-            Rectangle((lo, y), hi - lo, height, fill=False, edgecolor=color("buffer_edge"), lw=0.6)
-        )
-        ax.plot([buf["start"]] * 2, [y, y + height], color=color("buffer_edge"), lw=1.4)
-        drawn["edges"] += 1
-        right = buf["index"] == highlight
-        mark = color("right_read") if right else color("text")
-        ax.plot(
-            [buf["first_data_byte"]],
-            [y - height * 0.04],
-            marker="^",
-            color=mark,
-            markersize=6 if right else 4,
-            clip_on=False,
-        )
-        drawn["marks"] += 1
-    return drawn
+                over = (data + strip["frame_fits"], y + height)
+                overflow.append((*over, strip["frame_overflow"], height * 0.18))
+    for kind, rects in by_kind.items():
+        if rects:
+            ax.add_collection(
+                PolyCollection(
+                    _boxes(rects),
+                    facecolors=color(REGION_ROLES[kind]),
+                    edgecolors=color("buffer_edge") if kind in _HATCH else "none",
+                    hatch=_HATCH.get(kind),
+                    linewidths=0,
+                ),
+                autolim=False,
+            )
+    for rects, role in ((frames, "frame"), (overflow, FRAME_ROLES["overflow"])):
+        if rects:
+            ax.add_collection(
+                PolyCollection(_boxes(rects), facecolors=color(role), linewidths=0),
+                autolim=False,
+            )
+    cells = [(b["cell"][0], y, b["cell"][1] - b["cell"][0], height) for b in buffers]
+    ax.add_collection(
+        PolyCollection(
+            _boxes(cells), facecolors="none", edgecolors=color("buffer_edge"), linewidths=0.6
+        ),
+        autolim=False,
+    )
+    starts = [[(b["start"], y), (b["start"], y + height)] for b in buffers]
+    ax.add_collection(
+        LineCollection(starts, colors=color("buffer_edge"), linewidths=1.4), autolim=False
+    )
+    # The first data bytes: one triangle per buffer, the highlighted one larger and in the
+    # right-read colour.
+    marks = [b["first_data_byte"] for b in buffers if b["index"] != highlight]
+    lit = [b["first_data_byte"] for b in buffers if b["index"] == highlight]
+    for xs, role, size in ((marks, "text", 4), (lit, "right_read", 6)):
+        if xs:
+            ax.plot(
+                xs,
+                [y - height * 0.04] * len(xs),
+                linestyle="none",
+                marker="^",
+                color=color(role),
+                markersize=size,
+                clip_on=False,
+            )
+    return {
+        "rectangles": sum(len(r) for r in by_kind.values()) + len(frames),
+        "edges": len(buffers),
+        "marks": len(buffers),
+        "overflow": len(overflow),
+    }
 
 
 def draw_stack_memory_map(
@@ -232,8 +255,8 @@ KEY = (
     ("frame", None, "the frame"),
     ("headroom", None, "headroom"),
     ("tailroom", None, "room the frame leaves"),
-    ("tailroom", "////", "the stack's metadata"),
-    ("tailroom", "....", "padding"),
+    ("tailroom", _HATCH["metadata"], "the stack's metadata"),
+    ("tailroom", _HATCH["pad"], "padding"),
     ("wrong_read", None, "bytes that do not fit"),
 )
 
@@ -326,7 +349,7 @@ def draw_stacks_side_by_side(
     holds each row's name, strip (or error) and what was drawn."""
     _clear(ax)
     names = list(layouts)
-    rows, right = [], 0
+    rows, right, numbers = [], 0, []
     height = 0.56
     for row, name in enumerate(names):
         y = len(names) - 1 - row + 0.22
@@ -348,14 +371,16 @@ def draw_stacks_side_by_side(
         right = max(right, strip["buffers"][-1]["cell"][1])
         for buf in strip["buffers"]:
             if buf["index"] == highlight:
-                ax.text(
-                    buf["first_data_byte"],
-                    y + height + 0.04,
-                    _bytes(buf["first_data_byte"]),
-                    fontsize=FONT_SIZE,
-                    color=color("text"),
-                    ha="left",
-                    va="bottom",
+                numbers.append(
+                    ax.text(
+                        buf["first_data_byte"],
+                        y + height + 0.04,
+                        _bytes(buf["first_data_byte"]),
+                        fontsize=FONT_SIZE,
+                        color=color("text"),
+                        ha="left",
+                        va="bottom",
+                    )
                 )
         rows.append({"name": name, "strip": strip, **drawn})
     left = min((r["strip"]["buffers"][0]["cell"][0] for r in rows if "strip" in r), default=0)
@@ -376,7 +401,18 @@ def draw_stacks_side_by_side(
         color=color("text"),
     )
     key = _draw_key(ax)
-    ax.vethlab = {"rows": rows, "count": count, "frame_length": frame_length, "key": key}
+    # A row's number sits in the gap under the row above, where that row's triangles are:
+    # it steps past them to the right (or left of its own triangle), else it is hidden.
+    triangles = [line for line in ax.lines if line.get_marker() == "^"]
+    steps = [(dx, 0) for dx in (8, 16, 24, -30)]
+    labels = keep_apart(ax, numbers, dict.fromkeys(numbers, steps), obstacles=triangles)
+    ax.vethlab = {
+        "rows": rows,
+        "count": count,
+        "frame_length": frame_length,
+        "key": key,
+        "labels": labels,
+    }
     return ax
 
 
@@ -449,31 +485,38 @@ def draw_stack_anatomy(
                 lw=0.6,
             )
         )
+    names, numbers = [], []
     for lo, hi, _kind, name in regions:
         fits = x(hi) - x(lo) >= 0.0095 * len(name)
-        ax.text(
-            (x(lo) + x(hi)) / 2,
-            (bar[0] + bar[1]) / 2 if fits else bar[1] + 0.015,
-            name,
-            ha="center",
-            va="center" if fits else "bottom",
-            fontsize=FONT_SIZE,
-            color=color("text"),
+        names.append(
+            ax.text(
+                (x(lo) + x(hi)) / 2,
+                (bar[0] + bar[1]) / 2 if fits else bar[1] + 0.015,
+                name,
+                ha="center",
+                va="center" if fits else "bottom",
+                fontsize=FONT_SIZE,
+                color=color("text"),
+            )
         )
     for edge in sorted(set(edges)):
-        ax.text(
-            x(edge),
-            bar[0] - 0.02,
-            _bytes(edge),
-            ha="center",
-            va="top",
-            fontsize=FONT_SIZE,
-            color=color("text"),
-            family=MONO_FONT,
+        numbers.append(
+            ax.text(
+                x(edge),
+                bar[0] - 0.02,
+                _bytes(edge),
+                ha="center",
+                va="top",
+                fontsize=FONT_SIZE,
+                color=color("text"),
+                family=MONO_FONT,
+            )
         )
     ax.plot([x(0)] * 2, [bar[0] - 0.01, bar[1] + 0.01], color=color("buffer_edge"), lw=2)
-    _bracket(ax, x(0), x(first), 0.33, f"first_data_offset {first}")
-    _bracket(ax, x(first), x(first + layout.usable_size), 0.25, f"usable {layout.usable_size}")
+    brackets = [
+        _bracket(ax, x(0), x(first), 0.33, f"first_data_offset {first}"),
+        _bracket(ax, x(first), x(first + layout.usable_size), 0.25, f"usable {layout.usable_size}"),
+    ]
 
     right = module.address(layout, index) - start
     bug = module.classic_bug(layout, index)
@@ -495,6 +538,7 @@ def draw_stack_anatomy(
     leftward = all(land["x"] > 0.6 for land in landings.values())
     order = sorted(landings, key=lambda k: landings[k]["x"], reverse=leftward)
     rows = dict(zip(order, (0.86, 0.74), strict=True))
+    landing_texts = []
     for key, land in landings.items():
         role = "right_read" if land["error"] == 0 else "wrong_read"
         where = land.pop("x")
@@ -506,7 +550,7 @@ def draw_stack_anatomy(
         )
         label = texts[key] if land["inside"] else f"{texts[key]}: outside this stride"
         left = where > 0.6
-        ax.text(
+        arrows_text = ax.text(
             where - 0.008 if left else where + 0.008,
             rows[key],
             label,
@@ -515,8 +559,10 @@ def draw_stack_anatomy(
             va="bottom",
             ha="right" if left else "left",
         )
+        landing_texts.append(arrows_text)
     ax.set_xlim(-0.03, 1.03)
-    ax.set_ylim(0.0, 0.95)
+    # Without source notes the bottom of the axes is not needed.
+    ax.set_ylim(0.0 if sources else 0.2, 0.95)
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_title(
@@ -529,9 +575,16 @@ def draw_stack_anatomy(
     notes.append((bug.bug.label, "classic bug", bug.bug.report or "no public report"))
     if sources:
         _write_notes(ax, notes, y=0.16)
+    # Labels by importance: where the reads land, the regions' names, the exact offsets,
+    # then the brackets' sizes. A name that collides tries the rows above the bar; an offset
+    # the row below; what still collides is dropped (``labels["dropped"]``).
+    up = [(0, 9), (0, 18), (0, 27)]
+    shifts = {**{t: up for t in names}, **{t: [(0, -9)] for t in numbers}}
+    labels = keep_apart(ax, [*landing_texts, *names, *numbers, *filter(None, brackets)], shifts)
     ax.vethlab = {
         "stack": layout.stack,
         "index": index,
+        "labels": labels,
         "regions": regions,
         "frame_end": frame_end,
         "landings": landings,
@@ -540,16 +593,18 @@ def draw_stack_anatomy(
     return ax
 
 
-def _bracket(ax, x0: float, x1: float, y: float, text: str) -> None:
+def _bracket(ax, x0: float, x1: float, y: float, text: str):
+    """A double arrow from ``x0`` to ``x1`` with ``text`` over it; returns the text (None
+    for an empty span)."""
     if x1 <= x0:
-        return
+        return None
     ax.annotate(
         "",
         (x0, y),
         xytext=(x1, y),
         arrowprops={"arrowstyle": "<->", "color": color("text"), "lw": 0.7},
     )
-    ax.text(
+    return ax.text(
         (x0 + x1) / 2,
         y + 0.01,
         text,

@@ -250,7 +250,6 @@ def stack_comparison(
             anatomy, errors, sources = None, None, []
         else:
             draw_stack_anatomy(anatomy_ax, layout, index=i, frame_length=frame, sources=False)
-            anatomy_ax.set_ylim(0.2, 0.95)  # no source notes at the bottom: they are below
             draw_stack_offset_errors(errors_ax, layout, count=COMPARISON_BUFFERS, sources=False)
             if not errors_ax.vethlab["off_the_chart"]:
                 # Three ticks, not six: the plot is 58 pixels tall.
