@@ -33,18 +33,16 @@ turns that skip into a failure (tests/conftest.py).
 
 from __future__ import annotations
 
-import os
 import re
-import shlex
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from vethlab.exercises.cpp import INCLUDE, find_compiler
+
 REPO = Path(__file__).resolve().parent.parent
-INCLUDE = REPO / "vethlab" / "exercises" / "include"
 NOTEBOOK_SOURCES = REPO / "notebooks" / "src"
 README = REPO / "README.md"
 
@@ -237,23 +235,8 @@ PRINTED = [
 # --- compiling ----------------------------------------------------------------------------------
 
 
-def compiler() -> tuple[list[str] | None, str]:
-    """The C++ compiler's command ($CXX if set, else the first of c++, g++, clang++ on PATH),
-    or None and why there is none."""
-    if os.environ.get("CXX"):
-        command = shlex.split(os.environ["CXX"])
-        if command and shutil.which(command[0]):
-            return command, ""
-        return None, f"CXX={os.environ['CXX']!r} is not a command on PATH"
-    for name in ("c++", "g++", "clang++"):
-        found = shutil.which(name)
-        if found:
-            return [found], ""
-    return None, "no C++ compiler (c++, g++ or clang++) on PATH; Debian: apt-get install g++"
-
-
 def require_compiler() -> list[str]:
-    command, reason = compiler()
+    command, reason = find_compiler()  # the checker's own search: $CXX, c++, g++, clang++
     if command is None:
         pytest.skip(f"cannot type-check C++: {reason}")
     return command
