@@ -21,8 +21,7 @@ import math
 
 from matplotlib.collections import PatchCollection
 from matplotlib.lines import Line2D
-from matplotlib.patches import FancyBboxPatch, PathPatch, Rectangle
-from matplotlib.path import Path
+from matplotlib.patches import FancyBboxPatch, Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from vethlab.networkingdriverkit.queues import (
@@ -32,6 +31,7 @@ from vethlab.networkingdriverkit.queues import (
     QueueKind,
     where,
 )
+from vethlab.pictures.hatch import hatch_over
 from vethlab.pictures.labels import keep_apart
 from vethlab.pictures.legend import provenance_handles
 from vethlab.pictures.style import (
@@ -338,11 +338,8 @@ def _square(ax, x, y, size, style, label, lit) -> Rectangle:
 def _add_squares(ax, squares) -> int:
     """Add the squares and slots to ``ax`` as a few collections, one for each layer (colours
     and line widths stay each square's own), rather than as hundreds of patches that
-    matplotlib places one by one. Returns how many.
-
-    A hatch is drawn once over all the squares that share it, as one patch: Agg draws a
-    hatch's pattern afresh for every patch it fills, and a pattern as fine as ``"...."`` at 2×
-    takes it longer than everything else in the picture."""
+    matplotlib places one by one; each hatch is drawn once over the squares that share it
+    (:mod:`vethlab.pictures.hatch`). Returns how many."""
     groups = {}
     for square in squares:
         groups.setdefault((square.get_zorder(), square.get_hatch()), []).append(square)
@@ -353,16 +350,7 @@ def _add_squares(ax, squares) -> int:
         )
         if hatch:
             outlines = [s.get_path().transformed(s.get_patch_transform()) for s in group]
-            ax.add_patch(
-                PathPatch(
-                    Path.make_compound_path(*outlines),
-                    facecolor="none",
-                    edgecolor=COLORS["boundary"],  # the hatch's colour; no outline is drawn
-                    linewidth=0,
-                    hatch=hatch,
-                    zorder=zorder,
-                )
-            )
+            ax.add_patch(hatch_over(outlines, hatch, COLORS["boundary"], zorder=zorder))
     return len(squares)
 
 
