@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 
-__all__ = ["BENCHMARKS", "available"]
+__all__ = ["BENCHMARKS", "available", "load_average"]
 
 #: Benchmark name -> module. A module that is not installed is not offered.
 BENCHMARKS = {
@@ -40,3 +41,12 @@ def available() -> dict[str, str]:
         for name, module in BENCHMARKS.items()
         if importlib.util.find_spec(module) is not None
     }
+
+
+def load_average() -> list[float] | None:
+    """The 1-, 5- and 15-minute load averages, printed beside a figure so that a slow run on a
+    busy machine says so (None where the system does not tell)."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None

@@ -35,6 +35,8 @@ import time
 
 import matplotlib
 
+from vethlab.bench import load_average
+
 __all__ = ["run", "add_arguments", "measure_redraw", "measure_naive_floor", "SIZES", "GOALS_MS"]
 
 SIZES = (32, 4096, 65536)
@@ -126,14 +128,6 @@ def measure_naive_floor(buffers: int, repeat: int, figsize=None, dpi=None) -> li
     return times
 
 
-def _load() -> list[float] | None:
-    """The 1-minute load average, and the 5- and 15-minute ones (None where unknown)."""
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except (AttributeError, OSError):
-        return None
-
-
 def run(args):
     """The ``vethlab bench redraw`` command: measure, then ``(text, json)``."""
     matplotlib.use("Agg")  # no window, whatever the environment says
@@ -143,7 +137,7 @@ def run(args):
     sizes = [int(s) for s in str(getattr(args, "redraw_sizes", "32,4096,65536")).split(",") if s]
     if repeat < 1 or floor_repeat < 1 or packets < 1 or not sizes:
         raise ValueError("--repeat, --redraw-floor-repeat and --redraw-packets must be at least 1")
-    load_before = _load()
+    load_before = load_average()
     redraw, floor, ranges, rects = {}, {}, {}, {}
     for size in sizes:
         measured = measure_redraw(size, packets, repeat)
@@ -170,7 +164,7 @@ def run(args):
             "cpus": os.cpu_count(),
             "platform": platform.platform(),
             "load_before": load_before,
-            "load_after": _load(),
+            "load_after": load_average(),
         },
     }
     lines = [

@@ -31,6 +31,8 @@ import time
 
 import matplotlib
 
+from vethlab.bench import load_average
+
 __all__ = [
     "run",
     "add_arguments",
@@ -105,13 +107,6 @@ def measure_floor(figure, repeat: int) -> list[float]:
     return times
 
 
-def _load() -> list[float] | None:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except (AttributeError, OSError):
-        return None
-
-
 def run(args):
     """The ``vethlab bench widgets`` command: measure, then ``(text, json)``."""
     matplotlib.use("Agg")  # no window, whatever the environment says
@@ -120,7 +115,7 @@ def run(args):
     repeat = DEFAULT_REPEAT if args.repeat is None else args.repeat
     wanted = getattr(args, "widgets_dashboard", None)
     dashboards = [d for d in DASHBOARDS if wanted in (None, d.name)]
-    load_before = _load()
+    load_before = load_average()
     rows, floors = [], {}
     for dashboard in dashboards:
         box = dashboard.build()
@@ -152,7 +147,7 @@ def run(args):
             "cpus": os.cpu_count(),
             "platform": platform.platform(),
             "load_before": load_before,
-            "load_after": _load(),
+            "load_after": load_average(),
         },
     }
     lines = [

@@ -6,6 +6,7 @@ tests can check the structure of a picture without looking at pixels.
 ``style``       the colour language: one table of roles to colours (every picture uses it)
 ``legend``      provenance badges under a figure, and the key to the five labels
 ``labels``      labels that would overlap move or are dropped
+``hatch``       one hatch over many shapes, drawn once
 ``memory_map``  the pool's buffers, what their bytes hold, and where reads landed
 ``offsets``     each packet's offset error: where a method read against where the frame is
 ``hexdump``     hex dumps with coloured regions (headroom, frame fields, stale bytes)

@@ -9,6 +9,7 @@ returned, so pictures can record it and tests can check it.
 
 from __future__ import annotations
 
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.lines import Line2D
 from matplotlib.text import Annotation, Text
@@ -19,8 +20,21 @@ __all__ = ["keep_apart", "overlapping", "visible_texts", "renderer_of"]
 _PAD_PX = 1.0  # two labels closer than this count as touching
 
 
-def _grown(box: Bbox) -> Bbox:
-    return Bbox.from_extents(box.x0 - _PAD_PX, box.y0 - _PAD_PX, box.x1 + _PAD_PX, box.y1 + _PAD_PX)
+class _Kept:
+    """The boxes of the labels kept so far, grown by ``_PAD_PX``, as rows of one array
+    (x0, y0, x1, y1): a new box is checked against all of them at once."""
+
+    def __init__(self) -> None:
+        self.boxes = np.empty((0, 4))
+
+    def add(self, box: Bbox) -> None:
+        grown = (box.x0 - _PAD_PX, box.y0 - _PAD_PX, box.x1 + _PAD_PX, box.y1 + _PAD_PX)
+        self.boxes = np.vstack([self.boxes, grown])
+
+    def overlap(self, box: Bbox) -> bool:
+        """Whether ``box`` overlaps or touches a kept box (as ``Bbox.overlaps`` has it)."""
+        x0, y0, x1, y1 = self.boxes.T
+        return bool(np.any((x0 <= box.x1) & (box.x0 <= x1) & (y0 <= box.y1) & (box.y0 <= y1)))
 
 
 def keep_apart(ax, texts, shifts=None, *, obstacles=()) -> dict:
@@ -33,21 +47,24 @@ def keep_apart(ax, texts, shifts=None, *, obstacles=()) -> dict:
     shifts = shifts or {}
     renderer = renderer_of(ax.figure)
     ax.apply_aspect()  # an axes of equal aspect takes its final place only when drawn
-    kept = [_grown(box) for artist in obstacles for box in _obstacle_boxes(artist, renderer)]
+    kept = _Kept()
+    for artist in obstacles:
+        for box in _obstacle_boxes(artist, renderer):
+            kept.add(box)
     moved, dropped = [], []
     for text in texts:
         if not text.get_visible() or not text.get_text():
             continue
         box = _box(text, renderer)
-        if not any(box.overlaps(k) for k in kept):
-            kept.append(_grown(box))
+        if not kept.overlap(box):
+            kept.add(box)
             continue
         base = text.get_transform()
         for dx, dy in shifts.get(text, ()):
             text.set_transform(offset_copy(base, fig=ax.figure, x=dx, y=dy, units="points"))
             box = _box(text, renderer)
-            if not any(box.overlaps(k) for k in kept):
-                kept.append(_grown(box))
+            if not kept.overlap(box):
+                kept.add(box)
                 moved.append(text.get_text())
                 break
         else:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 
+from matplotlib.collections import PatchCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch, Rectangle
 from matplotlib.ticker import MaxNLocator
@@ -30,6 +31,7 @@ from vethlab.networkingdriverkit.queues import (
     QueueKind,
     where,
 )
+from vethlab.pictures.hatch import hatch_over
 from vethlab.pictures.labels import keep_apart
 from vethlab.pictures.legend import provenance_handles
 from vethlab.pictures.style import (
@@ -143,6 +145,7 @@ def draw_queues(
         "boxes": {p.name: box for p, box in PLACE_BOXES.items()},
         "squares": 0,
     }
+    squares = []
     for place, (x0, y0, x1, y1) in PLACE_BOXES.items():
         kind = _QUEUE_OF_PLACE.get(place)
         queue = queues.get(kind) if kind is not None else None
@@ -179,13 +182,12 @@ def draw_queues(
         if queue is not None:
             ids = list(places[place])
             record["slots"][kind.name] = {"capacity": queue.capacity, "packets": ids}
-            record["squares"] += _draw_slots(
+            squares += _draw_slots(
                 ax, (x0, y0, x1, y1), queue.capacity, ids, pool, place, highlight
             )
         else:
-            record["squares"] += _draw_packets(
-                ax, (x0, y0, x1, y1), places[place], pool, place, highlight
-            )
+            squares += _draw_packets(ax, (x0, y0, x1, y1), places[place], pool, place, highlight)
+    record["squares"] = _add_squares(ax, squares)
     _sides(ax)
     x0, y0, x1, y1 = POOL_ALIAS_BOX
     ax.add_patch(
@@ -306,20 +308,10 @@ def _sides(ax) -> None:
         )
 
 
-def _square(ax, x, y, size, style, label, lit) -> None:
+def _square(ax, x, y, size, style, label, lit) -> Rectangle:
+    """A packet's square (added later with the others, see :func:`_add_squares`) and its
+    number, if it fits."""
     colour, hatch = style
-    ax.add_patch(
-        Rectangle(
-            (x, y),
-            size,
-            size,
-            facecolor=colour,
-            hatch=hatch,
-            edgecolor=COLORS["selection"] if lit else COLORS["boundary"],
-            linewidth=1.6 if lit else 0.4,
-            zorder=3,
-        )
-    )
     if label is not None and _fits(ax, label, size):
         ax.text(
             x + size / 2,
@@ -331,6 +323,35 @@ def _square(ax, x, y, size, style, label, lit) -> None:
             color=COLORS["background"] if colour == COLORS["packet"] else COLORS["text"],
             zorder=4,
         )
+    return Rectangle(
+        (x, y),
+        size,
+        size,
+        facecolor=colour,
+        hatch=hatch,
+        edgecolor=COLORS["selection"] if lit else COLORS["boundary"],
+        linewidth=1.6 if lit else 0.4,
+        zorder=3,
+    )
+
+
+def _add_squares(ax, squares) -> int:
+    """Add the squares and slots to ``ax`` as a few collections, one for each layer (colours
+    and line widths stay each square's own), rather than as hundreds of patches that
+    matplotlib places one by one; each hatch is drawn once over the squares that share it
+    (:mod:`vethlab.pictures.hatch`). Returns how many."""
+    groups = {}
+    for square in squares:
+        groups.setdefault((square.get_zorder(), square.get_hatch()), []).append(square)
+    for (zorder, hatch), group in groups.items():
+        ax.add_collection(
+            PatchCollection(group, match_original=True, zorder=zorder),
+            autolim=False,  # the picture's limits are fixed
+        )
+        if hatch:
+            outlines = [s.get_path().transformed(s.get_patch_transform()) for s in group]
+            ax.add_patch(hatch_over(outlines, hatch, COLORS["boundary"], zorder=zorder))
+    return len(squares)
 
 
 def _fits(ax, label: str, size: float) -> bool:
@@ -341,7 +362,7 @@ def _fits(ax, label: str, size: float) -> bool:
     return len(label) * 0.62 * FONT_SIZE <= size * points_per_unit
 
 
-def _draw_slots(ax, box, capacity, ids, pool, place, highlight) -> int:
+def _draw_slots(ax, box, capacity, ids, pool, place, highlight) -> list[Rectangle]:
     """A queue: ``capacity`` slots, the first ``len(ids)`` filled (oldest first)."""
     x0, y0, x1, y1 = box
     per_row = min(capacity, 16)
@@ -349,6 +370,7 @@ def _draw_slots(ax, box, capacity, ids, pool, place, highlight) -> int:
     size = min((x1 - x0 - 0.2) / per_row, (y1 - y0 - 0.2) / rows) * 0.9
     gap = size / 0.9
     top = (y0 + y1) / 2 + rows * gap / 2
+    squares = []
     for slot in range(capacity):
         r, c = divmod(slot, per_row)
         x = x0 + 0.1 + c * gap
@@ -356,9 +378,10 @@ def _draw_slots(ax, box, capacity, ids, pool, place, highlight) -> int:
         if slot < len(ids):
             packet = pool.packets[ids[slot]]
             label = str(ids[slot]) if capacity <= 16 else None
-            _square(ax, x, y, size, _colour_of(packet, place), label, ids[slot] == highlight)
+            lit = ids[slot] == highlight
+            squares.append(_square(ax, x, y, size, _colour_of(packet, place), label, lit))
         else:
-            ax.add_patch(
+            squares.append(
                 Rectangle(
                     (x, y),
                     size,
@@ -370,32 +393,35 @@ def _draw_slots(ax, box, capacity, ids, pool, place, highlight) -> int:
                     zorder=2,
                 )
             )
-    return capacity
+    return squares
 
 
-def _draw_packets(ax, box, ids, pool, place, highlight) -> int:
+def _draw_packets(ax, box, ids, pool, place, highlight) -> list[Rectangle]:
     """Any other place: its packets as a grid of squares."""
     if not ids:
-        return 0
+        return []
     x0, y0, x1, y1 = box
     w, h = x1 - x0 - 0.2, y1 - y0 - 0.2
     cols = max(1, math.ceil(math.sqrt(len(ids) * w / h)))
     rows = math.ceil(len(ids) / cols)
     gap = min(w / cols, h / rows, 0.45)
     size = gap * 0.85
+    squares = []
     for n, index in enumerate(ids):
         r, c = divmod(n, cols)
         label = str(index) if gap >= 0.3 else None
-        _square(
-            ax,
-            x0 + 0.1 + c * gap,
-            y1 - 0.1 - (r + 1) * gap,
-            size,
-            _colour_of(pool.packets[index], place),
-            label,
-            index == highlight,
+        squares.append(
+            _square(
+                ax,
+                x0 + 0.1 + c * gap,
+                y1 - 0.1 - (r + 1) * gap,
+                size,
+                _colour_of(pool.packets[index], place),
+                label,
+                index == highlight,
+            )
         )
-    return len(ids)
+    return squares
 
 
 def _arrow(ax, move, label: bool, dashed: bool):

@@ -23,7 +23,6 @@ from functools import lru_cache
 
 import ipywidgets as widgets
 from matplotlib.ticker import MaxNLocator
-from matplotlib.transforms import Bbox
 
 from vethlab.ioreturn import BadArgument, IOReturnError
 from vethlab.model.machine import PROFILES, SEGMENT_SIZES
@@ -48,6 +47,7 @@ from vethlab.question.scenario import (
 )
 from vethlab.widgets.canvas import (
     FigureImage,
+    clear_axes,
     control_rows,
     escape,
     finish,
@@ -162,18 +162,6 @@ def explore_pool(
         seed=seed,
     )
     return Exploration(params, dext, host, sent)
-
-
-def clear_axes(ax) -> None:
-    """Remove what was drawn on ``ax`` but keep the axes and their tick objects, which are
-    costly to make again: a dashboard redraws into the same axes every time."""
-    for artist in [*ax.collections, *ax.images, *ax.lines, *ax.texts, *ax.patches, *ax.artists]:
-        artist.remove()
-    if ax.legend_ is not None:
-        ax.legend_.remove()
-    ax.dataLim.set_points(Bbox.null().get_points())
-    ax.ignore_existing_data_limits = True
-    ax.set_autoscale_on(True)
 
 
 class ExplorerFigure:

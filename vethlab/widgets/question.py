@@ -27,7 +27,15 @@ from vethlab.model.machine import PROFILES, SEGMENT_SIZES
 from vethlab.pictures.misread import draw_misread_hexdump
 from vethlab.question.scenario import METHODS, MethodResult
 from vethlab.traps import trap_title
-from vethlab.widgets.canvas import FigureImage, control_rows, escape, finish, labelled, watch
+from vethlab.widgets.canvas import (
+    FigureImage,
+    clear_axes,
+    control_rows,
+    escape,
+    finish,
+    labelled,
+    watch,
+)
 from vethlab.widgets.pool_explorer import EXPLORER_HEADROOM, ExplorerFigure, legend_html
 from vethlab.widgets.verdict import missed_segments, ranges_text, read_verdict, verdict_html
 
@@ -169,7 +177,7 @@ def question_sliders(
             result = MethodResult(
                 METHODS["first_attempt"], explored.dext, explored.host, explored.readings(method)
             )
-            hex_ax.clear()
+            clear_axes(hex_ax)
             draw_misread_hexdump(hex_ax, result)
             hex_lines.show()
             state["misread"] = hex_ax.vethlab

@@ -26,7 +26,7 @@ import ipywidgets as widgets
 from vethlab.networkingdriverkit.queues import QueueKind
 from vethlab.pictures.queues import draw_queues
 from vethlab.ping.link import ping_burst
-from vethlab.widgets.canvas import FigureImage, finish, labelled
+from vethlab.widgets.canvas import FigureImage, clear_axes, finish, labelled
 
 __all__ = ["queue_stepper", "counts_text", "setting_notes"]
 
@@ -170,7 +170,7 @@ def queue_stepper(
             f"{counts_text(acc).replace('<br>', ' &nbsp;|&nbsp; ')}</span>"
         )
         ax = canvas.axes()
-        ax.clear()
+        clear_axes(ax)
         draw_queues(ax, link)
         canvas.show()
         state.update(step=k, record=ax.vethlab, accounting=acc)
