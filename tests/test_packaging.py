@@ -102,10 +102,17 @@ def test_wheel_ships_the_notebooks(tmp_path):
         capture_output=True,
     )
     (wheel,) = tmp_path.glob("vethlab-*.whl")
-    shipped = {
-        n.rsplit("/", 1)[1]
-        for n in zipfile.ZipFile(wheel).namelist()
-        if n.startswith("vethlab/_notebooks/")
-    }
+    names = set(zipfile.ZipFile(wheel).namelist())
+    shipped = {n.rsplit("/", 1)[1] for n in names if n.startswith("vethlab/_notebooks/")}
     assert shipped == {p.name for p in (REPO / "notebooks").glob("*.ipynb")}
     assert shipped, "no notebooks in the repo?"
+    # What an installed `vethlab check` compiles and runs with, and the kernel's frames that
+    # notebook 07 reads: package data, every file of it.
+    data = [
+        *(REPO / "vethlab" / "exercises" / "include").rglob("*.h"),
+        REPO / "vethlab" / "exercises" / "shim.cpp",
+        *(REPO / "vethlab" / "exercises" / "examples").glob("*.*"),
+        REPO / "vethlab" / "inspection" / "tap_frames.pcap",
+    ]
+    missing = [str(p.relative_to(REPO)) for p in data if str(p.relative_to(REPO)) not in names]
+    assert missing == []
