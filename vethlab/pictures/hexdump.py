@@ -460,8 +460,9 @@ def draw_byte_rows(ax, rows, *, width: int = 16, mark_differences: bool = True) 
     byte of a row that differs from the same byte of the first row is underlined in the
     ``wrong_read`` colour. Returns ``{"kinds": [...per row], "differs": [...per row]}``.
 
-    Every cell is one polygon of one collection and every row's bytes one monospaced text, so
-    the cost does not grow with artists per byte."""
+    Every cell is one polygon of one collection; each byte is a text of its own, so that its
+    colour can follow its cell's (light on the dark link header). Those texts are most of the
+    drawing's cost."""
     kinds_by_row, differs_by_row, cells, colours, lines = [], [], [], [], []
     first = bytes(rows[0][1].data[:width]) if rows else b""
     col = np.arange(width)
