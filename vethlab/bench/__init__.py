@@ -22,8 +22,9 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import platform
 
-__all__ = ["BENCHMARKS", "available", "load_average"]
+__all__ = ["BENCHMARKS", "available", "load_average", "machine_facts", "load_text"]
 
 #: Benchmark name -> module. A module that is not installed is not offered.
 BENCHMARKS = {
@@ -50,3 +51,26 @@ def load_average() -> list[float] | None:
         return [round(x, 2) for x in os.getloadavg()]
     except (AttributeError, OSError):
         return None
+
+
+def machine_facts(load_before: list[float] | None) -> dict:
+    """What a timing depends on, for the JSON's ``machine``: Python and matplotlib versions,
+    CPUs, platform, and the load average before the run (given) and after it (now)."""
+    import matplotlib  # only the benchmarks that draw call this
+
+    return {
+        "python": platform.python_version(),
+        "matplotlib": matplotlib.__version__,
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "load_before": load_before,
+        "load_after": load_average(),
+    }
+
+
+def load_text(machine: dict) -> str:
+    """The report's first line: the load around the run, which slows every figure."""
+    return (
+        f"load average before/after: {machine['load_before']} / {machine['load_after']} "
+        f"on {machine['cpus']} CPUs (other work on the machine slows every figure)"
+    )

@@ -28,14 +28,12 @@ and after: other work on the machine slows every figure, the baseline included).
 from __future__ import annotations
 
 import io
-import os
-import platform
 import statistics
 import time
 
 import matplotlib
 
-from vethlab.bench import load_average
+from vethlab.bench import load_average, load_text, machine_facts
 
 __all__ = ["run", "add_arguments", "measure_redraw", "measure_naive_floor", "SIZES", "GOALS_MS"]
 
@@ -158,18 +156,10 @@ def run(args):
         "repeat": repeat,
         "floor_repeat": floor_repeat,
         "rectangles": rects,
-        "machine": {
-            "python": platform.python_version(),
-            "matplotlib": matplotlib.__version__,
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "load_before": load_before,
-            "load_after": load_average(),
-        },
+        "machine": machine_facts(load_before),
     }
     lines = [
-        f"load average before/after: {load_before} / {result['machine']['load_after']} "
-        f"on {os.cpu_count()} CPUs (other work on the machine slows every figure)",
+        load_text(result["machine"]),
         f"pool explorer: slider change -> PNG, median of {repeat} changes "
         f"({packets} packets or fewer); naive baseline: median of {floor_repeat}",
         f"{'buffers':>8}  {'explorer ms':>11}  {'range':>15}  {'goal':>5}  {'naive ms':>9}  drawn",

@@ -24,14 +24,12 @@ average before and after).
 
 from __future__ import annotations
 
-import os
-import platform
 import statistics
 import time
 
 import matplotlib
 
-from vethlab.bench import load_average
+from vethlab.bench import load_average, load_text, machine_facts
 
 __all__ = [
     "run",
@@ -141,18 +139,10 @@ def run(args):
         "floor_ms": floors,
         "goal_ms": {"median": GOAL_MEDIAN_MS, "worst": GOAL_WORST_MS},
         "repeat": repeat,
-        "machine": {
-            "python": platform.python_version(),
-            "matplotlib": matplotlib.__version__,
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "load_before": load_before,
-            "load_after": load_average(),
-        },
+        "machine": machine_facts(load_before),
     }
     lines = [
-        f"load average before/after: {load_before} / {result['machine']['load_after']} "
-        f"on {os.cpu_count()} CPUs (other work on the machine slows every figure)",
+        load_text(result["machine"]),
         f"every control of every dashboard: value change -> finished 2x PNG, {repeat} changes "
         f"each; goal: median <= {GOAL_MEDIAN_MS:.0f} ms, worst <= {GOAL_WORST_MS:.0f} ms; "
         "floor: an empty figure of the same size, rendered the same way",
