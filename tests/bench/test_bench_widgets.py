@@ -51,3 +51,23 @@ def test_an_unknown_dashboard_is_exit_2(capsys):
     assert main(["bench", "widgets", "--widgets-dashboard", "nope"]) == 2
     err = capsys.readouterr().err
     assert "--widgets-dashboard" in err and "nope" in err
+
+
+def test_a_slider_moves_to_values_it_has_not_had_and_a_toggle_goes_round():
+    """The benchmark's changes: fresh slider values, ends first (no label drawn before can
+    make a change look faster than a learner's), and every change differs from the one before."""
+    import ipywidgets as widgets
+
+    from vethlab.bench.widgets import changes
+
+    slider = widgets.IntSlider(value=1600, min=64, max=4096)
+    moves = changes(slider, 5)
+    assert len(moves) == len(set(moves)) == 5 and 1600 not in moves
+    assert moves[:2] == [64, 4096] and all(64 <= v <= 4096 for v in moves)
+    steps = changes(widgets.IntSlider(value=2048, min=64, max=4096, step=64), 10)
+    assert len(set(steps)) == 10 and all(v % 64 == 0 for v in steps)
+    short = changes(widgets.IntSlider(value=0, min=0, max=3), 5)
+    toggle = changes(widgets.ToggleButtons(options=["a", "b"], value="a"), 5)
+    assert toggle == ["b", "a", "b", "a", "b"]
+    for moves, start in ((short, 0), (toggle, "a")):
+        assert all(a != b for a, b in zip([start, *moves], moves)) and len(moves) == 5

@@ -3,10 +3,10 @@ from a value change to the finished picture.
 
 Each dashboard of the notebooks (:data:`vethlab.widgets.catalog.DASHBOARDS`) is built as its
 notebook builds it; then each of its controls is moved ``--repeat`` times (default 5, at least
-5 changes are needed for a median and a worst that mean something) through its ends and a value
-between (:func:`vethlab.widgets.catalog.sweep`), and each change is timed in the kernel, from
-setting the value to the new PNG being in the dashboard's image widget: the model's work, the
-drawing, the 2× rendering and the PNG encoding. No browser is involved.
+5 changes are needed for a median and a worst that mean something): a slider to values it has
+not had before in the run, a toggle round its values (:func:`changes`). Each change is timed in
+the kernel, from setting the value to the new PNG being in the dashboard's image widget: the
+model's work, the drawing, the 2× rendering and the PNG encoding. No browser is involved.
 
 In the same run, per dashboard, a naive floor: an empty figure of the same size rendered at the
 same dpi and encoded the same way (``floor_ms``). A control cannot be faster than that; what it
@@ -34,6 +34,7 @@ from vethlab.bench import load_average, load_text, machine_facts
 __all__ = [
     "run",
     "add_arguments",
+    "changes",
     "measure_control",
     "measure_floor",
     "GOAL_MEDIAN_MS",
@@ -68,21 +69,45 @@ def add_arguments(p) -> None:
     )
 
 
-def measure_control(dashboard, control: str, repeat: int) -> list[float]:
-    """Build ``dashboard``, prepare it for ``control`` and move the control ``repeat`` times
-    through its sweep; the time of each change (ms)."""
+def changes(control, count: int) -> list:
+    """``count`` values to move ``control`` to, each different from the one before.
+
+    A slider goes to values it has not had before in the run, spread over its range (both ends
+    first): every number a change draws is then new, as when a learner drags to a new place,
+    and no label drawn earlier in the run can make it look faster than it is. A control with
+    fewer values than that (a toggle, a checkbox, a short slider) goes round its values
+    (:func:`vethlab.widgets.catalog.sweep`), as a learner flipping it back and forth does."""
+    import ipywidgets as widgets
+
     from vethlab.widgets.catalog import sweep
 
+    if isinstance(control, widgets.IntSlider):
+        step = control.step or 1
+        spots = (control.max - control.min) // step + 1
+        if spots > count:
+            # count values on the slider's grid, ends first, then the ones between them,
+            # none of them the value it has now.
+            grid = [control.min + round(k * (spots - 1) / count) * step for k in range(count + 1)]
+            fresh = [
+                v for v in dict.fromkeys([grid[0], grid[-1], *grid[1:-1]]) if v != control.value
+            ]
+            return fresh[:count]
+    cycle = sweep(control)
+    return [cycle[k % len(cycle)] for k in range(count)]
+
+
+def measure_control(dashboard, control: str, repeat: int) -> list[float]:
+    """Build ``dashboard``, prepare it for ``control`` and move the control ``repeat`` times
+    (:func:`changes`); the time of each change (ms)."""
     box = dashboard.build()
     controls = box.vethlab_controls
     for name, value in dashboard.prepare.get(control, {}).items():
         controls[name].value = value
     widget = controls[control]
-    values = sweep(widget)
     times = []
-    for k in range(repeat):
+    for value in changes(widget, repeat):
         started = time.perf_counter()
-        widget.value = values[k % len(values)]
+        widget.value = value
         times.append((time.perf_counter() - started) * 1e3)
     return times
 

@@ -25,9 +25,10 @@ import zlib
 import ipywidgets as widgets
 import matplotlib
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
+
+from vethlab.widgets.stamps import StampingCanvas
 
 __all__ = [
     "CSS_DPI",
@@ -120,7 +121,7 @@ class FigureImage:
         width, height = size_px
         self.size_px = (int(width), int(height))
         self.figure = Figure(figsize=(width / CSS_DPI, height / CSS_DPI), dpi=CSS_DPI * SCALE)
-        FigureCanvasAgg(self.figure)
+        StampingCanvas(self.figure)  # Agg, with each label rasterized once
         self._ax = None
         if axes:
             self.figure.subplots_adjust(left=0.01, right=0.99, top=0.93, bottom=0.01)

@@ -1,0 +1,121 @@
+"""The dashboards' label cache: a stamped label looks like, and sits where, Agg draws it."""
+
+import matplotlib
+import numpy as np
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from vethlab.widgets import stamps
+from vethlab.widgets.canvas import FigureImage
+from vethlab.widgets.stamps import StampingCanvas, StampingRenderer
+
+#: Labels as the dashboards draw them: sizes, weights, an italic, a monospace address, several
+#: angles, two lines, several colours.
+LABELS = [
+    dict(s="headroom 8", fontsize=8),
+    dict(s="packet 3: GetMemorySegmentOffset() = 6144", fontsize=9, weight="bold"),
+    dict(s="0x12e314000", fontsize=8, family="monospace", color="#0072B2"),
+    dict(s="offset error (bytes)", fontsize=8, rotation=90),
+    dict(s="tailroom gy", fontsize=10, rotation=30, style="italic", color="#D55E00"),
+    dict(s="two\nlines", fontsize=8, rotation=-45),
+]
+
+
+def _draw(canvas_class) -> np.ndarray:
+    figure = Figure(figsize=(6, 3), dpi=180)
+    canvas_class(figure)
+    for k, label in enumerate(LABELS):
+        figure.text(0.05 + 0.15 * k, 0.2 + 0.1 * (k % 3), **label)
+    with matplotlib.rc_context({"text.hinting": "no_hinting"}):
+        figure.canvas.draw()
+    return np.asarray(figure.canvas.buffer_rgba())[:, :, :3].astype(float)
+
+
+def _ink(picture: np.ndarray) -> np.ndarray:
+    """How dark each pixel is (0 on white, 1 on black)."""
+    return 1 - picture.mean(axis=2) / 255
+
+
+def test_stamped_labels_have_agg_s_ink_within_half_a_pixel_of_where_agg_puts_it():
+    """Same amount of ink, centred within half a device pixel, for every label at once."""
+    stamped, plain = _ink(_draw(StampingCanvas)), _ink(_draw(FigureCanvasAgg))
+    assert stamped.sum() == pytest.approx(plain.sum(), rel=0.02)
+    assert np.allclose(_centre(stamped), _centre(plain), atol=0.5)
+
+
+def _centre(ink: np.ndarray) -> tuple[float, float]:
+    """The centre of the ink: row and column weighted by how dark each pixel is."""
+    rows, columns = np.indices(ink.shape)
+    return (rows * ink).sum() / ink.sum(), (columns * ink).sum() / ink.sum()
+
+
+def test_each_label_is_placed_like_agg_places_it():
+    """Label by label: the bounding box of its ink is where Agg's is, to a pixel."""
+    for label in LABELS:
+        boxes = []
+        for canvas_class in (StampingCanvas, FigureCanvasAgg):
+            figure = Figure(figsize=(3, 3), dpi=180)
+            canvas_class(figure)
+            figure.text(0.4, 0.4, **label)
+            figure.canvas.draw()
+            ink = _ink(np.asarray(figure.canvas.buffer_rgba())[:, :, :3].astype(float)) > 0.2
+            rows, columns = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+            boxes.append((rows[0], rows[-1], columns[0], columns[-1]))
+        assert np.abs(np.subtract(*boxes)).max() <= 1, label["s"]
+
+
+def test_one_stamp_serves_every_colour_and_every_place():
+    """The same label in two colours at two places is rasterized once and drawn in each colour."""
+    StampingRenderer.stamps.clear()
+    figure = Figure(figsize=(3, 1), dpi=180)
+    StampingCanvas(figure)
+    figure.text(0.1, 0.5, "stale bytes", color="#D55E00")
+    figure.text(0.6, 0.5, "stale bytes", color="#0072B2")
+    figure.canvas.draw()
+    assert len(StampingRenderer.stamps) == 1
+    picture = np.asarray(figure.canvas.buffer_rgba())[:, :, :3].astype(int)
+    left, right = picture[:, : picture.shape[1] // 2], picture[:, picture.shape[1] // 2 :]
+    # The darkest pixel of each half is that half's colour.
+    assert tuple(left.reshape(-1, 3)[left.sum(axis=2).argmin()]) == (0xD5, 0x5E, 0x00)
+    assert tuple(right.reshape(-1, 3)[right.sum(axis=2).argmin()]) == (0x00, 0x72, 0xB2)
+
+
+def test_a_font_changed_after_use_gets_its_own_stamp():
+    """The key is the font's values, not the object: a label made bigger is drawn bigger."""
+    StampingRenderer.stamps.clear()
+    figure = Figure(figsize=(3, 1), dpi=180)
+    StampingCanvas(figure)
+    text = figure.text(0.1, 0.5, "packet_size")
+    figure.canvas.draw()
+    text.get_fontproperties().set_size(14)
+    figure.canvas.draw()
+    sizes = sorted(stamp.coverage.shape[1] for stamp in StampingRenderer.stamps.values())
+    assert len(sizes) == 2 and sizes[1] > 1.3 * sizes[0]  # 14 pt against the default 10
+
+
+def test_mathtext_and_aliased_text_are_drawn_by_agg_itself():
+    StampingRenderer.stamps.clear()
+    figure = Figure(figsize=(3, 1), dpi=180)
+    StampingCanvas(figure)
+    figure.text(0.1, 0.5, r"$2^{11}$")
+    figure.text(0.5, 0.5, "aliased", antialiased=False)
+    figure.canvas.draw()
+    assert StampingRenderer.stamps == {}
+    assert (_ink(np.asarray(figure.canvas.buffer_rgba())[:, :, :3].astype(float)) > 0.5).any()
+
+
+def test_the_cache_keeps_at_most_stamps_kept(monkeypatch):
+    """The least recently used stamps go first; memory stays bounded however many labels."""
+    monkeypatch.setattr(stamps, "STAMPS_KEPT", 3)
+    StampingRenderer.stamps.clear()
+    figure = Figure(figsize=(3, 1), dpi=180)
+    StampingCanvas(figure)
+    for k in range(5):
+        figure.text(0.1, 0.1 * k, f"label {k}")
+    figure.canvas.draw()
+    assert [key[0] for key in StampingRenderer.stamps] == ["label 2", "label 3", "label 4"]
+
+
+def test_dashboards_draw_with_the_stamping_canvas():
+    assert isinstance(FigureImage((100, 50)).figure.canvas, StampingCanvas)

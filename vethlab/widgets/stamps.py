@@ -1,0 +1,150 @@
+"""Labels rasterized once and stamped wherever they are drawn again: the dashboards' glyph cache.
+
+A dashboard redraws its whole figure on every slider move, and most of its words do not change
+between moves: titles, legends, row names, tick labels, the names of a buffer's parts. Agg
+rasterizes every label from its font's outlines each time it is drawn (matplotlib 3.11 does it
+glyph by glyph, in Python), and at the dashboards' 2× resolution that was the largest single
+cost of a redraw. Every GUI toolkit keeps a glyph cache for this reason; this is one for whole
+labels:
+
+    first draw of "headroom" at 8 pt     rasterize it once (Agg, exactly as it would draw it)
+                                         into a coverage mask: how much ink each pixel gets
+    every later draw, anywhere, any      put the mask on the picture in the text's colour,
+    colour                               one call into Agg's text blending
+
+The mask is colourless (colour is the graphics context's, as for any Agg text), so one stamp
+serves every colour. Its key is everything that shapes the ink: the text, its font properties,
+its angle, the dpi and the hinting setting. A label is placed on a whole device pixel, at most
+half a device pixel (a quarter of a CSS pixel at 2×) from where Agg would have started it.
+
+Not stamped, drawn by Agg as always: mathtext, aliased text, text with font features or a
+language set. A stamp is never bigger than the label's ink.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+
+import matplotlib
+import numpy as np
+from matplotlib.backend_bases import GraphicsContextBase
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+
+__all__ = ["StampingCanvas", "StampingRenderer", "Stamp", "STAMPS_KEPT"]
+
+#: How many stamps are kept (the least recently used go first): a few dashboards' worth of
+#: labels, a few megabytes at most.
+STAMPS_KEPT = 4096
+
+
+class Stamp:
+    """One label's ink: ``coverage`` (rows × columns of 0–255) and where its top-left pixel
+    sits relative to the label's origin (``left``, ``top``: device pixels, y downward)."""
+
+    __slots__ = ("coverage", "left", "top")
+
+    def __init__(self, coverage: np.ndarray, left: int, top: int) -> None:
+        self.coverage = coverage
+        self.left = left
+        self.top = top
+
+
+def _font_key(prop) -> tuple:
+    """What of a ``FontProperties`` shapes the ink (a FontProperties can change after it was
+    used, so the key is its values, not the object)."""
+    return (
+        tuple(prop.get_family()),
+        prop.get_style(),
+        prop.get_variant(),
+        prop.get_weight(),
+        prop.get_stretch(),
+        prop.get_size_in_points(),
+        prop.get_file(),
+    )
+
+
+class StampingRenderer(RendererAgg):
+    """Agg, with labels drawn from a :class:`Stamp` made the first time each is drawn."""
+
+    #: Shared by every dashboard: the same label at the same size is one stamp.
+    stamps: OrderedDict = OrderedDict()
+
+    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        # x, y: the label's origin (left end of its baseline), device pixels, y downward.
+        shaped = mtext is not None and (
+            getattr(mtext, "get_fontfeatures", lambda: None)() is not None
+            or getattr(mtext, "get_language", lambda: None)() is not None
+        )
+        if ismath or not gc.get_antialiased() or shaped or not s:
+            return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+        stamp = self._stamp(s, prop, angle)
+        if stamp is None:  # no ink at all (only spaces)
+            return None
+        rows = stamp.coverage.shape[0]
+        # Agg's text blending takes the mask's left column and the row just below its bottom.
+        left = round(x) + stamp.left
+        below = round(y) + stamp.top + rows
+        self._renderer.draw_text_image(stamp.coverage, left, below, 0, gc)
+        return None
+
+    def _stamp(self, s, prop, angle) -> Stamp | None:
+        key = (s, _font_key(prop), float(angle), self.dpi, matplotlib.rcParams["text.hinting"])
+        stamps = StampingRenderer.stamps
+        if key in stamps:
+            stamps.move_to_end(key)
+            return stamps[key]
+        stamp = self._rasterize(s, prop, angle)
+        stamps[key] = stamp
+        if len(stamps) > STAMPS_KEPT:
+            stamps.popitem(last=False)
+        return stamp
+
+    def _rasterize(self, s, prop, angle) -> Stamp | None:
+        """Draw ``s`` with Agg, black on nothing, on a scratch picture big enough for it at any
+        angle, and keep the alpha channel (the coverage) trimmed to the ink."""
+        width, height, descent = self.get_text_width_height_descent(s, prop, ismath=False)
+        # The layout box, grown on every side for ink beyond it (italic overhangs, accents),
+        # turned by the label's angle: its corners relative to the origin, y downward.
+        margin = math.ceil(prop.get_size_in_points() * self.dpi / 72 / 2) + 2
+        cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+        corners = [
+            (dx * cos - dy * sin, -(dx * sin + dy * cos))
+            for dx in (-margin, width + margin)
+            for dy in (-descent - margin, height - descent + margin)
+        ]
+        origin_x = math.ceil(-min(cx for cx, _ in corners))
+        origin_y = math.ceil(-min(cy for _, cy in corners))
+        scratch = RendererAgg(
+            origin_x + math.ceil(max(cx for cx, _ in corners)) + 1,
+            origin_y + math.ceil(max(cy for _, cy in corners)) + 1,
+            self.dpi,
+        )
+        ink = GraphicsContextBase()
+        ink.set_foreground("black")
+        ink.set_antialiased(True)
+        scratch.draw_text(ink, origin_x, origin_y, s, prop, angle)
+        coverage = np.asarray(scratch.buffer_rgba())[:, :, 3]
+        rows = np.flatnonzero(coverage.any(axis=1))
+        columns = np.flatnonzero(coverage.any(axis=0))
+        if rows.size == 0:
+            return None
+        top, bottom = rows[0], rows[-1] + 1
+        first, last = columns[0], columns[-1] + 1
+        return Stamp(
+            np.ascontiguousarray(coverage[top:bottom, first:last]),
+            left=int(first) - origin_x,
+            top=int(top) - origin_y,
+        )
+
+
+class StampingCanvas(FigureCanvasAgg):
+    """An Agg canvas whose renderer is a :class:`StampingRenderer`."""
+
+    def get_renderer(self):
+        w, h = self.get_width_height(physical=True)
+        key = (w, h, self.figure.dpi)
+        if getattr(self, "_stamping_key", None) != key:
+            self.renderer = StampingRenderer(w, h, self.figure.dpi)
+            self._stamping_key = key
+        return self.renderer
