@@ -48,3 +48,20 @@ def test_the_picture_is_rendered_at_twice_its_css_size(dashboard):
     assert png.size[0] == SCALE * width
     figure_w, figure_h = box.vethlab_figure.get_size_inches()
     assert png.size[1] == round(SCALE * width * figure_h / figure_w)
+
+
+@pytest.mark.parametrize("dashboard", DASHBOARDS, ids=lambda d: d.name)
+def test_a_closed_dashboard_is_freed_with_its_figure(dashboard):
+    """ipywidgets keeps every open widget; closing a dashboard lets its figure go (the widgets
+    benchmark closes each one it measured, as a notebook's kernel holds only its own)."""
+    import gc
+    import weakref
+
+    from vethlab.widgets.catalog import close
+
+    box = dashboard.build()
+    figure = weakref.ref(box.vethlab_figure)
+    close(box)
+    del box
+    gc.collect()
+    assert figure() is None

@@ -9,6 +9,7 @@ share.
 ``sweep``       a control's values: both ends and between, then back to where it was.
 ``snapshot``    what a dashboard shows (its PNGs and every text in it), to tell whether a
                 move changed anything.
+``close``       close every widget of a dashboard, so that it and its figure can be freed.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from vethlab.widgets.queues import queue_stepper
 from vethlab.widgets.stacks import stack_comparison
 from vethlab.widgets.userclient import leak_explorer, struct_explorer
 
-__all__ = ["Dashboard", "DASHBOARDS", "sweep", "snapshot", "texts"]
+__all__ = ["Dashboard", "DASHBOARDS", "sweep", "snapshot", "texts", "close"]
 
 
 @dataclass(frozen=True)
@@ -97,3 +98,12 @@ def snapshot(box) -> tuple:
         bytes(image.value) if image.layout.display != "none" else None for image in images
     )
     return (pictures, tuple(texts(box)))
+
+
+def close(widget) -> None:
+    """Close ``widget`` and every widget inside it. ipywidgets keeps every open widget in a
+    registry until it is closed, and with it whatever it refers to (a dashboard's figure, its
+    model): a kernel that builds many dashboards keeps them all until they are closed."""
+    for child in getattr(widget, "children", ()):
+        close(child)
+    widget.close()
