@@ -119,3 +119,27 @@ def test_the_cache_keeps_at_most_stamps_kept(monkeypatch):
 
 def test_dashboards_draw_with_the_stamping_canvas():
     assert isinstance(FigureImage((100, 50)).figure.canvas, StampingCanvas)
+
+
+def test_a_label_whose_ink_outgrows_the_first_scratch_picture_is_stamped_whole(monkeypatch):
+    """With a first scratch picture far too small, every label is drawn again on bigger ones
+    until its ink fits, and the stamp is the one a roomy first picture gives."""
+    label = dict(s="Wide glyphs: WWW ——", fontsize=9, rotation=30)
+
+    def stamp_with(reach):
+        monkeypatch.setattr(stamps, "FIRST_REACH", reach)
+        StampingRenderer.stamps.clear()
+        _draw_one(label)
+        (stamp,) = StampingRenderer.stamps.values()
+        return stamp
+
+    roomy, cramped = stamp_with(1.5), stamp_with(0.05)
+    assert (cramped.left, cramped.top) == (roomy.left, roomy.top)
+    assert np.array_equal(cramped.coverage, roomy.coverage)
+
+
+def _draw_one(label):
+    figure = Figure(figsize=(3, 3), dpi=180)
+    StampingCanvas(figure)
+    figure.text(0.4, 0.4, **label)
+    figure.canvas.draw()

@@ -31,11 +31,15 @@ import numpy as np
 from matplotlib.backend_bases import GraphicsContextBase
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 
-__all__ = ["StampingCanvas", "StampingRenderer", "Stamp", "STAMPS_KEPT"]
+__all__ = ["StampingCanvas", "StampingRenderer", "Stamp", "STAMPS_KEPT", "FIRST_REACH"]
 
 #: How many stamps are kept (the least recently used go first): a few dashboards' worth of
 #: labels, a few megabytes at most.
 STAMPS_KEPT = 4096
+#: How far, in ems, the scratch picture a label is first drawn on reaches from the label's
+#: origin every way (plus an em per character ahead): room for ascenders, descenders, accents
+#: and overhangs. A label whose ink reaches the edge is drawn again on a bigger one.
+FIRST_REACH = 1.5
 
 
 class Stamp:
@@ -101,41 +105,59 @@ class StampingRenderer(RendererAgg):
         return stamp
 
     def _rasterize(self, s, prop, angle) -> Stamp | None:
-        """Draw ``s`` with Agg, black on nothing, on a scratch picture big enough for it at any
-        angle, and keep the alpha channel (the coverage) trimmed to the ink."""
-        width, height, descent = self.get_text_width_height_descent(s, prop, ismath=False)
-        # The layout box, grown on every side for ink beyond it (italic overhangs, accents),
-        # turned by the label's angle: its corners relative to the origin, y downward.
-        margin = math.ceil(prop.get_size_in_points() * self.dpi / 72 / 2) + 2
+        """Draw ``s`` with Agg, black on nothing, on a scratch picture that holds all its ink,
+        and keep the alpha channel (the coverage) trimmed to the ink.
+
+        The scratch picture is sized from the font size alone (measuring the label exactly
+        would cost as much as drawing it): :data:`FIRST_REACH` ems around the origin, and an em
+        per character. Should the ink touch its edge (a glyph wider than an em), the label is
+        drawn again on one twice as big."""
+        em = prop.get_size_in_points() * self.dpi / 72
+        grow = 1
+        while True:
+            coverage, origin = self._draw_black(s, prop, angle, grow * em, len(s) * em)
+            rows = np.flatnonzero(coverage.any(axis=1))
+            columns = np.flatnonzero(coverage.any(axis=0))
+            if rows.size == 0:
+                return None
+            height, width = coverage.shape
+            if 0 < rows[0] <= rows[-1] < height - 1 and 0 < columns[0] <= columns[-1] < width - 1:
+                break  # no ink on the scratch picture's edge: all of it is there
+            grow *= 2
+        top, bottom = rows[0], rows[-1] + 1
+        first, last = columns[0], columns[-1] + 1
+        return Stamp(
+            np.ascontiguousarray(coverage[top:bottom, first:last]),
+            left=int(first) - origin[0],
+            top=int(top) - origin[1],
+        )
+
+    def _draw_black(self, s, prop, angle, em, length) -> tuple[np.ndarray, tuple[int, int]]:
+        """``s`` drawn by Agg in black on a transparent scratch picture: its alpha channel, and
+        where the label's origin is on it. Before turning by ``angle``, the picture reaches
+        ``FIRST_REACH`` times ``em`` from the origin every way, plus ``length`` ahead."""
+        reach = FIRST_REACH * em
         cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+        # The picture's corners turned by the angle, relative to the origin, y downward.
         corners = [
             (dx * cos - dy * sin, -(dx * sin + dy * cos))
-            for dx in (-margin, width + margin)
-            for dy in (-descent - margin, height - descent + margin)
+            for dx in (-reach, length + reach)
+            for dy in (-reach, reach)
         ]
-        origin_x = math.ceil(-min(cx for cx, _ in corners))
-        origin_y = math.ceil(-min(cy for _, cy in corners))
+        origin = (
+            math.ceil(-min(x for x, _ in corners)),
+            math.ceil(-min(y for _, y in corners)),
+        )
         scratch = RendererAgg(
-            origin_x + math.ceil(max(cx for cx, _ in corners)) + 1,
-            origin_y + math.ceil(max(cy for _, cy in corners)) + 1,
+            origin[0] + math.ceil(max(x for x, _ in corners)) + 1,
+            origin[1] + math.ceil(max(y for _, y in corners)) + 1,
             self.dpi,
         )
         ink = GraphicsContextBase()
         ink.set_foreground("black")
         ink.set_antialiased(True)
-        scratch.draw_text(ink, origin_x, origin_y, s, prop, angle)
-        coverage = np.asarray(scratch.buffer_rgba())[:, :, 3]
-        rows = np.flatnonzero(coverage.any(axis=1))
-        columns = np.flatnonzero(coverage.any(axis=0))
-        if rows.size == 0:
-            return None
-        top, bottom = rows[0], rows[-1] + 1
-        first, last = columns[0], columns[-1] + 1
-        return Stamp(
-            np.ascontiguousarray(coverage[top:bottom, first:last]),
-            left=int(first) - origin_x,
-            top=int(top) - origin_y,
-        )
+        scratch.draw_text(ink, origin[0], origin[1], s, prop, angle)
+        return np.asarray(scratch.buffer_rgba())[:, :, 3], origin
 
 
 class StampingCanvas(FigureCanvasAgg):
