@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
+from matplotlib.collections import LineCollection
 from matplotlib.colors import to_hex
 
 from vethlab.driverkit.service import IOService
@@ -237,8 +238,24 @@ def test_page_boundaries_fall_between_rows_or_inside_them():
     pool, _ = make_pool(packets=2, buffer_size=9000, profile="intel", segment_size=81920)
     assert pool.layout.buffer_size == 10240
     _fig, ax = plt.subplots(figsize=(9, 6))
-    draw_memory_map(ax, pool)
+    draw_memory_map(ax, pool, crop=False)
     assert ax.vethlab["page_lines"] == 2 * 10240 // 4096 - 1  # 4 of them inside buffer rows
+    # Cropped to the one buffer in use: only the lines in that row are drawn.
+    _fig, ax = plt.subplots(figsize=(9, 6))
+    draw_memory_map(ax, pool)
+    assert ax.vethlab["shown_buffers"] == 1 and ax.vethlab["page_lines"] == 2
+
+
+def test_a_cropped_large_pool_draws_no_line_past_its_rows():
+    """65,536 buffers cropped to the 32 in use: the page lines of those 32 rows, not 8,191."""
+    explored = explore_pool(buffers=65536, packets=32, profile="intel", buffer_size=2048)
+    _fig, ax = plt.subplots(figsize=(9, 6))
+    draw_memory_map(ax, explored.pool, host=explored.host)
+    shown = ax.vethlab["shown_buffers"]
+    # 4 KiB pages, 2048-byte buffers: a page line at every second buffer's start.
+    assert shown >= 32 and ax.vethlab["page_lines"] == (shown - 1) // 2
+    (lines,) = [c for c in ax.collections if isinstance(c, LineCollection)]
+    assert all(path.vertices[:, 1].max() <= shown for path in lines.get_paths())
 
 
 def test_rules_carry_their_provenance(first_attempt):

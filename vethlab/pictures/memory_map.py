@@ -688,7 +688,9 @@ def _draw_boundaries(ax, layout, n, size, per_row, height_px, rows) -> dict:
             offsets = np.arange(1, count, dtype=np.int64) * page
             b = np.searchsorted(base, offsets, side="right") - 1
             x = offsets - base[b]
-            inside = x < size  # a boundary in a segment tail belongs to no buffer row
+            # A boundary in a segment's tail belongs to no buffer row, and one past the rows
+            # drawn (a large pool is cropped to its used buffers) is not drawn.
+            inside = (x < size) & (b < n)
             b, x = b[inside], x[inside]
             at_start = x == 0
             # At a buffer's start: a line across the row top; inside a buffer: a tick.
