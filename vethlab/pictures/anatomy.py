@@ -554,6 +554,7 @@ def draw_buffer_anatomy(
         fontsize=TITLE_SIZE,
         color=COLORS["text"],
         loc="left",
+        y=1.0,  # right above the axes: matplotlib need not lay out the hidden ticks to find room
     )
 
     ax.vethlab = {

@@ -461,6 +461,7 @@ def draw_mappings(
         fontsize=TITLE_SIZE,
         loc="left",
         color=COLORS["text"],
+        y=1.0,  # right above the axes: matplotlib need not lay out the hidden ticks to find room
     )
 
     ax.vethlab = {
