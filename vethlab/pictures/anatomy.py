@@ -52,6 +52,7 @@ __all__ = [
     "anatomy_notes",
     "notes_under",
     "fresh_axes",
+    "place",
     "FORMULA_NAMES",
 ]
 
@@ -204,6 +205,15 @@ def fresh_axes(ax) -> None:
             artist.remove()
     ax.set_title("", loc="left")
     ax.vethlab = None
+
+
+def place(ax, artist):
+    """Add ``artist`` (a patch, a line, a collection) to ``ax`` and return it.
+
+    These pictures set their axes' limits themselves. ``ax.add_patch``, ``ax.plot`` and
+    ``ax.hlines`` would also grow the axes' data limits to fit each new artist: nothing here
+    uses them, and growing them was most of what adding an artist cost."""
+    return ax.add_artist(artist)
 
 
 def notes_under(ax, rules, bottom: float) -> None:

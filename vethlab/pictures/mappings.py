@@ -30,6 +30,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from matplotlib.collections import LineCollection
+from matplotlib.lines import Line2D
 from matplotlib.patches import Polygon, Rectangle
 
 from vethlab.driverkit.memory import IOMemoryDescriptor, IOMemoryMap
@@ -37,7 +39,7 @@ from vethlab.ioreturn import BadArgument
 from vethlab.model.layout import round_up
 from vethlab.model.memory import SimulatedFault, Task
 from vethlab.networkingdriverkit.pool import IOUserNetworkPacketBufferPool
-from vethlab.pictures.anatomy import fresh_axes, notes_under
+from vethlab.pictures.anatomy import fresh_axes, notes_under, place
 from vethlab.pictures.style import COLORS, FONT_SIZE, MONO_FONT, READ_MARKERS, TITLE_SIZE
 
 __all__ = ["draw_mappings", "probe_address", "Probe"]
@@ -103,6 +105,12 @@ class _Column:
             if lo <= address <= hi:
                 return y0 + (address - lo) / (hi - lo) * (y1 - y0)
         return None
+
+
+def _hlines(ax, ys, x0: float, x1: float, **style) -> LineCollection:
+    """Lines across from ``x0`` to ``x1`` at each height in ``ys``, as one collection: what
+    ``ax.hlines`` draws, added with :func:`~vethlab.pictures.anatomy.place`."""
+    return place(ax, LineCollection([[(x0, y), (x1, y)] for y in ys], **style))
 
 
 def _windows(items: list[tuple[int, int]], page: int) -> list[tuple[int, int]]:
@@ -185,7 +193,8 @@ def draw_mappings(
     centres = {0: 0.4, 1: 0.7} if len(tasks) == 1 else {0: 0.26, 1: 0.5, 2: 0.74}
     dcol = _Column(centres[0 if len(tasks) == 1 else 1], [(0, length)])
     x0, x1 = dcol.x - _HALF, dcol.x + _HALF
-    ax.add_patch(
+    place(
+        ax,
         Rectangle(
             (x0, dcol.y(length)),
             x1 - x0,
@@ -194,10 +203,11 @@ def draw_mappings(
             edgecolor=COLORS["boundary"],
             linewidth=1.0,
             zorder=2,
-        )
+        ),
     )
     page_lines = list(range(page, length, page))
-    ax.hlines(
+    _hlines(
+        ax,
         [dcol.y(o) for o in page_lines],
         x0,
         x1,
@@ -210,7 +220,8 @@ def draw_mappings(
     if layout is not None:
         offsets = layout.buffer_offsets()
         if len(offsets) <= 128:
-            ax.hlines(
+            _hlines(
+                ax,
                 [dcol.y(int(o)) for o in offsets[1:]],
                 x0,
                 x0 + 0.3 * (x1 - x0),
@@ -219,7 +230,8 @@ def draw_mappings(
                 zorder=3,
             )
         segment_lines = [layout.segment_start(s) for s in range(1, layout.segment_count)]
-        ax.hlines(
+        _hlines(
+            ax,
             [dcol.y(o) for o in segment_lines],
             x0,
             x1,
@@ -252,7 +264,8 @@ def draw_mappings(
     if buffer is not None:
         base, size = layout.buffer_offset(buffer), layout.buffer_size
         y_top, y_bot = dcol.y(base), dcol.y(base + size)
-        ax.add_patch(
+        place(
+            ax,
             Rectangle(
                 (x0, y_bot),
                 x1 - x0,
@@ -261,7 +274,7 @@ def draw_mappings(
                 alpha=0.8,
                 edgecolor=_LINK,
                 zorder=5,
-            )
+            ),
         )
         ax.text(
             dcol.x,
@@ -308,7 +321,8 @@ def draw_mappings(
                 **dict(text, color=COLORS["muted_text"]),
             )
         for i, (lo, hi, ya, yb) in enumerate(column.windows):
-            ax.add_patch(
+            place(
+                ax,
                 Rectangle(
                     (cx - _HALF, yb),
                     2 * _HALF,
@@ -318,7 +332,7 @@ def draw_mappings(
                     linewidth=0.6,
                     linestyle=":",
                     zorder=1,
-                )
+                ),
             )
             if not any(m.page_start < hi and lo < m.page_end for m in task.space.mappings):
                 ax.text(
@@ -341,7 +355,8 @@ def draw_mappings(
                 if m.descriptor is descriptor or m.page_end <= lo or m.page_start >= hi:
                     continue
                 ya2, yb2 = column.y(max(m.page_start, lo)), column.y(min(m.page_end, hi))
-                ax.add_patch(
+                place(
+                    ax,
                     Rectangle(
                         (cx - _HALF, yb2),
                         2 * _HALF,
@@ -349,7 +364,7 @@ def draw_mappings(
                         facecolor=COLORS["state"],
                         edgecolor="none",
                         zorder=2,
-                    )
+                    ),
                 )
                 ax.text(cx, (ya2 + yb2) / 2, m.descriptor.name, ha="center", va="center", **mono)
         for m in own:
@@ -384,7 +399,7 @@ def draw_mappings(
             else:  # inside the mapping's pages, outside what was asked for
                 colour, what = COLORS["wrong_read"], f"reads offset 0x{p.offset:x},\nnot asked for"
             mx = cx + outer * _HALF * 0.72  # off-centre: link labels sit in the middle
-            ax.plot(
+            marker = Line2D(
                 [mx],
                 [y],
                 marker=READ_MARKERS[
@@ -395,6 +410,7 @@ def draw_mappings(
                 markersize=10 if p.faulted else 7,
                 markeredgecolor=COLORS["background"] if p.faulted else colour,
             )
+            place(ax, marker)
             labels.append(
                 (
                     y,
@@ -499,7 +515,7 @@ def _draw_key(ax, text, with_buffer: bool) -> list[str]:
     ][: 3 if with_buffer else 2]
     x = 0.0
     for style, label in entries:
-        ax.add_patch(Rectangle((x, 0.965), 0.02, 0.022, linewidth=0.6, clip_on=False, **style))
+        place(ax, Rectangle((x, 0.965), 0.02, 0.022, linewidth=0.6, clip_on=False, **style))
         ax.text(x + 0.026, 0.976, label, ha="left", va="center", **dict(text, fontsize=FONT_SIZE))
         x += 0.026 + 0.0062 * len(label) + 0.03
     return [label for _, label in entries]
@@ -520,20 +536,22 @@ def _place_labels(ax, labels, edge: float, lx: float, lha: str) -> None:
         bottom_of_previous = y - half
         ax.text(lx, y, text, ha=lha, va="center", zorder=8, **style)
         if abs(y - wanted) > line / 2:
-            ax.plot(
+            leader = Line2D(
                 [edge, lx],
                 [wanted, y],
                 color=style.get("color", COLORS["text"]),
                 linewidth=0.5,
                 zorder=7,
             )
+            place(ax, leader)
 
 
 def _draw_mapping(ax, m: IOMemoryMap, column: _Column, page: int, labels: list, mono) -> dict:
     """One mapping's band: its pages hatched, the asked bytes filled, page lines across."""
     cx = column.x
     y_start, y_end = column.y(m.page_start), column.y(m.page_end)
-    ax.add_patch(
+    place(
+        ax,
         Rectangle(
             (cx - _HALF, y_end),
             2 * _HALF,
@@ -543,11 +561,12 @@ def _draw_mapping(ax, m: IOMemoryMap, column: _Column, page: int, labels: list, 
             hatch="////",
             linewidth=1.0,
             zorder=3,
-        )
+        ),
     )
     first, last = m.GetAddress(), m.GetAddress() + m.GetLength()
     ya, yb = column.y(first), column.y(last)
-    ax.add_patch(
+    place(
+        ax,
         Rectangle(
             (cx - _HALF, yb),
             2 * _HALF,
@@ -556,10 +575,11 @@ def _draw_mapping(ax, m: IOMemoryMap, column: _Column, page: int, labels: list, 
             edgecolor=COLORS["boundary"],
             linewidth=1.0,
             zorder=4,
-        )
+        ),
     )
     lines = list(range(m.page_start + page, m.page_end, page))
-    ax.hlines(
+    _hlines(
+        ax,
         [column.y(a) for a in lines],
         cx - _HALF,
         cx + _HALF,
@@ -599,7 +619,7 @@ def _join(ax, dcol: _Column, column: _Column, lo: int, hi: int, m: IOMemoryMap, 
         (xt, column.y(m.address_of(hi))),
         (xd, dcol.y(hi)),
     ]
-    ax.add_patch(Polygon(corners, closed=True, **style))
+    place(ax, Polygon(corners, closed=True, **style))
 
 
 def _draw_link(
