@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from vethlab.ioreturn import BadArgument
@@ -120,6 +122,12 @@ class _ByteAxis:
         if self.zoom >= self.size:
             return 1.0
         return (self.share / self.zoom) / ((1 - self.share) / (self.size - self.zoom))
+
+
+def _vlines(ax, xs, y0: float, y1: float, **style) -> LineCollection:
+    """Lines up from ``y0`` to ``y1`` at each of ``xs``, as one collection: what ``ax.vlines``
+    draws, added with :func:`place`."""
+    return place(ax, LineCollection([[(x, y0), (x, y1)] for x in xs], **style))
 
 
 def _zoom_end(packet: IOUserNetworkPacket, landings: list[Landing]) -> int:
@@ -299,7 +307,8 @@ def draw_buffer_anatomy(
     bar_labels = []  # a region's name inside the bar; dropped where a neighbour's covers it
     for name, lo, hi, colour in regions:
         x0, x1 = axis(lo), axis(hi)
-        ax.add_patch(
+        place(
+            ax,
             Rectangle(
                 (x0, bottom),
                 x1 - x0,
@@ -309,7 +318,7 @@ def draw_buffer_anatomy(
                 linewidth=0.6,
                 hatch="////" if name == "gap" else None,
                 zorder=2,
-            )
+            ),
         )
         label = {"gap": f"{hi - lo}"}.get(name, name)
         light = name in ("link header",)
@@ -325,7 +334,8 @@ def draw_buffer_anatomy(
                     **dict(text, color=COLORS["background"] if light else COLORS["text"]),
                 )
             )
-    ax.add_patch(
+    place(
+        ax,
         Rectangle(
             (0, bottom),
             1,
@@ -334,17 +344,18 @@ def draw_buffer_anatomy(
             edgecolor=COLORS["boundary"],
             linewidth=1.2,
             zorder=3,
-        )
+        ),
     )
 
     # byte ticks in the magnified part, and where the scale changes
     if axis.zoom < size:
         step = next(s for s in (1, 2, 4, 8, 16, 32, 64) if axis.zoom / s <= 80)
         ticks = axis(np.arange(0, axis.zoom + 1, step))
-        ax.vlines(ticks, bottom, bottom + 0.18, color=COLORS["boundary"], linewidth=0.4, zorder=3)
+        _vlines(ax, ticks, bottom, bottom + 0.18, color=COLORS["boundary"], linewidth=0.4, zorder=3)
         xz = axis(axis.zoom)
-        ax.vlines(
-            xz,
+        _vlines(
+            ax,
+            [xz],
             bottom,
             top + 0.35,
             color=COLORS["muted_text"],
@@ -487,11 +498,22 @@ def draw_buffer_anatomy(
         )
         # the read's marker where the arrow leaves its label: its shape says right, early or
         # wrong without the colour
-        ax.plot(
-            [x_to], [row - 0.55], marker=READ_MARKERS[role], markersize=6, color=colour, zorder=6
+        place(
+            ax,
+            Line2D(
+                [x_to],
+                [row - 0.55],
+                marker=READ_MARKERS[role],
+                markersize=6,
+                color=colour,
+                zorder=6,
+            ),
         )
         if landing.pool_offset is None:
-            ax.plot([x_to], [(top + bottom) / 2], marker="X", markersize=11, color=colour, zorder=6)
+            fault = Line2D(
+                [x_to], [(top + bottom) / 2], marker="X", markersize=11, color=colour, zorder=6
+            )
+            place(ax, fault)
             ax.text(
                 x_to,
                 bottom - 0.1,
@@ -500,7 +522,7 @@ def draw_buffer_anatomy(
                 va="top",
                 **dict(text, fontsize=FONT_SIZE, color=colour),
             )
-        ax.plot([x_to, x_label], [row - 0.55, row - 0.55], color=colour, linewidth=1.4)
+        place(ax, Line2D([x_to, x_label], [row - 0.55, row - 0.55], color=colour, linewidth=1.4))
         # labels start just beside their own arrow, on white, so an arrow of a row above that
         # lands on the same byte does not run through the text
         x_text = x_label + (0.006 if ha == "left" else -0.006)
