@@ -547,23 +547,26 @@ def _place_labels(ax, labels, edge: float, lx: float, lha: str) -> None:
 
 
 def _draw_mapping(ax, m: IOMemoryMap, column: _Column, page: int, labels: list, mono) -> dict:
-    """One mapping's band: its pages hatched, the asked bytes filled, page lines across."""
+    """One mapping's band: the asked bytes filled, the rest of their pages hatched, page lines
+    across."""
     cx = column.x
-    y_start, y_end = column.y(m.page_start), column.y(m.page_end)
-    place(
-        ax,
-        Rectangle(
-            (cx - _HALF, y_end),
-            2 * _HALF,
-            y_start - y_end,
-            facecolor=COLORS["background"],
-            edgecolor=COLORS["boundary"],
-            hatch="////",
-            linewidth=1.0,
-            zorder=3,
-        ),
-    )
     first, last = m.GetAddress(), m.GetAddress() + m.GetLength()
+    for lo, hi in ((m.page_start, first), (last, m.page_end)):  # before and after the asked bytes
+        if hi > lo:
+            y_lo, y_hi = column.y(lo), column.y(hi)
+            place(
+                ax,
+                Rectangle(
+                    (cx - _HALF, y_hi),
+                    2 * _HALF,
+                    y_lo - y_hi,
+                    facecolor=COLORS["background"],
+                    edgecolor=COLORS["boundary"],
+                    hatch="////",
+                    linewidth=1.0,
+                    zorder=3,
+                ),
+            )
     ya, yb = column.y(first), column.y(last)
     place(
         ax,
