@@ -3,8 +3,9 @@
 Pictures draw their labels as usual, then hand them to :func:`keep_apart` in order of
 importance. Each label is measured where matplotlib will draw it (its window extent, after the
 axes' limits are set); one that overlaps a label kept before it tries the other places it was
-given (shifts in points), and is hidden when none is free. What moved and what was dropped is
-returned, so pictures can record it and tests can check it.
+given (shifts in points: its box is measured once and moved by each shift), and is hidden
+when none is free. What moved and what was dropped is returned, so pictures can record it and
+tests can check it.
 """
 
 from __future__ import annotations
@@ -59,16 +60,18 @@ def keep_apart(ax, texts, shifts=None, *, obstacles=()) -> dict:
         if not kept.overlap(box):
             kept.add(box)
             continue
-        base = text.get_transform()
+        # a shift moves the box as it is: it is measured once, and moved in pixels
+        pixels_per_point = ax.figure.dpi / 72
         for dx, dy in shifts.get(text, ()):
-            text.set_transform(offset_copy(base, fig=ax.figure, x=dx, y=dy, units="points"))
-            box = _box(text, renderer)
-            if not kept.overlap(box):
-                kept.add(box)
+            shifted = box.translated(dx * pixels_per_point, dy * pixels_per_point)
+            if not kept.overlap(shifted):
+                kept.add(shifted)
+                text.set_transform(
+                    offset_copy(text.get_transform(), fig=ax.figure, x=dx, y=dy, units="points")
+                )
                 moved.append(text.get_text())
                 break
         else:
-            text.set_transform(base)
             text.set_visible(False)
             dropped.append(text.get_text())
     return {"moved": moved, "dropped": dropped}
