@@ -6,7 +6,9 @@ app on the other side), every legal move as an arrow coloured by its provenance 
 with the call that makes it, the moves the model refuses as dashed crossed arrows, and each
 packet as a small square in the box of the place it is in. A queue shows its capacity as
 slots, filled oldest first. Boxes, arrows and squares all come from the table and from the
-packets' own state; nothing is drawn that the model does not say.
+packets' own state; nothing is drawn that the model does not say. A :class:`QueueFrame` is the
+part no packet changes, drawn once; its ``fill(source)`` draws the packets, again and again
+(a dashboard stepping through a run), and ``draw_queues`` is one frame filled once.
 
 ``draw_occupancy(ax, history)`` plots how full each place was over a run (a list of
 ``vethlab.networkingdriverkit.queues.where`` snapshots). ``draw_states(ax, moves, current)`` draws a state
@@ -22,6 +24,7 @@ import math
 from matplotlib.collections import PatchCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch, Rectangle
+from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
 from vethlab.networkingdriverkit.queues import (
@@ -43,7 +46,7 @@ from vethlab.pictures.style import (
     style_axes,
 )
 
-__all__ = ["draw_queues", "draw_occupancy", "draw_states", "PLACE_BOXES"]
+__all__ = ["draw_queues", "QueueFrame", "draw_occupancy", "draw_states", "PLACE_BOXES"]
 
 #: Where each place's box is: (x0, y0, x1, y1) in the picture's own units (0..13 by 0..9).
 PLACE_BOXES: dict[Place, tuple[float, float, float, float]] = {
@@ -128,98 +131,167 @@ def draw_queues(
 ):
     """Draw where every packet of ``source`` (a ``VirtualLink``, a registered interface, or a
     pool) is, with the moves of ``PACKET_MOVES`` between the places. ``highlight``: a packet
-    index to outline. Returns ``ax``."""
-    pool, queues, dext = _parts(source)
-    places = where(pool)
-    ax.set_xlim(0, 13)
-    ax.set_ylim(-0.4, 9.6)
-    ax.set_aspect("equal")
-    ax.set_axis_off()
-    record = {
-        "places": {p.name: list(ids) for p, ids in places.items()},
-        "slots": {},
-        "arrows": [],
-        "refused": [],
-        "highlight": highlight,
-        "queue_states": {},
-        "boxes": {p.name: box for p, box in PLACE_BOXES.items()},
-        "squares": 0,
-    }
-    squares = []
-    for place, (x0, y0, x1, y1) in PLACE_BOXES.items():
-        kind = _QUEUE_OF_PLACE.get(place)
-        queue = queues.get(kind) if kind is not None else None
-        edge = COLORS["boundary"]
-        box = FancyBboxPatch(
-            (x0, y0),
-            x1 - x0,
-            y1 - y0,
-            boxstyle="round,pad=0.02,rounding_size=0.12",
-            facecolor=COLORS["state"],
-            edgecolor=edge,
-            linewidth=1.0,
-            zorder=1,
+    index to outline. Returns ``ax``.
+
+    The same as drawing a :class:`QueueFrame` and filling it once."""
+    QueueFrame(ax, labels=labels, refused=refused).fill(source, highlight=highlight)
+    return ax
+
+
+class QueueFrame:
+    """The part of the queue picture that no packet changes, drawn once on ``ax``: the places'
+    boxes, every move's arrow and label (``labels``), the refused moves (``refused``), the
+    sides and the key. :meth:`fill` draws the packets into it and takes away those of the
+    fill before, so that a dashboard stepping through a run redraws only what a step changes.
+    """
+
+    def __init__(self, ax, *, labels: bool = True, refused: bool = True) -> None:
+        self.ax = ax
+        ax.set_xlim(0, 13)
+        ax.set_ylim(-0.4, 9.6)
+        ax.set_aspect("equal")
+        ax.set_axis_off()
+        for x0, y0, x1, y1 in PLACE_BOXES.values():
+            ax.add_patch(
+                FancyBboxPatch(
+                    (x0, y0),
+                    x1 - x0,
+                    y1 - y0,
+                    boxstyle="round,pad=0.02,rounding_size=0.12",
+                    facecolor=COLORS["state"],
+                    edgecolor=COLORS["boundary"],
+                    linewidth=1.0,
+                    zorder=1,
+                )
+            )
+        _sides(ax)
+        x0, y0, x1, y1 = POOL_ALIAS_BOX
+        ax.add_patch(
+            FancyBboxPatch(
+                (x0, y0),
+                x1 - x0,
+                y1 - y0,
+                facecolor="none",
+                boxstyle="round,pad=0.02,rounding_size=0.12",
+                edgecolor=COLORS["boundary"],
+                linewidth=0.8,
+                linestyle=(0, (2, 2)),
+                zorder=1,
+            )
         )
-        ax.add_patch(box)
-        title = place.value
-        if queue is not None:
-            title += f"  {queue.count}/{queue.capacity}"
-            if not queue.enabled:
-                title += f"  ({queue.state.name.lower()})"
-            record["queue_states"][kind.name] = queue.state.name
-        else:
-            title += f"  {len(places[place])}"
         ax.text(
             (x0 + x1) / 2,
-            y1 + 0.08,
-            title,
+            (y0 + y1) / 2,
+            "pool\n(the dext's\nown calls)",
             ha="center",
-            va="bottom",
+            va="center",
             fontsize=FONT_SIZE,
-            color=COLORS["text"],
-            zorder=5,
+            color=COLORS["muted_text"],
         )
-        if queue is not None:
-            ids = list(places[place])
-            record["slots"][kind.name] = {"capacity": queue.capacity, "packets": ids}
-            squares += _draw_slots(
-                ax, (x0, y0, x1, y1), queue.capacity, ids, pool, place, highlight
+        #: each arrow's label, with where it is and the places along its arrow it may go
+        self.arrow_labels = []
+        self.arrows = []
+        for move in PACKET_MOVES:
+            label = _arrow(ax, move, labels, dashed=False)
+            if label is not None:
+                self.arrow_labels.append(label)
+            self.arrows.append((move.source.name, move.target.name, move.action, move.provenance))
+        self.refused = []
+        if refused:
+            for move in REFUSED_MOVES:
+                _arrow(ax, move, False, dashed=True)
+                self.refused.append((move.source.name, move.target.name, move.note))
+        _key(ax, refused)
+        self._filled = []  # what the last fill drew, taken away by the next
+
+    def fill(self, source, *, highlight: int | None = None) -> dict:
+        """Draw where every packet of ``source`` is (see :func:`draw_queues`), in place of the
+        packets drawn before, and place the arrows' labels around them. Returns what was
+        drawn, also kept in ``ax.vethlab``."""
+        ax = self.ax
+        for artist in self._filled:
+            artist.remove()
+        pool, queues, dext = _parts(source)
+        places = where(pool)
+        record = {
+            "places": {p.name: list(ids) for p, ids in places.items()},
+            "slots": {},
+            "arrows": list(self.arrows),
+            "refused": list(self.refused),
+            "highlight": highlight,
+            "queue_states": {},
+            "boxes": {p.name: box for p, box in PLACE_BOXES.items()},
+            "squares": 0,
+        }
+        squares, texts = [], []
+        for place, (x0, y0, x1, y1) in PLACE_BOXES.items():
+            kind = _QUEUE_OF_PLACE.get(place)
+            queue = queues.get(kind) if kind is not None else None
+            title = place.value
+            if queue is not None:
+                title += f"  {queue.count}/{queue.capacity}"
+                if not queue.enabled:
+                    title += f"  ({queue.state.name.lower()})"
+                record["queue_states"][kind.name] = queue.state.name
+            else:
+                title += f"  {len(places[place])}"
+            texts.append(
+                ax.text(
+                    (x0 + x1) / 2,
+                    y1 + 0.08,
+                    title,
+                    ha="center",
+                    va="bottom",
+                    fontsize=FONT_SIZE,
+                    color=COLORS["text"],
+                    zorder=5,
+                )
             )
-        else:
-            squares += _draw_packets(ax, (x0, y0, x1, y1), places[place], pool, place, highlight)
-    record["squares"] = _add_squares(ax, squares)
-    _sides(ax)
-    x0, y0, x1, y1 = POOL_ALIAS_BOX
-    ax.add_patch(
-        FancyBboxPatch(
-            (x0, y0),
-            x1 - x0,
-            y1 - y0,
-            facecolor="none",
-            boxstyle="round,pad=0.02,rounding_size=0.12",
-            edgecolor=COLORS["boundary"],
-            linewidth=0.8,
-            linestyle=(0, (2, 2)),
-            zorder=1,
+            if queue is not None:
+                ids = list(places[place])
+                record["slots"][kind.name] = {"capacity": queue.capacity, "packets": ids}
+                drawn = _draw_slots(
+                    ax, (x0, y0, x1, y1), queue.capacity, ids, pool, place, highlight
+                )
+            else:
+                drawn = _draw_packets(ax, (x0, y0, x1, y1), places[place], pool, place, highlight)
+            squares += [square for square, _ in drawn]
+            texts += [number for _, number in drawn if number is not None]
+        record["squares"] = len(squares)
+        name = f"{dext.__class__.__name__}: " if dext is not None else ""
+        ax.set_title(
+            f"{name}where each of the {len(pool.packets)} packets is",
+            fontsize=TITLE_SIZE,
+            color=COLORS["text"],
         )
-    )
-    ax.text(
-        (x0 + x1) / 2,
-        (y0 + y1) / 2,
-        "pool\n(the dext's\nown calls)",
-        ha="center",
-        va="center",
-        fontsize=FONT_SIZE,
-        color=COLORS["muted_text"],
-    )
-    arrow_labels = []
-    for move in PACKET_MOVES:
-        arrow_labels.append(_arrow(ax, move, labels, dashed=False))
-        record["arrows"].append((move.source.name, move.target.name, move.action, move.provenance))
-    if refused:
-        for move in REFUSED_MOVES:
-            _arrow(ax, move, False, dashed=True)
-            record["refused"].append((move.source.name, move.target.name, move.note))
+        self._filled = texts + _add_squares(ax, squares)
+        gave_way = self._place_labels()
+        record["labels_moved"] = gave_way["moved"]
+        record["labels_dropped"] = gave_way["dropped"]
+        ax.vethlab = record
+        return record
+
+    def _place_labels(self) -> dict:
+        """An arrow's label that would cover a box's title, a packet's number or another label
+        moves a little along its arrow's side, or is dropped (the table still lists the move).
+        Every label starts again from its own place: the packets of the fill before may have
+        pushed it away."""
+        ax = self.ax
+        ax.apply_aspect()  # the axes' final place: shifts are measured in it
+        texts = [text for text, _, _ in self.arrow_labels]
+        for text in texts:
+            text.set_transform(ax.transData)
+            text.set_visible(True)
+        return keep_apart(
+            ax,
+            texts,
+            {text: _shifts_along(ax, at, along) for text, at, along in self.arrow_labels},
+            obstacles=[t for t in ax.texts if t not in texts],
+        )
+
+
+def _key(ax, refused: bool) -> None:
+    """The key to the arrows: their provenances' line styles, and the refused moves'."""
     handles = provenance_handles(sorted({m.provenance for m in PACKET_MOVES}, key=PROVENANCE.index))
     if refused:
         handles.append(
@@ -246,27 +318,6 @@ def draw_queues(
         columnspacing=1.0,
     )
     ax.get_legend().get_title().set_color(COLORS["text"])
-    name = f"{dext.__class__.__name__}: " if dext is not None else ""
-    ax.set_title(
-        f"{name}where each of the {len(pool.packets)} packets is",
-        fontsize=TITLE_SIZE,
-        color=COLORS["text"],
-    )
-    # An arrow's label that would cover a box's title, a packet's number or another label
-    # moves a little along its arrow's side, or is dropped (the table still lists the move).
-    ax.apply_aspect()  # the axes' final place: shifts are measured in it
-    placed = [a for a in arrow_labels if a is not None]
-    texts = [text for text, _, _ in placed]
-    gave_way = keep_apart(
-        ax,
-        texts,
-        {text: _shifts_along(ax, at, along) for text, at, along in placed},
-        obstacles=[t for t in ax.texts if t not in texts],
-    )
-    record["labels_moved"] = gave_way["moved"]
-    record["labels_dropped"] = gave_way["dropped"]
-    ax.vethlab = record
-    return ax
 
 
 def _sides(ax) -> None:
@@ -308,12 +359,13 @@ def _sides(ax) -> None:
         )
 
 
-def _square(ax, x, y, size, style, label, lit) -> Rectangle:
+def _square(ax, x, y, size, style, label, lit) -> tuple[Rectangle, Text | None]:
     """A packet's square (added later with the others, see :func:`_add_squares`) and its
-    number, if it fits."""
+    number, if it fits (else None)."""
     colour, hatch = style
+    number = None
     if label is not None and _fits(ax, label, size):
-        ax.text(
+        number = ax.text(
             x + size / 2,
             y + size / 2,
             label,
@@ -323,7 +375,7 @@ def _square(ax, x, y, size, style, label, lit) -> Rectangle:
             color=COLORS["background"] if colour == COLORS["packet"] else COLORS["text"],
             zorder=4,
         )
-    return Rectangle(
+    square = Rectangle(
         (x, y),
         size,
         size,
@@ -333,25 +385,31 @@ def _square(ax, x, y, size, style, label, lit) -> Rectangle:
         linewidth=1.6 if lit else 0.4,
         zorder=3,
     )
+    return square, number
 
 
-def _add_squares(ax, squares) -> int:
+def _add_squares(ax, squares) -> list:
     """Add the squares and slots to ``ax`` as a few collections, one for each layer (colours
     and line widths stay each square's own), rather than as hundreds of patches that
     matplotlib places one by one; each hatch is drawn once over the squares that share it
-    (:mod:`vethlab.pictures.hatch`). Returns how many."""
+    (:mod:`vethlab.pictures.hatch`). Returns the collections and hatches added."""
+    added = []
     groups = {}
     for square in squares:
         groups.setdefault((square.get_zorder(), square.get_hatch()), []).append(square)
     for (zorder, hatch), group in groups.items():
-        ax.add_collection(
-            PatchCollection(group, match_original=True, zorder=zorder),
-            autolim=False,  # the picture's limits are fixed
+        added.append(
+            ax.add_collection(
+                PatchCollection(group, match_original=True, zorder=zorder),
+                autolim=False,  # the picture's limits are fixed
+            )
         )
         if hatch:
             outlines = [s.get_path().transformed(s.get_patch_transform()) for s in group]
-            ax.add_patch(hatch_over(outlines, hatch, COLORS["boundary"], zorder=zorder))
-    return len(squares)
+            added.append(
+                ax.add_patch(hatch_over(outlines, hatch, COLORS["boundary"], zorder=zorder))
+            )
+    return added
 
 
 def _fits(ax, label: str, size: float) -> bool:
@@ -362,8 +420,9 @@ def _fits(ax, label: str, size: float) -> bool:
     return len(label) * 0.62 * FONT_SIZE <= size * points_per_unit
 
 
-def _draw_slots(ax, box, capacity, ids, pool, place, highlight) -> list[Rectangle]:
-    """A queue: ``capacity`` slots, the first ``len(ids)`` filled (oldest first)."""
+def _draw_slots(ax, box, capacity, ids, pool, place, highlight) -> list[tuple]:
+    """A queue: ``capacity`` slots, the first ``len(ids)`` filled (oldest first). Returns each
+    slot's square and number (None for an empty slot), as :func:`_square` does."""
     x0, y0, x1, y1 = box
     per_row = min(capacity, 16)
     rows = math.ceil(capacity / per_row)
@@ -381,23 +440,23 @@ def _draw_slots(ax, box, capacity, ids, pool, place, highlight) -> list[Rectangl
             lit = ids[slot] == highlight
             squares.append(_square(ax, x, y, size, _colour_of(packet, place), label, lit))
         else:
-            squares.append(
-                Rectangle(
-                    (x, y),
-                    size,
-                    size,
-                    facecolor="none",
-                    edgecolor=COLORS["boundary"],
-                    linewidth=0.4,
-                    linestyle=(0, (1, 1)),
-                    zorder=2,
-                )
+            empty = Rectangle(
+                (x, y),
+                size,
+                size,
+                facecolor="none",
+                edgecolor=COLORS["boundary"],
+                linewidth=0.4,
+                linestyle=(0, (1, 1)),
+                zorder=2,
             )
+            squares.append((empty, None))
     return squares
 
 
-def _draw_packets(ax, box, ids, pool, place, highlight) -> list[Rectangle]:
-    """Any other place: its packets as a grid of squares."""
+def _draw_packets(ax, box, ids, pool, place, highlight) -> list[tuple]:
+    """Any other place: its packets as a grid of squares (each with its number, as
+    :func:`_square` returns them)."""
     if not ids:
         return []
     x0, y0, x1, y1 = box

@@ -4,8 +4,10 @@
 packets the dext takes per doorbell and whether it looks again before returning; the picture
 jumps to the end of that run, and the final counts show beside the controls. Then move the step
 slider back to watch it happen. Every position is a replay of the simulation up to that step
-(:func:`vethlab.ping.link.ping_burst`), drawn with :func:`vethlab.pictures.queues.draw_queues`:
-what you see is the model's own state, not an animation.
+(:func:`vethlab.ping.link.ping_burst`), drawn as :func:`vethlab.pictures.queues.draw_queues`
+draws it: what you see is the model's own state, not an animation. The boxes, arrows and key
+never change, so they are drawn once (a :class:`~vethlab.pictures.queues.QueueFrame`); each
+step fills in the packets.
 
 Where a setting cannot change the picture, the dashboard says why rather than leave a learner
 guessing: the batch size is disabled while the dext looks again (it drains TX submission
@@ -24,9 +26,9 @@ import html
 import ipywidgets as widgets
 
 from vethlab.networkingdriverkit.queues import QueueKind
-from vethlab.pictures.queues import draw_queues
+from vethlab.pictures.queues import QueueFrame
 from vethlab.ping.link import ping_burst
-from vethlab.widgets.canvas import FigureImage, clear_axes, finish, labelled
+from vethlab.widgets.canvas import FigureImage, finish, labelled
 
 __all__ = ["queue_stepper", "counts_text", "setting_notes"]
 
@@ -105,6 +107,7 @@ def queue_stepper(
     title = widgets.HTML()
     final = widgets.HTML(layout=widgets.Layout(width="540px"))
     canvas = FigureImage(size_px)
+    frame = QueueFrame(canvas.axes())
     state = {
         "renders": 0,
         "steps": 0,
@@ -169,11 +172,9 @@ def queue_stepper(
             f"<b>step {k} of {state['steps']}</b>: {what}<br><span style='font-size:85%'>"
             f"{counts_text(acc).replace('<br>', ' &nbsp;|&nbsp; ')}</span>"
         )
-        ax = canvas.axes()
-        clear_axes(ax)
-        draw_queues(ax, link)
+        record = frame.fill(link)
         canvas.show()
-        state.update(step=k, record=ax.vethlab, accounting=acc)
+        state.update(step=k, record=record, accounting=acc)
         state["renders"] += 1
 
     for name, control in controls.items():
