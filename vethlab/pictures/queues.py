@@ -20,10 +20,12 @@ What was drawn is kept in ``ax.vethlab`` for tests.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
-from matplotlib.collections import PatchCollection
+import numpy as np
+from matplotlib.collections import PolyCollection
 from matplotlib.lines import Line2D
-from matplotlib.patches import FancyBboxPatch, Rectangle
+from matplotlib.patches import FancyBboxPatch
 from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
@@ -359,8 +361,27 @@ def _sides(ax) -> None:
         )
 
 
-def _square(ax, x, y, size, style, label, lit) -> tuple[Rectangle, Text | None]:
-    """A packet's square (added later with the others, see :func:`_add_squares`) and its
+class _Square(NamedTuple):
+    """A square to draw, from its lower left corner ``(x, y)``: a packet's, or an empty slot's.
+    The squares are drawn together by :func:`_add_squares`."""
+
+    x: float
+    y: float
+    size: float
+    facecolor: str
+    edgecolor: str
+    linewidth: float
+    linestyle: str | tuple = "solid"
+    hatch: str | None = None
+    zorder: int = 3
+
+    def corners(self) -> list[tuple[float, float]]:
+        x, y, size = self.x, self.y, self.size
+        return [(x, y), (x + size, y), (x + size, y + size), (x, y + size)]
+
+
+def _square(ax, x, y, size, style, label, lit) -> tuple[_Square, Text | None]:
+    """A packet's square (drawn later with the others, see :func:`_add_squares`) and its
     number, if it fits (else None)."""
     colour, hatch = style
     number = None
@@ -375,39 +396,45 @@ def _square(ax, x, y, size, style, label, lit) -> tuple[Rectangle, Text | None]:
             color=COLORS["background"] if colour == COLORS["packet"] else COLORS["text"],
             zorder=4,
         )
-    square = Rectangle(
-        (x, y),
-        size,
+    square = _Square(
+        x,
+        y,
         size,
         facecolor=colour,
         hatch=hatch,
         edgecolor=COLORS["selection"] if lit else COLORS["boundary"],
         linewidth=1.6 if lit else 0.4,
-        zorder=3,
     )
     return square, number
 
 
-def _add_squares(ax, squares) -> list:
-    """Add the squares and slots to ``ax`` as a few collections, one for each layer (colours
-    and line widths stay each square's own), rather than as hundreds of patches that
-    matplotlib places one by one; each hatch is drawn once over the squares that share it
-    (:mod:`vethlab.pictures.hatch`). Returns the collections and hatches added."""
+def _add_squares(ax, squares: list[_Square]) -> list:
+    """Add the squares and slots to ``ax`` as a few collections of polygons, one for each
+    layer (colours, line widths and styles stay each square's own), rather than as hundreds
+    of patches that matplotlib places one by one; each hatch is drawn once over the squares
+    that share it (:mod:`vethlab.pictures.hatch`). Returns the collections and hatches added."""
     added = []
     groups = {}
     for square in squares:
-        groups.setdefault((square.get_zorder(), square.get_hatch()), []).append(square)
+        groups.setdefault((square.zorder, square.hatch), []).append(square)
     for (zorder, hatch), group in groups.items():
+        corners = np.array([square.corners() for square in group])
         added.append(
             ax.add_collection(
-                PatchCollection(group, match_original=True, zorder=zorder),
+                PolyCollection(
+                    corners,
+                    facecolors=[square.facecolor for square in group],
+                    edgecolors=[square.edgecolor for square in group],
+                    linewidths=[square.linewidth for square in group],
+                    linestyles=[square.linestyle for square in group],
+                    zorder=zorder,
+                ),
                 autolim=False,  # the picture's limits are fixed
             )
         )
         if hatch:
-            outlines = [s.get_path().transformed(s.get_patch_transform()) for s in group]
             added.append(
-                ax.add_patch(hatch_over(outlines, hatch, COLORS["boundary"], zorder=zorder))
+                ax.add_patch(hatch_over(corners, hatch, COLORS["boundary"], zorder=zorder))
             )
     return added
 
@@ -440,9 +467,9 @@ def _draw_slots(ax, box, capacity, ids, pool, place, highlight) -> list[tuple]:
             lit = ids[slot] == highlight
             squares.append(_square(ax, x, y, size, _colour_of(packet, place), label, lit))
         else:
-            empty = Rectangle(
-                (x, y),
-                size,
+            empty = _Square(
+                x,
+                y,
                 size,
                 facecolor="none",
                 edgecolor=COLORS["boundary"],
