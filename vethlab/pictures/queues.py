@@ -26,7 +26,6 @@ import numpy as np
 from matplotlib.collections import PolyCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch
-from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
 from vethlab.networkingdriverkit.queues import (
@@ -143,8 +142,10 @@ def draw_queues(
 class QueueFrame:
     """The part of the queue picture that no packet changes, drawn once on ``ax``: the places'
     boxes, every move's arrow and label (``labels``), the refused moves (``refused``), the
-    sides and the key. :meth:`fill` draws the packets into it and takes away those of the
-    fill before, so that a dashboard stepping through a run redraws only what a step changes.
+    sides and the key. :meth:`fill` draws the packets into it in place of those of the fill
+    before, so that a dashboard stepping through a run redraws only what a step changes: the
+    squares are drawn anew; the places' titles and the packets' numbers are texts kept from
+    fill to fill, rewritten, moved or hidden.
     """
 
     def __init__(self, ax, *, labels: bool = True, refused: bool = True) -> None:
@@ -204,15 +205,33 @@ class QueueFrame:
                 _arrow(ax, move, False, dashed=True)
                 self.refused.append((move.source.name, move.target.name, move.note))
         _key(ax, refused)
-        self._filled = []  # what the last fill drew, taken away by the next
+        #: each place's title, above its box: its name and how many packets it holds
+        self._titles = {
+            place: ax.text(
+                (x0 + x1) / 2,
+                y1 + 0.08,
+                place.value,
+                ha="center",
+                va="bottom",
+                fontsize=FONT_SIZE,
+                color=COLORS["text"],
+                zorder=5,
+            )
+            for place, (x0, y0, x1, y1) in PLACE_BOXES.items()
+        }
+        #: each packet's number, written by one text moved to wherever its packet is
+        self._numbers = {}
+        self._squares = []  # the last fill's collections of squares, taken away by the next
 
     def fill(self, source, *, highlight: int | None = None) -> dict:
         """Draw where every packet of ``source`` is (see :func:`draw_queues`), in place of the
         packets drawn before, and place the arrows' labels around them. Returns what was
         drawn, also kept in ``ax.vethlab``."""
         ax = self.ax
-        for artist in self._filled:
+        for artist in self._squares:
             artist.remove()
+        for text in self._numbers.values():
+            text.set_visible(False)
         pool, queues, dext = _parts(source)
         places = where(pool)
         record = {
@@ -225,7 +244,7 @@ class QueueFrame:
             "boxes": {p.name: box for p, box in PLACE_BOXES.items()},
             "squares": 0,
         }
-        squares, texts = [], []
+        squares = []
         for place, (x0, y0, x1, y1) in PLACE_BOXES.items():
             kind = _QUEUE_OF_PLACE.get(place)
             queue = queues.get(kind) if kind is not None else None
@@ -237,18 +256,7 @@ class QueueFrame:
                 record["queue_states"][kind.name] = queue.state.name
             else:
                 title += f"  {len(places[place])}"
-            texts.append(
-                ax.text(
-                    (x0 + x1) / 2,
-                    y1 + 0.08,
-                    title,
-                    ha="center",
-                    va="bottom",
-                    fontsize=FONT_SIZE,
-                    color=COLORS["text"],
-                    zorder=5,
-                )
-            )
+            self._titles[place].set_text(title)
             if queue is not None:
                 ids = list(places[place])
                 record["slots"][kind.name] = {"capacity": queue.capacity, "packets": ids}
@@ -257,8 +265,10 @@ class QueueFrame:
                 )
             else:
                 drawn = _draw_packets(ax, (x0, y0, x1, y1), places[place], pool, place, highlight)
-            squares += [square for square, _ in drawn]
-            texts += [number for _, number in drawn if number is not None]
+            for square, number in drawn:
+                squares.append(square)
+                if number is not None:
+                    self._write(number)
         record["squares"] = len(squares)
         name = f"{dext.__class__.__name__}: " if dext is not None else ""
         ax.set_title(
@@ -266,12 +276,24 @@ class QueueFrame:
             fontsize=TITLE_SIZE,
             color=COLORS["text"],
         )
-        self._filled = texts + _add_squares(ax, squares)
+        self._squares = _add_squares(ax, squares)
         gave_way = self._place_labels()
         record["labels_moved"] = gave_way["moved"]
         record["labels_dropped"] = gave_way["dropped"]
         ax.vethlab = record
         return record
+
+    def _write(self, number: _Number) -> None:
+        """Show a packet's number where :func:`_square` put it."""
+        text = self._numbers.get(number.label)
+        if text is None:
+            text = self.ax.text(
+                0, 0, number.label, ha="center", va="center", fontsize=FONT_SIZE, zorder=4
+            )
+            self._numbers[number.label] = text
+        text.set_position((number.x, number.y))
+        text.set_color(number.colour)
+        text.set_visible(True)
 
     def _place_labels(self) -> dict:
         """An arrow's label that would cover a box's title, a packet's number or another label
@@ -380,21 +402,26 @@ class _Square(NamedTuple):
         return [(x, y), (x + size, y), (x + size, y + size), (x, y + size)]
 
 
-def _square(ax, x, y, size, style, label, lit) -> tuple[_Square, Text | None]:
+class _Number(NamedTuple):
+    """A packet's number, to be written centred on ``(x, y)`` in ``colour``."""
+
+    label: str
+    x: float
+    y: float
+    colour: str
+
+
+def _square(ax, x, y, size, style, label, lit) -> tuple[_Square, _Number | None]:
     """A packet's square (drawn later with the others, see :func:`_add_squares`) and its
     number, if it fits (else None)."""
     colour, hatch = style
     number = None
     if label is not None and _fits(ax, label, size):
-        number = ax.text(
+        number = _Number(
+            label,
             x + size / 2,
             y + size / 2,
-            label,
-            ha="center",
-            va="center",
-            fontsize=FONT_SIZE,
-            color=COLORS["background"] if colour == COLORS["packet"] else COLORS["text"],
-            zorder=4,
+            COLORS["background"] if colour == COLORS["packet"] else COLORS["text"],
         )
     square = _Square(
         x,
