@@ -25,7 +25,7 @@ from typing import NamedTuple
 import numpy as np
 from matplotlib.collections import PolyCollection
 from matplotlib.lines import Line2D
-from matplotlib.patches import FancyBboxPatch
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from matplotlib.ticker import MaxNLocator
 
 from vethlab.networkingdriverkit.queues import (
@@ -543,11 +543,10 @@ def _arrow(ax, move, label: bool, dashed: bool):
         (move.source, move.target), (_box_centre(move.source), _box_centre(move.target), 0.15)
     )
     colour = COLORS["wrong_read"] if dashed else COLORS["queue_line"]
-    ax.annotate(
-        "",
-        xy=end,
-        xytext=start,
-        arrowprops=dict(
+    ax.add_patch(
+        FancyArrowPatch(
+            start,
+            end,
             arrowstyle="-|>",
             color=colour,
             linewidth=0.7 if dashed else 0.9,
@@ -556,8 +555,8 @@ def _arrow(ax, move, label: bool, dashed: bool):
             shrinkB=0,
             connectionstyle=f"arc3,rad={rad}",
             mutation_scale=7,
-        ),
-        zorder=2,
+            zorder=2,
+        )
     )
     (xa, ya), (xb, yb) = start, end
     mx, my = (xa + xb) / 2 + rad * (yb - ya) / 2, (ya + yb) / 2 - rad * (xb - xa) / 2
