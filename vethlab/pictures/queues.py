@@ -275,6 +275,7 @@ class QueueFrame:
             f"{name}where each of the {len(pool.packets)} packets is",
             fontsize=TITLE_SIZE,
             color=COLORS["text"],
+            y=1.0,  # just above the axes: they have no ticks to clear, nothing to measure
         )
         self._squares = _add_squares(ax, squares)
         gave_way = self._place_labels()
