@@ -44,7 +44,8 @@ def keep_apart(ax, texts, shifts=None, *, obstacles=()) -> dict:
 
     ``shifts`` maps a text to the ``(dx, dy)`` shifts in points it may try, in order. An
     obstacle may also be a line of markers (``ax.plot(..., marker="^")``): each marker is
-    one obstacle. Returns ``{"moved": [text string, ...], "dropped": [...]}``."""
+    one obstacle; or a ``Bbox`` in display pixels, for a text whose box the caller knows.
+    Returns ``{"moved": [text string, ...], "dropped": [...]}``."""
     shifts = shifts or {}
     renderer = renderer_of(ax.figure)
     ax.apply_aspect()  # an axes of equal aspect takes its final place only when drawn
@@ -78,7 +79,10 @@ def keep_apart(ax, texts, shifts=None, *, obstacles=()) -> dict:
 
 
 def _obstacle_boxes(artist, renderer) -> list[Bbox]:
-    """Where an obstacle is drawn: a shown text's box, or one box per marker of a line."""
+    """Where an obstacle is drawn: a shown text's box, one box per marker of a line, or the
+    box it is."""
+    if isinstance(artist, Bbox):
+        return [artist]
     if not artist.get_visible():
         return []
     if isinstance(artist, Line2D):

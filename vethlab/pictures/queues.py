@@ -36,7 +36,7 @@ from vethlab.networkingdriverkit.queues import (
     where,
 )
 from vethlab.pictures.hatch import hatch_over
-from vethlab.pictures.labels import keep_apart
+from vethlab.pictures.labels import keep_apart, renderer_of
 from vethlab.pictures.legend import provenance_handles
 from vethlab.pictures.style import (
     COLORS,
@@ -219,8 +219,10 @@ class QueueFrame:
             )
             for place, (x0, y0, x1, y1) in PLACE_BOXES.items()
         }
-        #: each packet's number, written by one text moved to wherever its packet is
+        #: each packet's number, written by one text moved to wherever its packet is, and the
+        #: box its letters take around the point it is centred on (measured once, in pixels)
         self._numbers = {}
+        self._number_boxes = {}
         self._squares = []  # the last fill's collections of squares, taken away by the next
 
     def fill(self, source, *, highlight: int | None = None) -> dict:
@@ -292,6 +294,9 @@ class QueueFrame:
                 0, 0, number.label, ha="center", va="center", fontsize=FONT_SIZE, zorder=4
             )
             self._numbers[number.label] = text
+            centre = text.get_transform().transform(text.get_position())
+            box = text.get_window_extent(renderer_of(self.ax.figure))
+            self._number_boxes[text] = box.translated(-centre[0], -centre[1])
         text.set_position((number.x, number.y))
         text.set_color(number.colour)
         text.set_visible(True)
@@ -300,18 +305,26 @@ class QueueFrame:
         """An arrow's label that would cover a box's title, a packet's number or another label
         moves a little along its arrow's side, or is dropped (the table still lists the move).
         Every label starts again from its own place: the packets of the fill before may have
-        pushed it away."""
+        pushed it away. A number's box is the one measured when its text was made, moved to
+        where the number is now."""
         ax = self.ax
         ax.apply_aspect()  # the axes' final place: shifts are measured in it
         texts = [text for text, _, _ in self.arrow_labels]
         for text in texts:
             text.set_transform(ax.transData)
             text.set_visible(True)
+        numbers = [text for text in self._numbers.values() if text.get_visible()]
+        centres = ax.transData.transform([text.get_position() for text in numbers])
+        number_boxes = [
+            self._number_boxes[text].translated(x, y)
+            for text, (x, y) in zip(numbers, centres, strict=True)
+        ]
+        fixed = [t for t in ax.texts if t not in texts and t not in self._number_boxes]
         return keep_apart(
             ax,
             texts,
             {text: _shifts_along(ax, at, along) for text, at, along in self.arrow_labels},
-            obstacles=[t for t in ax.texts if t not in texts],
+            obstacles=fixed + number_boxes,
         )
 
 
