@@ -54,6 +54,7 @@ def keep_apart(ax, texts, shifts=None, *, obstacles=()) -> dict:
         for box in _obstacle_boxes(artist, renderer):
             kept.add(box)
     moved, dropped = [], []
+    pixels_per_point = ax.figure.dpi / 72
     for text in texts:
         if not text.get_visible() or not text.get_text():
             continue
@@ -62,7 +63,6 @@ def keep_apart(ax, texts, shifts=None, *, obstacles=()) -> dict:
             kept.add(box)
             continue
         # a shift moves the box as it is: it is measured once, and moved in pixels
-        pixels_per_point = ax.figure.dpi / 72
         for dx, dy in shifts.get(text, ()):
             shifted = box.translated(dx * pixels_per_point, dy * pixels_per_point)
             if not kept.overlap(shifted):
