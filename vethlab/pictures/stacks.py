@@ -33,11 +33,18 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.patches import Patch, Rectangle
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import AutoLocator, FuncFormatter, MaxNLocator, ScalarFormatter
 from matplotlib.transforms import offset_copy
 
 from vethlab.pictures.labels import keep_apart
-from vethlab.pictures.style import FONT_SIZE, MONO_FONT, TITLE_SIZE, color, style_axes
+from vethlab.pictures.style import (
+    FONT_SIZE,
+    MONO_FONT,
+    TITLE_SIZE,
+    clear_axes,
+    color,
+    style_axes,
+)
 from vethlab.stacks import STACKS, StackError, StackLayout
 
 __all__ = [
@@ -70,10 +77,19 @@ def _module(layout: StackLayout):
 
 
 def _clear(ax) -> None:
-    ax.clear()
+    """Empty ``ax`` for a new picture, keeping its tick objects (:func:`clear_axes`: making
+    them again was most of a redraw), and put back what the pictures here set: no title or
+    axis labels, the default tick places and numbers, only the bottom spine."""
+    clear_axes(ax)
+    ax.set_title("", loc="left")
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(AutoLocator())
+        axis.set_major_formatter(ScalarFormatter())
     style_axes(ax)
-    for side in ("top", "right", "left"):
-        ax.spines[side].set_visible(False)
+    for side, shown in (("top", False), ("right", False), ("left", False), ("bottom", True)):
+        ax.spines[side].set_visible(shown)
 
 
 def _bytes(value, _pos=None) -> str:

@@ -59,6 +59,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from matplotlib.colors import to_hex
+from matplotlib.transforms import Bbox
 
 from vethlab.model.provenance import LABELS, MEANING
 
@@ -78,6 +79,7 @@ __all__ = [
     "read_color",
     "provenance_linestyle",
     "style_axes",
+    "clear_axes",
     "FONT_SIZE",
     "MIN_FONT_SIZE",
     "TITLE_SIZE",
@@ -235,3 +237,18 @@ def style_axes(ax) -> None:
     for spine in ax.spines.values():
         spine.set_edgecolor(ROLES["text"])
     ax.tick_params(colors=ROLES["text"], labelsize=FONT_SIZE)
+
+
+def clear_axes(ax) -> None:
+    """Remove what was drawn on ``ax`` (its lines, texts, patches, collections, images and
+    legend) but keep the axes and their tick objects, which are costly to make again
+    (``ax.clear()`` makes every tick anew): a dashboard redraws into the same axes every time.
+    The data limits are forgotten and autoscaling is on again, as on a new axes; titles,
+    labels, locators and spines are left as they were."""
+    for artist in [*ax.collections, *ax.images, *ax.lines, *ax.texts, *ax.patches, *ax.artists]:
+        artist.remove()
+    if ax.legend_ is not None:
+        ax.legend_.remove()
+    ax.dataLim.set_points(Bbox.null().get_points())
+    ax.ignore_existing_data_limits = True
+    ax.set_autoscale_on(True)

@@ -26,8 +26,8 @@ import ipywidgets as widgets
 import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.transforms import Bbox
 
+from vethlab.pictures.style import clear_axes
 from vethlab.widgets.stamps import StampingCanvas
 
 __all__ = [
@@ -100,18 +100,6 @@ def png_bytes(rgba: np.ndarray) -> bytes:
         + _png_chunk(b"IDAT", zlib.compress(rows, 1))
         + _png_chunk(b"IEND", b"")
     )
-
-
-def clear_axes(ax) -> None:
-    """Remove what was drawn on ``ax`` but keep the axes and their tick objects, which are
-    costly to make again: a dashboard redraws into the same axes every time."""
-    for artist in [*ax.collections, *ax.images, *ax.lines, *ax.texts, *ax.patches, *ax.artists]:
-        artist.remove()
-    if ax.legend_ is not None:
-        ax.legend_.remove()
-    ax.dataLim.set_points(Bbox.null().get_points())
-    ax.ignore_existing_data_limits = True
-    ax.set_autoscale_on(True)
 
 
 class FigureImage:
