@@ -136,26 +136,61 @@ def _boxes(rects) -> list:
     return [[(x, y), (x + w, y), (x + w, y + h), (x, y + h)] for x, y, w, h in rects]
 
 
-def _draw_strip(ax, strip: dict, y: float, height: float, highlight: int | None) -> dict:
-    """Draw one strip at ``y`` (its bottom); return how many rectangles and marks it made.
-
-    Rectangles of one kind share one collection (one draw call for all the buffers): a
-    strip of several buffers is a handful of artists, not one per region."""
+def _strip_shapes(strip: dict, y: float, height: float, highlight: int | None, shapes: dict):
+    """Add the shapes of one strip at ``y`` (its bottom) to ``shapes`` (:func:`_no_shapes`),
+    and return how many rectangles and marks it adds. Strips drawn together add to one
+    ``shapes``, which :func:`_draw_shapes` then draws: one collection per kind of shape for
+    all the strips and buffers, a handful of artists rather than one per region."""
     first = strip["first_data_offset"]
     buffers = strip["buffers"]
-    by_kind: dict = {kind: [] for kind in REGION_ROLES}
+    rectangles = overflow = 0
     for buf in buffers:
         for start, end, kind, _name in buf["regions"]:
-            by_kind[kind].append((start, y, end - start, height))
-    frames, overflow = [], []
-    if strip["frame_fits"] is not None:
-        for buf in buffers:
+            shapes["regions"][kind].append((start, y, end - start, height))
+            rectangles += 1
+        if strip["frame_fits"] is not None:
             data = buf["start"] + first
-            frames.append((data, y, strip["frame_fits"], height))
+            shapes["frame"].append((data, y, strip["frame_fits"], height))
+            rectangles += 1
             if strip["frame_overflow"]:
                 over = (data + strip["frame_fits"], y + height)
-                overflow.append((*over, strip["frame_overflow"], height * 0.18))
-    for kind, rects in by_kind.items():
+                shapes["overflow"].append((*over, strip["frame_overflow"], height * 0.18))
+                overflow += 1
+        shapes["cells"].append((buf["cell"][0], y, buf["cell"][1] - buf["cell"][0], height))
+        shapes["starts"].append([(buf["start"], y), (buf["start"], y + height)])
+        # The first data bytes: a triangle under each buffer, the highlighted one apart.
+        mark = (buf["first_data_byte"], y - height * 0.04)
+        shapes["lit" if buf["index"] == highlight else "marks"].append(mark)
+    return {
+        "rectangles": rectangles,
+        "edges": len(buffers),
+        "marks": len(buffers),
+        "overflow": overflow,
+    }
+
+
+def _no_shapes() -> dict:
+    """Empty lists for :func:`_strip_shapes` to add to: ``(x, y, width, height)`` rectangles
+    by region kind, of the frame and of what does not fit (:data:`FRAME_ROLES`'s parts), of
+    the stride cells; a line per buffer start; ``(x, y)`` triangles (``lit``: the highlighted
+    buffer's)."""
+    return {
+        "regions": {kind: [] for kind in REGION_ROLES},
+        "frame": [],
+        "overflow": [],
+        "cells": [],
+        "starts": [],
+        "marks": [],
+        "lit": [],
+    }
+
+
+def _draw_shapes(ax, shapes: dict) -> None:
+    """Draw what :func:`_strip_shapes` gathered: the regions (metadata and padding hatched),
+    the frames over them, the bytes that do not fit, the cells' outlines, each buffer's
+    start as a thick edge, and the first data bytes as triangles (the highlighted buffer's
+    larger and in the right-read colour)."""
+    for kind, rects in shapes["regions"].items():
         if rects:
             ax.add_collection(
                 PolyCollection(
@@ -167,44 +202,38 @@ def _draw_strip(ax, strip: dict, y: float, height: float, highlight: int | None)
                 ),
                 autolim=False,
             )
-    for rects, role in ((frames, "frame"), (overflow, FRAME_ROLES["overflow"])):
-        if rects:
+    for part, role in FRAME_ROLES.items():
+        if shapes[part]:
             ax.add_collection(
-                PolyCollection(_boxes(rects), facecolors=color(role), linewidths=0),
+                PolyCollection(_boxes(shapes[part]), facecolors=color(role), linewidths=0),
                 autolim=False,
             )
-    cells = [(b["cell"][0], y, b["cell"][1] - b["cell"][0], height) for b in buffers]
-    ax.add_collection(
-        PolyCollection(
-            _boxes(cells), facecolors="none", edgecolors=color("buffer_edge"), linewidths=0.6
-        ),
-        autolim=False,
-    )
-    starts = [[(b["start"], y), (b["start"], y + height)] for b in buffers]
-    ax.add_collection(
-        LineCollection(starts, colors=color("buffer_edge"), linewidths=1.4), autolim=False
-    )
-    # The first data bytes: one triangle per buffer, the highlighted one larger and in the
-    # right-read colour.
-    marks = [b["first_data_byte"] for b in buffers if b["index"] != highlight]
-    lit = [b["first_data_byte"] for b in buffers if b["index"] == highlight]
-    for xs, role, size in ((marks, "text", 4), (lit, "right_read", 6)):
-        if xs:
+    if shapes["cells"]:
+        ax.add_collection(
+            PolyCollection(
+                _boxes(shapes["cells"]),
+                facecolors="none",
+                edgecolors=color("buffer_edge"),
+                linewidths=0.6,
+            ),
+            autolim=False,
+        )
+        ax.add_collection(
+            LineCollection(shapes["starts"], colors=color("buffer_edge"), linewidths=1.4),
+            autolim=False,
+        )
+    for points, role, size in ((shapes["marks"], "text", 4), (shapes["lit"], "right_read", 6)):
+        if points:
+            xs, ys = zip(*points, strict=True)
             ax.plot(
                 xs,
-                [y - height * 0.04] * len(xs),
+                ys,
                 linestyle="none",
                 marker="^",
                 color=color(role),
                 markersize=size,
                 clip_on=False,
             )
-    return {
-        "rectangles": sum(len(r) for r in by_kind.values()) + len(frames),
-        "edges": len(buffers),
-        "marks": len(buffers),
-        "overflow": len(overflow),
-    }
 
 
 def draw_stack_memory_map(
@@ -225,7 +254,9 @@ def draw_stack_memory_map(
     (:func:`strip_of`) plus what was drawn."""
     _clear(ax)
     strip = strip_of(layout, count, frame_length)
-    drawn = _draw_strip(ax, strip, 0.2, 0.6, highlight)
+    shapes = _no_shapes()
+    drawn = _strip_shapes(strip, 0.2, 0.6, highlight, shapes)
+    _draw_shapes(ax, shapes)
     lo = strip["buffers"][0]["cell"][0]
     hi = strip["buffers"][-1]["cell"][1]
     ax.set_xlim(lo - (hi - lo) * 0.01, hi + (hi - lo) * 0.01)
@@ -366,6 +397,7 @@ def draw_stacks_side_by_side(
     _clear(ax)
     names = list(layouts)
     rows, right, numbers = [], 0, []
+    shapes = _no_shapes()  # every row's, drawn together once the rows are laid out
     height = 0.56
     for row, name in enumerate(names):
         y = len(names) - 1 - row + 0.22
@@ -383,7 +415,7 @@ def draw_stacks_side_by_side(
             rows.append({"name": name, "refused": str(item), "errno": item.errno})
             continue
         strip = strip_of(item, count, frame_length)
-        drawn = _draw_strip(ax, strip, y, height, highlight)
+        drawn = _strip_shapes(strip, y, height, highlight, shapes)
         right = max(right, strip["buffers"][-1]["cell"][1])
         for buf in strip["buffers"]:
             if buf["index"] == highlight:
@@ -399,6 +431,7 @@ def draw_stacks_side_by_side(
                     )
                 )
         rows.append({"name": name, "strip": strip, **drawn})
+    _draw_shapes(ax, shapes)
     left = min((r["strip"]["buffers"][0]["cell"][0] for r in rows if "strip" in r), default=0)
     right = right or 1
     ax.set_xlim(left - (right - left) * 0.005, right * 1.005)
