@@ -36,6 +36,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import AutoLocator, FuncFormatter, MaxNLocator, ScalarFormatter
 from matplotlib.transforms import offset_copy
 
+from vethlab.pictures.hatch import hatch_over
 from vethlab.pictures.labels import keep_apart
 from vethlab.pictures.style import (
     FONT_SIZE,
@@ -66,7 +67,8 @@ REGION_ROLES = {
     "data": "tailroom",
     "pad": "tailroom",
 }
-#: Hatching is drawn line by line on every render, so it is sparse: a few strokes per region.
+#: Hatching is drawn line by line on every render, so it is sparse: a few strokes per region
+#: (and one hatch covers all the regions of a kind: :func:`vethlab.pictures.hatch.hatch_over`).
 _HATCH = {"metadata": "//", "pad": ".."}
 #: Roles of the parts a frame adds to the data room: the frame, and what does not fit.
 FRAME_ROLES = {"frame": "frame", "overflow": "wrong_read"}
@@ -192,16 +194,13 @@ def _draw_shapes(ax, shapes: dict) -> None:
     larger and in the right-read colour)."""
     for kind, rects in shapes["regions"].items():
         if rects:
+            boxes = np.array(_boxes(rects))
             ax.add_collection(
-                PolyCollection(
-                    _boxes(rects),
-                    facecolors=color(REGION_ROLES[kind]),
-                    edgecolors=color("buffer_edge") if kind in _HATCH else "none",
-                    hatch=_HATCH.get(kind),
-                    linewidths=0,
-                ),
+                PolyCollection(boxes, facecolors=color(REGION_ROLES[kind]), linewidths=0),
                 autolim=False,
             )
+            if kind in _HATCH:  # one hatch over all of them: Agg draws it once
+                ax.add_patch(hatch_over(boxes, _HATCH[kind], color("buffer_edge")))
     for part, role in FRAME_ROLES.items():
         if shapes[part]:
             ax.add_collection(
