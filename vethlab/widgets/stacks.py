@@ -235,8 +235,9 @@ def stack_comparison(
         i = controls["index"].value
         name = controls["stack"].value
         found = compare_stacks(size, frame, i)
+        moved = None if change is None else change["owner"]  # None: the first picture
         # The stack dropdown changes only the lower picture: the strips stay as they are.
-        if change is None or change["owner"] is not controls["stack"]:
+        if moved is not controls["stack"]:
             ax = strips.axes()
             draw_stacks_side_by_side(
                 ax, found["layouts"], count=max(3, i + 1), frame_length=frame, highlight=i
@@ -250,12 +251,16 @@ def stack_comparison(
             anatomy, errors, sources = None, None, []
         else:
             draw_stack_anatomy(anatomy_ax, layout, index=i, frame_length=frame, sources=False)
-            draw_stack_offset_errors(errors_ax, layout, count=COMPARISON_BUFFERS, sources=False)
-            if not errors_ax.vethlab["off_the_chart"]:
-                # Three ticks, not six: the plot is 58 pixels tall.
-                errors_ax.yaxis.set_major_locator(MaxNLocator(3, integer=True))
-            # The key beside the plot, not below it: the picture has no height to spare.
-            errors_ax.get_legend().set_bbox_to_anchor((1.04, 1.0), transform=errors_ax.transAxes)
+            # The offset errors depend on the stack and the requested size only: the frame
+            # length and the buffer index leave them as they are.
+            if moved in (None, controls["buffer_size"], controls["stack"]):
+                draw_stack_offset_errors(errors_ax, layout, count=COMPARISON_BUFFERS, sources=False)
+                if not errors_ax.vethlab["off_the_chart"]:
+                    # Three ticks, not six: the plot is 58 pixels tall.
+                    errors_ax.yaxis.set_major_locator(MaxNLocator(3, integer=True))
+                # The key beside the plot, not below it: the picture has no height to spare.
+                key = errors_ax.get_legend()
+                key.set_bbox_to_anchor((1.04, 1.0), transform=errors_ax.transAxes)
             chosen.show()
             anatomy, errors = anatomy_ax.vethlab, errors_ax.vethlab
             sources = anatomy["provenance"]
