@@ -192,21 +192,23 @@ def _draw_shapes(ax, shapes: dict) -> None:
     the frames over them, the bytes that do not fit, the cells' outlines, each buffer's
     start as a thick edge, and the first data bytes as triangles (the highlighted buffer's
     larger and in the right-read colour)."""
-    for kind, rects in shapes["regions"].items():
-        if rects:
-            boxes = np.array(_boxes(rects))
-            ax.add_collection(
-                PolyCollection(boxes, facecolors=color(REGION_ROLES[kind]), linewidths=0),
-                autolim=False,
-            )
-            if kind in _HATCH:  # one hatch over all of them: Agg draws it once
-                ax.add_patch(hatch_over(boxes, _HATCH[kind], color("buffer_edge")))
-    for part, role in FRAME_ROLES.items():
-        if shapes[part]:
-            ax.add_collection(
-                PolyCollection(_boxes(shapes[part]), facecolors=color(role), linewidths=0),
-                autolim=False,
-            )
+    # Every filled rectangle in one collection, each in its role's colour: the regions
+    # kind by kind, then the frames over their data rooms and the bytes that do not fit.
+    fills = [
+        (rect, REGION_ROLES[kind]) for kind, rects in shapes["regions"].items() for rect in rects
+    ]
+    fills += [(rect, role) for part, role in FRAME_ROLES.items() for rect in shapes[part]]
+    if fills:
+        rects, roles = zip(*fills, strict=True)
+        ax.add_collection(
+            PolyCollection(_boxes(rects), facecolors=[color(r) for r in roles], linewidths=0),
+            autolim=False,
+        )
+    # One hatch over all the regions of a hatched kind: Agg draws it once.
+    for kind, hatch in _HATCH.items():
+        if shapes["regions"][kind]:
+            boxes = np.array(_boxes(shapes["regions"][kind]))
+            ax.add_patch(hatch_over(boxes, hatch, color("buffer_edge")))
     if shapes["cells"]:
         ax.add_collection(
             PolyCollection(
