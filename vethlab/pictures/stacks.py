@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.collections import LineCollection, PolyCollection
-from matplotlib.patches import Patch, Rectangle
+from matplotlib.patches import Patch
 from matplotlib.ticker import AutoLocator, FuncFormatter, MaxNLocator, ScalarFormatter
 from matplotlib.transforms import offset_copy
 
@@ -512,29 +512,27 @@ def draw_stack_anatomy(
         edges.append(frame_end)
     x = _piecewise(edges, min(0.08, 0.5 / max(len(set(edges)) - 1, 1)))
     bar = (0.42, 0.62)
-    for lo, hi, kind, _name in regions:
-        ax.add_patch(
-            Rectangle(
-                (x(lo), bar[0]),
-                x(hi) - x(lo),
-                bar[1] - bar[0],
-                facecolor=color(REGION_ROLES[kind]),
-                edgecolor=color("buffer_edge"),
-                hatch=_HATCH.get(kind),
-                lw=0.6,
-            )
-        )
+    # The regions, then the frame over the data room: one collection, outlined, each box in
+    # its role's colour; one hatch over the regions of each hatched kind.
+    boxes = [(x(lo), bar[0], x(hi) - x(lo), bar[1] - bar[0]) for lo, hi, _kind, _name in regions]
+    kinds = [kind for _lo, _hi, kind, _name in regions]
+    roles = [REGION_ROLES[kind] for kind in kinds]
     if frame_end is not None:
-        ax.add_patch(
-            Rectangle(
-                (x(first), bar[0]),
-                x(frame_end) - x(first),
-                bar[1] - bar[0],
-                facecolor=color("frame"),
-                edgecolor=color("buffer_edge"),
-                lw=0.6,
-            )
-        )
+        boxes.append((x(first), bar[0], x(frame_end) - x(first), bar[1] - bar[0]))
+        roles.append(FRAME_ROLES["frame"])
+    ax.add_collection(
+        PolyCollection(
+            _boxes(boxes),
+            facecolors=[color(role) for role in roles],
+            edgecolors=color("buffer_edge"),
+            linewidths=0.6,
+        ),
+        autolim=False,
+    )
+    for kind, hatch in _HATCH.items():
+        hatched = [boxes[k] for k, region_kind in enumerate(kinds) if region_kind == kind]
+        if hatched:
+            ax.add_patch(hatch_over(np.array(_boxes(hatched)), hatch, color("buffer_edge")))
     names, numbers = [], []
     for lo, hi, _kind, name in regions:
         fits = x(hi) - x(lo) >= 0.0095 * len(name)
