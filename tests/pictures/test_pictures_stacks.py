@@ -133,3 +133,34 @@ def test_strip_of_counts_at_most_the_buffers_there_are():
     """A strip never asks for a buffer the layout lacks."""
     lay = plan_request("mbuf", 1600, 2)
     assert len(strip_of(lay, 10)["buffers"]) == 2
+
+
+def test_a_redraw_keeps_the_ticks_and_draws_what_a_fresh_axes_gets(ax):
+    """Drawing again into the same axes reuses its tick objects, and the picture is the one
+    a new axes gets: the same record, title, labels and artists."""
+    draw_stacks_side_by_side(ax, _every_stack_at(2048), frame_length=1514)
+    ticks = ax.xaxis.get_major_ticks()[:3]
+    draw_stacks_side_by_side(ax, _every_stack_at(1600), frame_length=9000, highlight=2)
+    assert ax.xaxis.get_major_ticks()[:3] == ticks
+    fresh_fig, fresh = plt.subplots()
+    draw_stacks_side_by_side(fresh, _every_stack_at(1600), frame_length=9000, highlight=2)
+    assert ax.vethlab["rows"] == fresh.vethlab["rows"]
+    assert ax.get_xlabel() == fresh.get_xlabel()
+    assert [t.get_text() for t in ax.texts] == [t.get_text() for t in fresh.texts]
+    assert len(ax.collections) == len(fresh.collections) and len(ax.lines) == len(fresh.lines)
+    plt.close(fresh_fig)
+
+
+def test_a_picture_after_another_on_the_same_axes_keeps_only_its_own_settings(ax):
+    """The anatomy hides every spine and tick; the offset errors drawn after it on the same
+    axes have their bottom and left spines, their ticks and no title of the anatomy's."""
+    layout = plan_request("dpdk", 1600, 8)
+    draw_stack_anatomy(ax, layout, frame_length=1514)
+    draw_stack_offset_errors(ax, layout)
+    assert ax.spines["bottom"].get_visible() and ax.spines["left"].get_visible()
+    assert not ax.spines["top"].get_visible() and not ax.spines["right"].get_visible()
+    assert list(ax.get_xticks()) == list(range(8))
+    assert ax.get_title(loc="left").startswith("dpdk: buffer 7")
+    assert ax.get_ylabel() == "read − data (bytes)"
+    draw_stack_memory_map(ax, layout)
+    assert ax.get_ylabel() == "" and not ax.spines["left"].get_visible()

@@ -52,6 +52,10 @@ Provenance (where a rule comes from: :mod:`vethlab.model.provenance`'s five labe
 fill: it is an outlined text badge, ``[ source ]``, in the ``provenance`` role's colour, so it
 cannot be mistaken for data. Moves in a table carry it as a line style
 (:func:`provenance_linestyle`) with a key.
+
+Two helpers every picture may use on its axes: :func:`style_axes` (axes lines and ticks in the
+``text`` role) and :func:`clear_axes` (empty an axes for a redraw but keep its tick objects,
+which are costly to make again).
 """
 
 from __future__ import annotations
