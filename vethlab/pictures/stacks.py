@@ -36,6 +36,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import AutoLocator, FuncFormatter, MaxNLocator, ScalarFormatter
 from matplotlib.transforms import offset_copy
 
+from vethlab.pictures.anatomy import place
 from vethlab.pictures.hatch import hatch_over
 from vethlab.pictures.labels import keep_apart
 from vethlab.pictures.style import (
@@ -204,11 +205,12 @@ def _draw_shapes(ax, shapes: dict) -> None:
             PolyCollection(_boxes(rects), facecolors=[color(r) for r in roles], linewidths=0),
             autolim=False,
         )
-    # One hatch over all the regions of a hatched kind: Agg draws it once.
+    # One hatch over all the regions of a hatched kind: Agg draws it once. It is placed
+    # (:func:`~vethlab.pictures.anatomy.place`): the pictures set their own limits.
     for kind, hatch in _HATCH.items():
         if shapes["regions"][kind]:
             boxes = np.array(_boxes(shapes["regions"][kind]))
-            ax.add_patch(hatch_over(boxes, hatch, color("buffer_edge")))
+            place(ax, hatch_over(boxes, hatch, color("buffer_edge")))
     if shapes["cells"]:
         ax.add_collection(
             PolyCollection(
@@ -368,12 +370,12 @@ def _write_notes(ax, notes, *, below_points: float = 26.0, y: float | None = Non
             at = offset_copy(
                 ax.transAxes, fig=ax.figure, y=-(below_points + 10 * k), units="points"
             )
-            place = (0.0, 0.0)
+            start = (0.0, 0.0)
         else:
             at = offset_copy(ax.transAxes, fig=ax.figure, y=-10 * k, units="points")
-            place = (0.0, y)
+            start = (0.0, y)
         ax.text(
-            *place,
+            *start,
             f"{label} ({key}): {where}",
             transform=at,
             fontsize=FONT_SIZE,
@@ -532,7 +534,7 @@ def draw_stack_anatomy(
     for kind, hatch in _HATCH.items():
         hatched = [boxes[k] for k, region_kind in enumerate(kinds) if region_kind == kind]
         if hatched:
-            ax.add_patch(hatch_over(np.array(_boxes(hatched)), hatch, color("buffer_edge")))
+            place(ax, hatch_over(np.array(_boxes(hatched)), hatch, color("buffer_edge")))
     names, numbers = [], []
     for lo, hi, _kind, name in regions:
         fits = x(hi) - x(lo) >= 0.0095 * len(name)
