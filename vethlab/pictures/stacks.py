@@ -142,8 +142,8 @@ def _boxes(rects) -> list:
 def _strip_shapes(strip: dict, y: float, height: float, highlight: int | None, shapes: dict):
     """Add the shapes of one strip at ``y`` (its bottom) to ``shapes`` (:func:`_no_shapes`),
     and return how many rectangles and marks it adds. Strips drawn together add to one
-    ``shapes``, which :func:`_draw_shapes` then draws: one collection per kind of shape for
-    all the strips and buffers, a handful of artists rather than one per region."""
+    ``shapes``, which :func:`_draw_shapes` then draws: a handful of artists for all the
+    strips and buffers, rather than one per region."""
     first = strip["first_data_offset"]
     buffers = strip["buffers"]
     rectangles = overflow = 0
