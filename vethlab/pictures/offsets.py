@@ -297,8 +297,7 @@ def draw_offset_errors(
         _name_axes(ax, "offset error: read − frame (bytes)", "packet index i →")
     else:
         _name_axes(ax, "pool offset (bytes); dash: where the frame is", "packet index i →")
-    style_axes(ax)
-    ax.tick_params(length=2, pad=1)
+    style_axes(ax, length=2, pad=1)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     if legend:
