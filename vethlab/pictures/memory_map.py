@@ -442,6 +442,8 @@ def draw_memory_map(
     status_x0 = size * (1 + _STATUS_WIDTH / 2)
     status_x1 = size * (1 + 1.5 * _STATUS_WIDTH)
 
+    # The map sets its axes' limits itself (at the end): every collection is added with
+    # autolim=False, so that matplotlib does not grow the data limits to fit each one.
     if aggregated:
         record["rects"] = _draw_stacked(ax, regions, n, size, per_row, rows)
         record["stacked_kinds"] = [k for k in REGION_KINDS if record["bytes_shown"].get(k)]
@@ -449,11 +451,13 @@ def draw_memory_map(
         verts = _rects(regions.start, regions.end, regions.buffer + 0.08, regions.buffer + 0.92)
         colors = [KIND_COLORS[REGION_KINDS[k]] for k in regions.kind]
         ax.add_collection(
-            PolyCollection(verts, facecolors=colors, edgecolors="none", antialiased=False)
+            PolyCollection(verts, facecolors=colors, edgecolors="none", antialiased=False),
+            autolim=False,
         )
         edges = _rects(0, size, np.arange(n) + 0.08, np.arange(n) + 0.92)
         ax.add_collection(
-            PolyCollection(edges, facecolors="none", linewidths=0.5, edgecolors=COLORS["boundary"])
+            PolyCollection(edges, facecolors="none", linewidths=0.5, edgecolors=COLORS["boundary"]),
+            autolim=False,
         )
         record["rects"] = len(verts) + len(edges)
 
@@ -469,10 +473,12 @@ def draw_memory_map(
         verts = _rects(r0, r1, bufs + 0.62, bufs + 0.92)
         colors = [COLORS[role_of_packet[int(p)]] for p in packets]
         hatches = ["////" if role_of_packet[int(p)] == "wrong_read" else None for p in packets]
-        ax.add_collection(PolyCollection(verts, facecolors=colors, edgecolors="none"))
+        ax.add_collection(
+            PolyCollection(verts, facecolors=colors, edgecolors="none"), autolim=False
+        )
         wrong = np.array([h is not None for h in hatches], dtype=bool)
         if wrong.any():  # wrong reads are hatched too: told apart without the colour
-            ax.add_patch(hatch_over(verts[wrong], "////", COLORS["background"]))
+            ax.add_artist(hatch_over(verts[wrong], "////", COLORS["background"]))
         record["rects"] += len(verts)
     # Status column: per row, the worst verdict of its packets (wrong > early > right).
     rank = {"right_read": 1, "early_read": 2, "wrong_read": 3}
@@ -493,7 +499,8 @@ def draw_memory_map(
                 _rects(status_x0, status_x1, y0 + pad, y1 - pad),
                 facecolors=colors,
                 edgecolors="none",
-            )
+            ),
+            autolim=False,
         )
         record["rects"] += len(ys)
     record["error_rows"] = [int(r) for r in np.flatnonzero(status == 3)]
@@ -509,7 +516,8 @@ def draw_memory_map(
                 facecolors="none",
                 edgecolors=COLORS["selection"],
                 linewidths=1.6,
-            )
+            ),
+            autolim=False,
         )
         record["rects"] += 1
 
@@ -527,7 +535,8 @@ def draw_memory_map(
                 hatch="///",
                 edgecolors=COLORS["boundary"],
                 linewidths=0.5,
-            )
+            ),
+            autolim=False,
         )
         words = []
         if left_out:
@@ -570,8 +579,7 @@ def draw_memory_map(
         fontsize=FONT_SIZE,
         color=COLORS["text"],
     )
-    style_axes(ax)
-    ax.tick_params(axis="both", length=2, pad=1)
+    style_axes(ax, length=2, pad=1)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     if title is None:
@@ -630,7 +638,8 @@ def _draw_stacked(ax, regions: BufferRegions, n: int, size: int, per_row: int, r
             facecolors=[KIND_COLORS[REGION_KINDS[_STACK_ORDER[kk]]] for kk in k],
             edgecolors="none",
             antialiased=False,
-        )
+        ),
+        autolim=False,
     )
     ax.add_collection(
         PolyCollection(
@@ -638,7 +647,8 @@ def _draw_stacked(ax, regions: BufferRegions, n: int, size: int, per_row: int, r
             facecolors="none",
             edgecolors=COLORS["boundary"],
             linewidths=0.6,
-        )
+        ),
+        autolim=False,
     )
     return len(r) + 1
 
@@ -664,7 +674,9 @@ def _draw_boundaries(ax, layout, n, size, per_row, height_px, rows) -> dict:
         segs = np.stack(
             [np.stack([np.zeros_like(y), y], -1), np.stack([np.full_like(y, size), y], -1)], axis=1
         )
-        ax.add_collection(LineCollection(segs, colors=COLORS["segment_boundary"], linewidths=2.0))
+        ax.add_collection(
+            LineCollection(segs, colors=COLORS["segment_boundary"], linewidths=2.0), autolim=False
+        )
         out["segment_lines"] = [int(b) for b in seg_rows]
         if len(seg_rows) <= 16:
             for s, b in enumerate(seg_rows, start=1):
@@ -707,7 +719,8 @@ def _draw_boundaries(ax, layout, n, size, per_row, height_px, rows) -> dict:
             ax.add_collection(
                 LineCollection(
                     lines, colors=COLORS["page_boundary"], linewidths=0.8, linestyles=(0, (3, 2))
-                )
+                ),
+                autolim=False,
             )
             out["page_lines"] = len(lines)
     return out
