@@ -176,6 +176,12 @@ class ExplorerFigure:
         self.figure = self.canvas.figure
         self.map_ax = self.figure.add_axes((0.25, 0.42, 0.73, 0.56))
         self.err_ax = self.figure.add_axes((0.25, 0.08, 0.73, 0.25))
+        # The HTML under the picture names the axes (redraw empties their labels). Placed by
+        # hand, an empty label no longer makes matplotlib measure every tick label at each
+        # draw to keep it clear of them.
+        for ax in (self.map_ax, self.err_ax):
+            ax.xaxis.set_label_coords(0.5, 0.0)
+            ax.yaxis.set_label_coords(0.0, 0.5)
         self.state: dict = {"redraws": 0, "error": None}
         self._few = (MaxNLocator(nbins=4, integer=True), MaxNLocator(nbins=4, integer=True))
 
