@@ -63,7 +63,9 @@ def draw_misread_hexdump(ax, result, packet: int | None = None, *, width: int = 
                 f"packet {packet}: {result.spec.title} read {abs(error):,d} bytes {where}; "
                 f"{len(drawn['differs'][1])} of {width} bytes differ"
             )
-    ax.set_title(title, fontsize=TITLE_SIZE, loc="left", color=COLORS[role])
+    # At y=1.0, where it goes anyway over axes without ticks: matplotlib then does not lay
+    # out the hidden axes' ticks at every draw to find room for it.
+    ax.set_title(title, fontsize=TITLE_SIZE, loc="left", color=COLORS[role], y=1.0)
     ax.vethlab = {
         "packet": packet,
         "offset_error": error,
