@@ -84,6 +84,7 @@ def _clear(ax) -> None:
     them again was most of a redraw), and put back what the pictures here set: no title or
     axis labels, the default tick places and numbers, only the bottom spine."""
     clear_axes(ax)
+    ax.set_axis_on()  # the anatomy turns it off
     ax.set_title("", loc="left")
     ax.set_xlabel("")
     ax.set_ylabel("")
@@ -502,7 +503,8 @@ def draw_stack_anatomy(
     A landing outside the stride points off the edge with its distance. Returns ``ax``;
     ``ax.vethlab`` holds the regions, the two landings and the provenance notes."""
     _clear(ax)
-    ax.spines["bottom"].set_visible(False)
+    # No axis lines, ticks or numbers: the picture writes its own offsets at the edges.
+    ax.set_axis_off()
     module = _module(layout)
     start = layout.buffer_offset(index)
     regions = [(r.start, r.end, r.kind, r.name) for r in layout.regions()]
@@ -613,8 +615,6 @@ def draw_stack_anatomy(
     ax.set_xlim(-0.03, 1.03)
     # Without source notes the bottom of the axes is not needed.
     ax.set_ylim(0.0 if sources else 0.2, 0.95)
-    ax.set_xticks([])
-    ax.set_yticks([])
     ax.set_title(
         f"{module.TITLE}: buffer {index} (not to scale; offsets from the buffer's start)",
         fontsize=TITLE_SIZE,
