@@ -46,6 +46,7 @@ from vethlab.pictures.style import (
     clear_axes,
     color,
     style_axes,
+    style_ticks,
 )
 from vethlab.stacks import STACKS, StackError, StackLayout
 
@@ -270,7 +271,7 @@ def draw_stack_memory_map(
     _write_first_bytes(ax, strip, highlight, 0.2)
     ax.xaxis.set_major_formatter(FuncFormatter(_bytes))
     ax.xaxis.set_major_locator(MaxNLocator(8, integer=True))
-    ax.tick_params(labelsize=FONT_SIZE, length=2, pad=1)
+    style_axes(ax, length=2, pad=1)
     ax.set_xlabel(f"bytes from {layout.origin}", fontsize=FONT_SIZE, color=color("text"))
     if title is None:
         title = (
@@ -444,10 +445,10 @@ def draw_stacks_side_by_side(
     ax.set_yticklabels(
         [_row_label(n, layouts[n]) for n in names], fontsize=FONT_SIZE, family=MONO_FONT
     )
-    ax.tick_params(axis="y", length=0)
+    style_ticks(ax.yaxis, length=0)
     ax.xaxis.set_major_formatter(FuncFormatter(_bytes))
     ax.xaxis.set_major_locator(MaxNLocator(10, integer=True))
-    ax.tick_params(axis="x", labelsize=FONT_SIZE, length=2, pad=1)
+    style_ticks(ax.xaxis, length=2, pad=1)
     ax.set_xlabel(
         "bytes from each stack's origin (▲ first data byte; thick line: where a buffer starts)",
         fontsize=FONT_SIZE,
@@ -722,7 +723,7 @@ def draw_stack_offset_errors(ax, layout: StackLayout, *, count: int = 8, sources
         ax.set_ylim(low - span * 0.15, high + span * 0.15)
     ax.yaxis.set_major_formatter(FuncFormatter(_bytes))
     ax.set_xticks(index)
-    ax.tick_params(labelsize=FONT_SIZE, length=2, pad=1)
+    style_axes(ax, length=2, pad=1)
     ax.set_xlabel("buffer index i", fontsize=FONT_SIZE, color=color("text"))
     ax.set_ylabel("read − data (bytes)", fontsize=FONT_SIZE, color=color("text"))
     ax.legend(

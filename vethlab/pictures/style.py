@@ -83,6 +83,7 @@ __all__ = [
     "read_color",
     "provenance_linestyle",
     "style_axes",
+    "style_ticks",
     "clear_axes",
     "FONT_SIZE",
     "MIN_FONT_SIZE",
@@ -247,9 +248,15 @@ def style_axes(ax, **ticks) -> None:
         spine.set_edgecolor(ROLES["text"])
     wanted = {"color": ROLES["text"], "labelcolor": ROLES["text"], "labelsize": FONT_SIZE, **ticks}
     for axis in (ax.xaxis, ax.yaxis):
-        have = axis.get_tick_params()
-        if any(have.get(name) != value for name, value in wanted.items()):
-            axis.set_tick_params(**wanted)
+        style_ticks(axis, **wanted)
+
+
+def style_ticks(axis, **params) -> None:
+    """``axis.set_tick_params(**params)``, unless its ticks have these parameters already
+    (setting them again would touch every tick object and change nothing)."""
+    have = axis.get_tick_params()
+    if any(have.get(name) != value for name, value in params.items()):
+        axis.set_tick_params(**params)
 
 
 def clear_axes(ax) -> None:

@@ -4,21 +4,29 @@ A dashboard redraws its whole figure on every slider move, and most of its words
 between moves: titles, legends, row names, tick labels, the names of a buffer's parts. Agg
 rasterizes every label from its font's outlines each time it is drawn (matplotlib 3.11 does it
 glyph by glyph, in Python), and at the dashboards' 2× resolution that was the largest single
-cost of a redraw. Every GUI toolkit keeps a glyph cache for this reason; this is one for whole
-labels:
+cost of a redraw. Every GUI toolkit keeps a glyph cache for this reason; this one keeps whole
+labels, made from cached glyphs:
 
-    first draw of "headroom" at 8 pt     rasterize it once (Agg, exactly as it would draw it)
-                                         into a coverage mask: how much ink each pixel gets
+    first draw of "headroom" at 8 pt     put its glyphs side by side where Agg's layout puts
+                                         them (kerning included) into a coverage mask: how
+                                         much ink each pixel gets; a glyph not seen before is
+                                         rasterized by Agg, exactly as it would draw it
     every later draw, anywhere, any      put the mask on the picture in the text's colour,
     colour                               one call into Agg's text blending
 
-The mask is colourless (colour is the graphics context's, as for any Agg text), so one stamp
+So a label seen before costs one call, and a new one (a slider's new number in a long
+sentence) costs a few microseconds per character instead of Agg's outlines for each.
+
+A mask is colourless (colour is the graphics context's, as for any Agg text), so one stamp
 serves every colour. Its key is everything that shapes the ink: the text, its font properties,
 its angle, the dpi and the hinting setting. A label is placed on a whole device pixel, at most
-half a device pixel (a quarter of a CSS pixel at 2×) from where Agg would have started it.
+half a device pixel (a quarter of a CSS pixel at 2×) from where Agg would have started it, and
+each glyph within it at a quarter of a device pixel of where Agg puts it.
 
-Not stamped, drawn by Agg as always: mathtext, aliased text, text with font features or a
-language set. A stamp is never bigger than the label's ink.
+Turned labels are rasterized whole by Agg, then stamped like the others (as is every label
+with a matplotlib older than 3.11, whose Agg draws a label in one call, not glyph by glyph). Not stamped,
+drawn by Agg as always: mathtext, aliased text, text with font features or a language set.
+A stamp is never bigger than the label's ink.
 """
 
 from __future__ import annotations
@@ -29,9 +37,16 @@ from collections import OrderedDict
 import matplotlib
 import numpy as np
 from matplotlib.backend_bases import GraphicsContextBase
-from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 
-__all__ = ["StampingCanvas", "StampingRenderer", "Stamp", "STAMPS_KEPT", "FIRST_REACH"]
+__all__ = [
+    "StampingCanvas",
+    "StampingRenderer",
+    "Stamp",
+    "STAMPS_KEPT",
+    "FIRST_REACH",
+    "SUBPIXELS",
+]
 
 #: How many stamps are kept (the least recently used go first): a few dashboards' worth of
 #: labels, a few megabytes at most.
@@ -40,6 +55,9 @@ STAMPS_KEPT = 4096
 #: origin every way (plus an em per character ahead): room for ascenders, descenders, accents
 #: and overhangs. A label whose ink reaches the edge is drawn again on a bigger one.
 FIRST_REACH = 1.5
+#: A glyph is rasterized for each quarter of a device pixel it can start at (FreeType places
+#: glyphs to 1/64 of a pixel; a quarter is an eighth of a CSS pixel at 2×).
+SUBPIXELS = 4
 
 
 class Stamp:
@@ -68,11 +86,22 @@ def _font_key(prop) -> tuple:
     )
 
 
+def _keep(cache: OrderedDict, key, stamp):
+    """Put ``stamp`` in ``cache`` (least recently used first out, past ``STAMPS_KEPT``) and
+    return it."""
+    cache[key] = stamp
+    if len(cache) > STAMPS_KEPT:
+        cache.popitem(last=False)
+    return stamp
+
+
 class StampingRenderer(RendererAgg):
     """Agg, with labels drawn from a :class:`Stamp` made the first time each is drawn."""
 
     #: Shared by every dashboard: the same label at the same size is one stamp.
     stamps: OrderedDict = OrderedDict()
+    #: The glyphs labels are made of: one stamp per glyph, font and quarter-pixel start.
+    glyphs: OrderedDict = OrderedDict()
 
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
         # x, y: the label's origin (left end of its baseline), device pixels, y downward.
@@ -93,20 +122,65 @@ class StampingRenderer(RendererAgg):
         return None
 
     def _stamp(self, s, prop, angle) -> Stamp | None:
+        """The label's stamp: from the cache, else made from its glyphs (a straight label, where
+        matplotlib lays text out glyph by glyph), else rasterized whole."""
         key = (s, _font_key(prop), float(angle), self.dpi, matplotlib.rcParams["text.hinting"])
-        stamps = StampingRenderer.stamps
-        if key in stamps:
-            stamps.move_to_end(key)
-            return stamps[key]
-        stamp = self._rasterize(s, prop, angle)
-        stamps[key] = stamp
-        if len(stamps) > STAMPS_KEPT:
-            stamps.popitem(last=False)
-        return stamp
+        if key in self.stamps:
+            self.stamps.move_to_end(key)
+            return self.stamps[key]
+        glyphs = self._layout(s, prop) if angle == 0 else None
+        stamp = self._rasterize(s, prop, angle) if glyphs is None else self._assemble(prop, glyphs)
+        return _keep(self.stamps, key, stamp)
 
-    def _rasterize(self, s, prop, angle) -> Stamp | None:
+    def _layout(self, s, prop) -> list[tuple[str, float, float]] | None:
+        """The label's glyphs as Agg lays them out: the characters each glyph draws (two for a
+        ligature such as "ff"), and where it starts (device pixels from the origin, y upward,
+        kerning included). None where matplotlib has no such layout (before 3.11 its Agg drew
+        a label in one call, and the label is rasterized whole)."""
+        font = self._prepare_font(prop)  # Agg's own font lookup, at this size and dpi
+        layout = getattr(font, "_layout", None)  # what Agg's draw_text draws from, 3.11 on
+        if layout is None:
+            return None
+        return [(item.char, item.x, item.y) for item in layout(s, flags=get_hinting_flag())]
+
+    def _assemble(self, prop, glyphs) -> Stamp | None:
+        """The label's stamp made of its glyphs' stamps, each at its start rounded to a quarter
+        pixel, their ink added as Agg adds one glyph's ink over another's."""
+        pieces = []  # (left, top, coverage) of each glyph with ink
+        for chars, x, y in glyphs:
+            start = round(x * SUBPIXELS) / SUBPIXELS
+            whole = math.floor(start)
+            glyph = self._glyph(chars, prop, start - whole)
+            if glyph is not None:
+                pieces.append((whole + glyph.left, glyph.top - round(y), glyph.coverage))
+        if not pieces:
+            return None
+        left = min(piece_left for piece_left, _, _ in pieces)
+        top = min(piece_top for _, piece_top, _ in pieces)
+        right = max(piece_left + ink.shape[1] for piece_left, _, ink in pieces)
+        bottom = max(piece_top + ink.shape[0] for _, piece_top, ink in pieces)
+        mask = np.zeros((bottom - top, right - left), dtype=np.uint16)
+        for piece_left, piece_top, ink in pieces:
+            rows = slice(piece_top - top, piece_top - top + ink.shape[0])
+            columns = slice(piece_left - left, piece_left - left + ink.shape[1])
+            under = mask[rows, columns]
+            # Ink over ink, as Agg blends (where two glyphs touch): a + b − a·b.
+            mask[rows, columns] = under + ink - under * ink // 255
+        return Stamp(mask.astype(np.uint8), left, top)
+
+    def _glyph(self, chars, prop, phase) -> Stamp | None:
+        """One glyph's ink (the glyph Agg draws for ``chars``) drawn by Agg starting ``phase``
+        of a pixel right of a whole pixel, relative to that pixel (cached)."""
+        key = (chars, _font_key(prop), phase, self.dpi, matplotlib.rcParams["text.hinting"])
+        if key in self.glyphs:
+            self.glyphs.move_to_end(key)
+            return self.glyphs[key]
+        return _keep(self.glyphs, key, self._rasterize(chars, prop, 0.0, phase))
+
+    def _rasterize(self, s, prop, angle, phase=0.0) -> Stamp | None:
         """Draw ``s`` with Agg, black on nothing, on a scratch picture that holds all its ink,
-        and keep the alpha channel (the coverage) trimmed to the ink.
+        and keep the alpha channel (the coverage) trimmed to the ink. ``phase``: how far right
+        of a whole pixel the origin is (the stamp's offsets are from that whole pixel).
 
         The scratch picture is sized from the font size alone (measuring the label exactly
         would cost as much as drawing it): :data:`FIRST_REACH` ems around the origin, and an em
@@ -115,7 +189,7 @@ class StampingRenderer(RendererAgg):
         em = prop.get_size_in_points() * self.dpi / 72
         grow = 1
         while True:
-            coverage, origin = self._draw_black(s, prop, angle, grow * em, len(s) * em)
+            coverage, origin = self._draw_black(s, prop, angle, grow * em, len(s) * em, phase)
             rows = np.flatnonzero(coverage.any(axis=1))
             columns = np.flatnonzero(coverage.any(axis=0))
             if rows.size == 0:
@@ -132,10 +206,11 @@ class StampingRenderer(RendererAgg):
             top=int(top) - origin[1],
         )
 
-    def _draw_black(self, s, prop, angle, em, length) -> tuple[np.ndarray, tuple[int, int]]:
-        """``s`` drawn by Agg in black on a transparent scratch picture: its alpha channel, and
-        where the label's origin is on it. Before turning by ``angle``, the picture reaches
-        ``FIRST_REACH`` times ``em`` from the origin every way, plus ``length`` ahead."""
+    def _draw_black(self, s, prop, angle, em, length, phase) -> tuple[np.ndarray, tuple[int, int]]:
+        """``s`` drawn by Agg in black on a transparent scratch picture, its origin ``phase``
+        of a pixel right of a whole pixel: the alpha channel, and that whole pixel. Before
+        turning by ``angle``, the picture reaches ``FIRST_REACH`` times ``em`` from the origin
+        every way, plus ``length`` ahead."""
         reach = FIRST_REACH * em
         cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
         # The picture's corners turned by the angle, relative to the origin, y downward.
@@ -156,7 +231,7 @@ class StampingRenderer(RendererAgg):
         ink = GraphicsContextBase()
         ink.set_foreground("black")
         ink.set_antialiased(True)
-        scratch.draw_text(ink, origin[0], origin[1], s, prop, angle)
+        scratch.draw_text(ink, origin[0] + phase, origin[1], s, prop, angle)
         return np.asarray(scratch.buffer_rgba())[:, :, 3], origin
 
 
