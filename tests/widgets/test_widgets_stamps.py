@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ft2font import FT2Font
 
 from vethlab.widgets import stamps
 from vethlab.widgets.canvas import FigureImage
@@ -143,3 +144,25 @@ def _draw_one(label):
     StampingCanvas(figure)
     figure.text(0.4, 0.4, **label)
     figure.canvas.draw()
+
+
+def test_a_label_is_put_together_from_glyphs_as_agg_lays_them_out():
+    """Where matplotlib lays text out glyph by glyph, a new label is made of cached glyphs: a
+    ligature ("ff" in "offset") is one glyph, and the label's ink is Agg's, to a pixel."""
+    StampingRenderer.stamps.clear()
+    StampingRenderer.glyphs.clear()
+    label = dict(s="the offset of buffer 7: −1,600 bytes", fontsize=8)
+    stamped, plain = (_draw_one_on(canvas, label) for canvas in (StampingCanvas, FigureCanvasAgg))
+    if hasattr(FT2Font, "_layout"):  # matplotlib 3.11 on: labels are made of glyphs
+        assert "ff" in {key[0] for key in StampingRenderer.glyphs}
+    assert stamped.sum() == pytest.approx(plain.sum(), rel=0.02)
+    assert np.allclose(_centre(stamped), _centre(plain), atol=0.5)
+
+
+def _draw_one_on(canvas_class, label) -> np.ndarray:
+    figure = Figure(figsize=(3, 1), dpi=180)
+    canvas_class(figure)
+    figure.text(0.05, 0.4, **label)
+    with matplotlib.rc_context({"text.hinting": "no_hinting"}):
+        figure.canvas.draw()
+    return _ink(np.asarray(figure.canvas.buffer_rgba())[:, :, :3].astype(float))
