@@ -35,6 +35,7 @@ from matplotlib.ticker import MaxNLocator
 
 from vethlab.pictures.stacks import (
     draw_stack_anatomy,
+    draw_stack_key,
     draw_stack_offset_errors,
     draw_stacks_side_by_side,
     provenance_lines,
@@ -50,6 +51,7 @@ __all__ = [
     "COMPARISON_OPTIONS",
     "COMPARISON_BUFFERS",
     "SCREEN_WIDTH_PX",
+    "KEY_PX",
     "STRIPS_PX",
     "STACK_PX",
 ]
@@ -61,11 +63,16 @@ COMPARISON_BUFFERS = 8
 #: How wide the picture is on screen; it is rendered at twice that, so it stays crisp on a
 #: high-density screen.
 SCREEN_WIDTH_PX = 864  # the width every notebook dashboard's picture has on screen
-#: The pictures' sizes in CSS pixels: every stack's strips, then the chosen stack's anatomy
-#: beside its offset errors. With the controls, the sentence and the table above them the
-#: dashboard fits JupyterLab at 1440×900 with the file browser open (779 visible pixels).
-STRIPS_PX = (SCREEN_WIDTH_PX, 216)
+#: The pictures' sizes in CSS pixels: the strips' key (it never changes, so it is drawn once,
+#: as a picture of its own), every stack's strips right under it, then the chosen stack's
+#: anatomy beside its offset errors. With the controls, the sentence and the table above them
+#: the dashboard fits JupyterLab at 1440×900 with the file browser open (779 visible pixels).
+KEY_PX = (SCREEN_WIDTH_PX, 25)
+STRIPS_PX = (SCREEN_WIDTH_PX, 191)
 STACK_PX = (SCREEN_WIDTH_PX, 266)
+#: CSS pixels between the top of the strips' picture and their axes: room for the numbers
+#: over the first row. The key sits right above the axes, in its own picture.
+STRIPS_TOP_PX = 5
 
 
 def compare_stacks(buffer_size: int, frame_length: int, index: int = 1) -> dict:
@@ -186,7 +193,22 @@ def stack_comparison(
     region by region beside its classic bug's offset errors. ``vethlab_controls``:
     buffer_size, frame_length, index, stack; ``vethlab_state``: see the module docstring."""
     strips = FigureImage(STRIPS_PX)  # rendered at 2x (canvas.SCALE)
-    strips.figure.subplots_adjust(left=0.1, right=0.99, top=0.86, bottom=0.2)
+    # Room on the left for the stacks' names, 43 pixels below for the byte axis.
+    strips.figure.subplots_adjust(
+        left=0.1, right=0.99, top=1 - STRIPS_TOP_PX / STRIPS_PX[1], bottom=43 / STRIPS_PX[1]
+    )
+    # The strips' key never changes: it is drawn once, into a picture of its own right above
+    # the strips, where draw_stacks_side_by_side would put it: above an axes as wide as the
+    # strips' axes, whose top is STRIPS_TOP_PX under this picture (the strips' axes' top).
+    key = FigureImage(KEY_PX, axes=False)
+    key_ax = key.figure.add_axes((0.1, 0.0, 0.89, 1.0))
+    key_ax.set_axis_off()
+    draw_stack_key(key_ax, y=-STRIPS_TOP_PX / KEY_PX[1])
+    key.show()
+    # No gap between the key and the strips (JupyterLab puts 2 pixels around every widget),
+    # so that the two pictures read as one.
+    key.image.layout.margin = "2px 2px 0 2px"
+    strips.image.layout.margin = "0 2px 2px 2px"
     chosen = FigureImage(STACK_PX, axes=False)
     # The anatomy across the top (it needs the width for its region names); the offset errors
     # below it on the left, their key on the right, with room for the axis labels.
@@ -220,13 +242,15 @@ def stack_comparison(
             ),
             sentence,
             table,
+            key.image,
             strips.image,
             chosen.image,
             about,
         ]
     )
+    # The pictures a move can change (the key cannot), and every figure.
     box.vethlab_images = (strips.image, chosen.image)
-    box.vethlab_figures = (strips.figure, chosen.figure)
+    box.vethlab_figures = (strips.figure, chosen.figure, key.figure)
     state: dict = {}
 
     def update(change=None):
@@ -240,7 +264,12 @@ def stack_comparison(
         if moved is not controls["stack"]:
             ax = strips.axes()
             draw_stacks_side_by_side(
-                ax, found["layouts"], count=max(3, i + 1), frame_length=frame, highlight=i
+                ax,
+                found["layouts"],
+                count=max(3, i + 1),
+                frame_length=frame,
+                highlight=i,
+                key=False,  # the key is a picture of its own, above the strips
             )
             strips.show()
             state["picture"] = ax.vethlab
