@@ -623,11 +623,14 @@ def draw_stack_anatomy(
     ax.set_xlim(-0.03, 1.03)
     # Without source notes the bottom of the axes is not needed.
     ax.set_ylim(0.0 if sources else 0.2, 0.95)
+    # At y=1.0, where it goes anyway over axes without ticks: matplotlib then does not lay
+    # out the hidden axes' ticks at every draw to find room for it.
     ax.set_title(
         f"{module.TITLE}: buffer {index} (not to scale; offsets from the buffer's start)",
         fontsize=TITLE_SIZE,
         loc="left",
         color=color("text"),
+        y=1.0,
     )
     notes = provenance_lines(layout, ("headroom", "first_data_offset", "usable_size"))
     notes.append((bug.bug.label, "classic bug", bug.bug.report or "no public report"))
@@ -744,11 +747,14 @@ def draw_stack_offset_errors(ax, layout: StackLayout, *, count: int = 8, sources
         handletextpad=0.3,
     )
     last = errors[-1] if errors else 0
+    # At y=1.0, where it goes anyway (no tick labels on top, no offset on the y axis to make
+    # room for): matplotlib then does not measure every y tick label at each draw to check.
     ax.set_title(
         f"{layout.stack}: buffer {n - 1} read {_signed(last)} bytes from its data",
         fontsize=TITLE_SIZE,
         loc="left",
         color=color("text"),
+        y=1.0,
     )
     bug = module.CLASSIC_BUG
     notes = [(bug.label, "classic bug", bug.report or "no public report")]
