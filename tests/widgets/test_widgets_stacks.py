@@ -187,3 +187,19 @@ def test_above_a_page_more_stacks_refuse():
     refused = {r["stack"]: r for r in found["rows"] if r["refused"]}
     assert set(refused) == {"af_xdp", "mbuf"}
     assert refused["mbuf"]["returns"] == "NULL"
+
+
+def test_the_x_labels_placed_by_hand_are_where_matplotlib_puts_them(board):
+    """The strips' and the offset errors' x labels sit the label pad under the tick labels,
+    as matplotlib would place them, whatever the ticks say."""
+    strips, chosen, _key = board.vethlab_figures
+    for size, stack in ((1600, "dpdk"), (9216, "netmap"), (2048, "skb")):
+        board.vethlab_controls["buffer_size"].value = size
+        board.vethlab_controls["stack"].value = stack
+        for ax in (strips.axes[0], chosen.axes[1]):
+            renderer = ax.figure.canvas.get_renderer()
+            ticks = [t.label1 for t in ax.xaxis.get_major_ticks() if t.label1.get_text()]
+            under = min(t.get_window_extent(renderer).y0 for t in ticks)
+            label = ax.xaxis.label.get_window_extent(renderer)
+            pad = ax.xaxis.labelpad * ax.figure.dpi / 72
+            assert label.y1 == pytest.approx(under - pad, abs=1.0), (size, stack)

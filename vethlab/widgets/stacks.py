@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import offset_copy
 
 from vethlab.pictures.stacks import (
     draw_stack_anatomy,
@@ -73,6 +74,9 @@ STACK_PX = (SCREEN_WIDTH_PX, 266)
 #: CSS pixels between the top of the strips' picture and their axes: room for the numbers
 #: over the first row. The key sits right above the axes, in its own picture.
 STRIPS_TOP_PX = 5
+#: Where matplotlib puts the x axis label of these pictures, in points under their axes: the
+#: 2-point ticks, their 1-point pad, a line of 8-point tick labels and its 4-point label pad.
+X_LABEL_BELOW_PT = 15
 
 
 def compare_stacks(buffer_size: int, frame_length: int, index: int = 1) -> dict:
@@ -185,6 +189,14 @@ def stack_html(row: dict, sources: list[tuple[str, str, str]]) -> str:
     return f"<div style='font-size:11px;line-height:14px'>{lines}</div>"
 
 
+def _place_x_label(ax) -> None:
+    """Put ``ax``'s x axis label where matplotlib would, once: centred, ``X_LABEL_BELOW_PT``
+    under the axes. Left to itself, matplotlib measures every tick label at each draw to keep
+    the label clear of them; the tick labels here are numbers, always one line as tall."""
+    under = offset_copy(ax.transAxes, fig=ax.figure, y=-X_LABEL_BELOW_PT, units="points")
+    ax.xaxis.set_label_coords(0.5, 0.0, transform=under)
+
+
 def stack_comparison(
     *, buffer_size: int = 1600, frame_length: int = 1514, index: int = 1, stack: str = "dpdk"
 ) -> widgets.VBox:
@@ -197,6 +209,10 @@ def stack_comparison(
     strips.figure.subplots_adjust(
         left=0.1, right=0.99, top=1 - STRIPS_TOP_PX / STRIPS_PX[1], bottom=43 / STRIPS_PX[1]
     )
+    _place_x_label(strips.axes())
+    # The strips' y label is empty (their rows are named by the tick labels): placed anywhere
+    # by hand, it too stops matplotlib measuring the tick labels at each draw.
+    strips.axes().yaxis.set_label_coords(0.0, 0.5)
     # The strips' key never changes: it is drawn once, into a picture of its own right above
     # the strips, where draw_stacks_side_by_side would put it: above an axes as wide as the
     # strips' axes, whose top is STRIPS_TOP_PX under this picture (the strips' axes' top).
@@ -214,6 +230,7 @@ def stack_comparison(
     # below it on the left, their key on the right, with room for the axis labels.
     anatomy_ax = chosen.figure.add_axes((0.01, 0.41, 0.98, 0.525))
     errors_ax = chosen.figure.add_axes((0.08, 0.14, 0.27, 0.2))
+    _place_x_label(errors_ax)  # its y label stays matplotlib's: the tick labels' width varies
     controls = {
         "buffer_size": labelled(
             widgets.IntSlider(value=buffer_size, min=64, max=9216, continuous_update=False),
