@@ -20,7 +20,8 @@ stack are a control away.
 
 Laid out like every dashboard (:mod:`vethlab.widgets.canvas`): the controls in two rows above
 the pictures, labels right-aligned in one column, the table compact, the whole of it within
-JupyterLab at 1440×900 with the file browser open.
+JupyterLab at 1440×900 with the file browser open. The strips' key never changes: it is drawn
+once, as a picture of its own right above the strips, and a move redraws the strips without it.
 
 ``widget.vethlab_state`` holds the last redraw: the controls' values, one row per stack
 (``rows``), what the strips drew (``picture``), and for the chosen stack what its anatomy
