@@ -203,3 +203,18 @@ def test_the_x_labels_placed_by_hand_are_where_matplotlib_puts_them(board):
             label = ax.xaxis.label.get_window_extent(renderer)
             pad = ax.xaxis.labelpad * ax.figure.dpi / 72
             assert label.y1 == pytest.approx(under - pad, abs=1.0), (size, stack)
+
+
+def test_the_strips_labels_stay_inside_their_picture_under_the_key(board):
+    """Shortened by the key's height, the strips' picture still holds every label whole: the
+    numbers over the first row end below its top edge, where the key's picture begins."""
+    strips = board.vethlab_figures[0]
+    controls = board.vethlab_controls
+    for size, index in ((64, 0), (1600, 7), (9216, 3), (2048, 1)):
+        controls["buffer_size"].value = size
+        controls["index"].value = index
+        renderer = strips.canvas.get_renderer()
+        for text in strips.axes[0].texts:
+            if text.get_visible():
+                box = text.get_window_extent(renderer)
+                assert box.y0 >= 0 and box.y1 <= strips.bbox.height, (size, index, text)
