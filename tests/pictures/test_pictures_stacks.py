@@ -5,6 +5,7 @@ import pytest
 
 from vethlab.pictures.stacks import (
     draw_stack_anatomy,
+    draw_stack_key,
     draw_stack_memory_map,
     draw_stack_offset_errors,
     draw_stacks_side_by_side,
@@ -77,6 +78,18 @@ def test_side_by_side_refuses_af_xdp_with_its_reason(ax):
     assert rows["netmap"]["strip"]["stride"] == 1600
     assert rows["dpdk"]["strip"]["stride"] == 1856
     assert [b["first_data_byte"] for b in rows["af_xdp"].get("strip", {}).get("buffers", [])] == []
+
+
+def test_side_by_side_has_its_key_above_unless_asked_not_to(ax):
+    """The key of the fills sits above the strips; key=False leaves it out (the dashboard
+    shows it once, apart), and draw_stack_key draws the same key anywhere."""
+    draw_stacks_side_by_side(ax, _every_stack_at(1600))
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert ax.vethlab["key"] == labels and labels[0] == "the frame" and len(labels) == 6
+    draw_stacks_side_by_side(ax, _every_stack_at(1600), key=False)
+    assert ax.get_legend() is None and ax.vethlab["key"] is None
+    assert draw_stack_key(ax, y=-0.5) == labels
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == labels
 
 
 def test_side_by_side_at_2048_draws_af_xdp(ax):

@@ -4,7 +4,13 @@ import pytest
 
 from vethlab.widgets import stack_comparison
 from vethlab.widgets.catalog import texts
-from vethlab.widgets.stacks import SCREEN_WIDTH_PX, STACK_PX, STRIPS_PX, compare_stacks
+from vethlab.widgets.stacks import (
+    KEY_PX,
+    SCREEN_WIDTH_PX,
+    STACK_PX,
+    STRIPS_PX,
+    compare_stacks,
+)
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -18,9 +24,9 @@ def rows(box):
     return {r["stack"]: r for r in box.vethlab_state["rows"]}
 
 
-# The dashboard's children: the control rows, the sentence, the table, the strips, the chosen
-# stack's picture and the chosen stack in words.
-SENTENCE, TABLE, ABOUT = 1, 2, 5
+# The dashboard's children: the control rows, the sentence, the table, the strips' key, the
+# strips, the chosen stack's picture and the chosen stack in words.
+SENTENCE, TABLE, KEY, ABOUT = 1, 2, 3, 6
 
 
 def text(box, k):
@@ -140,14 +146,39 @@ def test_a_refused_stack_shows_its_own_error_instead_of_a_picture(board):
 
 
 def test_the_pictures_are_crisp_and_fit_the_screen(board):
-    """Both rendered at twice their on-screen size, together well under the 779 visible pixels."""
-    for image, (width, height) in zip(board.vethlab_images, (STRIPS_PX, STACK_PX), strict=True):
+    """All three (the key, the strips, the chosen stack) rendered at twice their on-screen
+    size, together well under the 779 visible pixels."""
+    key = board.children[KEY]
+    images = (key, *board.vethlab_images)
+    for image, (width, height) in zip(images, (KEY_PX, STRIPS_PX, STACK_PX), strict=True):
         png = bytes(image.value)
         assert png.startswith(PNG_MAGIC)
         assert image.layout.width == f"{width}px" and width == SCREEN_WIDTH_PX <= 1000
         assert int.from_bytes(png[16:20]) == 2 * width and int.from_bytes(png[20:24]) == 2 * height
     assert board.vethlab_state["png_size"] == (2 * STRIPS_PX[0], 2 * STRIPS_PX[1])
-    assert STRIPS_PX[1] + STACK_PX[1] <= 560  # the controls and the table take the rest
+    assert KEY_PX[1] + STRIPS_PX[1] + STACK_PX[1] <= 560  # the controls and the table take the rest
+
+
+def test_the_key_is_drawn_once_above_the_strips(board):
+    """The strips' key is a picture of its own, right above the strips (no gap between them),
+    the same at every move; the strips are drawn without it."""
+    key = board.children[KEY]
+    assert board.children[KEY + 1] is board.vethlab_images[0]
+    assert key.layout.margin.split()[2] == "0" and board.vethlab_images[0].layout.margin[0] == "0"
+    png = bytes(key.value)
+    board.vethlab_controls["buffer_size"].value = 2048
+    board.vethlab_controls["stack"].value = "netmap"
+    assert bytes(key.value) == png
+    assert board.vethlab_state["picture"]["key"] is None
+    labels = [t.get_text() for t in board.vethlab_figures[2].axes[0].get_legend().get_texts()]
+    assert labels == [
+        "the frame",
+        "headroom",
+        "room the frame leaves",
+        "the stack's metadata",
+        "padding",
+        "bytes that do not fit",
+    ]
 
 
 def test_above_a_page_more_stacks_refuse():
@@ -156,3 +187,34 @@ def test_above_a_page_more_stacks_refuse():
     refused = {r["stack"]: r for r in found["rows"] if r["refused"]}
     assert set(refused) == {"af_xdp", "mbuf"}
     assert refused["mbuf"]["returns"] == "NULL"
+
+
+def test_the_x_labels_placed_by_hand_are_where_matplotlib_puts_them(board):
+    """The strips' and the offset errors' x labels sit the label pad under the tick labels,
+    as matplotlib would place them, whatever the ticks say."""
+    strips, chosen, _key = board.vethlab_figures
+    for size, stack in ((1600, "dpdk"), (9216, "netmap"), (2048, "skb")):
+        board.vethlab_controls["buffer_size"].value = size
+        board.vethlab_controls["stack"].value = stack
+        for ax in (strips.axes[0], chosen.axes[1]):
+            renderer = ax.figure.canvas.get_renderer()
+            ticks = [t.label1 for t in ax.xaxis.get_major_ticks() if t.label1.get_text()]
+            under = min(t.get_window_extent(renderer).y0 for t in ticks)
+            label = ax.xaxis.label.get_window_extent(renderer)
+            pad = ax.xaxis.labelpad * ax.figure.dpi / 72
+            assert label.y1 == pytest.approx(under - pad, abs=1.0), (size, stack)
+
+
+def test_the_strips_labels_stay_inside_their_picture_under_the_key(board):
+    """Shortened by the key's height, the strips' picture still holds every label whole: the
+    numbers over the first row end below its top edge, where the key's picture begins."""
+    strips = board.vethlab_figures[0]
+    controls = board.vethlab_controls
+    for size, index in ((64, 0), (1600, 7), (9216, 3), (2048, 1)):
+        controls["buffer_size"].value = size
+        controls["index"].value = index
+        renderer = strips.canvas.get_renderer()
+        for text in strips.axes[0].texts:
+            if text.get_visible():
+                box = text.get_window_extent(renderer)
+                assert box.y0 >= 0 and box.y1 <= strips.bbox.height, (size, index, text)

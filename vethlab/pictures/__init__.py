@@ -38,6 +38,7 @@ from vethlab.pictures.queues import draw_occupancy, draw_queues, draw_states
 from vethlab.pictures.size_rule import draw_size_rule
 from vethlab.pictures.stacks import (
     draw_stack_anatomy,
+    draw_stack_key,
     draw_stack_memory_map,
     draw_stack_offset_errors,
     draw_stacks_side_by_side,
@@ -72,6 +73,7 @@ __all__ = [
     "draw_provenance_key",
     "draw_queues",
     "draw_stack_anatomy",
+    "draw_stack_key",
     "draw_stack_memory_map",
     "draw_stack_offset_errors",
     "draw_stacks_side_by_side",

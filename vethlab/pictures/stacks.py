@@ -14,7 +14,8 @@ out here that a stack model does not say.
                       ^ buffer 0 starts             (buffer edges: thin dark lines)
 
 ``draw_stacks_side_by_side(ax, layouts)``  the same strip for several stacks on one byte
-scale, a refused stack as its error; the comparison dashboard draws this.
+scale, a refused stack as its error, the key of the fills above (``draw_stack_key``); the
+comparison dashboard draws this.
 
 ``draw_stack_anatomy(ax, layout)``  one stride, region by region (not to scale: every region
 gets room for its name; the byte offsets at the edges are exact), where the stack's formula
@@ -53,6 +54,7 @@ from vethlab.stacks import STACKS, StackError, StackLayout
 __all__ = [
     "draw_stack_memory_map",
     "draw_stacks_side_by_side",
+    "draw_stack_key",
     "draw_stack_anatomy",
     "draw_stack_offset_errors",
     "strip_of",
@@ -313,8 +315,10 @@ KEY = (
 )
 
 
-def _draw_key(ax) -> list[str]:
-    """The key above the axes, one line; returns its labels."""
+def draw_stack_key(ax, *, y: float = 1.0) -> list[str]:
+    """The key of the strips' fills (:data:`KEY`), on one line, its lower left corner at the
+    left edge of ``ax`` and ``y`` up it (axes coordinates: 1.0 is right above the axes, where
+    :func:`draw_stacks_side_by_side` puts it). Returns its labels."""
     handles = [
         Patch(facecolor=color(role), edgecolor=color("buffer_edge"), hatch=hatch, label=text)
         for role, hatch, text in KEY
@@ -323,7 +327,7 @@ def _draw_key(ax) -> list[str]:
         labelcolor=color("text"),
         handles=handles,
         loc="lower left",
-        bbox_to_anchor=(0.0, 1.0),
+        bbox_to_anchor=(0.0, y),
         ncol=len(handles),
         frameon=False,
         fontsize=FONT_SIZE,
@@ -394,11 +398,14 @@ def draw_stacks_side_by_side(
     count: int = 3,
     frame_length: int | None = None,
     highlight: int | None = 1,
+    key: bool = True,
 ):
     """One strip per stack, top to bottom, on one byte scale, so that strides compare by
     eye. ``layouts`` maps a name to a layout, or to the :class:`StackError` the stack raised
-    (drawn as its error, in the wrong-read colour). Returns ``ax``; ``ax.vethlab["rows"]``
-    holds each row's name, strip (or error) and what was drawn."""
+    (drawn as its error, in the wrong-read colour). With ``key``, the key of the fills above
+    the axes (:func:`draw_stack_key`; a dashboard that redraws the strips shows it once,
+    apart). Returns ``ax``; ``ax.vethlab["rows"]`` holds each row's name, strip (or error)
+    and what was drawn, ``ax.vethlab["key"]`` the key's labels (None without it)."""
     _clear(ax)
     names = list(layouts)
     rows, right, numbers = [], 0, []
@@ -454,7 +461,7 @@ def draw_stacks_side_by_side(
         fontsize=FONT_SIZE,
         color=color("text"),
     )
-    key = _draw_key(ax)
+    key_labels = draw_stack_key(ax) if key else None
     # A row's number sits in the gap under the row above, where that row's triangles are:
     # it steps past them to the right (or left of its own triangle), else it is hidden.
     triangles = [line for line in ax.lines if line.get_marker() == "^"]
@@ -464,7 +471,7 @@ def draw_stacks_side_by_side(
         "rows": rows,
         "count": count,
         "frame_length": frame_length,
-        "key": key,
+        "key": key_labels,
         "labels": labels,
     }
     return ax
@@ -616,11 +623,14 @@ def draw_stack_anatomy(
     ax.set_xlim(-0.03, 1.03)
     # Without source notes the bottom of the axes is not needed.
     ax.set_ylim(0.0 if sources else 0.2, 0.95)
+    # At y=1.0, where it goes anyway over axes without ticks: matplotlib then does not lay
+    # out the hidden axes' ticks at every draw to find room for it.
     ax.set_title(
         f"{module.TITLE}: buffer {index} (not to scale; offsets from the buffer's start)",
         fontsize=TITLE_SIZE,
         loc="left",
         color=color("text"),
+        y=1.0,
     )
     notes = provenance_lines(layout, ("headroom", "first_data_offset", "usable_size"))
     notes.append((bug.bug.label, "classic bug", bug.bug.report or "no public report"))
@@ -737,11 +747,14 @@ def draw_stack_offset_errors(ax, layout: StackLayout, *, count: int = 8, sources
         handletextpad=0.3,
     )
     last = errors[-1] if errors else 0
+    # At y=1.0, where it goes anyway (no tick labels on top, no offset on the y axis to make
+    # room for): matplotlib then does not measure every y tick label at each draw to check.
     ax.set_title(
         f"{layout.stack}: buffer {n - 1} read {_signed(last)} bytes from its data",
         fontsize=TITLE_SIZE,
         loc="left",
         color=color("text"),
+        y=1.0,
     )
     bug = module.CLASSIC_BUG
     notes = [(bug.label, "classic bug", bug.report or "no public report")]

@@ -20,7 +20,8 @@ stack are a control away.
 
 Laid out like every dashboard (:mod:`vethlab.widgets.canvas`): the controls in two rows above
 the pictures, labels right-aligned in one column, the table compact, the whole of it within
-JupyterLab at 1440×900 with the file browser open.
+JupyterLab at 1440×900 with the file browser open. The strips' key never changes: it is drawn
+once, as a picture of its own right above the strips, and a move redraws the strips without it.
 
 ``widget.vethlab_state`` holds the last redraw: the controls' values, one row per stack
 (``rows``), what the strips drew (``picture``), and for the chosen stack what its anatomy
@@ -32,9 +33,11 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import offset_copy
 
 from vethlab.pictures.stacks import (
     draw_stack_anatomy,
+    draw_stack_key,
     draw_stack_offset_errors,
     draw_stacks_side_by_side,
     provenance_lines,
@@ -50,6 +53,7 @@ __all__ = [
     "COMPARISON_OPTIONS",
     "COMPARISON_BUFFERS",
     "SCREEN_WIDTH_PX",
+    "KEY_PX",
     "STRIPS_PX",
     "STACK_PX",
 ]
@@ -61,11 +65,19 @@ COMPARISON_BUFFERS = 8
 #: How wide the picture is on screen; it is rendered at twice that, so it stays crisp on a
 #: high-density screen.
 SCREEN_WIDTH_PX = 864  # the width every notebook dashboard's picture has on screen
-#: The pictures' sizes in CSS pixels: every stack's strips, then the chosen stack's anatomy
-#: beside its offset errors. With the controls, the sentence and the table above them the
-#: dashboard fits JupyterLab at 1440×900 with the file browser open (779 visible pixels).
-STRIPS_PX = (SCREEN_WIDTH_PX, 216)
+#: The pictures' sizes in CSS pixels: the strips' key (it never changes, so it is drawn once,
+#: as a picture of its own), every stack's strips right under it, then the chosen stack's
+#: anatomy beside its offset errors. With the controls, the sentence and the table above them
+#: the dashboard fits JupyterLab at 1440×900 with the file browser open (779 visible pixels).
+KEY_PX = (SCREEN_WIDTH_PX, 25)
+STRIPS_PX = (SCREEN_WIDTH_PX, 191)
 STACK_PX = (SCREEN_WIDTH_PX, 266)
+#: CSS pixels between the top of the strips' picture and their axes: room for the numbers
+#: over the first row. The key sits right above the axes, in its own picture.
+STRIPS_TOP_PX = 5
+#: Where matplotlib puts the x axis label of these pictures, in points under their axes: the
+#: 2-point ticks, their 1-point pad, a line of 8-point tick labels and its 4-point label pad.
+X_LABEL_BELOW_PT = 15
 
 
 def compare_stacks(buffer_size: int, frame_length: int, index: int = 1) -> dict:
@@ -178,6 +190,14 @@ def stack_html(row: dict, sources: list[tuple[str, str, str]]) -> str:
     return f"<div style='font-size:11px;line-height:14px'>{lines}</div>"
 
 
+def _place_x_label(ax) -> None:
+    """Put ``ax``'s x axis label where matplotlib would, once: centred, ``X_LABEL_BELOW_PT``
+    under the axes. Left to itself, matplotlib measures every tick label at each draw to keep
+    the label clear of them; the tick labels here are numbers, always one line as tall."""
+    under = offset_copy(ax.transAxes, fig=ax.figure, y=-X_LABEL_BELOW_PT, units="points")
+    ax.xaxis.set_label_coords(0.5, 0.0, transform=under)
+
+
 def stack_comparison(
     *, buffer_size: int = 1600, frame_length: int = 1514, index: int = 1, stack: str = "dpdk"
 ) -> widgets.VBox:
@@ -186,12 +206,32 @@ def stack_comparison(
     region by region beside its classic bug's offset errors. ``vethlab_controls``:
     buffer_size, frame_length, index, stack; ``vethlab_state``: see the module docstring."""
     strips = FigureImage(STRIPS_PX)  # rendered at 2x (canvas.SCALE)
-    strips.figure.subplots_adjust(left=0.1, right=0.99, top=0.86, bottom=0.2)
+    # Room on the left for the stacks' names, 43 pixels below for the byte axis.
+    strips.figure.subplots_adjust(
+        left=0.1, right=0.99, top=1 - STRIPS_TOP_PX / STRIPS_PX[1], bottom=43 / STRIPS_PX[1]
+    )
+    _place_x_label(strips.axes())
+    # The strips' y label is empty (their rows are named by the tick labels): placed anywhere
+    # by hand, it too stops matplotlib measuring the tick labels at each draw.
+    strips.axes().yaxis.set_label_coords(0.0, 0.5)
+    # The strips' key never changes: it is drawn once, into a picture of its own right above
+    # the strips, where draw_stacks_side_by_side would put it: above an axes as wide as the
+    # strips' axes, whose top is STRIPS_TOP_PX under this picture (the strips' axes' top).
+    key = FigureImage(KEY_PX, axes=False)
+    key_ax = key.figure.add_axes((0.1, 0.0, 0.89, 1.0))
+    key_ax.set_axis_off()
+    draw_stack_key(key_ax, y=-STRIPS_TOP_PX / KEY_PX[1])
+    key.show()
+    # No gap between the key and the strips (JupyterLab puts 2 pixels around every widget),
+    # so that the two pictures read as one.
+    key.image.layout.margin = "2px 2px 0 2px"
+    strips.image.layout.margin = "0 2px 2px 2px"
     chosen = FigureImage(STACK_PX, axes=False)
     # The anatomy across the top (it needs the width for its region names); the offset errors
     # below it on the left, their key on the right, with room for the axis labels.
     anatomy_ax = chosen.figure.add_axes((0.01, 0.41, 0.98, 0.525))
     errors_ax = chosen.figure.add_axes((0.08, 0.14, 0.27, 0.2))
+    _place_x_label(errors_ax)  # its y label stays matplotlib's: the tick labels' width varies
     controls = {
         "buffer_size": labelled(
             widgets.IntSlider(value=buffer_size, min=64, max=9216, continuous_update=False),
@@ -220,13 +260,15 @@ def stack_comparison(
             ),
             sentence,
             table,
+            key.image,
             strips.image,
             chosen.image,
             about,
         ]
     )
+    # The pictures a move can change (the key cannot), and every figure.
     box.vethlab_images = (strips.image, chosen.image)
-    box.vethlab_figures = (strips.figure, chosen.figure)
+    box.vethlab_figures = (strips.figure, chosen.figure, key.figure)
     state: dict = {}
 
     def update(change=None):
@@ -240,7 +282,12 @@ def stack_comparison(
         if moved is not controls["stack"]:
             ax = strips.axes()
             draw_stacks_side_by_side(
-                ax, found["layouts"], count=max(3, i + 1), frame_length=frame, highlight=i
+                ax,
+                found["layouts"],
+                count=max(3, i + 1),
+                frame_length=frame,
+                highlight=i,
+                key=False,  # the key is a picture of its own, above the strips
             )
             strips.show()
             state["picture"] = ax.vethlab
