@@ -546,8 +546,13 @@ def draw_stack_anatomy(
         if hatched:
             place(ax, hatch_over(np.array(_boxes(hatched)), hatch, color("buffer_edge")))
     names, numbers = [], []
-    for lo, hi, _kind, name in regions:
+    for lo, hi, kind, name in regions:
         fits = x(hi) - x(lo) >= 0.0095 * len(name)
+        # Inside a hatched region, a plate of the region's own colour keeps the hatch off the
+        # letters.
+        plate = None
+        if fits and kind in _HATCH:
+            plate = {"facecolor": color(REGION_ROLES[kind]), "edgecolor": "none", "pad": 0.8}
         names.append(
             ax.text(
                 (x(lo) + x(hi)) / 2,
@@ -557,6 +562,7 @@ def draw_stack_anatomy(
                 va="center" if fits else "bottom",
                 fontsize=FONT_SIZE,
                 color=color("text"),
+                bbox=plate,
             )
         )
     for edge in sorted(set(edges)):
