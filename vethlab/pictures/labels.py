@@ -38,15 +38,18 @@ class _Kept:
         return bool(np.any((x0 <= box.x1) & (box.x0 <= x1) & (y0 <= box.y1) & (box.y0 <= y1)))
 
 
-def keep_apart(ax, texts, shifts=None, *, obstacles=()) -> dict:
+def keep_apart(ax, texts, shifts=None, *, obstacles=(), boxes=None) -> dict:
     """Keep the ``texts`` of ``ax`` (most important first) from overlapping each other and the
     ``obstacles`` (other texts that stay where they are).
 
     ``shifts`` maps a text to the ``(dx, dy)`` shifts in points it may try, in order. An
     obstacle may also be a line of markers (``ax.plot(..., marker="^")``): each marker is
     one obstacle; or a ``Bbox`` in display pixels, for a text whose box the caller knows.
+    ``boxes`` maps a text of ``texts`` to its box in display pixels, where the caller knows
+    it already (a text not in it is measured here).
     Returns ``{"moved": [text string, ...], "dropped": [...]}``."""
     shifts = shifts or {}
+    boxes = boxes or {}
     renderer = renderer_of(ax.figure)
     ax.apply_aspect()  # an axes of equal aspect takes its final place only when drawn
     kept = _Kept()
@@ -58,7 +61,7 @@ def keep_apart(ax, texts, shifts=None, *, obstacles=()) -> dict:
     for text in texts:
         if not text.get_visible() or not text.get_text():
             continue
-        box = _box(text, renderer)
+        box = boxes[text] if text in boxes else _box(text, renderer)
         if not kept.overlap(box):
             kept.add(box)
             continue

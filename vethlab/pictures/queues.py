@@ -27,6 +27,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import Bbox
 
 from vethlab.networkingdriverkit.queues import (
     PACKET_MOVES,
@@ -219,10 +220,11 @@ class QueueFrame:
             )
             for place, (x0, y0, x1, y1) in PLACE_BOXES.items()
         }
-        #: each packet's number, written by one text moved to wherever its packet is, and the
-        #: box its letters take around the point it is centred on (measured once, in pixels)
+        #: each packet's number, written by one text moved to wherever its packet is
         self._numbers = {}
-        self._number_boxes = {}
+        #: the box a text's letters take around the point it is placed at, in pixels, by the
+        #: text and its letters: measured the first time, then moved to where the point is
+        self._boxes = {}
         self._squares = []  # the last fill's collections of squares, taken away by the next
 
     def fill(self, source, *, highlight: int | None = None) -> dict:
@@ -294,9 +296,6 @@ class QueueFrame:
                 0, 0, number.label, ha="center", va="center", fontsize=FONT_SIZE, zorder=4
             )
             self._numbers[number.label] = text
-            centre = text.get_transform().transform(text.get_position())
-            box = text.get_window_extent(renderer_of(self.ax.figure))
-            self._number_boxes[text] = box.translated(-centre[0], -centre[1])
         text.set_position((number.x, number.y))
         text.set_color(number.colour)
         text.set_visible(True)
@@ -305,27 +304,35 @@ class QueueFrame:
         """An arrow's label that would cover a box's title, a packet's number or another label
         moves a little along its arrow's side, or is dropped (the table still lists the move).
         Every label starts again from its own place: the packets of the fill before may have
-        pushed it away. A number's box is the one measured when its text was made, moved to
-        where the number is now."""
+        pushed it away. Every text's box is measured once for each thing it says
+        (:meth:`_box`)."""
         ax = self.ax
         ax.apply_aspect()  # the axes' final place: shifts are measured in it
         texts = [text for text, _, _ in self.arrow_labels]
         for text in texts:
             text.set_transform(ax.transData)
             text.set_visible(True)
-        numbers = [text for text in self._numbers.values() if text.get_visible()]
-        centres = ax.transData.transform([text.get_position() for text in numbers])
-        number_boxes = [
-            self._number_boxes[text].translated(x, y)
-            for text, (x, y) in zip(numbers, centres, strict=True)
-        ]
-        fixed = [t for t in ax.texts if t not in texts and t not in self._number_boxes]
+        movable = set(texts)
+        shown = [text for text in ax.texts if text.get_visible() and text.get_text()]
         return keep_apart(
             ax,
             texts,
             {text: _shifts_along(ax, at, along) for text, at, along in self.arrow_labels},
-            obstacles=fixed + number_boxes,
+            obstacles=[self._box(text) for text in shown if text not in movable],
+            boxes={text: self._box(text) for text in texts},
         )
+
+    def _box(self, text) -> Bbox:
+        """Where ``text``'s letters are drawn, in pixels. The box they take around the point
+        the text is placed at is measured the first time the text says them, then moved to
+        where that point is now: from fill to fill, most texts say what they said before (a
+        packet's number, an arrow's label), only somewhere else or not at all."""
+        x, y = text.get_transform().transform(text.get_position())
+        key = (text, text.get_text())
+        if key not in self._boxes:
+            box = text.get_window_extent(renderer_of(self.ax.figure))
+            self._boxes[key] = box.translated(-x, -y)
+        return self._boxes[key].translated(x, y)
 
 
 def _key(ax, refused: bool) -> None:
