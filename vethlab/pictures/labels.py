@@ -29,8 +29,11 @@ class _Kept:
         self.boxes = np.empty((0, 4))
 
     def add(self, box: Bbox) -> None:
-        grown = (box.x0 - _PAD_PX, box.y0 - _PAD_PX, box.x1 + _PAD_PX, box.y1 + _PAD_PX)
-        self.boxes = np.vstack([self.boxes, grown])
+        self.add_all([box])
+
+    def add_all(self, boxes: list[Bbox]) -> None:
+        grown = [(b.x0 - _PAD_PX, b.y0 - _PAD_PX, b.x1 + _PAD_PX, b.y1 + _PAD_PX) for b in boxes]
+        self.boxes = np.vstack([self.boxes, np.reshape(grown, (-1, 4))])
 
     def overlap(self, box: Bbox) -> bool:
         """Whether ``box`` overlaps or touches a kept box (as ``Bbox.overlaps`` has it)."""
@@ -53,9 +56,7 @@ def keep_apart(ax, texts, shifts=None, *, obstacles=(), boxes=None) -> dict:
     renderer = renderer_of(ax.figure)
     ax.apply_aspect()  # an axes of equal aspect takes its final place only when drawn
     kept = _Kept()
-    for artist in obstacles:
-        for box in _obstacle_boxes(artist, renderer):
-            kept.add(box)
+    kept.add_all([box for artist in obstacles for box in _obstacle_boxes(artist, renderer)])
     moved, dropped = [], []
     pixels_per_point = ax.figure.dpi / 72
     for text in texts:

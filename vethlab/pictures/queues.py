@@ -305,7 +305,7 @@ class QueueFrame:
         moves a little along its arrow's side, or is dropped (the table still lists the move).
         Every label starts again from its own place: the packets of the fill before may have
         pushed it away. Every text's box is measured once for each thing it says
-        (:meth:`_box`)."""
+        (:meth:`_boxes_of`)."""
         ax = self.ax
         ax.apply_aspect()  # the axes' final place: shifts are measured in it
         texts = [text for text, _, _ in self.arrow_labels]
@@ -314,25 +314,30 @@ class QueueFrame:
             text.set_visible(True)
         movable = set(texts)
         shown = [text for text in ax.texts if text.get_visible() and text.get_text()]
+        obstacles = [text for text in shown if text not in movable]
         return keep_apart(
             ax,
             texts,
             {text: _shifts_along(ax, at, along) for text, at, along in self.arrow_labels},
-            obstacles=[self._box(text) for text in shown if text not in movable],
-            boxes={text: self._box(text) for text in texts},
+            obstacles=self._boxes_of(obstacles),
+            boxes=dict(zip(texts, self._boxes_of(texts), strict=True)),
         )
 
-    def _box(self, text) -> Bbox:
-        """Where ``text``'s letters are drawn, in pixels. The box they take around the point
-        the text is placed at is measured the first time the text says them, then moved to
-        where that point is now: from fill to fill, most texts say what they said before (a
-        packet's number, an arrow's label), only somewhere else or not at all."""
-        x, y = text.get_transform().transform(text.get_position())
-        key = (text, text.get_text())
-        if key not in self._boxes:
-            box = text.get_window_extent(renderer_of(self.ax.figure))
-            self._boxes[key] = box.translated(-x, -y)
-        return self._boxes[key].translated(x, y)
+    def _boxes_of(self, texts) -> list[Bbox]:
+        """Where the letters of ``texts`` (all placed in data coordinates, as ``ax.text``
+        places them) are drawn, in pixels. The box a text's letters take around the point it
+        is placed at is measured the first time the text says them, then moved to where that
+        point is now: from fill to fill, most texts say what they said before (a packet's
+        number, an arrow's label), only somewhere else or not at all."""
+        points = self.ax.transData.transform([text.get_position() for text in texts])
+        boxes = []
+        for text, (x, y) in zip(texts, points, strict=True):
+            key = (text, text.get_text())
+            if key not in self._boxes:
+                box = text.get_window_extent(renderer_of(self.ax.figure))
+                self._boxes[key] = box.translated(-x, -y)
+            boxes.append(self._boxes[key].translated(x, y))
+        return boxes
 
 
 def _key(ax, refused: bool) -> None:
