@@ -456,7 +456,8 @@ _DARK = {"link_header", "network_header", "stale"}  # kinds whose cells take lig
 
 class ByteRows:
     """Lines of ``width`` bytes on ``ax``, one under the other, for ``count`` rows: the cells,
-    the bytes, each row's name and address on the left and whose bytes they are on the right.
+    the bytes, each row's name and address on the left and, with ``owners``, whose bytes they
+    are on the right (a picture that ends where the cells end has no room for them).
     :meth:`draw` fills them with dumps. The artists are made once, here, and kept: drawing
     again (a dashboard showing other bytes) rewrites the texts and recolours the cells rather
     than making every text anew, as :class:`~vethlab.pictures.queues.QueueFrame` keeps its
@@ -466,9 +467,10 @@ class ByteRows:
     colour can follow its cell's (light on the dark link header). Those texts are most of the
     drawing's cost."""
 
-    def __init__(self, ax, count: int, *, width: int = 16) -> None:
+    def __init__(self, ax, count: int, *, width: int = 16, owners: bool = True) -> None:
         self.ax = ax
         self.width = width
+        self.show_owners = owners
         col = np.arange(width)
         #: where each column's cell starts: a gap between the two halves, as in hexdump -C
         self.x = col * 1.0 + (col >= 8) * 0.4
@@ -553,7 +555,7 @@ class ByteRows:
                     text.set_color(COLORS["background"] if kinds[i] in _DARK else COLORS["text"])
                 text.set_visible(i < n)
             self.names[r].set_text(f"{name}  0x{dump.base_address:x}")
-            owners = _owners(dump.regions, 0, width)
+            owners = _owners(dump.regions, 0, width) if self.show_owners else ""
             self.owners[r].set_text(owners)
             self.owners[r].set_visible(bool(owners))
         self.cells.set_verts(cells)

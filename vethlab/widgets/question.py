@@ -121,8 +121,9 @@ def question_sliders(
     figure = ExplorerFigure(size_px)
     hex_lines = FigureImage(HEX_PX, axes=False)
     hex_ax = hex_lines.figure.add_axes((0.19, 0.04, 0.8, 0.62))  # row labels on the left
-    # The two lines' cells and texts, made once and filled anew at every redraw.
-    hex_rows = ByteRows(hex_ax, 2)
+    # The two lines' cells and texts, made once and filled anew at every redraw. The picture
+    # ends where the cells end: whose bytes they are would fall past its right edge.
+    hex_rows = ByteRows(hex_ax, 2, owners=False)
     controls = {
         "buffer_size": labelled(
             widgets.IntSlider(value=buffer_size, min=64, max=4096, continuous_update=False),
