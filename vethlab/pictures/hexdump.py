@@ -14,6 +14,8 @@ offset ``start`` and says what each byte is, from the model's records:
 ``hexdump_text(...)`` prints it, with a line of region codes under each line of bytes, for
 plain notebook cells whose output nbval checks. ``reading_dumps(result, packet)`` gives the two
 dumps that explain a wrong read: what the method read, and where the frame really is.
+``draw_byte_rows(ax, rows)`` draws a few such dumps one line each, one under the other; a
+dashboard that shows other bytes at every move keeps a :class:`ByteRows` and redraws into it.
 """
 
 from __future__ import annotations
@@ -470,13 +472,13 @@ class ByteRows:
     def __init__(self, ax, count: int, *, width: int = 16, owners: bool = True) -> None:
         self.ax = ax
         self.width = width
-        self.show_owners = owners
         col = np.arange(width)
         #: where each column's cell starts: a gap between the two halves, as in hexdump -C
         self.x = col * 1.0 + (col >= 8) * 0.4
         self.cells = PolyCollection([], edgecolors=COLORS["background"], linewidths=0.5)
         self.underlines = LineCollection([], colors=COLORS["wrong_read"], linewidths=1.6)
-        #: per row: the texts of its bytes, its name and address, and whose bytes they are
+        #: per row: the texts of its bytes, its name and address, and (with ``owners``) whose
+        #: bytes they are
         self.byte_texts, self.names, self.owners = [], [], []
         for r in range(count):
             self.byte_texts.append(
@@ -505,17 +507,18 @@ class ByteRows:
                     color=COLORS["text"],
                 )
             )
-            self.owners.append(
-                ax.text(
-                    width + 0.9,
-                    r + 0.52,
-                    "",
-                    ha="left",
-                    va="center",
-                    fontsize=FONT_SIZE,
-                    color=COLORS["muted_text"],
+            if owners:
+                self.owners.append(
+                    ax.text(
+                        width + 0.9,
+                        r + 0.52,
+                        "",
+                        ha="left",
+                        va="center",
+                        fontsize=FONT_SIZE,
+                        color=COLORS["muted_text"],
+                    )
                 )
-            )
         ax.add_collection(self.cells)
         ax.add_collection(self.underlines)
         ax.set_xlim(-0.2, width + 0.6)
@@ -555,9 +558,10 @@ class ByteRows:
                     text.set_color(COLORS["background"] if kinds[i] in _DARK else COLORS["text"])
                 text.set_visible(i < n)
             self.names[r].set_text(f"{name}  0x{dump.base_address:x}")
-            owners = _owners(dump.regions, 0, width) if self.show_owners else ""
-            self.owners[r].set_text(owners)
-            self.owners[r].set_visible(bool(owners))
+            if self.owners:
+                owners = _owners(dump.regions, 0, width)
+                self.owners[r].set_text(owners)
+                self.owners[r].set_visible(bool(owners))
         self.cells.set_verts(cells)
         self.cells.set_facecolor(colours)
         self.underlines.set_segments(lines)
