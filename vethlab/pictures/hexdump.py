@@ -14,6 +14,8 @@ offset ``start`` and says what each byte is, from the model's records:
 ``hexdump_text(...)`` prints it, with a line of region codes under each line of bytes, for
 plain notebook cells whose output nbval checks. ``reading_dumps(result, packet)`` gives the two
 dumps that explain a wrong read: what the method read, and where the frame really is.
+``draw_byte_rows(ax, rows)`` draws a few such dumps one line each, one under the other; a
+dashboard that shows other bytes at every move keeps a :class:`ByteRows` and redraws into it.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ __all__ = [
     "draw_hexdump",
     "hexdump_text",
     "draw_byte_rows",
+    "ByteRows",
     "REGION_CODES",
     "KIND_TEXT",
 ]
@@ -453,6 +456,118 @@ def draw_hexdump(
 _DARK = {"link_header", "network_header", "stale"}  # kinds whose cells take light text
 
 
+class ByteRows:
+    """Lines of ``width`` bytes on ``ax``, one under the other, for ``count`` rows: the cells,
+    the bytes, each row's name and address on the left and, with ``owners``, whose bytes they
+    are on the right (a picture that ends where the cells end has no room for them).
+    :meth:`draw` fills them with dumps. The artists are made once, here, and kept: drawing
+    again (a dashboard showing other bytes) rewrites the texts and recolours the cells rather
+    than making every text anew, as :class:`~vethlab.pictures.queues.QueueFrame` keeps its
+    packets' numbers.
+
+    Every cell is one polygon of one collection; each byte is a text of its own, so that its
+    colour can follow its cell's (light on the dark link header). Those texts are most of the
+    drawing's cost."""
+
+    def __init__(self, ax, count: int, *, width: int = 16, owners: bool = True) -> None:
+        self.ax = ax
+        self.width = width
+        col = np.arange(width)
+        #: where each column's cell starts: a gap between the two halves, as in hexdump -C
+        self.x = col * 1.0 + (col >= 8) * 0.4
+        self.cells = PolyCollection([], edgecolors=COLORS["background"], linewidths=0.5)
+        self.underlines = LineCollection([], colors=COLORS["wrong_read"], linewidths=1.6)
+        #: per row: the texts of its bytes, its name and address, and (with ``owners``) whose
+        #: bytes they are
+        self.byte_texts, self.names, self.owners = [], [], []
+        for r in range(count):
+            self.byte_texts.append(
+                [
+                    ax.text(
+                        self.x[i] + 0.48,
+                        r + 0.52,
+                        "",
+                        ha="center",
+                        va="center",
+                        fontsize=FONT_SIZE,
+                        family=MONO_FONT,
+                    )
+                    for i in range(width)
+                ]
+            )
+            self.names.append(
+                ax.text(
+                    -0.4,
+                    r + 0.52,
+                    "",
+                    ha="right",
+                    va="center",
+                    fontsize=FONT_SIZE,
+                    family=MONO_FONT,
+                    color=COLORS["text"],
+                )
+            )
+            if owners:
+                self.owners.append(
+                    ax.text(
+                        width + 0.9,
+                        r + 0.52,
+                        "",
+                        ha="left",
+                        va="center",
+                        fontsize=FONT_SIZE,
+                        color=COLORS["muted_text"],
+                    )
+                )
+        ax.add_collection(self.cells)
+        ax.add_collection(self.underlines)
+        ax.set_xlim(-0.2, width + 0.6)
+        ax.set_ylim(count + 0.1, -0.1)
+        ax.set_axis_off()
+
+    def draw(self, rows, *, mark_differences: bool = True) -> dict:
+        """Show ``rows`` (``(name, HexDump)`` pairs, as many as the rows made), with the cells
+        coloured as :func:`draw_hexdump` colours them. With ``mark_differences``, a byte of a
+        row that differs from the same byte of the first row is underlined in the
+        ``wrong_read`` colour. Returns ``{"kinds": [...per row], "differs": [...per row]}``."""
+        width, x = self.width, self.x
+        kinds_by_row, differs_by_row, cells, colours, lines = [], [], [], [], []
+        first = bytes(rows[0][1].data[:width]) if rows else b""
+        for r, (name, dump) in enumerate(rows):
+            data = bytes(dump.data[:width])
+            kinds = _kind_at(list(dump.regions), len(data))
+            kinds_by_row.append(kinds)
+            n = len(data)
+            for i in range(n):
+                cells.append(
+                    [
+                        (x[i], r + 0.08),
+                        (x[i] + 0.96, r + 0.08),
+                        (x[i] + 0.96, r + 0.92),
+                        (x[i], r + 0.92),
+                    ]
+                )
+                colours.append(_kind_color(kinds[i]))
+            differs = [i for i in range(n) if i < len(first) and data[i] != first[i]]
+            differs_by_row.append(differs)
+            if mark_differences and r:
+                lines += [[(x[i] + 0.1, r + 0.97), (x[i] + 0.86, r + 0.97)] for i in differs]
+            for i, text in enumerate(self.byte_texts[r]):
+                if i < n:  # a short dump leaves the rest of its row empty
+                    text.set_text(f"{data[i]:02x}")
+                    text.set_color(COLORS["background"] if kinds[i] in _DARK else COLORS["text"])
+                text.set_visible(i < n)
+            self.names[r].set_text(f"{name}  0x{dump.base_address:x}")
+            if self.owners:
+                owners = _owners(dump.regions, 0, width)
+                self.owners[r].set_text(owners)
+                self.owners[r].set_visible(bool(owners))
+        self.cells.set_verts(cells)
+        self.cells.set_facecolor(colours)
+        self.underlines.set_segments(lines)
+        return {"kinds": kinds_by_row, "differs": differs_by_row}
+
+
 def draw_byte_rows(ax, rows, *, width: int = 16, mark_differences: bool = True) -> dict:
     """Draw one line of ``width`` bytes per row of ``rows`` (``(name, HexDump)`` pairs), one
     under the other, with the cells coloured as :func:`draw_hexdump` colours them, the name and
@@ -460,70 +575,6 @@ def draw_byte_rows(ax, rows, *, width: int = 16, mark_differences: bool = True) 
     byte of a row that differs from the same byte of the first row is underlined in the
     ``wrong_read`` colour. Returns ``{"kinds": [...per row], "differs": [...per row]}``.
 
-    Every cell is one polygon of one collection; each byte is a text of its own, so that its
-    colour can follow its cell's (light on the dark link header). Those texts are most of the
-    drawing's cost."""
-    kinds_by_row, differs_by_row, cells, colours, lines = [], [], [], [], []
-    first = bytes(rows[0][1].data[:width]) if rows else b""
-    col = np.arange(width)
-    x = col * 1.0 + (col >= 8) * 0.4
-    for r, (name, dump) in enumerate(rows):
-        data = bytes(dump.data[:width])
-        kinds = _kind_at(list(dump.regions), len(data))
-        kinds_by_row.append(kinds)
-        n = len(data)
-        for i in range(n):
-            cells.append(
-                [
-                    (x[i], r + 0.08),
-                    (x[i] + 0.96, r + 0.08),
-                    (x[i] + 0.96, r + 0.92),
-                    (x[i], r + 0.92),
-                ]
-            )
-            colours.append(_kind_color(kinds[i]))
-        differs = [i for i in range(n) if i < len(first) and data[i] != first[i]]
-        differs_by_row.append(differs)
-        if mark_differences and r:
-            lines += [[(x[i] + 0.1, r + 0.97), (x[i] + 0.86, r + 0.97)] for i in differs]
-        for i, b in enumerate(data):
-            ax.text(
-                x[i] + 0.48,
-                r + 0.52,
-                f"{b:02x}",
-                ha="center",
-                va="center",
-                fontsize=FONT_SIZE,
-                family=MONO_FONT,
-                color=COLORS["background"] if kinds[i] in _DARK else COLORS["text"],
-            )
-        ax.text(
-            -0.4,
-            r + 0.52,
-            f"{name}  0x{dump.base_address:x}",
-            ha="right",
-            va="center",
-            fontsize=FONT_SIZE,
-            family=MONO_FONT,
-            color=COLORS["text"],
-        )
-        owners = _owners(dump.regions, 0, width)
-        if owners:
-            ax.text(
-                width + 0.9,
-                r + 0.52,
-                owners,
-                ha="left",
-                va="center",
-                fontsize=FONT_SIZE,
-                color=COLORS["muted_text"],
-            )
-    ax.add_collection(
-        PolyCollection(cells, facecolors=colours, edgecolors=COLORS["background"], linewidths=0.5)
-    )
-    if lines:
-        ax.add_collection(LineCollection(lines, colors=COLORS["wrong_read"], linewidths=1.6))
-    ax.set_xlim(-0.2, width + 0.6)
-    ax.set_ylim(len(rows) + 0.1, -0.1)
-    ax.set_axis_off()
-    return {"kinds": kinds_by_row, "differs": differs_by_row}
+    A :class:`ByteRows` made for the occasion: a dashboard that shows other bytes again and
+    again keeps its own :class:`ByteRows` and calls its :meth:`~ByteRows.draw`."""
+    return ByteRows(ax, len(rows), width=width).draw(rows, mark_differences=mark_differences)

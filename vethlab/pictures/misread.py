@@ -18,7 +18,7 @@ else the first read that is not right, else packet 0 (then both lines agree). Th
 
 from __future__ import annotations
 
-from vethlab.pictures.hexdump import draw_byte_rows, first_junk_packet, reading_dumps
+from vethlab.pictures.hexdump import ByteRows, first_junk_packet, reading_dumps
 from vethlab.pictures.memory_map import read_role
 from vethlab.pictures.style import COLORS, TITLE_SIZE
 from vethlab.question.scenario import run_method
@@ -43,15 +43,22 @@ def misread_packet(result, length: int = 16) -> int:
     return wrong[0] if wrong else readable[0].index
 
 
-def draw_misread_hexdump(ax, result, packet: int | None = None, *, width: int = 16, title=None):
+def draw_misread_hexdump(
+    ax, result, packet: int | None = None, *, width: int = 16, title=None, lines=None
+):
     """Draw the two lines for ``packet`` (default: :func:`misread_packet`) of ``result``.
     Returns ``ax``; ``ax.vethlab`` has the packet, its offset error, the read's role
-    (right, early or wrong), the kinds of bytes per line and the bytes that differ."""
+    (right, early or wrong), the kinds of bytes per line and the bytes that differ.
+
+    ``lines``: a two-row :class:`~vethlab.pictures.hexdump.ByteRows` already on ``ax`` to draw
+    into, as a dashboard redrawing the same axes keeps one; by default one is made."""
     if packet is None:
         packet = misread_packet(result, width)
     reading = next(r for r in result.readings if r.index == packet)
     read, frame = reading_dumps(result, packet, width)
-    drawn = draw_byte_rows(ax, [("read ", read), ("frame", frame)], width=width)
+    if lines is None:
+        lines = ByteRows(ax, 2, width=width)
+    drawn = lines.draw([("read ", read), ("frame", frame)])
     role = read_role(reading, result.pool.layout)
     error = reading.offset_error
     if title is None:

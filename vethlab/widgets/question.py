@@ -24,12 +24,12 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from vethlab.model.machine import PROFILES, SEGMENT_SIZES
+from vethlab.pictures.hexdump import ByteRows
 from vethlab.pictures.misread import draw_misread_hexdump
 from vethlab.question.scenario import METHODS, MethodResult
 from vethlab.traps import trap_title
 from vethlab.widgets.canvas import (
     FigureImage,
-    clear_axes,
     control_rows,
     escape,
     finish,
@@ -121,6 +121,9 @@ def question_sliders(
     figure = ExplorerFigure(size_px)
     hex_lines = FigureImage(HEX_PX, axes=False)
     hex_ax = hex_lines.figure.add_axes((0.19, 0.04, 0.8, 0.62))  # row labels on the left
+    # The two lines' cells and texts, made once and filled anew at every redraw. The picture
+    # ends where the cells end: whose bytes they are would fall past its right edge.
+    hex_rows = ByteRows(hex_ax, 2, owners=False)
     controls = {
         "buffer_size": labelled(
             widgets.IntSlider(value=buffer_size, min=64, max=4096, continuous_update=False),
@@ -177,8 +180,7 @@ def question_sliders(
             result = MethodResult(
                 METHODS["first_attempt"], explored.dext, explored.host, explored.readings(method)
             )
-            clear_axes(hex_ax)
-            draw_misread_hexdump(hex_ax, result)
+            draw_misread_hexdump(hex_ax, result, lines=hex_rows)
             hex_lines.show()
             state["misread"] = hex_ax.vethlab
         state["sentence"] = slots_text(state)

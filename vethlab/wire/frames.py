@@ -37,6 +37,7 @@ import ipaddress
 import random
 import struct
 from dataclasses import dataclass
+from functools import lru_cache
 
 import dpkt
 from dpkt.arp import ARP, ARP_OP_REPLY, ARP_OP_REQUEST
@@ -506,16 +507,24 @@ def fields(frame: bytes) -> list[tuple[str, int, int]]:
     Names are ``layer.field`` (``eth.dst``, ``ipv4.ttl``, ``icmp.seq``, ``udp.sum``, ...), then
     ``payload`` and ``eth.padding``; a layer cut short is ``layer.truncated``. For colouring a
     hex dump, colour by the part before the dot.
+
+    Each distinct frame is parsed once (:func:`_fields`): a dashboard colours the same frames
+    again at every move of a control.
     """
-    frame = _as_bytes(frame)
+    return list(_fields(_as_bytes(frame)))
+
+
+@lru_cache(maxsize=4096)
+def _fields(frame: bytes) -> tuple[tuple[str, int, int], ...]:
+    """:func:`fields` of ``frame``, as a tuple (the cache hands the same one to every caller)."""
     eth = _parse(frame)
     if eth is None:
-        return [("eth.truncated", 0, len(frame))] if frame else []
+        return (("eth.truncated", 0, len(frame)),) if frame else ()
     out = _header_ranges("eth", Ethernet, 0)
     end = _network_ranges(out, eth, _ETH_HDR, len(frame))
     if end < len(frame):
         out.append(("eth.padding", end, len(frame)))
-    return out
+    return tuple(out)
 
 
 def _region(out: list, name: str, start: int, end: int) -> int:
