@@ -712,22 +712,26 @@ def draw_stack_offset_errors(ax, layout: StackLayout, *, count: int = 8, sources
     # as marks at the bottom edge with the distance written, not on a scale of 2**64 bytes.
     huge = any(abs(e) >= 1 << 40 for e in errors)
     ax.axhline(0, color=color("buffer_edge"), lw=0.6, zorder=1)
-    ax.scatter(
+    # Marks without a line joining them: plot() draws them (and their key) in a fraction of
+    # the time scatter() takes. A marker size is in points across.
+    ax.plot(
         index,
         [0] * n,
-        s=30,
+        linestyle="none",
         marker="o",
-        facecolors="none",
-        edgecolors=color("right_read"),
+        markersize=5.5,
+        markerfacecolor="none",
+        markeredgecolor=color("right_read"),
         label=f"{module.FORMULA} (right)",
         zorder=3,
     )
     shown = [-1.0 if huge else float(e) for e in errors]
-    ax.scatter(
+    ax.plot(
         index,
         shown,
-        s=22,
+        linestyle="none",
         marker="v" if huge else "s",
+        markersize=4.7,
         color=color("wrong_read"),
         label=f"classic bug: {module.CLASSIC_BUG.name}",
         zorder=4,
