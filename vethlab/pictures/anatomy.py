@@ -44,7 +44,7 @@ from vethlab.model.layout import round_up
 from vethlab.networkingdriverkit.packet import IOUserNetworkPacket
 from vethlab.pictures.labels import keep_apart
 from vethlab.pictures.legend import add_provenance_notes
-from vethlab.pictures.style import COLORS, FONT_SIZE, MONO_FONT, READ_MARKERS, TITLE_SIZE
+from vethlab.pictures.style import COLORS, FONT_SIZE, MONO_FONT, READ_MARKERS, TITLE_SIZE, place
 from vethlab.question.scenario import METHODS, QuestionDext, read_packet
 from vethlab.wire.host import native_flow_data_offset
 
@@ -54,7 +54,6 @@ __all__ = [
     "anatomy_notes",
     "notes_under",
     "fresh_axes",
-    "place",
     "FORMULA_NAMES",
 ]
 
@@ -213,15 +212,6 @@ def fresh_axes(ax) -> None:
             artist.remove()
     ax.set_title("", loc="left")
     ax.vethlab = None
-
-
-def place(ax, artist):
-    """Add ``artist`` (a patch, a line, a collection) to ``ax`` and return it.
-
-    These pictures set their axes' limits themselves. ``ax.add_patch``, ``ax.plot`` and
-    ``ax.hlines`` would also grow the axes' data limits to fit each new artist: nothing here
-    uses them, and growing them was most of what adding an artist cost."""
-    return ax.add_artist(artist)
 
 
 def notes_under(ax, rules, bottom: float) -> None:

@@ -39,8 +39,8 @@ from vethlab.ioreturn import BadArgument
 from vethlab.model.layout import round_up
 from vethlab.model.memory import SimulatedFault, Task
 from vethlab.networkingdriverkit.pool import IOUserNetworkPacketBufferPool
-from vethlab.pictures.anatomy import fresh_axes, notes_under, place
-from vethlab.pictures.style import COLORS, FONT_SIZE, MONO_FONT, READ_MARKERS, TITLE_SIZE
+from vethlab.pictures.anatomy import fresh_axes, notes_under
+from vethlab.pictures.style import COLORS, FONT_SIZE, MONO_FONT, READ_MARKERS, TITLE_SIZE, place
 
 __all__ = ["draw_mappings", "probe_address", "Probe"]
 
@@ -109,7 +109,7 @@ class _Column:
 
 def _hlines(ax, ys, x0: float, x1: float, **style) -> LineCollection:
     """Lines across from ``x0`` to ``x1`` at each height in ``ys``, as one collection: what
-    ``ax.hlines`` draws, added with :func:`~vethlab.pictures.anatomy.place`."""
+    ``ax.hlines`` draws, added with :func:`~vethlab.pictures.style.place`."""
     return place(ax, LineCollection([[(x0, y), (x1, y)] for y in ys], **style))
 
 

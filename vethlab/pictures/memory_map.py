@@ -45,7 +45,7 @@ from matplotlib.collections import LineCollection, PolyCollection
 from vethlab.model.moves import Place
 from vethlab.pictures.hatch import hatch_over
 from vethlab.pictures.legend import add_provenance_notes
-from vethlab.pictures.style import COLORS, FONT_SIZE, MONO_FONT, TITLE_SIZE, style_axes
+from vethlab.pictures.style import COLORS, FONT_SIZE, MONO_FONT, TITLE_SIZE, place, style_axes
 from vethlab.wire.frames import fields
 
 __all__ = [
@@ -478,7 +478,7 @@ def draw_memory_map(
         )
         wrong = np.array([h is not None for h in hatches], dtype=bool)
         if wrong.any():  # wrong reads are hatched too: told apart without the colour
-            ax.add_artist(hatch_over(verts[wrong], "////", COLORS["background"]))
+            place(ax, hatch_over(verts[wrong], "////", COLORS["background"]))
         record["rects"] += len(verts)
     # Status column: per row, the worst verdict of its packets (wrong > early > right).
     rank = {"right_read": 1, "early_read": 2, "wrong_read": 3}

@@ -37,7 +37,6 @@ from matplotlib.patches import FancyArrowPatch, Patch
 from matplotlib.ticker import AutoLocator, FuncFormatter, MaxNLocator, ScalarFormatter
 from matplotlib.transforms import offset_copy
 
-from vethlab.pictures.anatomy import place
 from vethlab.pictures.hatch import hatch_over
 from vethlab.pictures.labels import keep_apart
 from vethlab.pictures.style import (
@@ -46,6 +45,7 @@ from vethlab.pictures.style import (
     TITLE_SIZE,
     clear_axes,
     color,
+    place,
     style_axes,
     style_ticks,
 )
@@ -210,7 +210,7 @@ def _draw_shapes(ax, shapes: dict) -> None:
             autolim=False,
         )
     # One hatch over all the regions of a hatched kind: Agg draws it once. It is placed
-    # (:func:`~vethlab.pictures.anatomy.place`): the pictures set their own limits.
+    # (:func:`~vethlab.pictures.style.place`): the pictures set their own limits.
     for kind, hatch in _HATCH.items():
         if shapes["regions"][kind]:
             boxes = np.array(_boxes(shapes["regions"][kind]))

@@ -85,6 +85,7 @@ __all__ = [
     "style_axes",
     "style_ticks",
     "clear_axes",
+    "place",
     "FONT_SIZE",
     "MIN_FONT_SIZE",
     "TITLE_SIZE",
@@ -272,3 +273,13 @@ def clear_axes(ax) -> None:
     ax.dataLim.set_points(Bbox.null().get_points())
     ax.ignore_existing_data_limits = True
     ax.set_autoscale_on(True)
+
+
+def place(ax, artist):
+    """Add ``artist`` (a patch, a line, a collection) to ``ax`` and return it, leaving the
+    axes' data limits alone.
+
+    For pictures that set their axes' limits themselves: ``ax.add_patch``, ``ax.plot`` and
+    ``ax.hlines`` would also grow the data limits to fit each new artist, nothing uses them,
+    and growing them was most of what adding an artist cost."""
+    return ax.add_artist(artist)
