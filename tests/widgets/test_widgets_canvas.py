@@ -17,6 +17,18 @@ def test_png_bytes_round_trips_through_a_png_reader():
     assert np.array_equal(np.asarray(image), rgba[:, :, :3])
 
 
+def test_a_big_picture_compressed_a_piece_per_core_round_trips_too():
+    """A dashboard-sized picture (over the size compressed in one piece), flat colours and
+    noise: one zlib stream of independent pieces that Pillow reads back exactly."""
+    rng = np.random.default_rng(1)
+    rgba = np.full((540, 1728, 4), 255, dtype=np.uint8)
+    rgba[100:300, 200:900] = rng.integers(0, 256, size=(200, 700, 4), dtype=np.uint8)
+    rgba[400:, :, 0] = 0x56
+    png = png_bytes(rgba)
+    image = PIL.Image.open(io.BytesIO(png))
+    assert np.array_equal(np.asarray(image), rgba[:, :, :3])
+
+
 def test_a_figure_image_renders_twice_its_css_size_and_shows_it_at_that_size():
     """A 300x120 CSS-pixel picture is a 600x240 PNG in an Image widget 300 px wide."""
     canvas = FigureImage((300, 120))

@@ -166,3 +166,33 @@ def _draw_one_on(canvas_class, label) -> np.ndarray:
     with matplotlib.rc_context({"text.hinting": "no_hinting"}):
         figure.canvas.draw()
     return _ink(np.asarray(figure.canvas.buffer_rgba())[:, :, :3].astype(float))
+
+
+def test_labels_measure_exactly_as_agg_measures_them():
+    """The line metrics the renderer keeps per font give every label, one line or two, any
+    size, weight or family, the very extent matplotlib works out with plain Agg."""
+    extents = []
+    for canvas_class in (StampingCanvas, FigureCanvasAgg):
+        figure = Figure(figsize=(6, 3), dpi=180)
+        canvas_class(figure)
+        texts = [figure.text(0.1, 0.5, **label) for label in LABELS]
+        renderer = figure.canvas.get_renderer()
+        extents.append([tuple(t.get_window_extent(renderer).bounds) for t in texts])
+    assert extents[0] == extents[1]
+
+
+def test_line_metrics_are_looked_up_once_per_font_and_dpi(monkeypatch):
+    """Measuring the same font again reads no font tables: the second measure is from the
+    renderer's table of line metrics."""
+    looked_up = []
+    real = stamps._line_metrics
+    monkeypatch.setattr(stamps, "_line_metrics", lambda *a: looked_up.append(a) or real(*a))
+    monkeypatch.setattr(StampingRenderer, "line_metrics", {})
+    figure = Figure(figsize=(3, 3), dpi=180)
+    StampingCanvas(figure)
+    renderer = figure.canvas.get_renderer()
+    for s in ("first", "second", "third"):
+        figure.text(0.1, 0.5, s, fontsize=11).get_window_extent(renderer)
+    assert len(looked_up) == 1
+    figure.text(0.1, 0.5, "bigger", fontsize=12).get_window_extent(renderer)
+    assert len(looked_up) == 2

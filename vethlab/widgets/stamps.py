@@ -38,6 +38,7 @@ import matplotlib
 import numpy as np
 from matplotlib.backend_bases import GraphicsContextBase
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
+from matplotlib.font_manager import fontManager, get_font
 
 __all__ = [
     "StampingCanvas",
@@ -86,6 +87,24 @@ def _font_key(prop) -> tuple:
     )
 
 
+def _line_metrics(prop, dpi) -> tuple:
+    """Ascent, descent and line gap of ``prop``'s font at ``dpi``, in device pixels, from the
+    first of its OS/2 (typographic) or hhea tables it has, scaled from font units exactly as
+    matplotlib 3.11's ``Text._get_layout`` scales them; (None, None, None) with neither."""
+    font = get_font(fontManager._find_fonts_by_props(prop))
+    for table_name, gap_key, ascent_key, descent_key in (
+        ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+        ("hhea", "lineGap", "ascent", "descent"),
+    ):
+        table = font.get_sfnt_table(table_name)
+        if table is None:
+            continue
+        units_per_em = font.get_sfnt_table("head")["unitsPerEm"]
+        scale = 1 / units_per_em * prop.get_size_in_points() * dpi / 72  # matplotlib's order
+        return table[ascent_key] * scale, -table[descent_key] * scale, table[gap_key] * scale
+    return None, None, None
+
+
 def _keep(cache: OrderedDict, key, stamp):
     """Put ``stamp`` in ``cache`` (least recently used first out, past ``STAMPS_KEPT``) and
     return it."""
@@ -102,6 +121,20 @@ class StampingRenderer(RendererAgg):
     stamps: OrderedDict = OrderedDict()
     #: The glyphs labels are made of: one stamp per glyph, font and quarter-pixel start.
     glyphs: OrderedDict = OrderedDict()
+    #: Each font's line height metrics, by font and dpi (see ``_get_font_height_metrics``).
+    line_metrics: dict = {}
+
+    def _get_font_height_metrics(self, prop):
+        """The font's ascent, descent and line gap in device pixels, as matplotlib's
+        ``Text._get_layout`` works them out from the font's OS/2 or hhea table, looked up once
+        per font and dpi. ``_get_layout`` asks a renderer for these when it has this method
+        (matplotlib 3.11, its own words: "a temporary internal method"); without it, it finds
+        the font file and reads two tables for every label each time it measures one, twice
+        per label per draw. None, None, None: no such table, and matplotlib measures "lp"."""
+        key = (_font_key(prop), self.dpi)
+        if key not in self.line_metrics:
+            self.line_metrics[key] = _line_metrics(prop, self.dpi)
+        return self.line_metrics[key]
 
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
         # x, y: the label's origin (left end of its baseline), device pixels, y downward.
