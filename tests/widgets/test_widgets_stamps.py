@@ -196,3 +196,28 @@ def test_line_metrics_are_looked_up_once_per_font_and_dpi(monkeypatch):
     assert len(looked_up) == 1
     figure.text(0.1, 0.5, "bigger", fontsize=12).get_window_extent(renderer)
     assert len(looked_up) == 2
+
+
+def test_a_measured_label_is_stamped_from_its_measure_exactly_as_from_a_layout(monkeypatch):
+    """A label measured, then drawn, is not laid out a second time, and its stamp is the very
+    stamp a fresh layout gives; a label with a ligature is laid out as before."""
+    figure = Figure(figsize=(6, 1), dpi=180)
+    StampingCanvas(figure)
+    renderer = figure.canvas.get_renderer()
+    laid_out = []
+    real = FT2Font._layout
+    monkeypatch.setattr(FT2Font, "_layout", lambda *a, **k: laid_out.append(a[1]) or real(*a, **k))
+    straight = "chunk_size 1601 is not a power of two"
+    prop = figure.text(0, 0, straight, fontsize=8).get_fontproperties()
+    StampingRenderer.stamps.clear()
+    renderer.get_text_width_height_descent(straight, prop, False)
+    from_measure = renderer._stamp(straight, prop, 0.0)
+    assert straight not in laid_out  # (each new glyph is laid out alone, to rasterize it)
+    StampingRenderer.stamps.clear()
+    from_layout = renderer._stamp(straight, prop, 0.0)  # nothing measured: laid out
+    assert straight in laid_out
+    assert (from_measure.left, from_measure.top) == (from_layout.left, from_layout.top)
+    assert np.array_equal(from_measure.coverage, from_layout.coverage)
+    renderer.get_text_width_height_descent("office", prop, False)
+    renderer._stamp("office", prop, 0.0)
+    assert "office" in laid_out

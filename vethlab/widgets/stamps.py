@@ -14,6 +14,9 @@ labels, made from cached glyphs:
     every later draw, anywhere, any      put the mask on the picture in the text's colour,
     colour                               one call into Agg's text blending
 
+matplotlib measures every label before it draws it; the measure keeps where FreeType starts
+each glyph, so a new label is laid out once, not once to measure and again to draw.
+
 So a label seen before costs one call, and a new one (a slider's new number in a long
 sentence) costs a few microseconds per character instead of Agg's outlines for each.
 
@@ -105,11 +108,11 @@ def _line_metrics(prop, dpi) -> tuple:
     return None, None, None
 
 
-def _keep(cache: OrderedDict, key, stamp):
-    """Put ``stamp`` in ``cache`` (least recently used first out, past ``STAMPS_KEPT``) and
-    return it."""
+def _keep(cache: OrderedDict, key, stamp, kept: int | None = None):
+    """Put ``stamp`` in ``cache`` (least recently used first out, past ``kept``, by default
+    ``STAMPS_KEPT``) and return it."""
     cache[key] = stamp
-    if len(cache) > STAMPS_KEPT:
+    if len(cache) > (STAMPS_KEPT if kept is None else kept):
         cache.popitem(last=False)
     return stamp
 
@@ -123,6 +126,32 @@ class StampingRenderer(RendererAgg):
     glyphs: OrderedDict = OrderedDict()
     #: Each font's line height metrics, by font and dpi (see ``_get_font_height_metrics``).
     line_metrics: dict = {}
+    #: Where the glyphs of labels measured but not yet stamped start, by label, font, dpi and
+    #: hinting (see ``get_text_width_height_descent``); a stamp is made at a label's first
+    #: draw, right after its measure, so a few hundred are plenty.
+    measured: OrderedDict = OrderedDict()
+    MEASURED_KEPT = 256
+
+    def get_text_width_height_descent(self, s, prop, ismath):
+        """Agg's measure of a label, made with the very calls ``RendererAgg`` makes, keeping
+        where FreeType starts each glyph (``set_text`` returns it): matplotlib measures every
+        label before it draws it, and the first draw then builds its stamp from these starts
+        instead of laying the label out again (half the cost of a new label).
+
+        Kept only for ASCII labels with a glyph per character: no ASCII character takes two
+        glyphs, so as many starts as characters means no ligature either."""
+        if ismath:
+            return super().get_text_width_height_descent(s, prop, ismath)
+        font = self._prepare_font(prop)
+        starts = font.set_text(s, 0.0, flags=get_hinting_flag())  # 26.6 fixed point: 1/64 px
+        width, height = font.get_width_height()
+        descent = font.get_descent()
+        if s.isascii() and len(starts) == len(s):
+            _keep(self.measured, self._measure_key(s, prop), starts / 64, self.MEASURED_KEPT)
+        return width / 64, height / 64, descent / 64
+
+    def _measure_key(self, s, prop) -> tuple:
+        return (s, _font_key(prop), self.dpi, get_hinting_flag())
 
     def _get_font_height_metrics(self, prop):
         """The font's ascent, descent and line gap in device pixels, as matplotlib's
@@ -174,6 +203,9 @@ class StampingRenderer(RendererAgg):
         layout = getattr(font, "_layout", None)  # what Agg's draw_text draws from, 3.11 on
         if layout is None:
             return None
+        starts = self.measured.pop(self._measure_key(s, prop), None)
+        if starts is not None:  # just measured: the same starts as the layout's, to the bit
+            return [(char, x, y) for char, (x, y) in zip(s, starts.tolist())]
         return [(item.char, item.x, item.y) for item in layout(s, flags=get_hinting_flag())]
 
     def _assemble(self, prop, glyphs) -> Stamp | None:
