@@ -218,3 +218,40 @@ def test_the_strips_labels_stay_inside_their_picture_under_the_key(board):
             if text.get_visible():
                 box = text.get_window_extent(renderer)
                 assert box.y0 >= 0 and box.y1 <= strips.bbox.height, (size, index, text)
+
+
+def test_the_chosen_stack_s_picture_redrawn_over_its_kept_errors_is_a_full_draw(board):
+    """A move of the buffer index or the frame length redraws only the anatomy, over the
+    offset errors kept from before (they cannot change): the picture is, pixel for pixel,
+    the one a full draw of the figure makes; and after a move of the requested size the
+    errors shown are the new ones."""
+    import io
+
+    import numpy as np
+    import PIL.Image
+
+    from vethlab.widgets.canvas import render_png
+
+    chosen, image = board.vethlab_figures[1], board.vethlab_images[1]
+    anatomy = chosen.axes[0]
+    assert anatomy.get_animated() and not chosen.axes[1].get_animated()
+
+    def full_draw():
+        anatomy.set_animated(False)
+        try:
+            return np.asarray(PIL.Image.open(io.BytesIO(render_png(chosen))))
+        finally:
+            anatomy.set_animated(True)
+
+    controls = board.vethlab_controls
+    moves = (
+        ("stack", "ndk"),
+        ("index", 5),
+        ("frame_length", 900),
+        ("buffer_size", 3000),
+        ("index", 2),
+    )
+    for name, value in moves:
+        controls[name].value = value
+        shown = np.asarray(PIL.Image.open(io.BytesIO(image.value)))
+        assert np.array_equal(shown, full_draw()), f"{name}={value}"

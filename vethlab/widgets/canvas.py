@@ -163,25 +163,67 @@ class FigureImage:
             layout=widgets.Layout(width=f"{self.size_px[0]}px", height="auto", max_width="100%"),
         )
         self.png = b""
+        self._background = None  # the last render's pixels without its animated artists
 
     def axes(self):
         """The figure's one axes, to draw into (the drawing functions clear it first)."""
         return self._ax
 
-    def render(self) -> bytes:
-        """Render the figure to PNG and return it (the image widget is left as it was)."""
-        self.png = render_png(self.figure)
+    def render(self, *, background: bool = True) -> bytes:
+        """Render the figure to PNG and return it (the image widget is left as it was).
+
+        A dashboard whose controls change only part of its picture marks that part animated
+        (``set_animated(True)``, matplotlib's mark for what blitting redraws: a whole axes, or
+        artists of an axes) and keeps the rest as a background, the way matplotlib's blitting
+        does::
+
+            background=True     draw everything not animated, keep a copy of those pixels,
+                                then draw the animated artists over them
+            background=False    the caller knows nothing else changed: put the copy back and
+                                draw only the animated artists over it
+
+        Animated artists are drawn over the whole background, in their z-order: a dashboard
+        animates only what nothing of the background covers, and the picture is the one a
+        full draw makes (a test compares them pixel by pixel)."""
+        animated = _animated_artists(self.figure)
+        if not animated:
+            self.png = render_png(self.figure)
+            return self.png
+        canvas = self.figure.canvas
+        with matplotlib.rc_context(_RENDER_RC):
+            if background or self._background is None:
+                canvas.draw()  # matplotlib leaves animated artists out of a figure's draw
+                self._background = canvas.copy_from_bbox(self.figure.bbox)
+            else:
+                canvas.restore_region(self._background)
+            for artist in animated:
+                self.figure.draw_artist(artist)
+        self.png = png_bytes(np.asarray(canvas.buffer_rgba()))
         return self.png
 
-    def show(self) -> bytes:
-        """Render the figure to PNG, put it in the image widget and show it; return the PNG."""
-        self.image.value = self.render()
+    def show(self, *, background: bool = True) -> bytes:
+        """Render the figure to PNG (see :meth:`render`), put it in the image widget and show
+        it; return the PNG."""
+        self.image.value = self.render(background=background)
         self.image.layout.display = None
         return self.png
 
     def hide(self) -> None:
         """Take the picture off the page (a message shows in its place)."""
         self.image.layout.display = "none"
+
+
+def _animated_artists(figure: Figure) -> list:
+    """The figure's animated axes, and the animated artists of its other axes, in the order a
+    full draw would draw them (by z-order; axes first to last)."""
+    animated = []
+    for ax in figure.axes:
+        if ax.get_animated():
+            animated.append(ax)
+            continue
+        children = [a for a in ax.get_children() if a.get_animated() and a.get_visible()]
+        animated.extend(sorted(children, key=lambda a: a.get_zorder()))
+    return animated
 
 
 def escape(text) -> str:

@@ -231,6 +231,9 @@ def stack_comparison(
     # below it on the left, their key on the right, with room for the axis labels.
     anatomy_ax = chosen.figure.add_axes((0.01, 0.41, 0.98, 0.525))
     errors_ax = chosen.figure.add_axes((0.08, 0.14, 0.27, 0.2))
+    # Every control changes the anatomy; the offset errors below it change with the stack and
+    # the requested size only, and are kept as the picture's background (FigureImage.render).
+    anatomy_ax.set_animated(True)
     _place_x_label(errors_ax)  # its y label stays matplotlib's: the tick labels' width varies
     controls = {
         "buffer_size": labelled(
@@ -300,7 +303,8 @@ def stack_comparison(
             draw_stack_anatomy(anatomy_ax, layout, index=i, frame_length=frame, sources=False)
             # The offset errors depend on the stack and the requested size only: the frame
             # length and the buffer index leave them as they are.
-            if moved in (None, controls["buffer_size"], controls["stack"]):
+            errors_change = moved in (None, controls["buffer_size"], controls["stack"])
+            if errors_change:
                 draw_stack_offset_errors(errors_ax, layout, count=COMPARISON_BUFFERS, sources=False)
                 if not errors_ax.vethlab["off_the_chart"]:
                     # Three ticks, not six: the plot is 58 pixels tall.
@@ -308,7 +312,7 @@ def stack_comparison(
                 # The key beside the plot, not below it: the picture has no height to spare.
                 key = errors_ax.get_legend()
                 key.set_bbox_to_anchor((1.04, 1.0), transform=errors_ax.transAxes)
-            chosen.show()
+            chosen.show(background=errors_change)
             anatomy, errors = anatomy_ax.vethlab, errors_ax.vethlab
             sources = anatomy["provenance"]
         refused = [r["stack"] for r in found["rows"] if r["refused"]]
