@@ -68,3 +68,38 @@ def test_pings_beyond_the_capacity_say_why_the_picture_stays():
     """Above the capacity only the counts change, and a note says the extra pings are dropped."""
     box = queue_stepper(burst=12, capacity=8)
     assert any("4 of the 12 pings are dropped" in note for note in box.vethlab_state["notes"])
+
+
+def test_each_step_drawn_over_the_kept_frame_is_the_picture_a_full_draw_makes():
+    """The places, arrows and key are drawn once and kept; every move of every control
+    draws the packets and texts over them, and the picture shown is, pixel for pixel, the one
+    a full draw of the figure makes."""
+    import io
+
+    import numpy as np
+    import PIL.Image
+
+    from vethlab.widgets.canvas import render_png
+
+    box = queue_stepper()
+    figure, image = box.vethlab_figure, box.vethlab_image
+    animated = [a for a in figure.findobj() if a.get_animated()]
+    assert animated  # the squares, titles, numbers and labels
+
+    def full_draw():
+        now = [a for a in figure.findobj() if a.get_animated()]
+        for artist in now:
+            artist.set_animated(False)
+        try:
+            return np.asarray(PIL.Image.open(io.BytesIO(render_png(figure))))
+        finally:
+            for artist in now:
+                artist.set_animated(True)
+
+    controls = box.vethlab_controls
+    moves = [("step", 0), ("step", 3), ("burst", 12), ("capacity", 4), ("redrain", True)]
+    moves += [("capacity", 64), ("step", 1)]
+    for name, value in moves:
+        controls[name].value = min(value, controls[name].max) if name == "step" else value
+        shown = np.asarray(PIL.Image.open(io.BytesIO(image.value)))
+        assert np.array_equal(shown, full_draw()), f"{name}={value}"

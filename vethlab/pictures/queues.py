@@ -147,10 +147,19 @@ class QueueFrame:
     before, so that a dashboard stepping through a run redraws only what a step changes: the
     squares are drawn anew; the places' titles and the packets' numbers are texts kept from
     fill to fill, rewritten, moved or hidden.
+
+    ``animated=True`` marks everything a fill changes (squares, titles, numbers, the arrows'
+    labels, the axes' title) as matplotlib's animated artists, for a canvas that keeps the
+    rest of the picture as a background and redraws only those over it (a dashboard's
+    ``FigureImage``). A figure drawn any other way then shows the frame alone: matplotlib
+    leaves animated artists out of a figure's draw.
     """
 
-    def __init__(self, ax, *, labels: bool = True, refused: bool = True) -> None:
+    def __init__(
+        self, ax, *, labels: bool = True, refused: bool = True, animated: bool = False
+    ) -> None:
         self.ax = ax
+        self.animated = animated
         ax.set_xlim(0, 13)
         ax.set_ylim(-0.4, 9.6)
         ax.set_aspect("equal")
@@ -198,6 +207,7 @@ class QueueFrame:
         for move in PACKET_MOVES:
             label = _arrow(ax, move, labels, dashed=False)
             if label is not None:
+                label[0].set_animated(animated)  # moved at each fill, around the packets
                 self.arrow_labels.append(label)
             self.arrows.append((move.source.name, move.target.name, move.action, move.provenance))
         self.refused = []
@@ -217,6 +227,7 @@ class QueueFrame:
                 fontsize=FONT_SIZE,
                 color=COLORS["text"],
                 zorder=5,
+                animated=animated,
             )
             for place, (x0, y0, x1, y1) in PLACE_BOXES.items()
         }
@@ -281,7 +292,10 @@ class QueueFrame:
             color=COLORS["text"],
             y=1.0,  # just above the axes: they have no ticks to clear, nothing to measure
         )
+        ax.title.set_animated(self.animated)
         self._squares = _add_squares(ax, squares)
+        for artist in self._squares:
+            artist.set_animated(self.animated)
         gave_way = self._place_labels()
         record["labels_moved"] = gave_way["moved"]
         record["labels_dropped"] = gave_way["dropped"]
@@ -293,7 +307,14 @@ class QueueFrame:
         text = self._numbers.get(number.label)
         if text is None:
             text = self.ax.text(
-                0, 0, number.label, ha="center", va="center", fontsize=FONT_SIZE, zorder=4
+                0,
+                0,
+                number.label,
+                ha="center",
+                va="center",
+                fontsize=FONT_SIZE,
+                zorder=4,
+                animated=self.animated,
             )
             self._numbers[number.label] = text
         text.set_position((number.x, number.y))

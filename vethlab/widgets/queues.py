@@ -107,7 +107,9 @@ def queue_stepper(
     title = widgets.HTML()
     final = widgets.HTML(layout=widgets.Layout(width="540px"))
     canvas = FigureImage(size_px)
-    frame = QueueFrame(canvas.axes())
+    # The frame (places, arrows, sides, key) is drawn once and kept as the picture's
+    # background; each step redraws only the packets and the texts a fill changes.
+    frame = QueueFrame(canvas.axes(), animated=True)
     state = {
         "renders": 0,
         "steps": 0,
@@ -173,7 +175,7 @@ def queue_stepper(
             f"{counts_text(acc).replace('<br>', ' &nbsp;|&nbsp; ')}</span>"
         )
         record = frame.fill(link)
-        canvas.show()
+        canvas.show(background=False)  # the frame never changes (the first render draws it)
         state.update(step=k, record=record, accounting=acc)
         state["renders"] += 1
 
