@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ft2font import FT2Font
+from matplotlib.ft2font import FT2Font, LoadFlags
 
 from vethlab.widgets import stamps
 from vethlab.widgets.canvas import FigureImage
@@ -168,17 +168,32 @@ def _draw_one_on(canvas_class, label) -> np.ndarray:
     return _ink(np.asarray(figure.canvas.buffer_rgba())[:, :, :3].astype(float))
 
 
-def test_labels_measure_exactly_as_agg_measures_them():
-    """The line metrics the renderer keeps per font give every label, one line or two, any
-    size, weight or family, the very extent matplotlib works out with plain Agg."""
-    extents = []
-    for canvas_class in (StampingCanvas, FigureCanvasAgg):
-        figure = Figure(figsize=(6, 3), dpi=180)
-        canvas_class(figure)
-        texts = [figure.text(0.1, 0.5, **label) for label in LABELS]
+def _extents(canvas_class, rc: dict) -> list[tuple]:
+    """Each of LABELS' extent, measured by ``canvas_class``'s renderer under ``rc``."""
+    figure = Figure(figsize=(6, 3), dpi=180)
+    canvas_class(figure)
+    texts = [figure.text(0.1, 0.5, **label) for label in LABELS]
+    with matplotlib.rc_context(rc):
         renderer = figure.canvas.get_renderer()
-        extents.append([tuple(t.get_window_extent(renderer).bounds) for t in texts])
-    assert extents[0] == extents[1]
+        return [tuple(t.get_window_extent(renderer).bounds) for t in texts]
+
+
+def test_labels_measure_exactly_as_agg_measures_them_unhinted():
+    """The line metrics the renderer keeps per font give every label, one line or two, any
+    size, weight or family, the very extent matplotlib works out with plain Agg, unhinted
+    (as the dashboards draw)."""
+    unhinted = {"text.hinting": "no_hinting"}
+    assert _extents(StampingCanvas, unhinted) == _extents(FigureCanvasAgg, unhinted)
+
+
+def test_labels_measure_the_same_outside_a_render_as_inside():
+    """A picture places its labels before it is drawn, under the default hinting: the
+    renderer measures them unhinted all the same, as wide as they are drawn."""
+    assert stamps.MEASURE_HINTING == LoadFlags.NO_HINTING
+    hinted = {"text.hinting": "force_autohint"}
+    unhinted = {"text.hinting": "no_hinting"}
+    assert _extents(StampingCanvas, hinted) == _extents(FigureCanvasAgg, unhinted)
+    assert _extents(FigureCanvasAgg, hinted) != _extents(FigureCanvasAgg, unhinted)
 
 
 def test_line_metrics_are_looked_up_once_per_font_and_dpi(monkeypatch):
@@ -210,14 +225,15 @@ def test_a_measured_label_is_stamped_from_its_measure_exactly_as_from_a_layout(m
     straight = "chunk_size 1601 is not a power of two"
     prop = figure.text(0, 0, straight, fontsize=8).get_fontproperties()
     StampingRenderer.stamps.clear()
-    renderer.get_text_width_height_descent(straight, prop, False)
-    from_measure = renderer._stamp(straight, prop, 0.0)
-    assert straight not in laid_out  # (each new glyph is laid out alone, to rasterize it)
-    StampingRenderer.stamps.clear()
-    from_layout = renderer._stamp(straight, prop, 0.0)  # nothing measured: laid out
-    assert straight in laid_out
-    assert (from_measure.left, from_measure.top) == (from_layout.left, from_layout.top)
-    assert np.array_equal(from_measure.coverage, from_layout.coverage)
-    renderer.get_text_width_height_descent("office", prop, False)
-    renderer._stamp("office", prop, 0.0)
-    assert "office" in laid_out
+    with matplotlib.rc_context({"text.hinting": "no_hinting"}):  # as a dashboard draws
+        renderer.get_text_width_height_descent(straight, prop, False)
+        from_measure = renderer._stamp(straight, prop, 0.0)
+        assert straight not in laid_out  # (each new glyph is laid out alone, to rasterize it)
+        StampingRenderer.stamps.clear()
+        from_layout = renderer._stamp(straight, prop, 0.0)  # nothing measured: laid out
+        assert straight in laid_out
+        assert (from_measure.left, from_measure.top) == (from_layout.left, from_layout.top)
+        assert np.array_equal(from_measure.coverage, from_layout.coverage)
+        renderer.get_text_width_height_descent("office", prop, False)
+        renderer._stamp("office", prop, 0.0)
+        assert "office" in laid_out

@@ -61,7 +61,8 @@ CONTROL_WIDTH = "440px"
 
 
 #: Text is drawn without hinting: hinting snaps glyph outlines to a 1× screen's pixel grid,
-#: which a 2× picture does not need, and it is most of the time Agg spends on text.
+#: which a 2× picture does not need, and it is most of the time Agg spends on text. The
+#: renderer measures text unhinted too, wherever it is measured (stamps.MEASURE_HINTING).
 _RENDER_RC = {"text.hinting": "no_hinting"}
 
 

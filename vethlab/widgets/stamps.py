@@ -42,12 +42,14 @@ import numpy as np
 from matplotlib.backend_bases import GraphicsContextBase
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.font_manager import fontManager, get_font
+from matplotlib.ft2font import LoadFlags
 
 __all__ = [
     "StampingCanvas",
     "StampingRenderer",
     "Stamp",
     "STAMPS_KEPT",
+    "MEASURE_HINTING",
     "FIRST_REACH",
     "SUBPIXELS",
 ]
@@ -59,6 +61,11 @@ STAMPS_KEPT = 4096
 #: origin every way (plus an em per character ahead): room for ascenders, descenders, accents
 #: and overhangs. A label whose ink reaches the edge is drawn again on a bigger one.
 FIRST_REACH = 1.5
+#: How the renderer measures text, wherever it is measured: unhinted, as the dashboards draw it
+#: (``canvas.render_png`` draws with ``text.hinting`` "no_hinting"). A picture places its
+#: labels before it is drawn, outside that setting; measured with the default hinting, a label
+#: would be laid out with widths a little off those it is drawn with.
+MEASURE_HINTING = LoadFlags.NO_HINTING
 #: A glyph is rasterized for each quarter of a device pixel it can start at (FreeType places
 #: glyphs to 1/64 of a pixel; a quarter is an eighth of a CSS pixel at 2×).
 SUBPIXELS = 4
@@ -126,32 +133,30 @@ class StampingRenderer(RendererAgg):
     glyphs: OrderedDict = OrderedDict()
     #: Each font's line height metrics, by font and dpi (see ``_get_font_height_metrics``).
     line_metrics: dict = {}
-    #: Where the glyphs of labels measured but not yet stamped start, by label, font, dpi and
-    #: hinting (see ``get_text_width_height_descent``); a stamp is made at a label's first
-    #: draw, right after its measure, so a few hundred are plenty.
+    #: Where the glyphs of labels measured but not yet stamped start, by label, font and dpi
+    #: (see ``get_text_width_height_descent``); a label is stamped at its first draw, soon
+    #: after its first measure, so a few hundred are plenty.
     measured: OrderedDict = OrderedDict()
     MEASURED_KEPT = 256
 
     def get_text_width_height_descent(self, s, prop, ismath):
-        """Agg's measure of a label, made with the very calls ``RendererAgg`` makes, keeping
-        where FreeType starts each glyph (``set_text`` returns it): matplotlib measures every
-        label before it draws it, and the first draw then builds its stamp from these starts
-        instead of laying the label out again (half the cost of a new label).
+        """Agg's measure of a label, made with the very calls ``RendererAgg`` makes but always
+        unhinted (``MEASURE_HINTING``), keeping where FreeType starts each glyph (``set_text``
+        returns it): matplotlib measures every label before it draws it, and the first draw
+        then builds its stamp from these starts instead of laying the label out again (half
+        the cost of a new label).
 
         Kept only for ASCII labels with a glyph per character: no ASCII character takes two
         glyphs, so as many starts as characters means no ligature either."""
         if ismath:
             return super().get_text_width_height_descent(s, prop, ismath)
         font = self._prepare_font(prop)
-        starts = font.set_text(s, 0.0, flags=get_hinting_flag())  # 26.6 fixed point: 1/64 px
+        starts = font.set_text(s, 0.0, flags=MEASURE_HINTING)  # 26.6 fixed point: 1/64 px
         width, height = font.get_width_height()
         descent = font.get_descent()
         if s.isascii() and len(starts) == len(s):
-            _keep(self.measured, self._measure_key(s, prop), starts / 64, self.MEASURED_KEPT)
+            _keep(self.measured, (s, _font_key(prop), self.dpi), starts / 64, self.MEASURED_KEPT)
         return width / 64, height / 64, descent / 64
-
-    def _measure_key(self, s, prop) -> tuple:
-        return (s, _font_key(prop), self.dpi, get_hinting_flag())
 
     def _get_font_height_metrics(self, prop):
         """The font's ascent, descent and line gap in device pixels, as matplotlib's
@@ -203,8 +208,11 @@ class StampingRenderer(RendererAgg):
         layout = getattr(font, "_layout", None)  # what Agg's draw_text draws from, 3.11 on
         if layout is None:
             return None
-        starts = self.measured.pop(self._measure_key(s, prop), None)
-        if starts is not None:  # just measured: the same starts as the layout's, to the bit
+        # Just measured, and drawn with the hinting it was measured with: the same starts as
+        # the layout's, to the bit.
+        same_hinting = get_hinting_flag() == MEASURE_HINTING
+        starts = self.measured.pop((s, _font_key(prop), self.dpi), None) if same_hinting else None
+        if starts is not None:
             return [(char, x, y) for char, (x, y) in zip(s, starts.tolist())]
         return [(item.char, item.x, item.y) for item in layout(s, flags=get_hinting_flag())]
 
