@@ -91,3 +91,16 @@ def test_animated_artists_of_an_axes_are_drawn_in_z_order_over_the_background():
     canvas.render()
     top.set_text("moved")
     assert np.array_equal(_png(canvas.render(background=False)), _full_draw(canvas.figure))
+
+
+def test_a_render_draws_text_with_the_hinting_the_renderer_measures_with_and_puts_it_back():
+    """Text is measured and drawn unhinted alike, and the user's setting is left as it was."""
+    import matplotlib
+    from matplotlib.backends.backend_agg import get_hinting_flag
+
+    from vethlab.widgets import canvas, stamps
+
+    with matplotlib.rc_context({"text.hinting": "force_autohint"}):
+        with canvas._unhinted():
+            assert get_hinting_flag() == stamps.MEASURE_HINTING
+        assert matplotlib.rcParams["text.hinting"] == "force_autohint"
