@@ -237,3 +237,37 @@ def test_a_measured_label_is_stamped_from_its_measure_exactly_as_from_a_layout(m
         renderer.get_text_width_height_descent("office", prop, False)
         renderer._stamp("office", prop, 0.0)
         assert "office" in laid_out
+
+
+def test_glyphs_are_put_together_exactly_as_blending_every_one_over_the_others():
+    """A glyph with nothing under it is put down as it is, one that touches ink already there
+    is blended (a + b − a·b); the label is the same as blending every glyph, whether its
+    glyphs touch (italic, kerned pairs) or not."""
+    figure = Figure(figsize=(6, 1), dpi=180)
+    StampingCanvas(figure)
+    renderer = figure.canvas.get_renderer()
+    for label in ("AVAYTyTo WAVE", "ffi fly 0x12e31f808", "packet_head + 8"):
+        for style in ("normal", "italic"):
+            prop = figure.text(0, 0, label, fontsize=9, style=style).get_fontproperties()
+            with matplotlib.rc_context({"text.hinting": "no_hinting"}):
+                glyphs = renderer._layout(label, prop)
+                stamp = renderer._assemble(prop, glyphs)
+                pieces = []
+                for chars, x, y in glyphs:
+                    start = round(x * stamps.SUBPIXELS) / stamps.SUBPIXELS
+                    whole = int(np.floor(start))
+                    glyph = renderer._glyph(chars, prop, start - whole)
+                    if glyph is not None:
+                        pieces.append((whole + glyph.left, glyph.top - round(y), glyph.coverage))
+            reference = np.zeros(stamp.coverage.shape, dtype=np.uint16)
+            for left, top, ink in pieces:
+                rows = slice(top - stamp.top, top - stamp.top + ink.shape[0])
+                columns = slice(left - stamp.left, left - stamp.left + ink.shape[1])
+                under = reference[rows, columns]
+                reference[rows, columns] = under + ink - under * ink // 255
+            touching = any(
+                a[0] + a[2].shape[1] > b[0] for a, b in zip(pieces, pieces[1:], strict=False)
+            )
+            assert np.array_equal(stamp.coverage, reference.astype(np.uint8)), (label, style)
+            if style == "italic" and label.startswith("AVA"):
+                assert touching  # the case that blends is exercised

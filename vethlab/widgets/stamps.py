@@ -219,11 +219,12 @@ class StampingRenderer(RendererAgg):
     def _assemble(self, prop, glyphs) -> Stamp | None:
         """The label's stamp made of its glyphs' stamps, each at its start rounded to a quarter
         pixel, their ink added as Agg adds one glyph's ink over another's."""
+        font, hinting = _font_key(prop), matplotlib.rcParams["text.hinting"]
         pieces = []  # (left, top, coverage) of each glyph with ink
         for chars, x, y in glyphs:
             start = round(x * SUBPIXELS) / SUBPIXELS
             whole = math.floor(start)
-            glyph = self._glyph(chars, prop, start - whole)
+            glyph = self._glyph(chars, prop, start - whole, font, hinting)
             if glyph is not None:
                 pieces.append((whole + glyph.left, glyph.top - round(y), glyph.coverage))
         if not pieces:
@@ -233,18 +234,25 @@ class StampingRenderer(RendererAgg):
         right = max(piece_left + ink.shape[1] for piece_left, _, ink in pieces)
         bottom = max(piece_top + ink.shape[0] for _, piece_top, ink in pieces)
         mask = np.zeros((bottom - top, right - left), dtype=np.uint16)
+        inked_to = -1  # the right end of the ink put down so far (glyphs go left to right)
         for piece_left, piece_top, ink in pieces:
             rows = slice(piece_top - top, piece_top - top + ink.shape[0])
             columns = slice(piece_left - left, piece_left - left + ink.shape[1])
-            under = mask[rows, columns]
-            # Ink over ink, as Agg blends (where two glyphs touch): a + b − a·b.
-            mask[rows, columns] = under + ink - under * ink // 255
+            if piece_left >= inked_to:  # nothing under it yet: its ink as it is
+                mask[rows, columns] = ink
+            else:  # ink over ink, as Agg blends where two glyphs touch: a + b − a·b
+                under = mask[rows, columns]
+                mask[rows, columns] = under + ink - under * ink // 255
+            inked_to = max(inked_to, piece_left + ink.shape[1])
         return Stamp(mask.astype(np.uint8), left, top)
 
-    def _glyph(self, chars, prop, phase) -> Stamp | None:
+    def _glyph(self, chars, prop, phase, font=None, hinting=None) -> Stamp | None:
         """One glyph's ink (the glyph Agg draws for ``chars``) drawn by Agg starting ``phase``
-        of a pixel right of a whole pixel, relative to that pixel (cached)."""
-        key = (chars, _font_key(prop), phase, self.dpi, matplotlib.rcParams["text.hinting"])
+        of a pixel right of a whole pixel, relative to that pixel (cached). ``font`` and
+        ``hinting``: the label's font key and hinting setting, when already looked up."""
+        if font is None:
+            font, hinting = _font_key(prop), matplotlib.rcParams["text.hinting"]
+        key = (chars, font, phase, self.dpi, hinting)
         if key in self.glyphs:
             self.glyphs.move_to_end(key)
             return self.glyphs[key]
