@@ -1,6 +1,7 @@
 """The dashboards' label cache: a stamped label looks like, and sits where, Agg draws it."""
 
 import itertools
+
 import matplotlib
 import numpy as np
 import pytest
@@ -266,9 +267,7 @@ def test_glyphs_are_put_together_exactly_as_blending_every_one_over_the_others()
                 columns = slice(left - stamp.left, left - stamp.left + ink.shape[1])
                 under = reference[rows, columns]
                 reference[rows, columns] = under + ink - under * ink // 255
-            touching = any(
-                a[0] + a[2].shape[1] > b[0] for a, b in itertools.pairwise(pieces)
-            )
+            touching = any(a[0] + a[2].shape[1] > b[0] for a, b in itertools.pairwise(pieces))
             assert np.array_equal(stamp.coverage, reference.astype(np.uint8)), (label, style)
             if style == "italic" and label.startswith("AVA"):
                 assert touching  # the case that blends is exercised
