@@ -149,8 +149,10 @@ def _deflate(rows: np.ndarray) -> bytes:
         last = index == len(pieces) - 1
         return raw.compress(pieces[index]) + raw.flush(zlib.Z_FINISH if last else zlib.Z_FULL_FLUSH)
 
-    compressed = list(_compressors.map(compress, range(len(pieces))))
-    return b"\x78\x01" + b"".join(compressed) + struct.pack(">I", zlib.adler32(data))
+    compressing = [_compressors.submit(compress, index) for index in range(len(pieces))]
+    checksum = zlib.adler32(data)  # meanwhile, here: it too lets go of Python's lock
+    compressed = b"".join(piece.result() for piece in compressing)
+    return b"\x78\x01" + compressed + struct.pack(">I", checksum)
 
 
 class FigureImage:
