@@ -19,15 +19,14 @@ shrinks it on a narrower page, but never stretches it::
 from __future__ import annotations
 
 import html
-import os
 import struct
 import zlib
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import ipywidgets as widgets
 import matplotlib
 import numpy as np
+from isal import isal_zlib
 from matplotlib.figure import Figure
 
 from vethlab.pictures.style import clear_axes
@@ -96,11 +95,16 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
 
 def png_bytes(rgba: np.ndarray) -> bytes:
     """An opaque ``(height, width, 4)`` RGBA picture as PNG bytes: 8-bit RGB (the alpha of a
-    dashboard's figure is always opaque), every row unfiltered, zlib at its fastest level.
+    dashboard's figure is always opaque), every row unfiltered, deflated by ISA-L.
 
-    PNG's filters help photographs; a figure is flat colours and thin lines, which zlib
+    PNG's filters help photographs; a figure is flat colours and thin lines, which deflate
     compresses as well without them. Pillow tries every filter on every row, and that took
-    three times as long as all of this, for a slightly bigger file."""
+    three times as long as all of this, for a slightly bigger file.
+
+    The deflating is ISA-L's (Intel's Intelligent Storage Acceleration Library, through
+    python-isal, whose ``isal_zlib`` is ``zlib``'s interface): the same zlib stream any PNG
+    reader reads, made about eight times as fast as zlib's fastest level makes it (1 ms
+    against 8 for a dashboard's picture), for a file about a tenth bigger."""
     height, width, _ = rgba.shape
     rows = np.empty((height, 1 + 3 * width), dtype=np.uint8)
     rows[:, 0] = 0  # each row starts with its filter type: 0, none
@@ -113,46 +117,9 @@ def png_bytes(rgba: np.ndarray) -> bytes:
     return (
         _PNG_SIGNATURE
         + _png_chunk(b"IHDR", header)
-        + _png_chunk(b"IDAT", _deflate(rows))
+        + _png_chunk(b"IDAT", isal_zlib.compress(rows, 1))
         + _png_chunk(b"IEND", b"")
     )
-
-
-#: Pieces a picture's bytes are compressed in at once, one per core: zlib lets go of Python's
-#: lock while it compresses, so the pieces are compressed side by side.
-_CORES = max(1, min(4, os.cpu_count() or 1))
-_compressors = ThreadPoolExecutor(max_workers=_CORES, thread_name_prefix="vethlab-png")
-#: Below this many bytes a picture is compressed in one piece (handing out work costs more).
-_SPLIT_FROM = 256 * 1024
-
-
-def _deflate(rows: np.ndarray) -> bytes:
-    """``rows`` as one zlib stream (RFC 1950) at zlib's fastest level, compressed a piece per
-    core at the same time, the way pigz does it:
-
-        zlib header   78 01                      deflate, 32 KiB window, fastest level
-        piece 1       raw deflate, then a full flush: ends on a whole byte, forgets the past
-        ...           (each piece is compressed on its own, by its own core)
-        last piece    raw deflate, finished: the last block of the stream
-        Adler-32      of all the bytes, big-endian
-
-    Pieces that start afresh lose at most 32 KiB of history each, a few hundred bytes of a
-    dashboard's PNG. One core, or a small picture: ``zlib.compress`` in one go."""
-    data = memoryview(rows).cast("B")
-    if _CORES == 1 or len(data) < _SPLIT_FROM:
-        return zlib.compress(data, 1)
-    cut = -(-len(data) // _CORES)  # bytes per piece, rounded up
-    pieces = [data[start : start + cut] for start in range(0, len(data), cut)]
-
-    def compress(index: int) -> bytes:
-        raw = zlib.compressobj(1, zlib.DEFLATED, -15)  # raw deflate: no header, no checksum
-        last = index == len(pieces) - 1
-        return raw.compress(pieces[index]) + raw.flush(zlib.Z_FINISH if last else zlib.Z_FULL_FLUSH)
-
-    compressing = [_compressors.submit(compress, index) for index in range(len(pieces))]
-    checksum = zlib.adler32(data)  # meanwhile, here: it too lets go of Python's lock
-    compressed = b"".join(piece.result() for piece in compressing)
-    return b"\x78\x01" + compressed + struct.pack(">I", checksum)
 
 
 class FigureImage:
