@@ -244,14 +244,32 @@ def test_the_chosen_stack_s_picture_redrawn_over_its_kept_errors_is_a_full_draw(
             anatomy.set_animated(True)
 
     controls = board.vethlab_controls
-    moves = (
-        ("stack", "ndk"),
-        ("index", 5),
-        ("frame_length", 900),
-        ("buffer_size", 3000),
-        ("index", 2),
-    )
+    moves = [("buffer_size", 2500), ("stack", "ndk"), ("index", 5), ("frame_length", 900)]
+    moves += [("buffer_size", 3000), ("index", 2)]
     for name, value in moves:
         controls[name].value = value
         shown = np.asarray(PIL.Image.open(io.BytesIO(image.value)))
         assert np.array_equal(shown, full_draw()), f"{name}={value}"
+
+
+def test_offset_errors_the_same_at_a_new_size_keep_their_picture_and_tell_this_size(board):
+    """DPDK's classic bug misses by 14 bytes at any size: a new requested size leaves its
+    offset errors picture as it was (nothing in it changes), and the state still gives this
+    size's offsets, as a fresh dashboard at this size does; NDK's errors grow with the size
+    and are drawn anew."""
+    errors_ax = board.vethlab_figures[1].axes[1]
+    controls = board.vethlab_controls
+    marks = list(errors_ax.lines)
+    controls["buffer_size"].value = 3000
+    assert list(errors_ax.lines) == marks  # not drawn again
+    fresh = stack_comparison(buffer_size=3000)
+    assert board.vethlab_state["offset_errors"] == fresh.vethlab_state["offset_errors"]
+    assert board.vethlab_state["offset_errors"]["correct_offsets"][1] == 3570
+    controls["stack"].value = "ndk"
+    marks = list(errors_ax.lines)
+    controls["buffer_size"].value = 1600
+    assert list(errors_ax.lines) != marks  # NDK's errors at 1600 are not those at 3000
+    assert (
+        board.vethlab_state["offset_errors"]
+        == (stack_comparison(buffer_size=1600, stack="ndk").vethlab_state["offset_errors"])
+    )

@@ -57,6 +57,7 @@ __all__ = [
     "draw_stack_key",
     "draw_stack_anatomy",
     "draw_stack_offset_errors",
+    "stack_offset_errors",
     "strip_of",
     "provenance_lines",
     "REGION_ROLES",
@@ -697,20 +698,44 @@ def _signed(value: int) -> str:
 
 
 # -- the classic bug against the formula, buffer by buffer -----------------------------------
-def draw_stack_offset_errors(ax, layout: StackLayout, *, count: int = 8, sources: bool = True):
-    """For buffers 0..count-1: where the classic bug reads minus where the stack's formula
-    finds the data (the offset error), beside the formula's own 0. Returns ``ax``;
-    ``ax.vethlab`` holds the indices, both series of errors and the bug's provenance."""
-    _clear(ax)
-    ax.spines["left"].set_visible(True)
+def stack_offset_errors(layout: StackLayout, *, count: int = 8) -> dict:
+    """What :func:`draw_stack_offset_errors` shows, worked out without drawing: for buffers
+    0..count-1 (at most the pool's), ``errors`` (where the classic bug reads minus where the
+    stack's formula finds the data), ``correct_offsets`` and ``read_offsets``, ``index``,
+    ``stack``, ``off_the_chart`` and the bug's ``provenance``. The picture is drawn from the
+    stack and its errors alone: the same errors make the same picture."""
     module = _module(layout)
     n = min(count, layout.buffer_count)
     results = [module.classic_bug(layout, i) for i in range(n)]
-    index = np.arange(n)
     errors = [r.offset_error for r in results]
-    # An offset taken for a pointer misses by a whole kernel address: such reads are drawn
-    # as marks at the bottom edge with the distance written, not on a scale of 2**64 bytes.
-    huge = any(abs(e) >= 1 << 40 for e in errors)
+    bug = module.CLASSIC_BUG
+    return {
+        "stack": layout.stack,
+        "index": list(range(n)),
+        "errors": errors,
+        "correct_offsets": [r.correct_offset for r in results],
+        "read_offsets": [r.read_offset for r in results],
+        # An offset taken for a pointer misses by a whole kernel address: such reads are
+        # drawn as marks at the bottom edge with the distance written, not on a scale of
+        # 2**64 bytes.
+        "off_the_chart": any(abs(e) >= 1 << 40 for e in errors),
+        "provenance": [(bug.label, "classic bug", bug.report or "no public report")],
+    }
+
+
+def draw_stack_offset_errors(ax, layout: StackLayout, *, count: int = 8, sources: bool = True):
+    """For buffers 0..count-1: where the classic bug reads minus where the stack's formula
+    finds the data (the offset error), beside the formula's own 0. Returns ``ax``;
+    ``ax.vethlab`` holds :func:`stack_offset_errors`: the indices, the errors, the offsets
+    and the bug's provenance."""
+    _clear(ax)
+    ax.spines["left"].set_visible(True)
+    module = _module(layout)
+    record = stack_offset_errors(layout, count=count)
+    n = len(record["index"])
+    index = np.arange(n)
+    errors = record["errors"]
+    huge = record["off_the_chart"]
     ax.axhline(0, color=color("buffer_edge"), lw=0.6, zorder=1)
     # Marks without a line joining them: plot() draws them (and their key) in a fraction of
     # the time scatter() takes. A marker size is in points across.
@@ -776,17 +801,7 @@ def draw_stack_offset_errors(ax, layout: StackLayout, *, count: int = 8, sources
         color=color("text"),
         y=1.0,
     )
-    bug = module.CLASSIC_BUG
-    notes = [(bug.label, "classic bug", bug.report or "no public report")]
     if sources:
-        _write_notes(ax, notes, below_points=56)
-    ax.vethlab = {
-        "stack": layout.stack,
-        "index": [int(i) for i in index],
-        "errors": errors,
-        "correct_offsets": [r.correct_offset for r in results],
-        "read_offsets": [r.read_offset for r in results],
-        "off_the_chart": huge,
-        "provenance": notes,
-    }
+        _write_notes(ax, record["provenance"], below_points=56)
+    ax.vethlab = record
     return ax

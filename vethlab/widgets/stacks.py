@@ -41,6 +41,7 @@ from vethlab.pictures.stacks import (
     draw_stack_offset_errors,
     draw_stacks_side_by_side,
     provenance_lines,
+    stack_offset_errors,
 )
 from vethlab.pictures.style import color
 from vethlab.stacks import STACKS, StackError, plan_request
@@ -273,6 +274,7 @@ def stack_comparison(
     box.vethlab_images = (strips.image, chosen.image)
     box.vethlab_figures = (strips.figure, chosen.figure, key.figure)
     state: dict = {}
+    shown = {"errors": None}  # what the offset errors picture shows now
 
     def update(change=None):
         size = controls["buffer_size"].value
@@ -298,13 +300,20 @@ def stack_comparison(
         layout = found["layouts"][name]
         if isinstance(layout, StackError):
             chosen.hide()  # the refusal, in words, takes its place
+            shown["errors"] = None
             anatomy, errors, sources = None, None, []
         else:
             draw_stack_anatomy(anatomy_ax, layout, index=i, frame_length=frame, sources=False)
-            # The offset errors depend on the stack and the requested size only: the frame
-            # length and the buffer index leave them as they are.
-            errors_change = moved in (None, controls["buffer_size"], controls["stack"])
-            if errors_change:
+            # The offset errors picture shows the stack's classic bug's errors and the stack's
+            # names, nothing else: the same errors (another frame length or buffer index, or a
+            # size the bug misses by as much, as DPDK's does) leave it as it is.
+            record = stack_offset_errors(layout, count=COMPARISON_BUFFERS)
+            errors_now = (record["stack"], tuple(record["errors"]))
+            errors_change = errors_now != shown["errors"]
+            if not errors_change:
+                errors_ax.vethlab = record  # the same picture; the offsets are this size's
+            else:
+                shown["errors"] = errors_now
                 draw_stack_offset_errors(errors_ax, layout, count=COMPARISON_BUFFERS, sources=False)
                 if not errors_ax.vethlab["off_the_chart"]:
                     # Three ticks, not six: the plot is 58 pixels tall.
