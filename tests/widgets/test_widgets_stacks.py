@@ -2,6 +2,7 @@
 
 import pytest
 
+from vethlab.stacks import STACKS
 from vethlab.widgets import stack_comparison
 from vethlab.widgets.catalog import texts
 from vethlab.widgets.stacks import (
@@ -273,3 +274,37 @@ def test_offset_errors_the_same_at_a_new_size_keep_their_picture_and_tell_this_s
         board.vethlab_state["offset_errors"]
         == (stack_comparison(buffer_size=1600, stack="ndk").vethlab_state["offset_errors"])
     )
+
+
+@pytest.mark.parametrize("stack", list(STACKS))
+def test_no_landing_arrow_crosses_a_region_s_name_and_no_label_is_dropped(stack):
+    """In the chosen stack's anatomy, as the dashboard shows it: a region's name sits where
+    no landing arrow comes down (a name too long for its narrow region is broken in two and
+    the region given room for it: mbuf's "m_adj (ETHER_ALIGN)", DPDK's headroom), and every
+    label is shown (DPDK's "first_data_offset 128" goes under its bracket)."""
+    from matplotlib.patches import FancyArrowPatch
+
+    from vethlab.pictures.labels import renderer_of
+
+    board = stack_comparison(buffer_size=2048 if stack == "af_xdp" else 1600, stack=stack)
+    anatomy_ax = board.vethlab_figures[1].axes[0]
+    renderer = renderer_of(anatomy_ax.figure)
+    record = board.vethlab_state["anatomy"]
+    region_names = {name for _lo, _hi, _kind, name in record["regions"]}
+    names = [
+        t
+        for t in anatomy_ax.texts
+        if t.get_visible() and t.get_text().replace("\n", " ") in region_names
+    ]
+    arrows = [
+        p.get_window_extent(renderer)
+        for p in anatomy_ax.patches
+        if isinstance(p, FancyArrowPatch)
+    ]
+    landing = [box for box in arrows if box.height > box.width]  # brackets lie flat
+    assert len(landing) == 2 and names
+    crossed = [
+        t.get_text() for t in names for box in landing if t.get_window_extent(renderer).overlaps(box)
+    ]
+    assert crossed == []
+    assert record["labels"]["dropped"] == []

@@ -485,14 +485,15 @@ def _row_label(name: str, item) -> str:
 
 
 # -- one stride, region by region ------------------------------------------------------------
-def _piecewise(edges: list[int], min_share: float):
-    """Offset -> x in 0..1 through the sorted ``edges``: each piece gets ``min_share`` of the
-    width plus a share in proportion to its bytes, so a 2-byte region stays visible."""
+def _piecewise(edges: list[int], min_shares):
+    """Offset -> x in 0..1 through the sorted ``edges``: each piece between two edges gets its
+    ``min_shares`` of the width (one for every piece, or one number for all) plus a share in
+    proportion to its bytes, so a 2-byte region stays visible."""
     edges = sorted(set(edges))
     sizes = np.diff(edges).astype(float)
-    pieces = len(sizes)
-    spare = max(1.0 - pieces * min_share, 0.0)
-    widths = min_share + sizes / sizes.sum() * spare
+    mins = np.broadcast_to(np.asarray(min_shares, dtype=float), sizes.shape)
+    spare = max(1.0 - mins.sum(), 0.0)
+    widths = mins + sizes / sizes.sum() * spare
     xs = np.concatenate([[0.0], np.cumsum(widths)])
     xs /= xs[-1]
     return lambda offset: float(np.interp(offset, edges, xs))
@@ -523,7 +524,7 @@ def draw_stack_anatomy(
     if frame_length is not None:
         frame_end = first + min(frame_length, layout.usable_size)
         edges.append(frame_end)
-    x = _piecewise(edges, min(0.08, 0.5 / max(len(set(edges)) - 1, 1)))
+    x = _piecewise(edges, _room_for_names(edges, regions))
     bar = (0.42, 0.62)
     # The regions, then the frame over the data room: one collection, outlined, each box in
     # its role's colour; one hatch over the regions of each hatched kind.
@@ -548,7 +549,9 @@ def draw_stack_anatomy(
             place(ax, hatch_over(np.array(_boxes(hatched)), hatch, color("buffer_edge")))
     names, numbers = [], []
     for lo, hi, kind, name in regions:
-        fits = x(hi) - x(lo) >= 0.0095 * len(name)
+        # In the region on one line, or on two; else above the bar, where a landing arrow
+        # may cross it.
+        name, fits = _fitted(name, x(hi) - x(lo))
         # Inside a hatched region, a plate of the region's own colour keeps the hatch off the
         # letters.
         plate = None
@@ -643,6 +646,8 @@ def draw_stack_anatomy(
     # the row below; what still collides is dropped (``labels["dropped"]``).
     up = [(0, 9), (0, 18), (0, 27)]
     shifts = {**{t: up for t in names}, **{t: [(0, -9)] for t in numbers}}
+    # A bracket's size that would cover an offset goes under its bracket's line.
+    shifts.update({t: [(0, -11)] for t in brackets if t is not None})
     labels = keep_apart(ax, [*landing_texts, *names, *numbers, *filter(None, brackets)], shifts)
     ax.vethlab = {
         "stack": layout.stack,
@@ -654,6 +659,54 @@ def draw_stack_anatomy(
         "provenance": notes,
     }
     return ax
+
+
+#: How much of the anatomy's width (0..1) a character of a region's name takes.
+_CHAR_WIDTH = 0.0095
+#: The most of the anatomy's width a region is given to hold its name: a longer name goes
+#: above the bar.
+_NAME_ROOM = 0.13
+
+
+def _two_lines(name: str) -> str:
+    """``name`` broken in two at the space nearest its middle ("data_off" over
+    "(headroom)"), or as it is without a space."""
+    spaces = [k for k, char in enumerate(name) if char == " "]
+    if not spaces:
+        return name
+    cut = min(spaces, key=lambda k: abs(k - len(name) / 2))
+    return name[:cut] + "\n" + name[cut + 1 :]
+
+
+def _width_of(name: str) -> float:
+    """The share of the anatomy's width ``name`` takes (its longest line)."""
+    return _CHAR_WIDTH * max(len(line) for line in name.split("\n"))
+
+
+def _fitted(name: str, width: float) -> tuple[str, bool]:
+    """``name`` as it fits a region ``width`` wide (a share of the anatomy's width): on one
+    line, or on two; else as it is, with False (it goes above the bar)."""
+    for candidate in (name, _two_lines(name)):
+        if width >= _width_of(candidate):
+            return candidate, True
+    return name, False
+
+
+def _room_for_names(edges: list[int], regions: list[tuple]) -> list[float]:
+    """The least share of the width each piece between two ``edges`` gets: 8% (less with
+    many pieces), or what its region needs to hold its name on two lines (at most
+    ``_NAME_ROOM``, shared by the region's pieces), so that a 2-byte region such as mbuf's
+    ETHER_ALIGN still names itself inside the bar, where no landing arrow crosses it."""
+    points = sorted(set(edges))
+    pieces = list(zip(points, points[1:]))
+    least = min(0.08, 0.5 / max(len(pieces), 1))
+    room = []
+    for start, _end in pieces:
+        lo, hi, _kind, name = next(r for r in regions if r[0] <= start < r[1])
+        shared_by = sum(1 for a, _ in pieces if lo <= a < hi)
+        need = min(_width_of(_two_lines(name)), _NAME_ROOM) / shared_by
+        room.append(max(least, need))
+    return room
 
 
 def _bracket(ax, x0: float, x1: float, y: float, text: str):
