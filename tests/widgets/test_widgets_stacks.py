@@ -297,14 +297,15 @@ def test_no_landing_arrow_crosses_a_region_s_name_and_no_label_is_dropped(stack)
         if t.get_visible() and t.get_text().replace("\n", " ") in region_names
     ]
     arrows = [
-        p.get_window_extent(renderer)
-        for p in anatomy_ax.patches
-        if isinstance(p, FancyArrowPatch)
+        p.get_window_extent(renderer) for p in anatomy_ax.patches if isinstance(p, FancyArrowPatch)
     ]
     landing = [box for box in arrows if box.height > box.width]  # brackets lie flat
     assert len(landing) == 2 and names
     crossed = [
-        t.get_text() for t in names for box in landing if t.get_window_extent(renderer).overlaps(box)
+        t.get_text()
+        for t in names
+        for box in landing
+        if t.get_window_extent(renderer).overlaps(box)
     ]
     assert crossed == []
     assert record["labels"]["dropped"] == []

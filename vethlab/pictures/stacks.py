@@ -31,6 +31,8 @@ is in ``ax.vethlab``.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.patches import FancyArrowPatch, Patch
@@ -698,7 +700,7 @@ def _room_for_names(edges: list[int], regions: list[tuple]) -> list[float]:
     ``_NAME_ROOM``, shared by the region's pieces), so that a 2-byte region such as mbuf's
     ETHER_ALIGN still names itself inside the bar, where no landing arrow crosses it."""
     points = sorted(set(edges))
-    pieces = list(zip(points, points[1:]))
+    pieces = list(itertools.pairwise(points))
     least = min(0.08, 0.5 / max(len(pieces), 1))
     room = []
     for start, _end in pieces:
