@@ -85,10 +85,27 @@ from vethlab.wire.host import HostStack, native_flow_data_offset
 #     options.memorySegmentSize = 0;            // the system's choice: one segment or several
 #     options.poolFlags = PoolFlagMapToDext;    // trap 5 (pool not mapped to the dext)
 #     options.dmaSpecification.maxAddressBits = 64;
-#     return IOUserNetworkPacketBufferPool::CreateWithOptions(this, "FooPool", &options,
-#                                                             &ivars->pool);
+#     kern_return_t ret = IOUserNetworkPacketBufferPool::CreateWithOptions(
+#         this, "FooPool", &options, &ivars->pool);
+#     if (ret != kIOReturnSuccess) {
+#         return ret;
+#     }
+#     // At least as many packets as asked for, not exactly as many: see below.
+#     uint32_t packets = 0;
+#     ret = ivars->pool->GetPacketCount(&packets);
+#     if (ret == kIOReturnSuccess && packets < options.packetCount) {
+#         ret = kIOReturnNoResources;
+#     }
+#     return ret;
 # }
 # ```
+#
+# The pool may hold more packets than you asked for. XNU's `kern_pbufpool_create` raises a
+# pool that sends (TX, or both ways) to at least 4,096 packets on a Mac with more than 2 GB of
+# memory (**source**: `pbufpool_kern.c`, lines 146–163). Whether DriverKit's pools get that
+# floor is not known: a virtual device's flag skips it, and vethlab does not model it. So
+# check `GetPacketCount` for at least the count you asked for: a pool asked for 64 that
+# reports 4,096 is not a failure.
 #
 # ### 2. Map the pool yourself: only on the older path
 #
