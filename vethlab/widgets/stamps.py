@@ -64,7 +64,8 @@ FIRST_REACH = 1.5
 #: How the renderer measures text, wherever it is measured: unhinted, as the dashboards draw it
 #: (``canvas.render_png`` draws with ``text.hinting`` "no_hinting"). A picture places its
 #: labels before it is drawn, outside that setting; measured with the default hinting, a label
-#: would be laid out with widths a little off those it is drawn with.
+#: would be laid out with widths off those it is drawn with (by 8 device pixels for a label of
+#: 76 characters).
 MEASURE_HINTING = LoadFlags.NO_HINTING
 #: A glyph is rasterized for each quarter of a device pixel it can start at (FreeType places
 #: glyphs to 1/64 of a pixel; a quarter is an eighth of a CSS pixel at 2×).
