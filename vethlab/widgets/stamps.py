@@ -42,7 +42,6 @@ import numpy as np
 from matplotlib.backend_bases import GraphicsContextBase
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.font_manager import fontManager, get_font
-from matplotlib.ft2font import LoadFlags
 
 __all__ = [
     "StampingCanvas",
@@ -65,8 +64,10 @@ FIRST_REACH = 1.5
 #: (``canvas.render_png`` draws with ``text.hinting`` "no_hinting"). A picture places its
 #: labels before it is drawn, outside that setting; measured with the default hinting, a label
 #: would be laid out with widths off those it is drawn with (by 8 device pixels for a label of
-#: 76 characters).
-MEASURE_HINTING = LoadFlags.NO_HINTING
+#: 76 characters). Agg's own flag for "no_hinting", as ``get_hinting_flag`` gives it (a
+#: ``LoadFlags`` from matplotlib 3.10 on, a number before).
+with matplotlib.rc_context({"text.hinting": "no_hinting"}):
+    MEASURE_HINTING = get_hinting_flag()
 #: A glyph is rasterized for each quarter of a device pixel it can start at (FreeType places
 #: glyphs to 1/64 of a pixel; a quarter is an eighth of a CSS pixel at 2×).
 SUBPIXELS = 4
