@@ -258,7 +258,9 @@ def test_glyphs_are_put_together_exactly_as_blending_every_one_over_the_others()
                 for chars, x, y in glyphs:
                     start = round(x * stamps.SUBPIXELS) / stamps.SUBPIXELS
                     whole = int(np.floor(start))
-                    glyph = renderer._glyph(chars, prop, start - whole)
+                    glyph = renderer._glyph(
+                        chars, prop, start - whole, stamps._font_key(prop), "no_hinting"
+                    )
                     if glyph is not None:
                         pieces.append((whole + glyph.left, glyph.top - round(y), glyph.coverage))
             reference = np.zeros(stamp.coverage.shape, dtype=np.uint16)

@@ -248,12 +248,10 @@ class StampingRenderer(RendererAgg):
             inked_to = max(inked_to, piece_left + ink.shape[1])
         return Stamp(mask.astype(np.uint8), left, top)
 
-    def _glyph(self, chars, prop, phase, font=None, hinting=None) -> Stamp | None:
+    def _glyph(self, chars, prop, phase, font, hinting) -> Stamp | None:
         """One glyph's ink (the glyph Agg draws for ``chars``) drawn by Agg starting ``phase``
         of a pixel right of a whole pixel, relative to that pixel (cached). ``font`` and
-        ``hinting``: the label's font key and hinting setting, when already looked up."""
-        if font is None:
-            font, hinting = _font_key(prop), matplotlib.rcParams["text.hinting"]
+        ``hinting``: the label's font key and hinting setting, looked up once per label."""
         key = (chars, font, phase, self.dpi, hinting)
         if key in self.glyphs:
             self.glyphs.move_to_end(key)
